@@ -1,0 +1,136 @@
+/*
+ * cimeter.h — the public API of libcimeter.
+ *
+ * cimeter measures the compression factor C_i of each data modality: how many
+ * raw bytes one token covers under a given tokenizer (../shared/SPEC.md is the
+ * contract; docs in README.md). The library never prints and never exits:
+ * every call returns 0 or a negative CIM_ERR_* code and fills a caller-owned
+ * CimErr with a message. The `cimeter` CLI (src/cli/) is a client of this
+ * header.
+ *
+ * Usage:
+ *     CimMeasureParams p = cim_measure_default_params();
+ *     const char *specs[] = {"text:bytes", "image:vit-b16"};
+ *     p.specs = specs; p.nspecs = 2;
+ *     CimRun *run; CimErr e = {0};
+ *     if (cim_run_create(&run, &p, &e) < 0) ... e.msg ...
+ *     cim_run_add_path(run, "corpus/", &e);
+ *     cim_run_measure(run, &e);          // OpenMP over files
+ *     cim_run_write_json(run, stdout, 1, &e);
+ *     cim_run_free(run);
+ *
+ * Thread safety: a CimRun is used by one thread at a time; cim_run_measure
+ * parallelises internally. Distinct runs are independent.
+ */
+#ifndef CIMETER_H
+#define CIMETER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Error codes: negative, values fixed (they appear in JSON as names, but
+ * scripts linking the library may rely on the numbers). */
+typedef enum CimErrCode {
+    CIM_OK               = 0,
+    CIM_ERR_IO           = -1,  /* cannot open/read/write */
+    CIM_ERR_NOMEM        = -2,
+    CIM_ERR_CORRUPT      = -3,  /* decoder rejected the data */
+    CIM_ERR_TRUNCATED    = -4,  /* data ends early */
+    CIM_ERR_LIMIT        = -5,  /* exceeds a configured limit (pixels, frames, ...) */
+    CIM_ERR_UNSUPPORTED  = -6,  /* no decoder / unknown modality */
+    CIM_ERR_USAGE        = -7,  /* bad argument, spec string or option */
+    CIM_ERR_EMPTY        = -8,  /* empty file or no content */
+    CIM_ERR_NEED_DECODE  = -9,  /* internal: header cannot be trusted, decode instead */
+    CIM_ERR_MODEL        = -10, /* tokenizer model / vocabulary file missing or bad */
+    CIM_ERR_INTERNAL     = -11,
+    CIM_ERR_REFUSED      = -12, /* ill-posed request (fitter) */
+} CimErrCode;
+
+/* Caller-owned error slot: the message for one file or one call, never a global. */
+typedef struct CimErr {
+    int  code;       /* CimErrCode */
+    char msg[512];   /* human-readable, no trailing newline */
+} CimErr;
+
+const char *cim_strerror(int code);  /* "corrupt", "truncated", ... */
+const char *cim_version(void);
+
+typedef enum CimModality {
+    CIM_MOD_TEXT = 0,
+    CIM_MOD_IMAGE,
+    CIM_MOD_VIDEO,
+    CIM_MOD_AUDIO,
+    CIM_MOD_COUNT,
+    CIM_MOD_NONE = -1
+} CimModality;
+
+const char *cim_modality_name(CimModality m);   /* "text", ... */
+CimModality cim_modality_from_name(const char *s);
+
+/* Resource limits per file; 0 means "no limit" for each. */
+typedef struct CimLimits {
+    uint64_t max_pixels;         /* image W*H and video frame W*H */
+    uint64_t max_frames;         /* video frames decoded */
+    double   max_seconds;        /* video/audio duration */
+    uint64_t max_decoded_bytes;  /* canonical raw bytes per file */
+    double   time_budget_s;      /* wall time per file */
+} CimLimits;
+
+typedef struct CimMeasureParams {
+    const char *const *specs;    /* tokenizer specs or presets; NULL = one default per modality */
+    size_t   nspecs;
+    int      threads;            /* 0 = all cores */
+    int      info;               /* --info: zstd the canonical raw stream */
+    int      zstd_level;         /* level used by --info */
+    int      fast_path;          /* allow header-only counting (default 1) */
+    int      hidden;             /* include dot-files found while walking directories */
+    uint32_t bootstrap;          /* resamples for the interval of C (default 1000) */
+    uint64_t seed;               /* bootstrap seed */
+    CimLimits limits;
+    /* Progress callback (optional): called from the measuring thread that
+     * finished a file, serialised by the library. */
+    void (*progress)(void *ctx, size_t done, size_t total, uint64_t bytes_done);
+    void *progress_ctx;
+} CimMeasureParams;
+
+CimMeasureParams cim_measure_default_params(void);
+
+typedef struct CimRun CimRun;
+
+int  cim_run_create(CimRun **out, const CimMeasureParams *p, CimErr *e);
+/* Adds a file or walks a directory (sorted, symlink loops detected). Paths
+ * that cannot be read become error records, not failures of the call. */
+int  cim_run_add_path(CimRun *run, const char *path, CimErr *e);
+/* Keep only files i with i % nshards == shard (after sorting): MPI ranks and
+ * array jobs split the work this way and `merge` puts it back together. */
+void cim_run_set_shard(CimRun *run, int shard, int nshards);
+int  cim_run_measure(CimRun *run, CimErr *e);
+/* Number of files whose record carries an error (exit code 1 when > 0). */
+size_t cim_run_error_count(const CimRun *run);
+size_t cim_run_file_count(const CimRun *run);
+
+/* Output. argv is recorded as `command`. per_file adds the `files` array. */
+void cim_run_set_command(CimRun *run, int argc, char **argv);
+int  cim_run_write_json(CimRun *run, const char *path, int per_file, CimErr *e);
+int  cim_run_print_table(CimRun *run, FILE *f);
+
+void cim_run_free(CimRun *run);
+
+/* Tokenizer catalogue (for `cimeter tokenizers`): prints names, options, presets. */
+void cim_list_tokenizers(FILE *f);
+/* Expands a preset or a spec to its canonical spec string (malloc'd). */
+int  cim_spec_expand(const char *spec, char **canon, CimErr *e);
+
+/* Train a SentencePiece model (bpe or unigram) on text files. */
+int  cim_train_text(const char *const *inputs, size_t ninputs, int vocab, const char *type,
+                    int byte_fallback, const char *model_out, CimErr *e);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CIMETER_H */

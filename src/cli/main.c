@@ -1,0 +1,49 @@
+/* main.c — `cimeter COMMAND ...`: dispatch; the only code that picks exit codes. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "cimeter.h"
+#include "cli/commands.h"
+
+static const CimCommand commands[] = {
+    {"measure",    cim_cmd_measure,    "measure compression factors C over files and directories"},
+    {"tokenizers", cim_cmd_tokenizers, "list tokenizers, their options and presets"},
+    {"train-text", cim_cmd_train_text, "train a SentencePiece BPE or unigram model"},
+    {NULL, NULL, NULL}
+};
+
+int cim_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "cimeter %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 2;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "cimeter %s — how many raw bytes one token covers, per modality and tokenizer\n\n"
+               "usage: cimeter COMMAND [options] (cimeter COMMAND --help for each)\n\n", cim_version());
+    for (const CimCommand *c = commands; c->name; c++)
+        fprintf(f, "  %-11s %s\n", c->name, c->help);
+    fprintf(f, "\nExit codes: 0 success, 1 some files failed (the rest measured), 2 usage or fatal error.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) { usage(stderr); return 2; }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version")) { printf("cimeter %s\n", cim_version()); return 0; }
+    for (const CimCommand *c = commands; c->name; c++)
+        if (!strcmp(argv[1], c->name))
+            return c->run(argc - 1, argv + 1);
+    fprintf(stderr, "cimeter: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,36 @@
+/* opt.h — option tables for tokenizer specs ("p=16,resize=224"), FFmpeg AVOption style.
+ *
+ * A tokenizer declares a const CimOption table of its conf struct's fields;
+ * cim_opt_parse() fills defaults, then applies the comma-separated k=v list.
+ * Values without a key bind to the shorthand names in order
+ * ("spm:MODEL" -> model=MODEL). A flag may be given bare ("causal").
+ */
+#ifndef CIM_OPT_H
+#define CIM_OPT_H
+#include <stddef.h>
+#include <stdint.h>
+#include "cimeter.h"
+
+typedef enum CimOptType {
+    CIM_OPT_INT,     /* int64_t */
+    CIM_OPT_DOUBLE,  /* double */
+    CIM_OPT_FLAG,    /* int, 0/1; bare name sets 1 */
+    CIM_OPT_STRING,  /* char *, malloc'd; freed by cim_opt_free */
+} CimOptType;
+
+typedef struct CimOption {
+    const char *name;      /* key in the spec string */
+    const char *help;      /* one line for `cimeter tokenizers` */
+    size_t      offset;    /* offsetof(conf struct, field) */
+    CimOptType  type;
+    double      def;       /* default for INT/DOUBLE/FLAG */
+    double      min, max;  /* inclusive range for INT/DOUBLE */
+    const char *def_str;   /* default for STRING (may be NULL) */
+} CimOption;
+
+int  cim_opt_parse(void *conf, const CimOption *opts, const char *const *shorthand,
+                   const char *args, CimErr *e);
+void cim_opt_free(void *conf, const CimOption *opts);
+/* Writes the canonical "k=v,k=v" form of every option (defaults included). */
+int  cim_opt_canon(const void *conf, const CimOption *opts, char *buf, size_t n);
+#endif

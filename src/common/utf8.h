@@ -1,0 +1,46 @@
+/* utf8.h — strict UTF-8 (RFC 3629: no overlongs, no surrogates, <= U+10FFFF). */
+#ifndef CIM_UTF8_H
+#define CIM_UTF8_H
+#include <stddef.h>
+#include <stdint.h>
+
+/* Length (1-4) of the valid sequence starting at p, or 0 if p[0] does not
+ * start one within n bytes (an invalid byte). */
+static inline size_t cim_utf8_valid(const uint8_t *p, size_t n)
+{
+    uint8_t c = p[0];
+    if (c < 0x80) return 1;
+    if (c < 0xC2) return 0;
+    if (c < 0xE0) return (n >= 2 && (p[1] & 0xC0) == 0x80) ? 2 : 0;
+    if (c < 0xF0) {
+        if (n < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80) return 0;
+        if (c == 0xE0 && p[1] < 0xA0) return 0;          /* overlong */
+        if (c == 0xED && p[1] >= 0xA0) return 0;         /* surrogate */
+        return 3;
+    }
+    if (c < 0xF5) {
+        if (n < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80) return 0;
+        if (c == 0xF0 && p[1] < 0x90) return 0;          /* overlong */
+        if (c == 0xF4 && p[1] >= 0x90) return 0;         /* > U+10FFFF */
+        return 4;
+    }
+    return 0;
+}
+
+/* Code points in [p, p+n), an invalid byte counting as one; *invalid gets the
+ * number of invalid bytes (may be NULL). */
+static inline uint64_t cim_utf8_count(const uint8_t *p, size_t n, uint64_t *invalid)
+{
+    uint64_t chars = 0, bad = 0;
+    size_t i = 0;
+    while (i < n) {
+        if (p[i] < 0x80) { i++; chars++; continue; }
+        size_t l = cim_utf8_valid(p + i, n - i);
+        if (!l) { l = 1; bad++; }
+        i += l;
+        chars++;
+    }
+    if (invalid) *invalid = bad;
+    return chars;
+}
+#endif

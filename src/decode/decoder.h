@@ -1,0 +1,49 @@
+/*
+ * decoder.h — the decoder interface (libvips loaders: is_a / header / load).
+ *
+ * A decoder is a const CimDecoder listed by one extern line in
+ * src/decode/registry.c. probe() scores a file by content (magic bytes, never
+ * the extension); the highest score wins. header() is the fast path: exact
+ * geometry without decoding, or CIM_ERR_NEED_DECODE when the header cannot be
+ * trusted. decode() streams chunks into the sink and fills the measure.
+ */
+#ifndef CIM_DECODER_H
+#define CIM_DECODER_H
+#include <stdint.h>
+#include "cimeter.h"
+#include "tokenizer.h"
+
+/* The canonical figures of one file (SPEC §2), filled by header() or decode(). */
+typedef struct CimFileMeasure {
+    uint64_t file_bytes;       /* bytes on disk; video: the measured stream's packet bytes */
+    uint64_t raw_bytes;        /* canonical decoded size */
+    uint64_t units;            /* text chars, image pixels, video frames, audio samples/channel */
+    double   seconds;          /* video and audio duration */
+    uint64_t skipped_packets;  /* video: packets that failed to decode */
+    CimModality modality;      /* normally the decoder's; an av file with only cover art is audio */
+    CimGeometry geom;
+} CimFileMeasure;
+
+/* Where a decoder sends what it decodes. The pipeline fans each call out to
+ * every requested tokenizer of the modality and to the --info compressor. */
+typedef struct CimSink {
+    unsigned needs;            /* union of CIM_NEED_* of the consumers: skip work nobody needs */
+    int (*begin)(struct CimSink *s, const CimGeometry *g, CimErr *e);  /* before the first chunk */
+    int (*chunk)(struct CimSink *s, const CimChunk *c, CimErr *e);
+} CimSink;
+
+typedef struct CimDecoder {
+    const char *name;          /* "png" */
+    CimModality modality;
+    /* Score 0..100 from the first bytes of the file (n <= 64 KiB); path for
+     * decoders that must look deeper (containers that may hold video or only audio). */
+    int (*probe)(const char *path, const uint8_t *buf, size_t n);
+    /* (optional) exact geometry from headers only, or CIM_ERR_NEED_DECODE. */
+    int (*header)(const char *path, const CimLimits *lim, CimFileMeasure *m, CimErr *e);
+    int (*decode)(const char *path, const CimLimits *lim, CimSink *sink, CimFileMeasure *m, CimErr *e);
+} CimDecoder;
+
+/* registry.c: the best decoder for a file, or NULL (no known modality). */
+const CimDecoder *cim_decoder_sniff(const char *path, const uint8_t *buf, size_t n);
+const CimDecoder *const *cim_decoder_list(void);
+#endif

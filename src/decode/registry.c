@@ -1,0 +1,24 @@
+/* registry.c — the decoders, one extern line each (FFmpeg's allcodecs.c). */
+#include <stddef.h>
+#include "cim_config.h"
+#include "decode/decoder.h"
+
+extern const CimDecoder cim_dec_text;
+
+static const CimDecoder *const decoders[] = {
+    &cim_dec_text,
+    NULL
+};
+
+const CimDecoder *const *cim_decoder_list(void) { return decoders; }
+
+const CimDecoder *cim_decoder_sniff(const char *path, const uint8_t *buf, size_t n)
+{
+    const CimDecoder *best = NULL;
+    int best_score = 0;
+    for (const CimDecoder *const *d = decoders; *d; d++) {
+        int s = (*d)->probe(path, buf, n);
+        if (s > best_score) { best_score = s; best = *d; }
+    }
+    return best;
+}

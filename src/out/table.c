@@ -1,0 +1,54 @@
+/* table.c — the human-readable compression table `measure` prints without -o. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "run/run.h"
+
+static void human_bytes(char *buf, size_t n, double b)
+{
+    const char *u[] = {"B", "KB", "MB", "GB", "TB"};
+    int i = 0;
+    while (b >= 1000 && i < 4) { b /= 1000; i++; }
+    snprintf(buf, n, i ? "%.2f %s" : "%.0f %s", b, u[i]);
+}
+
+static void fmt(char *buf, size_t n, double v)
+{
+    if (!isfinite(v)) snprintf(buf, n, "-");
+    else if (fabs(v) >= 1000) snprintf(buf, n, "%.0f", v);
+    else if (fabs(v) >= 10) snprintf(buf, n, "%.2f", v);
+    else snprintf(buf, n, "%.3f", v);
+}
+
+int cim_run_print_table(CimRun *run, FILE *f)
+{
+    fprintf(f, "%-6s %-46s %6s %5s %10s %12s %9s %21s %9s  %s\n", "modal.", "tokenizer", "files", "err",
+            "raw", "tokens", "C (B/tok)", "95% CI", "C_file", "tokens/unit");
+    for (size_t i = 0; i < run->nagg; i++) {
+        const CimAggregate *a = &run->agg[i];
+        char raw[32], c[32], lo[32], hi[32], cf[32], tpu[32], ci[80];
+        human_bytes(raw, sizeof raw, (double)a->raw_bytes);
+        fmt(c, sizeof c, a->C);
+        fmt(lo, sizeof lo, a->C_lo);
+        fmt(hi, sizeof hi, a->C_hi);
+        fmt(cf, sizeof cf, a->C_file);
+        fmt(tpu, sizeof tpu, a->tokens_per_unit);
+        snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
+        const char *spec = run->toks[a->tok].spec;
+        char shown[47];
+        if (strlen(spec) > 46) snprintf(shown, sizeof shown, "...%s", spec + strlen(spec) - 43);
+        else snprintf(shown, sizeof shown, "%s", spec);
+        fprintf(f, "%-6s %-46s %6llu %5llu %10s %12llu %9s %21s %9s  %s %s\n",
+                cim_modality_name(a->modality), shown, (unsigned long long)a->files,
+                (unsigned long long)a->errors, raw, (unsigned long long)a->tokens, c, ci, cf, tpu,
+                cim__per_unit_name(a->modality) + strlen("tokens "));
+    }
+    size_t nerr = 0, nskip = 0;
+    for (size_t i = 0; i < run->nrec; i++) {
+        nerr += run->rec[i].status == CIM_REC_ERROR;
+        nskip += run->rec[i].status == CIM_REC_SKIPPED;
+    }
+    fprintf(f, "%zu files: %zu measured, %zu skipped (no tokenizer for their modality), %zu errors\n",
+            run->nrec, run->nrec - nerr - nskip, nskip, nerr);
+    return 0;
+}

@@ -1,0 +1,457 @@
+/*
+ * pipeline.c — measure: walk → sniff → decode once → every tokenizer (SPEC §1).
+ *
+ * Files are spread over OpenMP threads (dynamic schedule: file sizes vary by
+ * orders of magnitude). Each worker owns its tokenizer states, probe buffer
+ * and zstd context, and writes only its file's slot of run->rec, so there is
+ * no locking on the hot path and the result does not depend on scheduling.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zstd.h>
+#include "common/err.h"
+#include "decode/decoder.h"
+#include "run/run.h"
+
+#define CIM_PROBE_BYTES 65536
+
+CimMeasureParams cim_measure_default_params(void)
+{
+    CimMeasureParams p;
+    memset(&p, 0, sizeof p);
+    p.zstd_level = 3;
+    p.fast_path = 1;
+    p.bootstrap = 1000;
+    p.seed = 20240906;   /* arXiv 2409.06754 */
+    p.limits.max_pixels = 1ull << 30;          /* 1 gigapixel */
+    p.limits.max_frames = 10ull * 1000 * 1000; /* ~46 h at 60 fps */
+    p.limits.max_seconds = 24.0 * 3600;
+    p.limits.max_decoded_bytes = 0;
+    p.limits.time_budget_s = 0;
+    return p;
+}
+
+static int add_tokenizer(CimRun *run, const char *spec, CimErr *e)
+{
+    CimTokInstance ti;
+    CIM_CHECK(cim_tok_instance_init(&ti, spec, e));
+    CimModality m = ti.tok->modality;
+    for (size_t i = 0; i < run->ntok; i++)
+        if (!strcmp(run->toks[i].spec, ti.spec)) {   /* the same spec twice counts once */
+            cim_tok_instance_free(&ti);
+            return 0;
+        }
+    if (run->nmod_tok[m] >= sizeof run->mod_tok[m] / sizeof run->mod_tok[m][0]) {
+        cim_tok_instance_free(&ti);
+        return cim_err(e, CIM_ERR_USAGE, "too many %s tokenizers", cim_modality_name(m));
+    }
+    CimTokInstance *v = realloc(run->toks, (run->ntok + 1) * sizeof *v);
+    if (!v) { cim_tok_instance_free(&ti); return cim_err(e, CIM_ERR_NOMEM, "out of memory"); }
+    run->toks = v;
+    run->toks[run->ntok] = ti;
+    run->mod_tok[m][run->nmod_tok[m]++] = run->ntok++;
+    return 0;
+}
+
+int cim_run_create(CimRun **out, const CimMeasureParams *p, CimErr *e)
+{
+    CimRun *run = calloc(1, sizeof *run);
+    CIM_RETURN_IF(!run, e, CIM_ERR_NOMEM, "out of memory");
+    run->p = *p;
+    run->nshards = 1;
+    int rc = 0;
+    if (p->nspecs) {
+        for (size_t i = 0; i < p->nspecs && !rc; i++)
+            rc = add_tokenizer(run, p->specs[i], e);
+    } else {
+        for (int m = 0; m < CIM_MOD_COUNT && !rc; m++) {
+            const char *d = cim_tokenizer_default((CimModality)m);
+            if (d) rc = add_tokenizer(run, d, e);
+        }
+    }
+    run->p.specs = NULL;   /* not owned; do not keep */
+    run->p.nspecs = 0;
+    if (rc < 0) { cim_run_free(run); return rc; }
+    *out = run;
+    return 0;
+}
+
+int cim_run_add_path(CimRun *run, const char *path, CimErr *e)
+{
+    CIM_RETURN_IF(run->walked, e, CIM_ERR_USAGE, "paths must be added before measuring");
+    return cim_walk_add(&run->walk, path, run->p.hidden, e);
+}
+
+void cim_run_set_shard(CimRun *run, int shard, int nshards)
+{
+    run->shard = shard;
+    run->nshards = nshards > 0 ? nshards : 1;
+}
+
+CimRecord *cim__run_new_record(CimRun *run, const char *path, CimErr *e)
+{
+    if (run->nrec == run->caprec) {
+        size_t cap = run->caprec ? 2 * run->caprec : 256;
+        CimRecord *v = realloc(run->rec, cap * sizeof *v);
+        if (!v) { cim_err(e, CIM_ERR_NOMEM, "out of memory"); return NULL; }
+        run->rec = v;
+        run->caprec = cap;
+    }
+    CimRecord *r = &run->rec[run->nrec];
+    memset(r, 0, sizeof *r);
+    r->modality = CIM_MOD_NONE;
+    r->path = strdup(path);
+    r->tokens = malloc((run->ntok ? run->ntok : 1) * sizeof *r->tokens);
+    if (!r->path || !r->tokens) {
+        free(r->path); free(r->tokens);
+        cim_err(e, CIM_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < run->ntok; i++) r->tokens[i] = CIM_TOKENS_NA;
+    run->nrec++;
+    return r;
+}
+
+void cim__record_clear(CimRecord *r)
+{
+    free(r->path);
+    free(r->error);
+    free(r->tokens);
+    memset(r, 0, sizeof *r);
+}
+
+/* Turns the walk into records: sorted, de-duplicated, this shard's share. */
+int cim__run_finalise_files(CimRun *run, CimErr *e)
+{
+    if (run->walked) return 0;
+    cim_walk_finish(&run->walk);
+    for (size_t i = 0; i < run->walk.n; i++) {
+        if ((int)(i % (size_t)run->nshards) != run->shard) continue;
+        CimWalkEntry *w = &run->walk.v[i];
+        CimRecord *r = cim__run_new_record(run, w->path, e);
+        if (!r) return CIM_ERR_NOMEM;
+        if (w->err) {
+            r->status = CIM_REC_ERROR;
+            r->err_code = w->err;
+            r->error = strdup(w->errmsg ? w->errmsg : cim_strerror(w->err));
+        }
+    }
+    cim_walk_free(&run->walk);
+    run->walked = 1;
+    return 0;
+}
+
+/* ---- one file ---------------------------------------------------------- */
+
+typedef struct Worker {
+    CimSink     sink;          /* first: decoders see a CimSink* */
+    CimRun     *run;
+    void      **state;         /* [ntok] per-file tokenizer states */
+    uint8_t    *probe;
+    ZSTD_CCtx  *zc;
+    uint8_t    *zout;
+    size_t      zcap;
+    uint64_t    zbytes;
+    int         info;
+    CimModality mod;
+    double      deadline;      /* CLOCK_MONOTONIC seconds, 0 = none */
+    int         began[32];     /* begin() called: release() owed */
+} Worker;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int zfeed(Worker *w, const void *data, size_t len, CimErr *e)
+{
+    ZSTD_inBuffer in = {data, len, 0};
+    while (in.pos < in.size) {
+        ZSTD_outBuffer out = {w->zout, w->zcap, 0};
+        size_t r = ZSTD_compressStream2(w->zc, &out, &in, ZSTD_e_continue);
+        CIM_RETURN_IF(ZSTD_isError(r), e, CIM_ERR_INTERNAL, "zstd: %s", ZSTD_getErrorName(r));
+        w->zbytes += out.pos;
+    }
+    return 0;
+}
+
+static int zend(Worker *w, CimErr *e)
+{
+    size_t r;
+    do {
+        ZSTD_inBuffer in = {NULL, 0, 0};
+        ZSTD_outBuffer out = {w->zout, w->zcap, 0};
+        r = ZSTD_compressStream2(w->zc, &out, &in, ZSTD_e_end);
+        CIM_RETURN_IF(ZSTD_isError(r), e, CIM_ERR_INTERNAL, "zstd: %s", ZSTD_getErrorName(r));
+        w->zbytes += out.pos;
+    } while (r);
+    return 0;
+}
+
+static int sink_begin(CimSink *s, const CimGeometry *g, CimErr *e)
+{
+    Worker *w = (Worker *)s;
+    CimRun *run = w->run;
+    for (size_t k = 0; k < run->nmod_tok[w->mod]; k++) {
+        size_t t = run->mod_tok[w->mod][k];
+        const CimTokenizer *tok = run->toks[t].tok;
+        if (!tok->feed || w->began[k]) continue;
+        w->began[k] = 1;
+        if (tok->begin)
+            CIM_CHECK(tok->begin(run->toks[t].conf, w->state[t], g, e));
+    }
+    return 0;
+}
+
+static int sink_chunk(CimSink *s, const CimChunk *c, CimErr *e)
+{
+    Worker *w = (Worker *)s;
+    CimRun *run = w->run;
+    CIM_RETURN_IF(w->deadline && now_s() > w->deadline, e, CIM_ERR_LIMIT,
+                  "per-file time budget of %g s exceeded", run->p.limits.time_budget_s);
+    for (size_t k = 0; k < run->nmod_tok[w->mod]; k++) {
+        size_t t = run->mod_tok[w->mod][k];
+        const CimTokenizer *tok = run->toks[t].tok;
+        if (tok->feed)
+            CIM_CHECK(tok->feed(run->toks[t].conf, w->state[t], c, e));
+    }
+    if (!w->info) return 0;
+    switch (c->kind) {   /* the canonical raw stream of SPEC §2 */
+    case CIM_CHUNK_TEXT:
+        return zfeed(w, c->data, c->len, e);
+    case CIM_CHUNK_ROWS:
+        for (uint32_t y = 0; y < c->height; y++)
+            CIM_CHECK(zfeed(w, c->data + y * c->stride, (size_t)c->width * c->channels, e));
+        return 0;
+    case CIM_CHUNK_FRAME:
+        CIM_RETURN_IF(!c->aux, e, CIM_ERR_INTERNAL, "decoder gave no RGB frame for --info");
+        for (uint32_t y = 0; y < c->height; y++)
+            CIM_CHECK(zfeed(w, c->aux + y * c->aux_stride, (size_t)c->width * 3, e));
+        return 0;
+    case CIM_CHUNK_PCM:
+        return zfeed(w, c->data, c->len * c->channels * sizeof(int16_t), e);
+    }
+    return 0;
+}
+
+static void release_states(Worker *w)
+{
+    CimRun *run = w->run;
+    for (size_t k = 0; k < run->nmod_tok[w->mod]; k++) {
+        size_t t = run->mod_tok[w->mod][k];
+        const CimTokenizer *tok = run->toks[t].tok;
+        if (w->began[k] && tok->release)
+            tok->release(run->toks[t].conf, w->state[t]);
+        w->began[k] = 0;
+    }
+}
+
+static int set_error(CimRecord *r, const CimErr *e)
+{
+    r->status = CIM_REC_ERROR;
+    r->err_code = e->code ? e->code : CIM_ERR_INTERNAL;
+    r->error = strdup(e->msg[0] ? e->msg : cim_strerror(r->err_code));
+    return 0;
+}
+
+static void measure_one(Worker *w, CimRecord *r)
+{
+    CimRun *run = w->run;
+    CimErr e = {0};
+    int fd = open(r->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        cim_err(&e, CIM_ERR_IO, "cannot open: %s", strerror(errno));
+        set_error(r, &e);
+        return;
+    }
+    ssize_t n = 0, got;
+    while (n < CIM_PROBE_BYTES && (got = read(fd, w->probe + n, CIM_PROBE_BYTES - (size_t)n)) > 0)
+        n += got;
+    int read_errno = got < 0 ? errno : 0;
+    close(fd);
+    if (n == 0) {
+        cim_err(&e, read_errno ? CIM_ERR_IO : CIM_ERR_EMPTY,
+                read_errno ? "cannot read: %s" : "empty file", strerror(read_errno));
+        set_error(r, &e);
+        return;
+    }
+    const CimDecoder *dec = cim_decoder_sniff(r->path, w->probe, (size_t)n);
+    if (!dec) {
+        cim_err(&e, CIM_ERR_UNSUPPORTED, "no known modality (not text, and no image, video or audio signature)");
+        set_error(r, &e);
+        return;
+    }
+    r->modality = dec->modality;
+    CimFileMeasure m;
+    memset(&m, 0, sizeof m);
+    m.modality = dec->modality;
+    w->mod = dec->modality;
+    /* An av container may turn out to be audio only (cover art): the decoder
+     * says so in m.modality; the tokenizers follow it. Decoders that can
+     * change modality report it from probe-time checks, so mod is final here. */
+    if (!run->nmod_tok[w->mod]) {
+        r->status = CIM_REC_SKIPPED;
+        char msg[160];
+        snprintf(msg, sizeof msg, "no %s tokenizer requested", cim_modality_name(w->mod));
+        r->error = strdup(msg);
+        return;
+    }
+    int content = 0;
+    unsigned needs = 0;
+    for (size_t k = 0; k < run->nmod_tok[w->mod]; k++) {
+        const CimTokenizer *tok = run->toks[run->mod_tok[w->mod][k]].tok;
+        if (tok->feed) { content = 1; needs |= tok->caps; }
+    }
+    w->info = run->p.info;
+    if (w->info) {
+        needs |= CIM_NEED_TEXT | CIM_NEED_PIXELS | CIM_NEED_RGB | CIM_NEED_PCM;
+        ZSTD_CCtx_reset(w->zc, ZSTD_reset_session_and_parameters);
+        ZSTD_CCtx_setParameter(w->zc, ZSTD_c_compressionLevel, run->p.zstd_level);
+        w->zbytes = 0;
+    }
+    w->sink.needs = needs;
+    w->deadline = run->p.limits.time_budget_s > 0 ? now_s() + run->p.limits.time_budget_s : 0;
+    int rc = CIM_ERR_NEED_DECODE;
+    if (!content && !w->info && run->p.fast_path && dec->header) {
+        rc = dec->header(r->path, &run->p.limits, &m, &e);
+        if (rc == 0) r->fast = 1;
+    }
+    if (rc == CIM_ERR_NEED_DECODE) {
+        memset(&e, 0, sizeof e);
+        for (size_t k = 0; k < run->nmod_tok[w->mod]; k++) {
+            size_t t = run->mod_tok[w->mod][k];
+            memset(w->state[t], 0, run->toks[t].tok->state_size);
+        }
+        rc = dec->decode(r->path, &run->p.limits, &w->sink, &m, &e);
+        if (rc == 0 && content)   /* a decoder that emitted nothing still owes begin() */
+            rc = sink_begin(&w->sink, &m.geom, &e);
+        if (rc == 0 && w->info && (rc = zend(w, &e)) == 0)
+            r->info_bits = w->zbytes * 8;
+    }
+    if (rc == 0 && run->p.limits.max_decoded_bytes && m.raw_bytes > run->p.limits.max_decoded_bytes)
+        rc = cim_err(&e, CIM_ERR_LIMIT, "decoded size %llu exceeds the limit %llu",
+                     (unsigned long long)m.raw_bytes, (unsigned long long)run->p.limits.max_decoded_bytes);
+    for (size_t k = 0; k < run->nmod_tok[w->mod] && rc == 0; k++) {
+        size_t t = run->mod_tok[w->mod][k];
+        const CimTokenizer *tok = run->toks[t].tok;
+        if (tok->feed)
+            rc = tok->finish(run->toks[t].conf, w->state[t], &m.geom, &r->tokens[t], &e);
+        else
+            rc = tok->count_geometry(run->toks[t].conf, &m.geom, &r->tokens[t], &e);
+    }
+    release_states(w);
+    if (rc < 0) {
+        for (size_t t = 0; t < run->ntok; t++) r->tokens[t] = CIM_TOKENS_NA;
+        r->info_bits = 0;
+        set_error(r, &e);
+        return;
+    }
+    r->modality = m.modality;
+    r->status = CIM_REC_OK;
+    r->file_bytes = m.file_bytes;
+    r->raw_bytes = m.raw_bytes;
+    r->units = m.units;
+    r->seconds = m.seconds;
+    r->skipped_packets = m.skipped_packets;
+}
+
+static int worker_init(Worker *w, CimRun *run)
+{
+    memset(w, 0, sizeof *w);
+    w->run = run;
+    w->sink.begin = sink_begin;
+    w->sink.chunk = sink_chunk;
+    w->probe = malloc(CIM_PROBE_BYTES);
+    w->state = calloc(run->ntok ? run->ntok : 1, sizeof *w->state);
+    if (!w->probe || !w->state) return -1;
+    for (size_t t = 0; t < run->ntok; t++)
+        if (!(w->state[t] = calloc(1, run->toks[t].tok->state_size ? run->toks[t].tok->state_size : 1)))
+            return -1;
+    if (run->p.info) {
+        w->zc = ZSTD_createCCtx();
+        w->zcap = ZSTD_CStreamOutSize();
+        w->zout = malloc(w->zcap);
+        if (!w->zc || !w->zout) return -1;
+    }
+    return 0;
+}
+
+static void worker_free(Worker *w)
+{
+    for (size_t t = 0; w->state && t < w->run->ntok; t++) free(w->state[t]);
+    free(w->state);
+    free(w->probe);
+    ZSTD_freeCCtx(w->zc);
+    free(w->zout);
+}
+
+int cim_run_measure(CimRun *run, CimErr *e)
+{
+    CIM_CHECK(cim__run_finalise_files(run, e));
+    int threads = run->p.threads > 0 ? run->p.threads : omp_get_num_procs();
+    size_t total = run->nrec, done = 0;
+    uint64_t bytes_done = 0;
+    int fail = 0;
+    #pragma omp parallel num_threads(threads)
+    {
+        Worker w;
+        int ok = worker_init(&w, run) == 0;
+        if (!ok) {
+            #pragma omp atomic write
+            fail = 1;
+        }
+        #pragma omp for schedule(dynamic, 1)
+        for (size_t i = 0; i < total; i++) {
+            CimRecord *r = &run->rec[i];
+            if (ok && r->status == CIM_REC_PENDING)
+                measure_one(&w, r);
+            if (run->p.progress) {
+                #pragma omp critical(cim_progress)
+                {
+                    done++;
+                    bytes_done += r->file_bytes;
+                    run->p.progress(run->p.progress_ctx, done, total, bytes_done);
+                }
+            }
+        }
+        worker_free(&w);
+    }
+    CIM_RETURN_IF(fail, e, CIM_ERR_NOMEM, "out of memory setting up workers");
+    return cim__reduce(run, e);
+}
+
+size_t cim_run_error_count(const CimRun *run)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < run->nrec; i++) n += run->rec[i].status == CIM_REC_ERROR;
+    return n;
+}
+
+size_t cim_run_file_count(const CimRun *run) { return run->nrec; }
+
+void cim_run_set_command(CimRun *run, int argc, char **argv)
+{
+    run->argc = argc;
+    run->argv = argv;   /* borrowed: main()'s argv outlives the run */
+}
+
+void cim_run_free(CimRun *run)
+{
+    if (!run) return;
+    for (size_t i = 0; i < run->ntok; i++) cim_tok_instance_free(&run->toks[i]);
+    free(run->toks);
+    for (size_t i = 0; i < run->nrec; i++) cim__record_clear(&run->rec[i]);
+    free(run->rec);
+    free(run->agg);
+    free(run->journal);
+    cim_walk_free(&run->walk);
+    free(run);
+}

@@ -1,0 +1,80 @@
+/*
+ * run.h — internals of a measurement run, shared by pipeline.c (measure),
+ * reduce.c (aggregates), the writers in src/out/ and merge/journal code.
+ *
+ * Everything the output says is derived from the records array, sorted by
+ * path, with integer sums and a seeded bootstrap: so JSON is identical for
+ * any thread count, argument order or sharding (SPEC §1).
+ */
+#ifndef CIM_RUN_H
+#define CIM_RUN_H
+#include <stdint.h>
+#include "cimeter.h"
+#include "tokenizer.h"
+#include "corpus/walk.h"
+
+#define CIM_SCHEMA "cimeter.measure/1"
+#define CIM_TOKENS_NA UINT64_MAX
+
+typedef enum CimStatus {
+    CIM_REC_PENDING = 0,   /* not measured yet */
+    CIM_REC_OK,            /* measured */
+    CIM_REC_ERROR,         /* could not be read or decoded: error message, no counts */
+    CIM_REC_SKIPPED,       /* known modality but no tokenizer requested for it */
+} CimStatus;
+
+typedef struct CimRecord {
+    char       *path;
+    CimModality modality;        /* CIM_MOD_NONE when unknown */
+    CimStatus   status;
+    int         err_code;        /* CIM_ERR_* for errors */
+    char       *error;           /* message (errors), reason (skipped) */
+    uint64_t    file_bytes, raw_bytes, units, skipped_packets;
+    double      seconds;
+    uint64_t    info_bits;       /* with --info */
+    int         fast;            /* counted from headers only */
+    uint64_t   *tokens;          /* [run->ntok]; CIM_TOKENS_NA for other modalities */
+} CimRecord;
+
+/* One (modality, tokenizer) aggregate, SPEC §3. */
+typedef struct CimAggregate {
+    size_t   tok;                /* index into run->toks */
+    CimModality modality;
+    uint64_t files, errors, zero_token_files;
+    uint64_t file_bytes, raw_bytes, units, tokens, info_bits;
+    double   seconds;
+    double   C, C_file, tokens_per_unit, info_bits_per_token;
+    double   C_median, C_p10, C_p90, C_lo, C_hi;
+} CimAggregate;
+
+struct CimRun {
+    CimMeasureParams p;
+    CimTokInstance  *toks;       /* every requested tokenizer */
+    size_t           ntok;
+    size_t           mod_tok[CIM_MOD_COUNT][32];   /* tokenizer indices per modality */
+    size_t           nmod_tok[CIM_MOD_COUNT];
+    CimRecord       *rec;
+    size_t           nrec, caprec;
+    int              shard, nshards;
+    char           **argv;       /* recorded command */
+    int              argc;
+    char            *journal;    /* path or NULL */
+    CimAggregate    *agg;        /* after cim__reduce */
+    size_t           nagg;
+    int              walked;     /* records finalised (sorted, sharded) */
+    CimWalkList      walk;       /* paths added, before finalising */
+};
+
+/* pipeline.c */
+int  cim__run_finalise_files(CimRun *run, CimErr *e);
+CimRecord *cim__run_new_record(CimRun *run, const char *path, CimErr *e);
+void cim__record_clear(CimRecord *r);
+/* reduce.c */
+int  cim__reduce(CimRun *run, CimErr *e);
+int  cim__manifest_sha256(const CimRun *run, char out[65]);
+/* out/json.c */
+int  cim__record_from_json(CimRun *run, const void *json_file_obj, CimErr *e);
+const char *cim__unit_name(CimModality m);      /* "chars", "pixels", "frames", "seconds" */
+const char *cim__per_unit_name(CimModality m);  /* "per 1000 chars", ... */
+double cim__per_unit_scale(CimModality m);
+#endif

@@ -1,0 +1,16 @@
+/* bytes.c — text:bytes, one token per byte (baseline, SPEC §4). */
+#include "tokenizer.h"
+
+static int bytes_count(const void *conf, const CimGeometry *g, uint64_t *tokens, CimErr *e)
+{
+    *tokens = g->bytes;
+    return 0;
+}
+
+const CimTokenizer cim_tok_bytes = {
+    .name           = "bytes",
+    .modality       = CIM_MOD_TEXT,
+    .help           = "one token per byte (baseline)",
+    .caps           = CIM_TOK_GEOMETRY_ONLY,
+    .count_geometry = bytes_count,
+};

@@ -1,0 +1,64 @@
+// spm_shim.cc — extern "C" wrapper over libsentencepiece. No exceptions cross
+// into C: every entry point catches and reports through its return value.
+#include <cstdio>
+#include <string>
+#include <vector>
+#include <sentencepiece_processor.h>
+#include <sentencepiece_trainer.h>
+#include "spm_shim.h"
+
+struct CimSpm {
+    sentencepiece::SentencePieceProcessor sp;
+};
+
+static void put_err(char *err, size_t n, const std::string &msg)
+{
+    if (err && n) std::snprintf(err, n, "%s", msg.c_str());
+}
+
+extern "C" int cim_spm_load(const char *path, CimSpm **out, char *err, size_t errn)
+{
+    try {
+        auto *s = new CimSpm;
+        auto st = s->sp.Load(path);
+        if (!st.ok()) {
+            put_err(err, errn, st.ToString());
+            delete s;
+            return -1;
+        }
+        *out = s;
+        return 0;
+    } catch (const std::exception &ex) {
+        put_err(err, errn, ex.what());
+        return -1;
+    }
+}
+
+extern "C" int64_t cim_spm_count(const CimSpm *spm, const char *line, size_t len)
+{
+    // One reusable id buffer per thread keeps the per-line call allocation-free.
+    thread_local std::vector<int> ids;
+    try {
+        auto st = spm->sp.Encode(absl::string_view(line, len), &ids);
+        return st.ok() ? (int64_t)ids.size() : -1;
+    } catch (...) {
+        return -1;
+    }
+}
+
+extern "C" void cim_spm_free(CimSpm *spm) { delete spm; }
+
+extern "C" int cim_spm_train(const char *flags, char *err, size_t errn)
+{
+    try {
+        auto st = sentencepiece::SentencePieceTrainer::Train(flags);
+        if (!st.ok()) {
+            put_err(err, errn, st.ToString());
+            return -1;
+        }
+        return 0;
+    } catch (const std::exception &ex) {
+        put_err(err, errn, ex.what());
+        return -1;
+    }
+}
