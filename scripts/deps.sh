@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# scripts/deps.sh — install what cimeter needs on Debian 12 (as root, or via sudo).
+#   scripts/deps.sh          build + run dependencies
+#   scripts/deps.sh --test   also the independent references the tests compare against
+# Idempotent: packages already installed are skipped quickly.
+set -euo pipefail
+build_pkgs="meson ninja-build pkg-config gcc g++ libc6-dev
+  libjansson-dev libgsl-dev libzstd-dev libssl-dev
+  libsentencepiece-dev sentencepiece
+  libpng-dev libjpeg62-turbo-dev
+  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
+  libsndfile1-dev libpcre2-dev libcairo2-dev
+  nodejs npm ca-certificates"
+test_pkgs="python3 python3-sentencepiece python3-pil python3-av python3-soundfile
+  python3-numpy python3-scipy ffmpeg clang llvm libclang-rt-14-dev
+  openmpi-bin libopenmpi-dev util-linux time"
+pkgs=$build_pkgs
+[ "${1:-}" = --test ] && pkgs="$pkgs $test_pkgs"
+missing=$(dpkg-query -W -f='${Package} ${Status}\n' $pkgs 2>/dev/null | awk '$4 != "installed" {print $1}' || true)
+# dpkg-query omits packages it has never heard of: add those too.
+for p in $pkgs; do dpkg-query -W "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+missing=$(echo $missing | tr ' ' '\n' | sort -u | tr '\n' ' ')
+if [ -n "${missing// /}" ]; then
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+    echo "deps.sh: installing $missing" >&2
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+# Tokenizer data (tiktoken rank files) and node references, when the script exists.
+here=$(cd "$(dirname "$0")" && pwd)
+if [ -x "$here/fetch-tokenizers.sh" ]; then
+    "$here/fetch-tokenizers.sh" ${1:-}
+fi
