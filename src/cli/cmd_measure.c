@@ -80,7 +80,18 @@ enum { OPT_PER_FILE = 256, OPT_INFO, OPT_ZSTD, OPT_NOFAST, OPT_HIDDEN, OPT_BOOT,
        OPT_MAXPIX, OPT_MAXFR, OPT_MAXSEC, OPT_MAXBYTES, OPT_BUDGET, OPT_SHARD, OPT_PROGRESS,
        OPT_NOPROGRESS };
 
+static int measure(int argc, char **argv, const char **specs);
+
 int cim_cmd_measure(int argc, char **argv)
+{
+    const char **specs = calloc((size_t)argc, sizeof *specs);   /* -t values, at most argc */
+    if (!specs) return 2;
+    int rc = measure(argc, argv, specs);
+    free(specs);
+    return rc;
+}
+
+static int measure(int argc, char **argv, const char **specs)
 {
     static const struct option longopts[] = {
         {"tokenizer", required_argument, 0, 't'}, {"jobs", required_argument, 0, 'j'},
@@ -94,12 +105,10 @@ int cim_cmd_measure(int argc, char **argv)
         {"progress", no_argument, 0, OPT_PROGRESS}, {"no-progress", no_argument, 0, OPT_NOPROGRESS},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     CimMeasureParams p = cim_measure_default_params();
-    const char **specs = calloc((size_t)argc, sizeof *specs);
     size_t nspecs = 0;
     const char *out = NULL;
     int per_file = 0, show_progress = isatty(2), shard = 0, nshards = 1, c;
     uint64_t u;
-    if (!specs) return 2;
     optind = 1;
     while ((c = getopt_long(argc, argv, "t:j:o:h", longopts, NULL)) != -1) {
         switch (c) {
@@ -135,11 +144,11 @@ int cim_cmd_measure(int argc, char **argv)
             break;
         case OPT_PROGRESS: show_progress = 1; break;
         case OPT_NOPROGRESS: show_progress = 0; break;
-        case 'h': fputs(measure_help, stdout); free(specs); return 0;
-        default: fputs(measure_help, stderr); free(specs); return 2;
+        case 'h': fputs(measure_help, stdout); return 0;
+        default: fputs(measure_help, stderr); return 2;
         }
     }
-    if (optind >= argc) { free(specs); return cim_cli_usage_error("measure", "no PATH given (see --help)"); }
+    if (optind >= argc) { return cim_cli_usage_error("measure", "no PATH given (see --help)"); }
     p.specs = specs;
     p.nspecs = nspecs;
     Progress prog = {now_s(), 0};
@@ -147,7 +156,6 @@ int cim_cmd_measure(int argc, char **argv)
     CimRun *run = NULL;
     CimErr e = {0};
     int rc = cim_run_create(&run, &p, &e);
-    free(specs);
     if (rc < 0) return cim_cli_usage_error("measure", "%s", e.msg);
     cim_run_set_command(run, argc + 1, argv - 1);
     cim_run_set_shard(run, shard, nshards);
