@@ -428,6 +428,24 @@ int cim_run_measure(CimRun *run, CimErr *e)
     return cim__reduce(run, e);
 }
 
+int cim__measure_path(CimRun *run, const char *path, CimRecord *out, CimErr *e)
+{
+    Worker w;
+    memset(out, 0, sizeof *out);
+    out->modality = CIM_MOD_NONE;
+    int rc = worker_init(&w, run);
+    out->path = strdup(path);
+    out->tokens = malloc((run->ntok ? run->ntok : 1) * sizeof *out->tokens);
+    if (rc < 0 || !out->path || !out->tokens) {
+        rc = cim_err(e, CIM_ERR_NOMEM, "out of memory");
+    } else {
+        for (size_t t = 0; t < run->ntok; t++) out->tokens[t] = CIM_TOKENS_NA;
+        measure_one(&w, out);
+    }
+    worker_free(&w);
+    return rc;
+}
+
 size_t cim_run_error_count(const CimRun *run)
 {
     size_t n = 0;
