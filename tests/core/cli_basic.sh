@@ -55,4 +55,13 @@ for a in d["aggregates"]:
     lo, hi = a["C_ci95"]
     assert lo <= a["C"] <= hi, a
 PY
+# --info: bits of one zstd frame of the canonical raw stream; for text the file
+# itself, so it equals the zstd CLI's output on stdin (no checksum).
+if command -v zstd >/dev/null; then
+    f=$SAMPLE/text/kjv-genesis.txt
+    expect_rc 0 "$C" measure -t text:bytes --info --zstd-level 5 -o "$T/i.json" --per-file "$f"
+    want=$(( $(zstd -5 --no-check -c < "$f" | wc -c) * 8 ))
+    [ "$(json_get "$T/i.json" "d['files'][0]['info_bits']")" = "$want" ] && ok "info_bits = zstd -5 ($want)" || fail "info_bits vs zstd CLI"
+    [ "$(json_get "$T/i.json" "d['settings']['info_compressor']['level']")" = 5 ] || fail "zstd level not recorded"
+fi
 finish
