@@ -12,9 +12,10 @@
  *    law's curve for each P. The law is recognised by its parameter names:
  *    E, A, B, alpha, beta (chinchilla) or a, b, c (loglinear, SPEC §5); other
  *    forms get their points without a curve. D_eff uses the `tokens` column
- *    when the CSV has one, else raw_<modality> / C with C the fit's
- *    C_<modality> when present, else the first measured aggregate of that
- *    modality in the results given.
+ *    when the CSV has one, else raw_<modality> / C with C the fit's estimate
+ *    C_<modality> when present, else a C_<modality> the fit recorded among its
+ *    settings (any key ending in C_<modality>), else the first measured
+ *    aggregate of that modality in the results given.
  *
  * Output is deterministic: no dates, fixed fonts (DejaVu Sans via cairo's toy
  * font API), fixed sizes; PNGs are drawn at 2x for print.
@@ -127,7 +128,7 @@ typedef struct Item {
 
 static int build_items(const CimReport *r, Item **out, size_t *nout)
 {
-    Item *v = calloc(2 * r->nrows + r->nparams + 1, sizeof *v);
+    Item *v = calloc(2 * r->nrows + 2 * r->nparams + 1, sizeof *v);
     size_t n = 0;
     if (!v) return -1;
     for (size_t i = 0; i < r->nrows; i++) {
@@ -141,6 +142,16 @@ static int build_items(const CimReport *r, Item **out, size_t *nout)
         for (size_t k = 0; k < r->nparams; k++)
             if (!strncmp(r->params[k].name, "C_", 2) && !strcmp(r->params[k].name + 2, m))
                 v[n++] = (Item){.fitted = 1, .row = k, .modality = m};
+    }
+    /* Fitted C of modalities with no measured row get a group of their own. */
+    for (size_t k = 0; k < r->nparams; k++) {
+        const char *m = r->params[k].name + 2;
+        if (strncmp(r->params[k].name, "C_", 2) || !*m) continue;
+        int seen = 0;
+        for (size_t j = 0; j < n; j++) if (!strcmp(v[j].modality, m)) seen = 1;
+        if (seen) continue;
+        v[n++] = (Item){.head = 1, .modality = m};
+        v[n++] = (Item){.fitted = 1, .row = k, .modality = m};
     }
     *out = v;
     *nout = n;
@@ -183,9 +194,12 @@ static int draw_c_plot(const CimReport *r, cairo_t *cr, double W, double H, CimE
             if (isfinite(v[k]) && v[k] > 0) { vmin = fmin(vmin, v[k]); vmax = fmax(vmax, v[k]); }
     }
     if (!isfinite(vmin)) { vmin = 1; vmax = 10; }
-    int d0 = (int)floor(log10(vmin) + 1e-9), d1 = (int)ceil(log10(vmax) - 1e-9);
-    if (d1 <= d0) d1 = d0 + 1;
-
+    /* A continuous log range with a margin; at least 0.4 decades wide. */
+    double l0 = log10(vmin), l1 = log10(vmax), span = l1 - l0;
+    if (span < 0.4) { l0 -= (0.4 - span) / 2; l1 += (0.4 - span) / 2; span = 0.4; }
+    l0 -= 0.06 * span;
+    l1 += 0.06 * span;
+    span = l1 - l0;
     /* Label column: as wide as the longest label, within limits. */
     set_font(cr, 12, 0);
     double lw = 120;
@@ -200,7 +214,7 @@ static int draw_c_plot(const CimReport *r, cairo_t *cr, double W, double H, CimE
     lw = fmin(lw, W * 0.42);
     double x0 = 20 + lw + 16, x1 = W - 78;
     double y_top = TOP, y_bot = H - BOTTOM;
-#define XOF(v) (x0 + (log10(v) - d0) / (double)(d1 - d0) * (x1 - x0))
+#define XOF(v) (x0 + (log10(v) - l0) / span * (x1 - x0))
 
     /* Title. */
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
@@ -208,23 +222,26 @@ static int draw_c_plot(const CimReport *r, cairo_t *cr, double W, double H, CimE
     text_at(cr, 20, 26, "Compression factor C (raw bytes per token)", 0);
     set_font(cr, 11.5, 0);
     cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
-    text_at(cr, 20, 45, r->params && r->nparams ? "dot: measured C with 95% bootstrap interval over files;  "
+    int any_fitted = 0;
+    for (size_t i = 0; i < n; i++) any_fitted |= items[i].fitted;
+    text_at(cr, 20, 45, any_fitted ? "dot: measured C with 95% bootstrap interval over files;  "
                         "diamond: fitted C (free-c)" : "dot: measured C with its 95% bootstrap interval over files",
             0);
 
-    /* Grid: decades and their 2..9 multiples. */
-    for (int k = d0; k <= d1; k++) {
+    /* Grid: decades and their 2..9 multiples; labels as dense as the span allows. */
+    for (int k = (int)floor(l0); k <= (int)ceil(l1); k++) {
         for (int m = 1; m <= 9; m++) {
-            double v = m * pow(10, k), x = XOF(v);
-            if (k == d1 && m > 1) break;
+            double v = m * pow(10, k), lv = k + log10(m), x = XOF(v);
+            if (lv < l0 || lv > l1) continue;
             cairo_set_line_width(cr, m == 1 ? 1.0 : 0.5);
             cairo_set_source_rgb(cr, m == 1 ? 0.75 : 0.9, m == 1 ? 0.75 : 0.9, m == 1 ? 0.75 : 0.9);
             cairo_move_to(cr, floor(x) + 0.5, y_top);
             cairo_line_to(cr, floor(x) + 0.5, y_bot);
             cairo_stroke(cr);
-            char lab[32];
-            int show = m == 1 || (d1 - d0 <= 2 && (m == 2 || m == 5));
+            int show = m == 1 || (span <= 3.2 && (m == 2 || m == 5)) || (span <= 1.2 && (m == 3 || m == 4)) ||
+                       (span <= 0.7);
             if (!show) continue;
+            char lab[32];
             if (m == 1) decade_label(lab, sizeof lab, k);
             else snprintf(lab, sizeof lab, "%g", v);
             set_font(cr, 11, 0);
@@ -378,8 +395,13 @@ static int draw_law_plot(const CimReport *r, cairo_t *cr, double W, double H, Ci
             snprintf(pname, sizeof pname, "C_%s", m);
             const CimReportParam *p = param(r, pname);
             double C = p ? p->est : NAN;
-            for (size_t k = 0; !p && k < r->nrows; k++)
-                if (!strcmp(r->rows[k].modality, m)) { C = r->rows[k].C; break; }
+            /* else a C the fit recorded as used ("C_text", "settings.C_text", ...) */
+            for (size_t k = 0; !p && !isfinite(C) && k < r->nfit_kv; k++) {
+                const char *key = r->fit_kv[k].key, *dot = strrchr(key, '.');
+                if (!strcmp(dot ? dot + 1 : key, pname)) C = strtod(r->fit_kv[k].value, NULL);
+            }
+            for (size_t k = 0; !p && !isfinite(C) && k < r->nrows; k++)
+                if (!strcmp(r->rows[k].modality, m)) C = r->rows[k].C;
             if (!(isfinite(C) && C > 0)) {
                 free(D);
                 return cim_err(e, CIM_ERR_USAGE, "no C for column %s: give a results JSON measuring %s, or a "
