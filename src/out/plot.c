@@ -228,25 +228,33 @@ static int draw_c_plot(const CimReport *r, cairo_t *cr, double W, double H, CimE
                         "diamond: fitted C (free-c)" : "dot: measured C with its 95% bootstrap interval over files",
             0);
 
-    /* Grid: decades and their 2..9 multiples; labels as dense as the span allows. */
+    /* Grid: decades and their multiples (steps of 0.1 on narrow spans); a
+     * label wherever it does not crowd the previous one. */
+    int fine = span <= 0.7;
+    double last_x = -1e9, last_line = -1e9;
     for (int k = (int)floor(l0); k <= (int)ceil(l1); k++) {
-        for (int m = 1; m <= 9; m++) {
-            double v = m * pow(10, k), lv = k + log10(m), x = XOF(v);
+        for (int mi = 10; mi < 100; mi += fine ? 1 : 10) {
+            double m = mi / 10.0, v = m * pow(10, k), lv = k + log10(m), x = XOF(v);
             if (lv < l0 || lv > l1) continue;
-            cairo_set_line_width(cr, m == 1 ? 1.0 : 0.5);
-            cairo_set_source_rgb(cr, m == 1 ? 0.75 : 0.9, m == 1 ? 0.75 : 0.9, m == 1 ? 0.75 : 0.9);
+            int major = mi == 10, mid = mi % 10 == 0;
+            if (fine && !mid && x - last_line < 9) continue;   /* too dense to draw */
+            last_line = x;
+            cairo_set_line_width(cr, major ? 1.0 : 0.5);
+            double g = major ? 0.75 : mid ? 0.88 : 0.94;
+            cairo_set_source_rgb(cr, g, g, g);
             cairo_move_to(cr, floor(x) + 0.5, y_top);
             cairo_line_to(cr, floor(x) + 0.5, y_bot);
             cairo_stroke(cr);
-            int show = m == 1 || (span <= 3.2 && (m == 2 || m == 5)) || (span <= 1.2 && (m == 3 || m == 4)) ||
-                       (span <= 0.7);
+            int show = fine ? (mi % 5 == 0 || mi < 20) && x - last_x >= 44 : (major || (span <= 3.2 && (mi == 20 || mi == 50)) ||
+                                                  (span <= 1.2 && (mi == 30 || mi == 40)));
             if (!show) continue;
             char lab[32];
-            if (m == 1) decade_label(lab, sizeof lab, k);
+            if (major) decade_label(lab, sizeof lab, k);
             else snprintf(lab, sizeof lab, "%g", v);
             set_font(cr, 11, 0);
             cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
             text_at(cr, x, y_bot + 16, lab, 0.5);
+            last_x = x;
         }
     }
     cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
