@@ -11,6 +11,7 @@ shape, and that CSV reads back to the names (controls as U+FFFD).
 import csv, io, json, os, re, subprocess, sys, tempfile
 
 cim = os.environ["CIMETER"]
+os.environ["LSAN_OPTIONS"] = "suppressions=" + os.path.join(os.path.dirname(os.path.abspath(__file__)), "lsan.supp")
 names = [
     "text:a\nb", 'text:"quoted", comma', "text:pipe|back\\slash", "text:$&#^_%~{}",
     "text:*_[x](y)<b>`c`!", "text:esc\x1b[31mred\tTab\rCR", "text:bidi\u202eevil\u0085c1",

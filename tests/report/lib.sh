@@ -1,6 +1,7 @@
 # lib.sh — shared by tests/report/*.sh (sourced). Needs CIMETER and CIM_SAMPLE.
 set -u
 : "${CIMETER:?}" "${CIM_SAMPLE:?}"
+export LSAN_OPTIONS="suppressions=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/cimeter-report.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
