@@ -174,6 +174,18 @@ static double c_plot_height(const CimReport *r)
     return h;
 }
 
+/* The row label: "tokenizer", or "run · tokenizer" for several inputs (malloc'd, raw). */
+static char *item_label(const CimReport *r, const Item *it)
+{
+    if (it->fitted) return strdup("fitted C (free-c)");
+    const CimReportRow *w = &r->rows[it->row];
+    if (!r->multi_run) return strdup(w->tokenizer);
+    size_t l = strlen(w->run) + strlen(w->tokenizer) + 8;
+    char *s = malloc(l);
+    if (s) snprintf(s, l, "%s \xC2\xB7 %s", w->run, w->tokenizer);
+    return s;
+}
+
 static void item_values(const CimReport *r, const Item *it, double *c, double *lo, double *hi)
 {
     if (it->fitted) { *c = r->params[it->row].est; *lo = r->params[it->row].lo; *hi = r->params[it->row].hi; }
@@ -205,9 +217,9 @@ static int draw_c_plot(const CimReport *r, cairo_t *cr, double W, double H, CimE
     double lw = 120;
     for (size_t i = 0; i < n; i++) {
         if (items[i].head) continue;
-        char *s = items[i].fitted ? NULL : plain(r->rows[items[i].row].tokenizer);
-        double w = s ? text_w(cr, s) + (r->multi_run ? text_w(cr, r->rows[items[i].row].run) + 12 : 0)
-                     : text_w(cr, "fitted C (free-c)");
+        char *raw = item_label(r, &items[i]), *s = raw ? plain(raw) : NULL;
+        double w = s ? text_w(cr, s) : 0;
+        free(raw);
         lw = fmax(lw, w);
         free(s);
     }
@@ -286,18 +298,8 @@ static int draw_c_plot(const CimReport *r, cairo_t *cr, double W, double H, CimE
         item_values(r, it, &c, &lo, &hi);
         set_font(cr, 12, 0);
         cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-        char *label;
-        if (it->fitted) {
-            label = strdup("fitted C (free-c)");
-        } else if (r->multi_run) {
-            size_t l = strlen(r->rows[it->row].run) + strlen(r->rows[it->row].tokenizer) + 4;
-            char *tmp = malloc(l);
-            if (tmp) snprintf(tmp, l, "%s · %s", r->rows[it->row].run, r->rows[it->row].tokenizer);
-            label = tmp ? fit_text(cr, tmp, lw) : NULL;
-            free(tmp);
-        } else {
-            label = fit_text(cr, r->rows[it->row].tokenizer, lw);
-        }
+        char *raw = item_label(r, it), *label = raw ? fit_text(cr, raw, lw) : NULL;
+        free(raw);
         if (label) text_at(cr, 20 + lw, yc + 4, label, 1);
         free(label);
         if (!(isfinite(c) && c > 0)) {
