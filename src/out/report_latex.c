@@ -36,7 +36,7 @@ static int latex_write(const CimReport *r, FILE *f, CimErr *e)
             fputs(" & ", f);
             num(f, w->tokens_per_unit);
             fputs(" ", f);
-            cim__report_text(f, w->per_unit, CIM_ESC_LATEX);
+            cim__report_text(f, strncmp(w->per_unit, "tokens ", 7) ? w->per_unit : w->per_unit + 7, CIM_ESC_LATEX);
             fputs(" \\\\\n", f);
         }
         fputs("\\bottomrule\n\\end{tabular}\n", f);

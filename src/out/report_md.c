@@ -34,7 +34,7 @@ static int md_write(const CimReport *r, FILE *f, CimErr *e)
             numcell(f, w->C_file);
             cim__report_num(tpu, sizeof tpu, w->tokens_per_unit);
             fprintf(f, " %s ", tpu);
-            cim__report_text(f, w->per_unit, CIM_ESC_MD);
+            cim__report_text(f, strncmp(w->per_unit, "tokens ", 7) ? w->per_unit : w->per_unit + 7, CIM_ESC_MD);
             fputs(" |\n", f);
         }
     }
