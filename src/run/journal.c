@@ -289,11 +289,19 @@ int cim__journal_open(CimRun *run, CimJournal **out, CimErr *e)
     long lineno = 0;
     int rc = 0;
     while (!rc && (l = getline(&line, &cap, f)) > 0) {
-        if (line[l - 1] != '\n') break;   /* torn by a kill: cut below */
+        if (line[l - 1] != '\n') {   /* torn by a kill: cut below */
+            if (lineno == 0 && strncmp(line, header, (size_t)l))   /* not even a torn header: not ours */
+                rc = cim_err(e, CIM_ERR_USAGE, "%s is not a cimeter journal (refusing to overwrite it)",
+                             run->journal);
+            break;
+        }
         line[l - 1] = 0;
         lineno++;
         if (lineno == 1) {
-            if (strcmp(line, header))
+            if (strncmp(line, "{\"cimeter_journal\":", 19))
+                rc = cim_err(e, CIM_ERR_USAGE, "%s is not a cimeter journal (refusing to overwrite it)",
+                             run->journal);
+            else if (strcmp(line, header))
                 rc = cim_err(e, CIM_ERR_USAGE, "journal %s was written with other tokenizers or settings "
                              "(remove it to start afresh)", run->journal);
         } else {

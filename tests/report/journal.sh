@@ -62,4 +62,10 @@ $C measure -t text:bytes --per-file --journal "$TMP/j" -o "$TMP/x.json" "$TMP/co
 [ $? = 2 ] || fail "a journal of other tokenizers was accepted"
 { head -n 3 "$TMP/j"; echo '{"path_hex":"zz"}'; tail -n +4 "$TMP/j"; } > "$TMP/jc"
 run "$TMP/jc" "$TMP/x.json" 2>/dev/null; [ $? = 2 ] || fail "a corrupt journal line was accepted"
+# A file that is not a journal is never truncated or overwritten.
+printf 'precious data without a newline' > "$TMP/notj"
+run "$TMP/notj" "$TMP/x.json" 2>/dev/null; [ $? = 2 ] || fail "a non-journal file was accepted"
+[ "$(cat "$TMP/notj")" = "precious data without a newline" ] || fail "a non-journal file was modified"
+printf '{"a":1}\nmore\n' > "$TMP/notj2"
+run "$TMP/notj2" "$TMP/x.json" 2>/dev/null; [ $? = 2 ] || fail "a JSON file was accepted as a journal"
 echo "journal ok"
