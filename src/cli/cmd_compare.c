@@ -100,7 +100,7 @@ int cim_cmd_compare(int argc, char **argv)
         const char *t = json_string_value(json_object_get(a, "tokenizer"));
         if (rc == 0 && !quiet && m && t && !find_agg(ba, m, t))
             printf("NEW     %s %s: C %.6g (not in the baseline)\n", m, t,
-                   json_number_value(json_object_get(a, "C")));
+                   json_is_number(json_object_get(a, "C")) ? json_number_value(json_object_get(a, "C")) : NAN);
     }
     if (rc == 0 && nfail)
         fprintf(stderr, "cimeter compare: %zu of %zu aggregate(s) outside the tolerance of %g\n", nfail, n, tol);

@@ -98,7 +98,8 @@ static int measure_main(int argc, char **argv, int rank, int size)
         {"max-pixels", required_argument, 0, OPT_MAXPIX}, {"max-frames", required_argument, 0, OPT_MAXFR},
         {"max-seconds", required_argument, 0, OPT_MAXSEC}, {"max-bytes", required_argument, 0, OPT_MAXBYTES},
         {"time-budget", required_argument, 0, OPT_BUDGET}, {"shard", required_argument, 0, OPT_SHARD},
-        {"journal", required_argument, 0, OPT_JOURNAL}, {"progress", no_argument, 0, OPT_PROGRESS}, {"no-progress", no_argument, 0, OPT_NOPROGRESS},
+        {"progress", no_argument, 0, OPT_PROGRESS}, {"no-progress", no_argument, 0, OPT_NOPROGRESS},
+        {"journal", required_argument, 0, OPT_JOURNAL},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     CimMeasureParams p = cim_measure_default_params();
     const char **specs = calloc((size_t)argc, sizeof *specs);
@@ -150,7 +151,10 @@ static int measure_main(int argc, char **argv, int rank, int size)
     if (optind >= argc) { free(specs); return cim_cli_usage_error("measure", "no PATH given (see --help)"); }
     p.specs = specs;
     p.nspecs = nspecs;
-    if (size > 1 && nshards > 1) { free(specs); return cim_cli_usage_error("measure", "--shard and MPI ranks exclude each other"); }
+    if (size > 1 && nshards > 1) {
+        free(specs);
+        return cim_cli_usage_error("measure", "--shard and MPI ranks exclude each other");
+    }
     if (size > 1) { shard = rank; nshards = size; }
     Progress prog = {now_s(), 0};
     if (show_progress && rank == 0) { p.progress = progress; p.progress_ctx = &prog; }
