@@ -19,5 +19,10 @@ script -qec "'$C' measure --no-progress -t text:bytes -o '$TMP/c.json' '$CIM_SAM
 ! grep -q "MB/s" "$TMP/tty2" || fail "--no-progress printed progress"
 $C measure --progress -t text:bytes -o "$TMP/d.json" "$CIM_SAMPLE/text" 2> "$TMP/err2"
 grep -q "MB/s" "$TMP/err2" || fail "--progress printed nothing"
+# Resumed from a journal, progress counts only the files left: here 1 of n.
+$C measure -t text:bytes --journal "$TMP/j" -o "$TMP/e.json" "$CIM_SAMPLE/text" || fail "journal run"
+head -n "$n" "$TMP/j" > "$TMP/j2"       # the header and n-1 records
+script -qec "'$C' measure -t text:bytes --journal '$TMP/j2' -o '$TMP/f.json' '$CIM_SAMPLE/text'" /dev/null > "$TMP/tty3" 2>&1 </dev/null
+tr '\r' '\n' < "$TMP/tty3" | grep -Eq "^1/1 files" || { cat "$TMP/tty3" >&2; fail "resumed progress does not count what is left"; }
 cmp -s <(strip_command "$TMP/a.json") <(strip_command "$TMP/b.json") || fail "progress changed the result"
 echo "progress ok"
