@@ -10,7 +10,7 @@ static const CimOption opts[] = {
     {"thr", "threshold", offsetof(Conf, thr), CIM_OPT_DOUBLE, 0.5, 0, 1e9, NULL},
     {"causal", "flag", offsetof(Conf, causal), CIM_OPT_FLAG, 0, 0, 1, NULL},
     {"model", "file", offsetof(Conf, model), CIM_OPT_STRING, 0, 0, 0, "m.model"},
-    {NULL}
+    {0}
 };
 static const char *const shorthand[] = {"model", NULL};
 
