@@ -31,29 +31,15 @@ start=$(date +%s)
 
 if [ $fetch = 1 ] || [ ! -d corpora/dev ]; then corpora/fetch.sh dev >&2; fi
 
-candidates="text:bytes text:chars"
-[ -f tokenizers/kjv-bpe8k.model ] && candidates="$candidates text:spm:tokenizers/kjv-bpe8k.model"
-candidates="$candidates gpt2 gpt-4 gpt-4o vit-b16 cosmos-di16 titok-l32 vivit-2x16 cosmos-dv4x8x8
-            whisper hubert encodec-24k-6kbps mimi"
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-: > "$tmp/empty"
-toks=()
-for t in $candidates; do
-    # exit 2 = the spec cannot be set up here; 1 = it works (the empty file is an error record)
-    if "$cim" measure --no-progress -t "$t" -o "$tmp/probe.json" "$tmp/empty" 2>/dev/null || [ $? = 1 ]; then
-        toks+=(-t "$t")
-    else
-        echo "make-results.sh: leaving out $t (not available in this build)" >&2
-    fi
-done
-
+mapfile -t toks < <(scripts/standard-set.sh "$cim")
 mkdir -p results
 measure() {  # measure NAME CORPUS
     local rc=0
-    "$cim" measure --no-progress "${toks[@]}" -o "results/$1.json" "$2" || rc=$?
+    # shellcheck disable=SC2086 # $2 is a list of folders
+    "$cim" measure --no-progress "${toks[@]}" -o "results/$1.json" $2 || rc=$?
     [ $rc -le 1 ] || { echo "make-results.sh: measure $2 failed" >&2; exit 2; }
 }
-measure sample corpora/sample
+measure sample "corpora/sample/text corpora/sample/image corpora/sample/video corpora/sample/audio"
 measure dev corpora/dev
 
 for name in sample dev; do

@@ -20,6 +20,7 @@ static const char measure_help[] =
 "                         default: one per modality\n"
 "  -j, --jobs N           worker threads (default: all cores)\n"
 "  -o, --output FILE      write JSON (\"-\" for stdout) instead of the table\n"
+"      --table            print the table even with -o\n"
 "      --per-file         include one record per file and tokenizer in the JSON\n"
 "      --info             also zstd the canonical raw stream: information bits per token\n"
 "      --zstd-level N     level for --info (default 3)\n"
@@ -85,7 +86,7 @@ static int parse_double(const char *s, double *v)
 
 enum { OPT_PER_FILE = 256, OPT_INFO, OPT_ZSTD, OPT_NOFAST, OPT_HIDDEN, OPT_BOOT, OPT_SEED,
        OPT_MAXPIX, OPT_MAXFR, OPT_MAXSEC, OPT_MAXBYTES, OPT_BUDGET, OPT_SHARD, OPT_PROGRESS,
-       OPT_NOPROGRESS, OPT_JOURNAL };
+       OPT_NOPROGRESS, OPT_JOURNAL, OPT_TABLE };
 
 static int measure_main(int argc, char **argv, int rank, int size, const char **specs)
 {
@@ -99,12 +100,12 @@ static int measure_main(int argc, char **argv, int rank, int size, const char **
         {"max-seconds", required_argument, 0, OPT_MAXSEC}, {"max-bytes", required_argument, 0, OPT_MAXBYTES},
         {"time-budget", required_argument, 0, OPT_BUDGET}, {"shard", required_argument, 0, OPT_SHARD},
         {"progress", no_argument, 0, OPT_PROGRESS}, {"no-progress", no_argument, 0, OPT_NOPROGRESS},
-        {"journal", required_argument, 0, OPT_JOURNAL},
+        {"journal", required_argument, 0, OPT_JOURNAL}, {"table", no_argument, 0, OPT_TABLE},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     CimMeasureParams p = cim_measure_default_params();
     size_t nspecs = 0;
     const char *out = NULL, *journal = NULL;
-    int per_file = 0, show_progress = isatty(2), shard = 0, nshards = 1, c;
+    int per_file = 0, table = 0, show_progress = isatty(2), shard = 0, nshards = 1, c;
     uint64_t u;
     optind = 1;
     while ((c = getopt_long(argc, argv, "t:j:o:h", longopts, NULL)) != -1) {
@@ -140,6 +141,7 @@ static int measure_main(int argc, char **argv, int rank, int size, const char **
                 return cim_cli_usage_error("measure", "--shard needs I/N with 0 <= I < N");
             break;
         case OPT_JOURNAL: journal = optarg; break;
+        case OPT_TABLE: table = 1; break;
         case OPT_PROGRESS: show_progress = 1; break;
         case OPT_NOPROGRESS: show_progress = 0; break;
         case 'h': fputs(measure_help, stdout); return 0;
@@ -183,7 +185,7 @@ static int measure_main(int argc, char **argv, int rank, int size, const char **
     }
     if (rank != 0) { cim_run_free(run); return 0; }   /* rank 0 writes for all */
     if (out) rc = cim_run_write_json(run, out, per_file, &e);
-    else rc = cim_run_print_table(run, stdout);
+    if (!out || table) cim_run_print_table(run, stdout);
     size_t nerr = cim_run_error_count(run);
     if (rc < 0) { cim_run_free(run); return cim_cli_usage_error("measure", "%s", e.msg); }
     if (nerr && !out)
