@@ -17,7 +17,9 @@ files are errors: ImageFile.LOAD_TRUNCATED_IMAGES stays False).
 Canonical samples from PIL modes: 1 → L (0/255); L, LA, RGB, RGBA, CMYK as
 decoded (PIL un-inverts Adobe CMYK, which changes no count); P → RGB, or RGBA
 when info has "transparency"; I and I;16* (16-bit gray) → the high byte.
-16-bit RGB(A)/LA PNGs are already reduced to their high byte by PIL.
+16-bit RGB(A)/LA PNGs are already reduced to their high byte by PIL, but PIL
+opens a 16-bit gray+alpha PNG as RGBA (R=G=B): the IHDR colour type tells,
+and L and A are taken back.
 Also used by scripts/bench-image.sh as the Python/PIL peer.
 """
 import json
@@ -114,8 +116,16 @@ def adaptive_tokens(arr, args):
     return sum(leaves(x, y, p2) for y in range(0, height, p2) for x in range(0, width, p2))
 
 
-def canonical(im):
+def png_color_type(path):
+    with open(path, "rb") as f:
+        head = f.read(26)
+    return head[25] if head[:8] == b"\x89PNG\r\n\x1a\n" and len(head) == 26 else None
+
+
+def canonical(im, la16=False):
     mode = im.mode
+    if la16:  # PIL opens 16-bit gray+alpha PNGs as RGBA (R=G=B): take L and A back
+        return np.asarray(im)[:, :, [0, 3]]
     if mode == "P" or mode == "PA":
         im = im.convert("RGBA" if ("transparency" in im.info or mode == "PA") else "RGB")
     elif mode == "1":
@@ -131,7 +141,9 @@ def canonical(im):
     return a[:, :, None] if a.ndim == 2 else a
 
 
-def channels_of(im):
+def channels_of(im, la16=False):
+    if la16:
+        return 2
     return {"1": 1, "L": 1, "I": 1, "I;16": 1, "I;16B": 1, "I;16L": 1, "LA": 2, "RGB": 3,
             "RGBA": 4, "CMYK": 4, "PA": 4}.get(im.mode) or (4 if "transparency" in im.info else 3)
 
@@ -143,9 +155,10 @@ def measure(path, specs):
         with Image.open(path) as im:
             im.seek(0)
             w, h = im.size
-            ch = channels_of(im)
+            la16 = im.mode == "RGBA" and im.format == "PNG" and png_color_type(path) == 4
+            ch = channels_of(im, la16)
             im.load()  # always: a truncated or corrupt file is an error
-            arr = canonical(im) if need_pixels else None
+            arr = canonical(im, la16) if need_pixels else None
             if arr is not None and arr.shape[2] != ch:
                 raise ValueError("channel mismatch %d vs %d" % (arr.shape[2], ch))
     except Exception as exc:  # noqa: BLE001 — any failure is this file's error

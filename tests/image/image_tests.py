@@ -32,6 +32,7 @@ SAMPLE = os.environ.get("CIM_SAMPLE", os.path.join(ROOT, "corpora", "sample"))
 DEV = os.environ.get("CIM_DEV_CORPUS", os.path.join(ROOT, "corpora", "dev"))
 REF = os.path.join(ROOT, "scripts", "ref", "pil_image.py")
 SKIP = 77
+SYNTH = []   # synthetic files (make_synthetic), added to the corpora when PIL is there
 
 PATCH_SPECS = [
     "vit-b16", "chameleon", "cosmos-di8", "cosmos-di16", "titok-l32",
@@ -54,8 +55,107 @@ ADAPTIVE_SPECS = [
 ]
 
 
+ADAM7 = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)]
+
+
+def pack_row(vals, depth):
+    """vals: 1-D array of samples (already interleaved) at `depth` bits."""
+    import numpy as np
+    if depth == 16:
+        return vals.astype(">u2").tobytes()
+    if depth == 8:
+        return vals.astype(np.uint8).tobytes()
+    per = 8 // depth
+    v = np.zeros(-(-len(vals) // per) * per, dtype=np.uint8)
+    v[:len(vals)] = vals
+    v = v.reshape(-1, per)
+    out = np.zeros(len(v), dtype=np.uint8)
+    for i in range(per):
+        out |= (v[:, i] << (8 - depth * (i + 1))).astype(np.uint8)
+    return out.tobytes()
+
+
+def write_png(path, arr, color_type, depth, interlace=False, plte=None, trns=None):
+    """A PNG writer independent of PIL (PIL cannot write Adam7 or 2-bit gray)."""
+    h, w = arr.shape[0], arr.shape[1]
+    a = arr.reshape(h, w, -1)
+    raw = b""
+    for (x0, y0, dx, dy) in (ADAM7 if interlace else [(0, 0, 1, 1)]):
+        sub = a[y0::dy, x0::dx]
+        if sub.shape[0] == 0 or sub.shape[1] == 0:
+            continue
+        for row in sub:
+            raw += b"\0" + pack_row(row.reshape(-1), depth)
+    data = b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, depth, color_type, 0, 0,
+                                                                   1 if interlace else 0))
+    if plte is not None:
+        data += png_chunk(b"PLTE", bytes(plte))
+    if trns is not None:
+        data += png_chunk(b"tRNS", bytes(trns))
+    data += png_chunk(b"IDAT", zlib.compress(raw, 6)) + png_chunk(b"IEND", b"")
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def make_synthetic(td):
+    """Every PNG and JPEG layout SPEC §2 names, written into td: gray 1/2/4/8/16-bit,
+    gray+alpha 8/16, RGB 8/16, RGBA 8/16, palette 4/8-bit with and without tRNS, gray
+    and RGB with tRNS, Adam7 interlaced variants, odd sizes; JPEG gray, 4:4:4, 4:2:2,
+    4:2:0, progressive, CMYK. Content: smooth gradients, flat areas and noise, so the
+    adaptive thresholds split some blocks and not others."""
+    import numpy as np
+    from PIL import Image
+    rng = np.random.default_rng(20240906)
+    out = []
+
+    def content(h, w, c, top):
+        y, x = np.mgrid[0:h, 0:w]
+        base = (x * 3 + y * 2) % (top + 1)
+        noise = rng.integers(0, top + 1, size=(h, w))
+        img = np.where((x // 13 + y // 11) % 3 == 0, noise, base)
+        img[h // 3:h // 2, :] = top // 2   # a flat band
+        return np.stack([(img + 37 * k) % (top + 1) for k in range(c)], axis=2)
+
+    def name(n):
+        p = os.path.join(td, n)
+        out.append(p)
+        return p
+
+    for inter in (False, True):
+        t = "-adam7" if inter else ""
+        for (w, h) in ((71, 45), (1, 9), (13, 1), (8, 8)):
+            sz = "-%dx%d" % (w, h)
+            write_png(name("gray8%s%s.png" % (t, sz)), content(h, w, 1, 255), 0, 8, inter)
+            write_png(name("rgb8%s%s.png" % (t, sz)), content(h, w, 3, 255), 2, 8, inter)
+        for d in (1, 2, 4, 16):
+            write_png(name("gray%d%s.png" % (d, t)), content(37, 53, 1, (1 << d) - 1), 0, d, inter)
+        write_png(name("ga8%s.png" % t), content(40, 33, 2, 255), 4, 8, inter)
+        write_png(name("ga16%s.png" % t), content(40, 33, 2, 65535), 4, 16, inter)
+        write_png(name("rgb16%s.png" % t), content(29, 61, 3, 65535), 2, 16, inter)
+        write_png(name("rgba8%s.png" % t), content(50, 50, 4, 255), 6, 8, inter)
+        write_png(name("rgba16%s.png" % t), content(33, 47, 4, 65535), 6, 16, inter)
+        pal = rng.integers(0, 256, size=3 * 256).tolist()
+        write_png(name("pal8%s.png" % t), content(45, 66, 1, 255), 3, 8, inter, plte=pal)
+        write_png(name("pal8-trns%s.png" % t), content(45, 66, 1, 255), 3, 8, inter, plte=pal,
+                  trns=rng.integers(0, 256, size=100).tolist())
+        write_png(name("pal4-trns%s.png" % t), content(31, 17, 1, 15), 3, 4, inter, plte=pal[:48],
+                  trns=[0, 128, 255])
+        write_png(name("pal2%s.png" % t), content(31, 17, 1, 3), 3, 2, inter, plte=pal[:12])
+        write_png(name("gray8-trns%s.png" % t), content(30, 30, 1, 255), 0, 8, inter, trns=[0, 7])
+        write_png(name("gray16-trns%s.png" % t), content(30, 30, 1, 65535), 0, 16, inter, trns=[1, 7])
+        write_png(name("rgb8-trns%s.png" % t), content(30, 30, 3, 255), 2, 8, inter, trns=[0, 1, 0, 2, 0, 3])
+    rgb = Image.fromarray(content(123, 181, 3, 255).astype(np.uint8), "RGB")
+    for sub in (0, 1, 2):
+        rgb.save(name("jpeg-sub%d.jpg" % sub), quality=90, subsampling=sub)
+    rgb.save(name("jpeg-progressive.jpg"), quality=85, progressive=True)
+    Image.fromarray(content(77, 65, 1, 255)[:, :, 0].astype(np.uint8), "L").save(name("jpeg-gray.jpg"))
+    Image.fromarray(content(64, 80, 4, 255).astype(np.uint8), "CMYK").save(name("jpeg-cmyk.jpg"), quality=95)
+    Image.fromarray(content(1, 1, 3, 255).astype(np.uint8), "RGB").save(name("jpeg-1x1.jpg"))
+    return out
+
+
 def image_files():
-    files = []
+    files = list(SYNTH)
     for d in (os.path.join(SAMPLE, "image"), os.path.join(DEV, "image")):
         if os.path.isdir(d):
             for dp, _, fns in os.walk(d):
@@ -274,6 +374,22 @@ def main():
         print("FAIL: no cimeter binary at %s" % CIMETER)
         return 1
     what = sys.argv[1] if len(sys.argv) > 1 else ""
+    synth_dir = None
+    if what in ("ref-patch", "ref-adaptive", "fastpath"):
+        try:
+            synth_dir = tempfile.mkdtemp(prefix="cim-synth-")
+            SYNTH.extend(make_synthetic(synth_dir))
+            print("synthetic: %d files in %s" % (len(SYNTH), synth_dir))
+        except ImportError:
+            print("note: no PIL/numpy: no synthetic files")
+    try:
+        return run(what)
+    finally:
+        if synth_dir:
+            shutil.rmtree(synth_dir)
+
+
+def run(what):
     if what == "ref-patch":
         bad = compare(PATCH_SPECS, "patch (fast path)")
         bad += compare(PATCH_SPECS, "patch (--no-fast-path)", ["--no-fast-path"])
