@@ -42,8 +42,8 @@ best() {   # best wall seconds of $reps runs of "$@"
         t0=$(date +%s.%N)
         "$@" >/dev/null 2>&1 || [ $? -eq 1 ]
         t1=$(date +%s.%N)
-        dt=$(echo "$t1 - $t0" | bc -l)
-        if [ -z "$b" ] || [ "$(echo "$dt < $b" | bc -l)" = 1 ]; then b=$dt; fi
+        dt=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", b - a}')
+        if [ -z "$b" ] || awk -v d="$dt" -v b="$b" 'BEGIN {exit !(d < b)}'; then b=$dt; fi
     done
     echo "$b"
 }
@@ -61,6 +61,6 @@ echo "bench-image: ${#files[@]} files, $mp MP, one core${pin:+ (taskset -c 0)}, 
 printf '%-14s %9s %9s %12s\n' pass seconds MP/s vs-decode
 for k in "${order[@]}"; do
     [ -n "${secs[$k]:-}" ] || continue
-    printf '%-14s %9.3f %9.1f %11.3fx\n' "$k" "${secs[$k]}" "$(echo "$mp / ${secs[$k]}" | bc -l)" \
-        "$(echo "${secs[$k]} / ${secs[decode-only]}" | bc -l)"
+    awk -v k="$k" -v s="${secs[$k]}" -v mp="$mp" -v d="${secs[decode-only]}" \
+        'BEGIN {printf "%-14s %9.3f %9.1f %11.3fx\n", k, s, mp / s, s / d}'
 done
