@@ -17,9 +17,7 @@ extern const CimTokenizer cim_tok_spm;
 #endif
 extern const CimTokenizer cim_tok_patch;
 extern const CimTokenizer cim_tok_fixed;
-#if CIM_HAVE_PNG || CIM_HAVE_JPEG
 extern const CimTokenizer cim_tok_adaptive;
-#endif
 
 static const CimTokenizer *const tokenizers[] = {
     &cim_tok_bytes,
@@ -29,9 +27,7 @@ static const CimTokenizer *const tokenizers[] = {
 #endif
     &cim_tok_patch,
     &cim_tok_fixed,
-#if CIM_HAVE_PNG || CIM_HAVE_JPEG
     &cim_tok_adaptive,
-#endif
     NULL
 };
 

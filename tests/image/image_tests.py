@@ -374,6 +374,11 @@ def main():
         print("FAIL: no cimeter binary at %s" % CIMETER)
         return 1
     what = sys.argv[1] if len(sys.argv) > 1 else ""
+    probe = [os.path.join(SAMPLE, "image", "coins.png"), os.path.join(SAMPLE, "image", "rocket.jpg")]
+    recs = run_cimeter(["vit-b16"], probe, expect=(0, 1))
+    if any(recs[(os.path.realpath(p), "vit-b16")]["modality"] != "image" for p in probe):
+        print("SKIP: this cimeter was built without libpng or libjpeg")
+        return SKIP
     synth_dir = None
     if what in ("ref-patch", "ref-adaptive", "fastpath"):
         try:
