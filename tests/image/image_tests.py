@@ -79,13 +79,14 @@ def write_png(path, arr, color_type, depth, interlace=False, plte=None, trns=Non
     """A PNG writer independent of PIL (PIL cannot write Adam7 or 2-bit gray)."""
     h, w = arr.shape[0], arr.shape[1]
     a = arr.reshape(h, w, -1)
-    raw = b""
+    parts = []
     for (x0, y0, dx, dy) in (ADAM7 if interlace else [(0, 0, 1, 1)]):
         sub = a[y0::dy, x0::dx]
         if sub.shape[0] == 0 or sub.shape[1] == 0:
             continue
         for row in sub:
-            raw += b"\0" + pack_row(row.reshape(-1), depth)
+            parts += [b"\0", pack_row(row.reshape(-1), depth)]
+    raw = b"".join(parts)
     data = b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, depth, color_type, 0, 0,
                                                                    1 if interlace else 0))
     if plte is not None:
