@@ -15,6 +15,9 @@ extern const CimTokenizer cim_tok_chars;
 #if CIM_HAVE_SPM
 extern const CimTokenizer cim_tok_spm;
 #endif
+extern const CimTokenizer cim_tok_patch;
+extern const CimTokenizer cim_tok_fixed;
+extern const CimTokenizer cim_tok_adaptive;
 
 static const CimTokenizer *const tokenizers[] = {
     &cim_tok_bytes,
@@ -22,6 +25,9 @@ static const CimTokenizer *const tokenizers[] = {
 #if CIM_HAVE_SPM
     &cim_tok_spm,
 #endif
+    &cim_tok_patch,
+    &cim_tok_fixed,
+    &cim_tok_adaptive,
     NULL
 };
 

@@ -4,9 +4,21 @@
 #include "decode/decoder.h"
 
 extern const CimDecoder cim_dec_text;
+#if CIM_HAVE_PNG
+extern const CimDecoder cim_dec_png;
+#endif
+#if CIM_HAVE_JPEG
+extern const CimDecoder cim_dec_jpeg;
+#endif
 
 static const CimDecoder *const decoders[] = {
     &cim_dec_text,
+#if CIM_HAVE_PNG
+    &cim_dec_png,
+#endif
+#if CIM_HAVE_JPEG
+    &cim_dec_jpeg,
+#endif
     NULL
 };
 

@@ -1,0 +1,334 @@
+/*
+ * png.c — PNG decoder over libpng (SPEC §2 image rules; §4 fast path).
+ *
+ * Canonical samples (SPEC §2): 8 bits per sample, 16-bit input keeps its high
+ * byte (png_set_strip_16, not the rounding png_set_scale_16); gray below 8
+ * bits is scaled by bit replication (0..1 → 0,255; 0..15 → 0,17,...,255); a
+ * palette expands to RGB, or RGBA when a tRNS chunk is present; gray and RGB
+ * with tRNS keep 1 and 3 channels (tRNS is not turned into alpha). No gamma,
+ * no background: the samples are what the file stores.
+ *
+ * Streaming: rows go to the sink in bands of at most CIM_PNG_BAND_BYTES (and
+ * at least one row), so memory is a band whatever the height. When no consumer
+ * needs pixels (sink->needs lacks CIM_NEED_PIXELS) the rows are still inflated
+ * and unfiltered, which is what validates the file, but into one raw row
+ * buffer and without any transformation.
+ *
+ * Interlaced (Adam7) files cannot be emitted in row order before the last
+ * pass: passes 1–6 touch only even rows and pass 7 only odd rows, so the even
+ * rows are kept (⌈H/2⌉ canonical rows, half the image) and pass 7 then
+ * streams out odd rows interleaved with them. This is the one case where
+ * memory grows with the image (bounded by --max-pixels); documented.
+ *
+ * Strictness: a read that hits end of file is "truncated"; any libpng error
+ * (bad CRC on a critical chunk, zlib error, zero or oversized dimensions,
+ * missing image data) is "corrupt"; png_read_end is called, so a file cut
+ * after its last IDAT (no IEND) is truncated too. libpng warnings (e.g. a bad
+ * ancillary CRC, "known incorrect sRGB profile") are ignored. APNG: this
+ * libpng has no APNG support, so the default image (IDAT) is what counts: the
+ * first frame, as SPEC §2 asks, and fcTL/fdAT chunks are skipped.
+ *
+ * Fast path (header): the same libpng set-up reads the chunks before the first
+ * IDAT (IHDR, PLTE, tRNS: what the channel count needs) and ancillary chunks
+ * are ignored unread. It then checks that the file ends with an IEND chunk;
+ * when it does not (truncated, or trailing bytes), it answers
+ * CIM_ERR_NEED_DECODE, so the common corruption, truncation, still gives the
+ * decode's error. Damage inside IDAT with an intact tail is seen only by a
+ * decode (--no-fast-path, --info or a content-aware tokenizer).
+ *
+ * Error handling: libpng reports errors by longjmp. setjmp lives in a small
+ * function (png_guarded) that only calls the body, so no local that changes
+ * after setjmp is read after longjmp; every allocation is recorded in the
+ * PngCtx (whose address libpng holds, so it is in memory) and freed by the
+ * caller on both paths.
+ */
+#include "cim_config.h"
+#if CIM_HAVE_PNG
+#include <errno.h>
+#include <png.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "common/err.h"
+#include "decode/decoder.h"
+
+#define CIM_PNG_BAND_BYTES (1u << 20)   /* target bytes per band of rows */
+#define CIM_PNG_BAND_MAX   64u          /* and at most this many rows */
+
+typedef struct PngCtx {
+    FILE       *f;
+    png_structp png;
+    png_infop   info;
+    uint8_t    *band;        /* canonical rows of one band (or the one raw row) */
+    uint8_t    *even;        /* interlaced: the even rows (⌈H/2⌉ canonical rows) */
+    int         truncated;   /* the read callback hit end of file */
+    int         code;        /* CIM_ERR_* of the first error */
+    char        msg[256];    /* libpng's message */
+} PngCtx;
+
+static void png_cb_error(png_structp png, png_const_charp msg)
+{
+    PngCtx *c = png_get_error_ptr(png);
+    if (!c->code) {
+        c->code = c->truncated ? CIM_ERR_TRUNCATED : CIM_ERR_CORRUPT;
+        snprintf(c->msg, sizeof c->msg, "%s", msg);
+    }
+    png_longjmp(png, 1);
+}
+
+static void png_cb_warning(png_structp png, png_const_charp msg) { (void)png; (void)msg; }
+
+static void png_cb_read(png_structp png, png_bytep out, size_t n)
+{
+    PngCtx *c = png_get_io_ptr(png);
+    size_t got = fread(out, 1, n, c->f);
+    if (got < n) {
+        if (ferror(c->f))
+            png_error(png, "read error");
+        c->truncated = 1;
+        png_error(png, "unexpected end of file");
+    }
+}
+
+static void png_ctx_free(PngCtx *c)
+{
+    if (c->png) png_destroy_read_struct(&c->png, c->info ? &c->info : NULL, NULL);
+    if (c->f) fclose(c->f);
+    free(c->band);
+    free(c->even);
+    memset(c, 0, sizeof *c);
+}
+
+/* SPEC §2 channel count from the colour type and tRNS presence. */
+static uint32_t png_canon_channels(png_structp png, png_infop info)
+{
+    switch (png_get_color_type(png, info)) {
+    case PNG_COLOR_TYPE_GRAY:       return 1;
+    case PNG_COLOR_TYPE_GRAY_ALPHA: return 2;
+    case PNG_COLOR_TYPE_RGB:        return 3;
+    case PNG_COLOR_TYPE_RGB_ALPHA:  return 4;
+    case PNG_COLOR_TYPE_PALETTE:    return png_get_valid(png, info, PNG_INFO_tRNS) ? 4 : 3;
+    }
+    return 0;
+}
+
+/* The geometry checks shared by header() and decode(), before any allocation. */
+static int png_check_limits(const CimLimits *lim, uint32_t w, uint32_t h, uint32_t ch, CimErr *e)
+{
+    uint64_t px = (uint64_t)w * h;
+    CIM_RETURN_IF(!w || !h, e, CIM_ERR_CORRUPT, "png: zero width or height");
+    CIM_RETURN_IF(!ch, e, CIM_ERR_CORRUPT, "png: unknown colour type");
+    CIM_RETURN_IF(lim->max_pixels && px > lim->max_pixels, e, CIM_ERR_LIMIT,
+                  "png: %ux%u is %llu pixels, over the limit of %llu", w, h,
+                  (unsigned long long)px, (unsigned long long)lim->max_pixels);
+    CIM_RETURN_IF(lim->max_decoded_bytes && px * ch > lim->max_decoded_bytes, e, CIM_ERR_LIMIT,
+                  "png: decoded size %llu exceeds the limit %llu",
+                  (unsigned long long)(px * ch), (unsigned long long)lim->max_decoded_bytes);
+    return 0;
+}
+
+static void png_fill_measure(CimFileMeasure *m, uint64_t file_bytes, uint32_t w, uint32_t h, uint32_t ch)
+{
+    m->modality = CIM_MOD_IMAGE;
+    m->file_bytes = file_bytes;
+    m->units = (uint64_t)w * h;
+    m->raw_bytes = m->units * ch;
+    memset(&m->geom, 0, sizeof m->geom);
+    m->geom.modality = CIM_MOD_IMAGE;
+    m->geom.width = w;
+    m->geom.height = h;
+    m->geom.channels = ch;
+}
+
+/* Opens the file and creates the libpng structs (no reads yet). */
+static int png_ctx_open(PngCtx *c, const char *path, uint64_t *file_bytes, CimErr *e)
+{
+    memset(c, 0, sizeof *c);
+    c->f = fopen(path, "rb");
+    CIM_RETURN_IF(!c->f, e, CIM_ERR_IO, "cannot open: %s", strerror(errno));
+    struct stat st;
+    CIM_RETURN_IF(fstat(fileno(c->f), &st) < 0, e, CIM_ERR_IO, "cannot stat: %s", strerror(errno));
+    *file_bytes = (uint64_t)st.st_size;
+    c->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, c, png_cb_error, png_cb_warning);
+    CIM_RETURN_IF(!c->png, e, CIM_ERR_NOMEM, "png: out of memory");
+    c->info = png_create_info_struct(c->png);
+    CIM_RETURN_IF(!c->info, e, CIM_ERR_NOMEM, "png: out of memory");
+    png_set_read_fn(c->png, c, png_cb_read);
+    /* Ancillary chunks do not change the samples; tRNS changes the channel
+     * count. A negative count ignores every chunk but IHDR, PLTE, tRNS, IDAT
+     * and IEND, unread (no iCCP/zTXt inflation, no text copies). */
+    png_set_keep_unknown_chunks(c->png, PNG_HANDLE_CHUNK_NEVER, NULL, -1);
+    /* Dimensions are checked against CimLimits by us, not libpng's 1e6 cap. */
+    png_set_user_limits(c->png, 0x7fffffffu, 0x7fffffffu);
+    return 0;
+}
+
+/* Reads the chunks up to the first IDAT. Called under setjmp. */
+static void png_read_head(PngCtx *c)
+{
+    png_read_info(c->png, c->info);
+}
+
+/* Decodes every row; called under setjmp (see the file comment). Returns 0 or
+ * a CimErr code of its own (a sink error); libpng errors longjmp out. */
+__attribute__((noinline))
+static int png_body(PngCtx *c, const CimLimits *lim, CimSink *sink, CimFileMeasure *m, CimErr *e)
+{
+    png_structp png = c->png;
+    png_infop info = c->info;
+    png_read_head(c);
+    uint32_t w = png_get_image_width(png, info), h = png_get_image_height(png, info);
+    uint32_t ch = png_canon_channels(png, info);
+    CIM_CHECK(png_check_limits(lim, w, h, ch, e));
+    int pixels = (sink->needs & CIM_NEED_PIXELS) != 0;
+    int interlaced = png_get_interlace_type(png, info) != PNG_INTERLACE_NONE;
+    if (pixels) {
+        int ct = png_get_color_type(png, info), depth = png_get_bit_depth(png, info);
+        if (depth == 16) png_set_strip_16(png);
+        if (ct == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
+        if (ct == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
+    }
+    int passes = interlaced ? png_set_interlace_handling(png) : 1;
+    png_read_update_info(png, info);
+    size_t rowbytes = png_get_rowbytes(png, info);
+    if (pixels)
+        CIM_RETURN_IF(png_get_channels(png, info) != ch || png_get_bit_depth(png, info) != 8 ||
+                      rowbytes != (size_t)w * ch, e, CIM_ERR_INTERNAL,
+                      "png: transformed layout (%u channels, %u bits) is not canonical",
+                      png_get_channels(png, info), png_get_bit_depth(png, info));
+    uint64_t fb = m->file_bytes;
+    png_fill_measure(m, fb, w, h, ch);
+    if (sink->begin) CIM_CHECK(sink->begin(sink, &m->geom, e));
+
+    uint32_t band = 1;
+    if (pixels) {
+        band = (uint32_t)(CIM_PNG_BAND_BYTES / rowbytes);
+        band = band < 1 ? 1 : band > CIM_PNG_BAND_MAX ? CIM_PNG_BAND_MAX : band;
+        if (band > h) band = h;
+    }
+    c->band = malloc(rowbytes * band);
+    CIM_RETURN_IF(!c->band, e, CIM_ERR_NOMEM, "png: out of memory for %u rows of %zu bytes", band, rowbytes);
+
+    if (!interlaced || !pixels) {
+        /* Sequential (or validation only: every pass row lands in one buffer). */
+        uint32_t y0 = 0, have = 0;
+        for (int pass = 0; pass < passes; pass++)
+            for (uint32_t y = 0; y < h; y++) {
+                png_read_row(png, c->band + (size_t)have * rowbytes, NULL);
+                if (!pixels) continue;
+                if (++have == band || y + 1 == h) {
+                    CimChunk k = {.kind = CIM_CHUNK_ROWS, .data = c->band, .stride = rowbytes,
+                                  .width = w, .height = have, .y = y0, .channels = ch};
+                    CIM_CHECK(sink->chunk(sink, &k, e));
+                    y0 += have;
+                    have = 0;
+                }
+            }
+    } else {
+        /* Adam7: passes 1–6 fill the even rows, pass 7 is the odd rows. */
+        size_t neven = (h + 1) / 2;
+        c->even = calloc(neven, rowbytes);
+        CIM_RETURN_IF(!c->even, e, CIM_ERR_NOMEM, "png: out of memory for an interlaced image");
+        for (int pass = 0; pass < passes - 1; pass++)
+            for (uint32_t y = 0; y < h; y++)
+                png_read_row(png, (y & 1) ? c->band : c->even + (size_t)(y / 2) * rowbytes, NULL);
+        /* Emit in row order: row 2i from c->even, row 2i+1 read now. A band
+         * is copied together so consumers get contiguous rows. */
+        uint32_t y0 = 0, have = 0;
+        for (uint32_t y = 0; y < h; y++) {
+            uint8_t *dst = c->band + (size_t)have * rowbytes;
+            if (y & 1)
+                png_read_row(png, dst, NULL);
+            else {
+                memcpy(dst, c->even + (size_t)(y / 2) * rowbytes, rowbytes);
+                png_read_row(png, NULL, NULL);   /* pass 7 call for an even row: no data */
+            }
+            if (++have == band || y + 1 == h) {
+                CimChunk k = {.kind = CIM_CHUNK_ROWS, .data = c->band, .stride = rowbytes,
+                              .width = w, .height = have, .y = y0, .channels = ch};
+                CIM_CHECK(sink->chunk(sink, &k, e));
+                y0 += have;
+                have = 0;
+            }
+        }
+    }
+    png_read_end(png, NULL);
+    return 0;
+}
+
+static int png_guarded(PngCtx *c, const CimLimits *lim, CimSink *sink, CimFileMeasure *m, CimErr *e)
+{
+    if (setjmp(png_jmpbuf(c->png)))
+        return cim_err(e, c->code ? c->code : CIM_ERR_CORRUPT, "png: %s", c->msg);
+    return png_body(c, lim, sink, m, e);
+}
+
+static int png_decode(const char *path, const CimLimits *lim, CimSink *sink, CimFileMeasure *m, CimErr *e)
+{
+    PngCtx c;
+    uint64_t fb = 0;
+    int rc = png_ctx_open(&c, path, &fb, e);
+    if (rc == 0) {
+        m->file_bytes = fb;
+        rc = png_guarded(&c, lim, sink, m, e);
+    }
+    png_ctx_free(&c);
+    return rc;
+}
+
+__attribute__((noinline))
+static int png_head_body(PngCtx *c, const CimLimits *lim, CimFileMeasure *m, CimErr *e)
+{
+    png_read_head(c);
+    uint32_t w = png_get_image_width(c->png, c->info), h = png_get_image_height(c->png, c->info);
+    uint32_t ch = png_canon_channels(c->png, c->info);
+    CIM_CHECK(png_check_limits(lim, w, h, ch, e));
+    png_fill_measure(m, m->file_bytes, w, h, ch);
+    return 0;
+}
+
+static int png_head_guarded(PngCtx *c, const CimLimits *lim, CimFileMeasure *m, CimErr *e)
+{
+    if (setjmp(png_jmpbuf(c->png)))
+        return cim_err(e, c->code ? c->code : CIM_ERR_CORRUPT, "png: %s", c->msg);
+    return png_head_body(c, lim, m, e);
+}
+
+static int png_header(const char *path, const CimLimits *lim, CimFileMeasure *m, CimErr *e)
+{
+    static const uint8_t iend[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82};
+    PngCtx c;
+    uint64_t fb = 0;
+    int rc = png_ctx_open(&c, path, &fb, e);
+    if (rc == 0) {
+        m->file_bytes = fb;
+        rc = png_head_guarded(&c, lim, m, e);
+    }
+    /* A file that does not end with IEND is decoded: that decode reports
+     * truncation (or accepts trailing bytes) exactly as --no-fast-path does. */
+    if (rc == 0) {
+        uint8_t tail[12];
+        if (fb < 12 + 8 || fseeko(c.f, -12, SEEK_END) != 0 || fread(tail, 1, 12, c.f) != 12 ||
+            memcmp(tail, iend, 12))
+            rc = CIM_ERR_NEED_DECODE;
+    }
+    png_ctx_free(&c);
+    return rc;
+}
+
+static int png_probe(const char *path, const uint8_t *buf, size_t n)
+{
+    static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    return n >= 8 && !memcmp(buf, sig, 8) ? 100 : 0;
+}
+
+const CimDecoder cim_dec_png = {
+    .name     = "png",
+    .modality = CIM_MOD_IMAGE,
+    .probe    = png_probe,
+    .header   = png_header,
+    .decode   = png_decode,
+};
+#endif /* CIM_HAVE_PNG */
