@@ -190,17 +190,20 @@ int cim_fitc_parse(CimFitC *c, const char *list, CimErr *e)
 {
     char *dup = strdup(list), *save = NULL;
     CIM_RETURN_IF(!dup, e, CIM_ERR_NOMEM, "out of memory");
-    for (char *tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    int rc = 0;
+    for (char *tok = strtok_r(dup, ",", &save); tok && rc == 0; tok = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(tok, '='), *end;
-        if (!eq) { free(dup); return cim_err(e, CIM_ERR_USAGE, "--c: '%s' is not MODALITY=C", tok); }
+        if (!eq) { rc = cim_err(e, CIM_ERR_USAGE, "--c: '%s' is not MODALITY=C", tok); break; }
         *eq = '\0';
         CimModality m = cim_modality_from_name(tok);
         double v = strtod(eq + 1, &end);
-        if (m == CIM_MOD_NONE) { free(dup); return cim_err(e, CIM_ERR_USAGE, "--c: unknown modality '%s'", tok); }
-        if (!eq[1] || *end || !(v > 0) || !isfinite(v)) { free(dup); return cim_err(e, CIM_ERR_USAGE, "--c: %s=%s is not a positive number", tok, eq + 1); }
-        c->C[m] = v;
-        snprintf(c->source[m], sizeof c->source[m], "--c");
+        if (m == CIM_MOD_NONE) rc = cim_err(e, CIM_ERR_USAGE, "--c: unknown modality '%s'", tok);
+        else if (!eq[1] || *end || !(v > 0) || !isfinite(v)) rc = cim_err(e, CIM_ERR_USAGE, "--c: %s=%s is not a positive number", tok, eq + 1);
+        else {
+            c->C[m] = v;
+            snprintf(c->source[m], sizeof c->source[m], "--c");
+        }
     }
     free(dup);
-    return 0;
+    return rc;
 }
