@@ -48,8 +48,13 @@ static double eval(const Ctx *c, const double *t, double *g)
         size_t i = c->idx[k];
         double x = pb->lnP[i] - c->xm, y = pb->lnD[i] - c->ym;
         double u1 = a - al * x, u2 = b - be * y, u3 = e;
-        double m = fmax(u1, fmax(u2, u3));
-        double w1 = exp(u1 - m), w2 = exp(u2 - m), w3 = exp(u3 - m), s = w1 + w2 + w3;
+        /* LSE with the largest term factored out (its weight is exactly 1:
+         * one exp fewer per row). */
+        double w1, w2, w3;
+        if (u1 >= u2 && u1 >= u3) { w1 = 1; w2 = exp(u2 - u1); w3 = exp(u3 - u1); }
+        else if (u2 >= u3) { w2 = 1; w1 = exp(u1 - u2); w3 = exp(u3 - u2); }
+        else { w3 = 1; w1 = exp(u1 - u3); w2 = exp(u2 - u3); }
+        double m = fmax(u1, fmax(u2, u3)), s = w1 + w2 + w3;
         double r = m + log(s) - pb->lnL[i], dh;
         if (fabs(r) <= d) { f += 0.5 * r * r; dh = r; }
         else { f += d * (fabs(r) - 0.5 * d); dh = r > 0 ? d : -d; }
