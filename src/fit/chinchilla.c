@@ -14,8 +14,10 @@
  * low, so by default BFGS runs from the best `starts` (100) grid points ranked
  * by their starting objective. tests/fit/test_chinchilla_ref.py checks that
  * this reaches the same optimum as the full grid (--starts all) on the
- * Chinchilla data. A bootstrap resample runs from the full-data optimum and
- * the `boot_starts` best full-data grid points.
+ * Chinchilla data (100 starts and all 4,500 agree to 1e-15 in the objective).
+ * A bootstrap resample runs from the full-data optimum and the `boot_starts`
+ * (default 1) grid points that start best on the full data; with 0, 1 or 4
+ * the Chinchilla bootstrap SEs agree to 4 digits.
  *
  * Surprise worth knowing: with δ = 1e-3 most residuals sit on the linear arm
  * of the Huber loss, so the surface is nearly piecewise linear and BFGS can

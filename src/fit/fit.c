@@ -140,7 +140,9 @@ static void heldout(CimFit *f, size_t *idx)
     free(bc);
     double th[CIM_FIT_MAXP], obj;
     CimErr e = {0};
-    if (f->impl->fit(&f->pb, idx, f->ho_ntrain, NULL, 1, th, &obj, NULL, &e) < 0) {
+    CimFitProblem pb = f->pb;
+    pb.scratch = NULL;          /* the resamples keep the full-data starts */
+    if (f->impl->fit(&pb, idx, f->ho_ntrain, NULL, 1, th, &obj, NULL, &e) < 0) {
         snprintf(f->ho_reason, sizeof f->ho_reason, "%s", e.msg);
         return;
     }
