@@ -33,6 +33,7 @@
 #include "fit/fit_impl.h"
 
 #define NP 5
+#define POLISH 5     /* screened starts polished tightly */
 
 typedef struct Ctx {
     const CimFitProblem *pb;
@@ -83,19 +84,25 @@ static void gfdf(const gsl_vector *x, void *p, double *f, gsl_vector *g) { *f = 
 /* BFGS from th (in place, uncentred θ); returns the objective reached.
  * It works on centred covariates, a' = a − α·mean ln P (b' likewise): the
  * same objective, but a and α are no longer nearly collinear (ln P ≈ 20), and
- * BFGS needs tens of iterations instead of thousands. */
-static double bfgs(Ctx *c, gsl_multimin_fdfminimizer *s, double *th)
+ * BFGS needs a few hundred iterations instead of thousands.
+ * loose: one pass, stopped once an iteration gains less than 1e-9 of the
+ * objective (screening; scipy's L-BFGS-B default stops near there). tight:
+ * restarted until a restart gains nothing (polishing the best screened). */
+static double bfgs(Ctx *c, gsl_multimin_fdfminimizer *s, double *th, int tight)
 {
     gsl_multimin_function_fdf F = {gf, gdf, gfdf, NP, c};
     th[0] -= th[3] * c->xm;
     th[1] -= th[4] * c->ym;
     gsl_vector_view x = gsl_vector_view_array(th, NP);
     double best = eval(c, th, NULL);
-    for (int restart = 0; restart < 20; restart++) {
+    for (int restart = 0; restart < (tight ? 20 : 1); restart++) {
         gsl_multimin_fdfminimizer_set(s, &F, &x.vector, 0.01, 0.1);
+        double prev = best;
         for (int it = 0; it < 2000; it++) {
             if (gsl_multimin_fdfminimizer_iterate(s) != GSL_SUCCESS) break;
             if (gsl_multimin_test_gradient(s->gradient, 1e-11) == GSL_SUCCESS) break;
+            if (!tight && prev - s->f <= 1e-9 * fabs(s->f)) break;
+            prev = s->f;
         }
         double f = s->f;
         if (!(f < best) || !isfinite(f)) break;
@@ -149,12 +156,25 @@ static int fit_chin(const CimFitProblem *pb, const size_t *idx, size_t n, const 
         }
         qsort(rk, CIM_FIT_GRID_STARTS, sizeof *rk, cmp_ranked);
         int ns = pb->starts <= 0 || pb->starts > CIM_FIT_GRID_STARTS ? CIM_FIT_GRID_STARTS : pb->starts;
+        /* Screen every start loosely, then polish the POLISH best tightly. */
+        Ranked *done = malloc((size_t)ns * sizeof *done);
+        double (*th)[NP] = malloc((size_t)ns * sizeof *th);
+        if (!done || !th) { free(done); free(th); free(rk); gsl_multimin_fdfminimizer_free(s); return cim_err(e, CIM_ERR_NOMEM, "out of memory"); }
         for (int j = 0; j < ns; j++) {
-            grid_point(rk[j].k, t);
-            double f = bfgs(&c, s, t);
+            grid_point(rk[j].k, th[j]);
+            done[j].f = bfgs(&c, s, th[j], 0);
+            if (!isfinite(done[j].f)) done[j].f = INFINITY;
+            done[j].k = j;
             runs++;
+        }
+        qsort(done, (size_t)ns, sizeof *done, cmp_ranked);
+        for (int j = 0; j < ns && j < POLISH; j++) {
+            memcpy(t, th[done[j].k], sizeof t);
+            double f = bfgs(&c, s, t, 1);
             if (f < best) { best = f; memcpy(theta, t, sizeof t); }
         }
+        free(done);
+        free(th);
         if (pb->scratch) {
             int keep = pb->boot_starts < 0 ? 0 : pb->boot_starts > 64 ? 64 : pb->boot_starts;
             for (int j = 0; j < keep; j++) grid_point(rk[j].k, pb->scratch->starts[j]);
@@ -167,9 +187,10 @@ static int fit_chin(const CimFitProblem *pb, const size_t *idx, size_t n, const 
         for (int j = -1; j < ns; j++) {
             if (j < 0 && !hint) continue;
             memcpy(t, j < 0 ? hint : pb->scratch->starts[j], sizeof t);
-            double f = bfgs(&c, s, t);
+            double f = bfgs(&c, s, t, 0);
             if (f < best) { best = f; memcpy(theta, t, sizeof t); }
         }
+        if (isfinite(best)) best = bfgs(&c, s, theta, 1);
     }
     gsl_multimin_fdfminimizer_free(s);
     CIM_RETURN_IF(!isfinite(best), e, CIM_ERR_REFUSED, "chinchilla: the minimiser found no finite objective");
