@@ -292,6 +292,11 @@ int cim_fit_run(const CimRuns *runs, const CimFitC *c, const CimFitParams *p, Ci
     double s = sse(f, f->theta, idx, n);
     f->rmse = sqrt(s / (double)n);
     f->aic = (double)n * log(s / (double)n) + 2.0 * f->k;
+    if (f->impl == &cim__fit_loglinear && n > 3) {
+        /* Without a bootstrap, loglinear still has OLS t intervals. */
+        double tq = gsl_cdf_tdist_Pinv(0.975, (double)(n - 3));
+        for (int j = 0; j < f->nest; j++) { f->lo[j] = f->est[j] - tq * f->se[j]; f->hi[j] = f->est[j] + tq * f->se[j]; }
+    }
     heldout(f, idx);
     if (p->bootstrap) bootstrap(f);
     free(idx);

@@ -106,7 +106,8 @@ int cim_fit_write_json(const CimFit *f, const char *path, int argc, char **argv,
     json_object_set_new(st, "bootstrap", json_integer(f->p.bootstrap));
     json_object_set_new(st, "bootstrap_ok", json_integer(f->boot_ok));
     json_object_set_new(st, "bootstrap_failed", json_integer(f->boot_failed));
-    json_object_set_new(st, "interval", json_string("95% percentile bootstrap"));
+    json_object_set_new(st, "interval", json_string(f->p.bootstrap && f->boot_ok ? "95% percentile bootstrap"
+                                                    : f->impl == &cim__fit_loglinear ? "95% OLS t interval" : "none"));
     json_object_set_new(st, "seed", json_integer((json_int_t)f->p.seed));
     json_object_set_new(root, "settings", st);
 
@@ -141,7 +142,8 @@ void cim_fit_print_summary(const CimFit *f, FILE *out)
     fprintf(out, "\n  %-8s %14s %12s   %s\n", "param", "estimate", "std.err", "95% interval");
     for (int j = 0; j < f->nest; j++) {
         double s = isfinite(f->boot_se[j]) ? f->boot_se[j] : f->se[j];
-        fprintf(out, "  %-8s %14.6g %12.4g", f->names[j], f->est[j], s);
+        if (isfinite(s)) fprintf(out, "  %-8s %14.6g %12.4g", f->names[j], f->est[j], s);
+        else fprintf(out, "  %-8s %14.6g %12s", f->names[j], f->est[j], "-");
         if (isfinite(f->lo[j])) fprintf(out, "   [%.6g, %.6g]", f->lo[j], f->hi[j]);
         {
             for (int m = 0; m < CIM_MOD_COUNT; m++) {
@@ -163,5 +165,5 @@ void cim_fit_print_summary(const CimFit *f, FILE *out)
         fprintf(out, "  bootstrap: %u resamples, seed %llu, %u fitted%s\n", f->p.bootstrap,
                 (unsigned long long)f->p.seed, f->boot_ok, f->boot_failed ? " (others failed)" : "");
     else
-        fprintf(out, "  bootstrap: off (std.err: %s)\n", f->impl == &cim__fit_loglinear ? "OLS" : "none");
+        fprintf(out, "  bootstrap: off (std.err and interval: %s)\n", f->impl == &cim__fit_loglinear ? "OLS" : "none");
 }
