@@ -109,6 +109,13 @@ int cim_fit_write_json(const CimFit *f, const char *path, int argc, char **argv,
     json_object_set_new(st, "interval", json_string(f->p.bootstrap && f->boot_ok ? "95% percentile bootstrap"
                                                     : f->impl == &cim__fit_loglinear ? "95% OLS t interval" : "none"));
     json_object_set_new(st, "seed", json_integer((json_int_t)f->p.seed));
+    /* The fixed C used for D_eff, flat (what `cimeter report --fit` reads). */
+    for (int m = 0; m < CIM_MOD_COUNT; m++) {
+        if (!f->used[m] || f->pb.T[m]) continue;
+        char nm[32];
+        snprintf(nm, sizeof nm, "C_%s", cim_modality_name((CimModality)m));
+        json_object_set_new(st, nm, num(f->c.C[m]));
+    }
     json_object_set_new(root, "settings", st);
 
     int rc = 0;
@@ -132,9 +139,11 @@ void cim_fit_print_summary(const CimFit *f, FILE *out)
     fprintf(out, "%s fit of %zu runs (%s): %d parameters\n", f->impl->name, f->n, f->path, f->k);
     for (int m = 0; m < CIM_MOD_COUNT; m++) {
         if (!f->used[m]) continue;
-        if (f->pb.T[m])
+        if (f->pb.T[m] && isfinite(f->c.C[m]))
             fprintf(out, "  C_%-6s free (measured %g%s%s)\n", cim_modality_name((CimModality)m), f->c.C[m],
                     f->c.source[m][0] ? " from " : "", f->c.source[m]);
+        else if (f->pb.T[m])
+            fprintf(out, "  C_%-6s free (no measured C: started from text's)\n", cim_modality_name((CimModality)m));
         else
             fprintf(out, "  C_%-6s %g  (%s)\n", cim_modality_name((CimModality)m), f->c.C[m], f->c.source[m]);
     }

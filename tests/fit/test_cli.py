@@ -59,6 +59,14 @@ rc, f = fit(raw, "--results", res, "--tokenizer", "text:tiktoken:cl100k_base", "
 check(rc == 0 and f["measured_C"]["text"]["C"] == 4.0 and "cl100k" in f["measured_C"]["text"]["source"],
       "--tokenizer picks the matching aggregate")
 
+# the fit JSON is what `cimeter report --fit` reads (settings.C_<modality> for fixed C)
+rc, f = fit(raw, "--c", "text=4,image=100", "--bootstrap", "20")
+check(rc == 0 and f["settings"]["C_text"] == 4.0 and f["settings"]["C_image"] == 100.0, "fixed C recorded as settings.C_<modality>")
+fj = os.path.join(TMP, "for-report.json")
+json.dump(f, open(fj, "w"))
+rc, so, se = cimeter("report", "--fit", fj, "--runs", raw, "--format", "md", "-o", os.path.join(TMP, "r.md"))
+check(rc == 0 or "unknown command" in se, f"cimeter report --fit reads the fit JSON (rc {rc}, {se.strip()!r})")
+
 # predict from a chinchilla law written by hand
 law = {"form": "chinchilla", "estimates": {"E": 1.8, "A": 480.0, "B": 2100.0, "alpha": 0.35, "beta": 0.37}}
 lp = os.path.join(TMP, "law.json")
