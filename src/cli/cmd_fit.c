@@ -9,7 +9,7 @@
 
 static const char fit_help[] =
 "usage: cimeter fit RUNS.csv [--form loglinear|chinchilla|free-c] [--results FILE.json]\n"
-"                   [--tokenizer SPEC] [--c MOD=C,...] [--bootstrap N] [--seed S]\n"
+"                   [--tokenizer SPEC]... [--c MOD=C,...] [--bootstrap N] [--seed S]\n"
 "                   [--starts N|all] [--threads N] [-o FIT.json]\n"
 "\n"
 "Fits a scaling law to training runs. RUNS.csv has a header with params, loss and\n"
@@ -19,10 +19,11 @@ static const char fit_help[] =
 "  --form F        loglinear (default): L = a - b ln D_eff - c ln P\n"
 "                  chinchilla: L = E + A/P^alpha + B/D_eff^beta (Huber, Epoch AI's procedure)\n"
 "                  free-c: loglinear with the non-text C_i fitted (text's fixed)\n"
-"  --results FILE  C_i from `cimeter measure -o FILE` (per modality the aggregate of\n"
-"                  --tokenizer SPEC, else the first of that modality)\n"
+"  --results FILE  C_i from `cimeter measure -o FILE`: per modality the aggregate of a\n"
+"                  --tokenizer SPEC (repeatable, one per modality), else the first of\n"
+"                  that modality; the output says which\n"
 "  --c LIST        C_i by hand, e.g. text=3.9,image=768 (overrides --results)\n"
-"  --bootstrap N   resamples for the intervals (default 200; 0 = none)\n"
+"  --bootstrap N   resamples for the intervals (default 1000; 0 = none)\n"
 "  --seed S        bootstrap seed (default 1); results do not depend on threads\n"
 "  --starts N|all  chinchilla: minimise from the best N of Epoch's 4,500 grid starts\n"
 "                  (default 100) or from all of them\n"
@@ -46,7 +47,9 @@ int cim_cmd_fit(int argc, char **argv)
         {"heldout", required_argument, 0, 'H'}, {"boot-starts", required_argument, 0, 'B'}, {"threads", required_argument, 0, 'j'},
         {"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     CimFitParams p = cim_fit_default_params();
-    const char *results = NULL, *tokenizer = NULL, *clist = NULL, *out = NULL;
+    const char *results = NULL, *clist = NULL, *out = NULL;
+    const char *toks[16];
+    size_t ntoks = 0;
     int c;
     char *end;
     optind = 1;
@@ -59,7 +62,10 @@ int cim_cmd_fit(int argc, char **argv)
             break;
         }
         case 'r': results = optarg; break;
-        case 't': tokenizer = optarg; break;
+        case 't':
+            if (ntoks == sizeof toks / sizeof *toks) return cim_cli_usage_error("fit", "too many --tokenizer");
+            toks[ntoks++] = optarg;
+            break;
         case 'c': clist = optarg; break;
         case 'b': {
             unsigned long v = strtoul(optarg, &end, 10);
@@ -95,10 +101,11 @@ int cim_cmd_fit(int argc, char **argv)
         }
     }
     if (argc - optind != 1) return cim_cli_usage_error("fit", "one RUNS.csv expected (see --help)");
+    if (ntoks && !results) return cim_cli_usage_error("fit", "--tokenizer picks from --results FILE.json: give one");
     CimErr e = {0};
     CimFitC cs;
     cim_fitc_init(&cs);
-    if (results && cim_fitc_from_results(&cs, results, tokenizer, &e) < 0) return cim_cli_usage_error("fit", "%s", e.msg);
+    if (results && cim_fitc_from_results(&cs, results, toks, ntoks, &e) < 0) return cim_cli_usage_error("fit", "%s", e.msg);
     if (clist && cim_fitc_parse(&cs, clist, &e) < 0) return cim_cli_usage_error("fit", "%s", e.msg);
     CimRuns *runs;
     if (cim_runs_read_csv(argv[optind], &runs, &e) < 0) return cim_cli_usage_error("fit", "%s", e.msg);

@@ -156,7 +156,7 @@ void cim_fitc_init(CimFitC *c)
     for (int m = 0; m < CIM_MOD_COUNT; m++) { c->C[m] = NAN; c->source[m][0] = '\0'; }
 }
 
-int cim_fitc_from_results(CimFitC *c, const char *json_path, const char *tokenizer, CimErr *e)
+int cim_fitc_from_results(CimFitC *c, const char *json_path, const char *const *toks, size_t ntoks, CimErr *e)
 {
     json_error_t je;
     json_t *root = json_load_file(json_path, 0, &je);
@@ -166,24 +166,40 @@ int cim_fitc_from_results(CimFitC *c, const char *json_path, const char *tokeniz
         json_decref(root);
         return cim_err(e, CIM_ERR_USAGE, "%s: no 'aggregates' array (not a `cimeter measure` result?)", json_path);
     }
-    int found[CIM_MOD_COUNT] = {0}, any = 0;
+    /* A modality named by a --tokenizer takes only that aggregate; the
+     * others take their first. */
+    int pinned[CIM_MOD_COUNT] = {0}, found[CIM_MOD_COUNT] = {0}, any = 0, rc = 0;
     size_t i;
     json_t *a;
+    for (size_t t = 0; t < ntoks; t++) {
+        int hit = 0;
+        json_array_foreach(aggs, i, a) {
+            const char *mod = json_string_value(json_object_get(a, "modality"));
+            const char *tok = json_string_value(json_object_get(a, "tokenizer"));
+            CimModality m = mod ? cim_modality_from_name(mod) : CIM_MOD_NONE;
+            if (m != CIM_MOD_NONE && tok && !strcmp(tok, toks[t])) { pinned[m] = 1; hit = 1; }
+        }
+        if (!hit) { rc = cim_err(e, CIM_ERR_USAGE, "%s: no aggregate with tokenizer '%s' (give the spec as the results record it)", json_path, toks[t]); goto done; }
+    }
     json_array_foreach(aggs, i, a) {
         const char *mod = json_string_value(json_object_get(a, "modality"));
         const char *tok = json_string_value(json_object_get(a, "tokenizer"));
         json_t *cj = json_object_get(a, "C");
         CimModality m = mod ? cim_modality_from_name(mod) : CIM_MOD_NONE;
         if (m == CIM_MOD_NONE || !tok || !json_is_number(cj) || found[m]) continue;
-        if (tokenizer && strcmp(tokenizer, tok)) continue;
+        if (pinned[m]) {
+            int want = 0;
+            for (size_t t = 0; t < ntoks; t++) want |= !strcmp(tok, toks[t]);
+            if (!want) continue;
+        }
         found[m] = 1; any = 1;
         c->C[m] = json_number_value(cj);
         snprintf(c->source[m], sizeof c->source[m], "%s: %s", json_path, tok);
     }
+    if (!any) rc = cim_err(e, CIM_ERR_USAGE, "%s: no aggregate with a C", json_path);
+done:
     json_decref(root);
-    CIM_RETURN_IF(!any, e, CIM_ERR_USAGE, "%s: no aggregate with a C%s%s", json_path,
-                  tokenizer ? " for tokenizer " : "", tokenizer ? tokenizer : "");
-    return 0;
+    return rc;
 }
 
 int cim_fitc_parse(CimFitC *c, const char *list, CimErr *e)

@@ -53,7 +53,7 @@ CimFitParams cim_fit_default_params(void)
 {
     CimFitParams p = {0};
     p.form = CIM_FIT_LOGLINEAR;
-    p.bootstrap = 200;
+    p.bootstrap = 1000;
     p.seed = 1;
     p.starts = 100;
     p.boot_starts = 1;

@@ -62,9 +62,11 @@ typedef struct CimFitC {
 } CimFitC;
 
 void cim_fitc_init(CimFitC *c);
-/* From measure's JSON: per modality the aggregate whose tokenizer is
- * `tokenizer` (exact spec; NULL = the first aggregate of the modality). */
-int  cim_fitc_from_results(CimFitC *c, const char *json_path, const char *tokenizer, CimErr *e);
+/* From measure's JSON: per modality the aggregate whose tokenizer is one of
+ * toks[0..ntoks) (exact spec strings, as the results record them), else the
+ * modality's first aggregate. A spec no aggregate has is an error. The
+ * source string says which file and tokenizer each C came from. */
+int  cim_fitc_from_results(CimFitC *c, const char *json_path, const char *const *toks, size_t ntoks, CimErr *e);
 /* "text=3.9,image=768": overrides what is already there. */
 int  cim_fitc_parse(CimFitC *c, const char *list, CimErr *e);
 

@@ -58,6 +58,11 @@ check(rc == 0 and f["measured_C"]["text"]["C"] == 1.0 and "text:bytes" in f["mea
 rc, f = fit(raw, "--results", res, "--tokenizer", "text:tiktoken:cl100k_base", "--c", "image=768", "--bootstrap", "0")
 check(rc == 0 and f["measured_C"]["text"]["C"] == 4.0 and "cl100k" in f["measured_C"]["text"]["source"],
       "--tokenizer picks the matching aggregate")
+rc, f = fit(raw, "--results", res, "--tokenizer", "text:tiktoken:cl100k_base", "--bootstrap", "0")
+check(rc == 0 and f["measured_C"]["text"]["C"] == 4.0 and f["measured_C"]["image"]["C"] == 768.0,
+      "a modality without a --tokenizer takes its first aggregate")
+expect_fail(["fit", raw, "--results", res, "--tokenizer", "text:nope"], "no aggregate with tokenizer 'text:nope'",
+            what="--tokenizer naming no aggregate")
 
 # the fit JSON is what `cimeter report --fit` reads (settings.C_<modality> for fixed C)
 rc, f = fit(raw, "--c", "text=4,image=100", "--bootstrap", "20")
