@@ -19,10 +19,17 @@
  * (default 1) grid points that start best on the full data; with 0, 1 or 4
  * the Chinchilla bootstrap SEs agree to 4 digits.
  *
- * Surprise worth knowing: with δ = 1e-3 most residuals sit on the linear arm
- * of the Huber loss, so the surface is nearly piecewise linear and BFGS can
- * stop early (GSL_ENOPROG) at a kink; each run is therefore restarted from
- * where it stopped until a restart no longer improves the objective.
+ * Every start is first run with a loose stop (screening); the five best are
+ * then polished with a tight one. Surprise worth knowing: with δ = 1e-3 most
+ * residuals sit on the linear arm of the Huber loss, so the surface is nearly
+ * piecewise linear and BFGS stops early (GSL_ENOPROG) at a kink; a polishing
+ * run is therefore restarted from where it stopped until a restart no longer
+ * improves the objective. Minimising in centred coordinates (see bfgs())
+ * cut the iterations per run from ~1,500 to ~200.
+ *
+ * Result on the Chinchilla points: objective 0.0010182740178 (scipy's
+ * L-BFGS-B from the same grid: 0.0010182740179), E 1.81722, A 477.83,
+ * B 2143.4, α 0.347311, β 0.367172.
  */
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_multimin.h>
