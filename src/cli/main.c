@@ -12,6 +12,8 @@ static const CimCommand commands[] = {
     {"report",     cim_cmd_report,     "tables (md, latex, csv) and plots (svg, png) of results and fits"},
     {"merge",      cim_cmd_merge,      "merge shard results into the result of one run"},
     {"compare",    cim_cmd_compare,    "compare C against a baseline (CI gate: exit 1 beyond tolerance)"},
+    {"fit",        cim_cmd_fit,        "fit a scaling law (loglinear, chinchilla, free-c) to training runs"},
+    {"predict",    cim_cmd_predict,    "compute-optimal P and D, or the P or D for a target loss, from a fit"},
     {NULL, NULL, NULL}
 };
 

@@ -1,0 +1,124 @@
+/* cmd_fit.c — `cimeter fit RUNS.csv ...` (SPEC §5, §6): summary on stdout, JSON with -o. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cimeter.h"
+#include "cli/commands.h"
+#include "fit/fit.h"
+
+static const char fit_help[] =
+"usage: cimeter fit RUNS.csv [--form loglinear|chinchilla|free-c] [--results FILE.json]\n"
+"                   [--tokenizer SPEC]... [--c MOD=C,...] [--bootstrap N] [--seed S]\n"
+"                   [--starts N|all] [--threads N] [-o FIT.json]\n"
+"\n"
+"Fits a scaling law to training runs. RUNS.csv has a header with params, loss and\n"
+"either tokens or raw_<modality> columns (raw_text, raw_image, raw_video, raw_audio:\n"
+"raw bytes); other columns are carried along. D_eff = sum_i raw_i / C_i.\n"
+"\n"
+"  --form F        loglinear (default): L = a - b ln D_eff - c ln P\n"
+"                  chinchilla: L = E + A/P^alpha + B/D_eff^beta (Huber, Epoch AI's procedure)\n"
+"                  free-c: loglinear with the non-text C_i fitted (text's fixed)\n"
+"  --results FILE  C_i from `cimeter measure -o FILE`: per modality the aggregate of a\n"
+"                  --tokenizer SPEC (repeatable, one per modality), else the first of\n"
+"                  that modality; the output says which\n"
+"  --c LIST        C_i by hand, e.g. text=3.9,image=768 (overrides --results)\n"
+"  --bootstrap N   resamples for the intervals (default 1000; 0 = none)\n"
+"  --seed S        bootstrap seed (default 1); results do not depend on threads\n"
+"  --starts N|all  chinchilla: minimise from the best N of Epoch's 4,500 grid starts\n"
+"                  (default 100) or from all of them\n"
+"  --boot-starts N chinchilla, per resample: the full-data optimum plus the best N grid\n"
+"                  starts on the full data (default 1)\n"
+"  --delta X       chinchilla Huber delta (default 1e-3)\n"
+"  --heldout F     fraction of largest-compute runs held out for the check (default 0.2)\n"
+"  --threads N     OpenMP threads for the bootstrap (default: all)\n"
+"  -o FIT.json     write the fit as JSON (`-` for stdout); the summary goes to stdout\n"
+"\n"
+"Ill-posed fits are refused (exit 2) with a reason: fewer runs than parameters + 2,\n"
+"less than one decade of range in P or D_eff, non-positive or non-finite values.\n";
+
+int cim_cmd_fit(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"form", required_argument, 0, 'f'}, {"results", required_argument, 0, 'r'},
+        {"tokenizer", required_argument, 0, 't'}, {"c", required_argument, 0, 'c'},
+        {"bootstrap", required_argument, 0, 'b'}, {"seed", required_argument, 0, 's'},
+        {"starts", required_argument, 0, 'S'}, {"delta", required_argument, 0, 'd'},
+        {"heldout", required_argument, 0, 'H'}, {"boot-starts", required_argument, 0, 'B'}, {"threads", required_argument, 0, 'j'},
+        {"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    CimFitParams p = cim_fit_default_params();
+    const char *results = NULL, *clist = NULL, *out = NULL;
+    const char *toks[16];
+    size_t ntoks = 0;
+    int c;
+    char *end;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:j:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'f': {
+            int f = cim_fit_form_from_name(optarg);
+            if (f < 0) return cim_cli_usage_error("fit", "unknown --form '%s' (loglinear, chinchilla, free-c)", optarg);
+            p.form = (CimFitForm)f;
+            break;
+        }
+        case 'r': results = optarg; break;
+        case 't':
+            if (ntoks == sizeof toks / sizeof *toks) return cim_cli_usage_error("fit", "too many --tokenizer");
+            toks[ntoks++] = optarg;
+            break;
+        case 'c': clist = optarg; break;
+        case 'b': {
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (*end || !*optarg || v > 10000000ul) return cim_cli_usage_error("fit", "--bootstrap wants a count, got '%s'", optarg);
+            p.bootstrap = (uint32_t)v;
+            break;
+        }
+        case 's':
+            p.seed = strtoull(optarg, &end, 10);
+            if (*end || !*optarg) return cim_cli_usage_error("fit", "--seed wants an integer, got '%s'", optarg);
+            break;
+        case 'S':
+            if (!strcmp(optarg, "all")) { p.starts = 0; break; }
+            p.starts = (int)strtol(optarg, &end, 10);
+            if (*end || p.starts < 1) return cim_cli_usage_error("fit", "--starts wants N >= 1 or 'all', got '%s'", optarg);
+            break;
+        case 'd':
+            p.delta = strtod(optarg, &end);
+            if (*end || !(p.delta > 0)) return cim_cli_usage_error("fit", "--delta wants a positive number");
+            break;
+        case 'H':
+            p.heldout = strtod(optarg, &end);
+            if (*end || !(p.heldout >= 0 && p.heldout < 1)) return cim_cli_usage_error("fit", "--heldout wants a fraction in [0, 1)");
+            break;
+        case 'B':
+            p.boot_starts = (int)strtol(optarg, &end, 10);
+            if (*end || p.boot_starts < 0 || p.boot_starts > 64) return cim_cli_usage_error("fit", "--boot-starts wants 0..64");
+            break;
+        case 'j': p.threads = atoi(optarg); break;
+        case 'o': out = optarg; break;
+        case 'h': fputs(fit_help, stdout); return 0;
+        default: fputs(fit_help, stderr); return 2;
+        }
+    }
+    if (argc - optind != 1) return cim_cli_usage_error("fit", "one RUNS.csv expected (see --help)");
+    if (ntoks && !results) return cim_cli_usage_error("fit", "--tokenizer picks from --results FILE.json: give one");
+    CimErr e = {0};
+    CimFitC cs;
+    cim_fitc_init(&cs);
+    if (results && cim_fitc_from_results(&cs, results, toks, ntoks, &e) < 0) return cim_cli_usage_error("fit", "%s", e.msg);
+    if (clist && cim_fitc_parse(&cs, clist, &e) < 0) return cim_cli_usage_error("fit", "%s", e.msg);
+    CimRuns *runs;
+    if (cim_runs_read_csv(argv[optind], &runs, &e) < 0) return cim_cli_usage_error("fit", "%s", e.msg);
+    CimFit *fit;
+    if (cim_fit_run(runs, &cs, &p, &fit, &e) < 0) {
+        cim_runs_free(runs);
+        return cim_cli_usage_error("fit", "%s%s", e.code == CIM_ERR_REFUSED ? "refused: " : "", e.msg);
+    }
+    int rc = 0;
+    int json_stdout = out && !strcmp(out, "-");
+    cim_fit_print_summary(fit, json_stdout ? stderr : stdout);
+    if (out && cim_fit_write_json(fit, out, argc, argv, &e) < 0) rc = cim_cli_usage_error("fit", "%s", e.msg);
+    cim_fit_free(fit);
+    cim_runs_free(runs);
+    return rc;
+}

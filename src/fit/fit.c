@@ -1,0 +1,309 @@
+/*
+ * fit.c — the fitter's driver (SPEC §5): D_eff, refusals, the full-data fit,
+ * the held-out check, AIC and the bootstrap.
+ *
+ * Definitions written down here (the SPEC leaves them open):
+ * - rmse is in loss units, sqrt(mean (L − L̂)²), for every form, and
+ *   aic = n·ln(SSE/n) + 2k on the same residuals (k = fitted parameters), so
+ *   forms fitted to the same runs can be compared.
+ * - held-out: runs sorted by compute 6·P·D_eff; the largest ⌈20%⌉ are held
+ *   out, the law is refitted on the rest with the same procedure and its
+ *   error on the held-out runs reported (rmse and mean |relative| error).
+ * - bootstrap: resample k draws n rows with replacement from an MT19937
+ *   seeded with splitmix64(seed, k) only, and is fitted on its own; resamples
+ *   run in parallel (OpenMP, dynamic schedule) into fixed slots, so the
+ *   result is bit-identical for any thread count. Intervals are 95%
+ *   percentile intervals; std_errors are the resamples' standard deviation
+ *   (loglinear also reports the analytic OLS errors). A resample that cannot
+ *   be fitted is counted and left out.
+ * - refusals (CIM_ERR_REFUSED): a non-positive or non-finite P, L or D_eff
+ *   (negative or non-finite raw bytes), fewer runs than parameters + 2, less
+ *   than one decade of range in P or in D_eff.
+ */
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+#include "common/err.h"
+#include "fit/fit_impl.h"
+
+const char *cim_fit_form_name(CimFitForm f)
+{
+    switch (f) {
+    case CIM_FIT_LOGLINEAR: return "loglinear";
+    case CIM_FIT_CHINCHILLA: return "chinchilla";
+    case CIM_FIT_FREEC: return "free-c";
+    }
+    return "?";
+}
+
+int cim_fit_form_from_name(const char *s)
+{
+    if (!strcmp(s, "loglinear")) return CIM_FIT_LOGLINEAR;
+    if (!strcmp(s, "chinchilla")) return CIM_FIT_CHINCHILLA;
+    if (!strcmp(s, "free-c") || !strcmp(s, "freec")) return CIM_FIT_FREEC;
+    return -1;
+}
+
+CimFitParams cim_fit_default_params(void)
+{
+    CimFitParams p = {0};
+    p.form = CIM_FIT_LOGLINEAR;
+    p.bootstrap = 1000;
+    p.seed = 1;
+    p.starts = 100;
+    p.boot_starts = 1;
+    p.delta = 1e-3;
+    p.heldout = 0.2;
+    return p;
+}
+
+static const CimFitFormImpl *impl_of(CimFitForm f)
+{
+    return f == CIM_FIT_CHINCHILLA ? &cim__fit_chinchilla : f == CIM_FIT_FREEC ? &cim__fit_freec : &cim__fit_loglinear;
+}
+
+void cim_fit_free(CimFit *f)
+{
+    if (!f) return;
+    free(f->lnP); free(f->L); free(f->lnL); free(f->lnD); free(f->Dfix);
+    free(f->boot);
+    free(f);
+}
+
+double cim_fit_objective(const CimFit *f) { return f->obj; }
+
+double cim_fit_estimate(const CimFit *f, const char *name)
+{
+    for (int k = 0; k < f->nest; k++)
+        if (!strcmp(f->names[k], name)) return f->est[k];
+    return NAN;
+}
+
+static uint64_t splitmix64(uint64_t x)
+{
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+static double decades(const double *v, size_t n, int logs)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        double x = logs ? v[i] : log(v[i]);
+        if (x < lo) lo = x;
+        if (x > hi) hi = x;
+    }
+    return (hi - lo) / log(10.0);
+}
+
+/* SSE in loss units of θ over rows idx. */
+static double sse(const CimFit *f, const double *theta, const size_t *idx, size_t n)
+{
+    double s = 0;
+    for (size_t k = 0; k < n; k++) {
+        double r = f->L[idx[k]] - f->impl->predict(&f->pb, theta, idx[k]);
+        s += r * r;
+    }
+    return s;
+}
+
+typedef struct ByCompute { double c; size_t i; } ByCompute;
+static int cmp_compute(const void *x, const void *y)
+{
+    const ByCompute *a = x, *b = y;
+    if (a->c != b->c) return a->c < b->c ? -1 : 1;
+    return a->i < b->i ? -1 : a->i > b->i;
+}
+
+static void heldout(CimFit *f, size_t *idx)
+{
+    size_t n = f->n, ntest = (size_t)ceil(f->p.heldout * (double)n);
+    f->ho_ntest = ntest;
+    f->ho_ntrain = n - ntest;
+    if (!ntest) { snprintf(f->ho_reason, sizeof f->ho_reason, "held-out fraction %g leaves no run out", f->p.heldout); return; }
+    if (f->ho_ntrain < (size_t)f->k + 2) {
+        snprintf(f->ho_reason, sizeof f->ho_reason, "%zu runs left to fit %d parameters", f->ho_ntrain, f->k);
+        return;
+    }
+    ByCompute *bc = malloc(n * sizeof *bc);
+    if (!bc) { snprintf(f->ho_reason, sizeof f->ho_reason, "out of memory"); return; }
+    for (size_t i = 0; i < n; i++) bc[i].c = f->lnP[i] + f->lnD[i], bc[i].i = i;
+    qsort(bc, n, sizeof *bc, cmp_compute);
+    for (size_t k = 0; k < n; k++) idx[k] = bc[k].i;    /* ascending compute: train first */
+    free(bc);
+    double th[CIM_FIT_MAXP], obj;
+    CimErr e = {0};
+    CimFitProblem pb = f->pb;
+    pb.scratch = NULL;          /* the resamples keep the full-data starts */
+    if (f->impl->fit(&pb, idx, f->ho_ntrain, NULL, 1, th, &obj, NULL, &e) < 0) {
+        snprintf(f->ho_reason, sizeof f->ho_reason, "%s", e.msg);
+        return;
+    }
+    double s = 0, rel = 0;
+    for (size_t k = f->ho_ntrain; k < n; k++) {
+        size_t i = idx[k];
+        double pr = f->impl->predict(&f->pb, th, i), r = f->L[i] - pr;
+        s += r * r;
+        rel += fabs(r) / f->L[i];
+    }
+    f->ho_rmse = sqrt(s / (double)ntest);
+    f->ho_mare = rel / (double)ntest;
+    f->ho_ok = 1;
+}
+
+static void bootstrap(CimFit *f)
+{
+    uint32_t B = f->p.bootstrap;
+    size_t n = f->n;
+    int k = f->nest;
+    f->boot = malloc((size_t)B * (size_t)k * sizeof(double));
+    if (!f->boot) { f->boot_failed = B; return; }
+    uint32_t failed = 0;
+    int threads = f->p.threads > 0 ? f->p.threads : omp_get_max_threads();
+    #pragma omp parallel num_threads(threads) reduction(+:failed)
+    {
+        size_t *idx = malloc(n * sizeof *idx);
+        gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+        #pragma omp for schedule(dynamic, 1)
+        for (uint32_t b = 0; b < B; b++) {
+            double *row = f->boot + (size_t)b * (size_t)k;
+            double th[CIM_FIT_MAXP], obj, v[CIM_FIT_MAXP];
+            const char *nm[CIM_FIT_MAXP];
+            CimErr e = {0};
+            if (!idx || !rng) { for (int j = 0; j < k; j++) row[j] = NAN; failed++; continue; }
+            gsl_rng_set(rng, (unsigned long)splitmix64(f->p.seed ^ splitmix64((uint64_t)b)));
+            for (size_t q = 0; q < n; q++) idx[q] = (size_t)gsl_rng_uniform_int(rng, (unsigned long)n);
+            if (f->impl->fit(&f->pb, idx, n, f->theta, 0, th, &obj, NULL, &e) < 0) {
+                for (int j = 0; j < k; j++) row[j] = NAN;
+                failed++;
+                continue;
+            }
+            f->impl->estimates(&f->pb, th, nm, v);
+            for (int j = 0; j < k; j++) row[j] = isfinite(v[j]) ? v[j] : NAN;
+        }
+        free(idx);
+        gsl_rng_free(rng);
+    }
+    f->boot_failed = failed;
+    double *col = malloc((size_t)B * sizeof *col);
+    if (!col) return;
+    for (int j = 0; j < k; j++) {
+        size_t m = 0;
+        for (uint32_t b = 0; b < B; b++) {
+            double x = f->boot[(size_t)b * (size_t)k + (size_t)j];
+            int bad = 0;
+            for (int q = 0; q < k; q++) bad |= isnan(f->boot[(size_t)b * (size_t)k + (size_t)q]);
+            if (!bad) col[m++] = x;
+        }
+        if (m < 2) continue;
+        gsl_sort(col, 1, m);
+        f->lo[j] = gsl_stats_quantile_from_sorted_data(col, 1, m, 0.025);
+        f->hi[j] = gsl_stats_quantile_from_sorted_data(col, 1, m, 0.975);
+        f->boot_se[j] = gsl_stats_sd(col, 1, m);
+        f->boot_ok = (uint32_t)m;
+    }
+    free(col);
+}
+
+int cim_fit_run(const CimRuns *runs, const CimFitC *c, const CimFitParams *p, CimFit **out, CimErr *e)
+{
+    *out = NULL;
+    size_t n = runs->n;
+    CimFit *f = calloc(1, sizeof *f);
+    CIM_RETURN_IF(!f, e, CIM_ERR_NOMEM, "out of memory");
+    f->p = *p;
+    f->impl = impl_of(p->form);
+    f->n = n;
+    f->c = *c;
+    f->path = runs->path;
+    f->nextra = runs->nextra;
+    f->extra = runs->extra;
+    f->has_tokens = runs->tokens != NULL;
+    f->lnP = malloc(n * sizeof(double)); f->L = malloc(n * sizeof(double));
+    f->lnL = malloc(n * sizeof(double)); f->lnD = malloc(n * sizeof(double));
+    f->Dfix = calloc(n, sizeof(double));
+    size_t *idx = malloc(n * sizeof *idx);
+    int rc = 0;
+    for (int j = 0; j < CIM_FIT_MAXP; j++) f->se[j] = f->boot_se[j] = f->lo[j] = f->hi[j] = NAN;
+    f->ho_rmse = f->ho_mare = NAN;
+    if (!f->lnP || !f->L || !f->lnL || !f->lnD || !f->Dfix || !idx) { rc = cim_err(e, CIM_ERR_NOMEM, "out of memory"); goto fail; }
+#define REFUSE(...) do { rc = cim_err(e, CIM_ERR_REFUSED, __VA_ARGS__); goto fail; } while (0)
+
+    /* Which C each raw column needs, and the free ones for free-c. */
+    int freec = p->form == CIM_FIT_FREEC;
+    if (freec && runs->tokens) REFUSE("free-c needs raw_<modality> columns, not a tokens column");
+    if (freec && !runs->raw[CIM_MOD_TEXT]) REFUSE("free-c needs a raw_text column: text's measured C anchors the scale of the others");
+    f->pb = (CimFitProblem){
+        .n = n, .lnP = f->lnP, .L = f->L, .lnL = f->lnL, .lnD = f->lnD, .Dfix = f->Dfix,
+        .delta = p->delta, .starts = p->starts, .boot_starts = p->boot_starts, .scratch = &f->scratch};
+    for (int m = 0; m < CIM_MOD_COUNT; m++) {
+        if (!runs->raw[m]) continue;
+        f->used[m] = 1;
+        if (freec && m != CIM_MOD_TEXT) {
+            /* Starting C: measured, else text's (same tokens per raw byte as text). */
+            f->pb.T[m] = runs->raw[m];
+            f->pb.freemod[f->pb.nfree++] = m;
+            f->pb.C0[m] = c->C[m] > 0 && isfinite(c->C[m]) ? c->C[m] : c->C[CIM_MOD_TEXT];
+            continue;
+        }
+        if (!(c->C[m] > 0) || !isfinite(c->C[m]))
+            REFUSE("no measured C for %s (column raw_%s): give --results FILE.json or --c %s=VALUE",
+                   cim_modality_name((CimModality)m), cim_modality_name((CimModality)m), cim_modality_name((CimModality)m));
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t ln = runs->line[i];
+        double P = runs->params[i], L = runs->loss[i], D = 0, D0 = 0;
+        if (!(P > 0) || !isfinite(P)) REFUSE("%s:%zu: params = %g: must be positive and finite", runs->path, ln, P);
+        if (!(L > 0) || !isfinite(L)) REFUSE("%s:%zu: loss = %g: must be positive and finite", runs->path, ln, L);
+        if (runs->tokens) {
+            D0 = runs->tokens[i];
+        } else {
+            for (int m = 0; m < CIM_MOD_COUNT; m++) {
+                if (!runs->raw[m]) continue;
+                double T = runs->raw[m][i];
+                if (!(T >= 0) || !isfinite(T)) REFUSE("%s:%zu: raw_%s = %g: must be non-negative and finite", runs->path, ln, cim_modality_name((CimModality)m), T);
+                if (f->pb.T[m]) D0 += T / f->pb.C0[m];
+                else { D += T / c->C[m]; D0 += T / c->C[m]; }
+            }
+            f->Dfix[i] = D;
+        }
+        if (!(D0 > 0) || !isfinite(D0)) REFUSE("%s:%zu: D_eff = %g: must be positive and finite", runs->path, ln, D0);
+        f->lnP[i] = log(P); f->L[i] = L; f->lnL[i] = log(L); f->lnD[i] = log(D0);
+        idx[i] = i;
+    }
+
+    f->k = f->impl->nparams(&f->pb);
+    if (n < (size_t)f->k + 2) REFUSE("%zu runs for %d parameters: the %s form needs at least %d", n, f->k, f->impl->name, f->k + 2);
+    f->decades_P = decades(f->lnP, n, 1);
+    f->decades_D = decades(f->lnD, n, 1);
+    if (f->decades_P < 1) REFUSE("params span %.2f decades: at least one decade (a factor 10) is needed", f->decades_P);
+    if (f->decades_D < 1) REFUSE("D_eff spans %.2f decades: at least one decade (a factor 10) is needed", f->decades_D);
+
+    if ((rc = f->impl->fit(&f->pb, idx, n, NULL, 1, f->theta, &f->obj, f->se, e)) < 0) goto fail;
+    f->nest = f->impl->estimates(&f->pb, f->theta, f->names, f->est);
+    if (p->form != CIM_FIT_LOGLINEAR) for (int j = 0; j < f->nest; j++) f->se[j] = NAN;
+    double s = sse(f, f->theta, idx, n);
+    f->rmse = sqrt(s / (double)n);
+    f->aic = (double)n * log(s / (double)n) + 2.0 * f->k;
+    if (f->impl == &cim__fit_loglinear && n > 3) {
+        /* Without a bootstrap, loglinear still has OLS t intervals. */
+        double tq = gsl_cdf_tdist_Pinv(0.975, (double)(n - 3));
+        for (int j = 0; j < f->nest; j++) { f->lo[j] = f->est[j] - tq * f->se[j]; f->hi[j] = f->est[j] + tq * f->se[j]; }
+    }
+    heldout(f, idx);
+    if (p->bootstrap) bootstrap(f);
+    free(idx);
+    *out = f;
+    return 0;
+fail:
+    free(idx);
+    cim_fit_free(f);
+    return rc;
+}

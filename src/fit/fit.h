@@ -1,0 +1,116 @@
+/*
+ * fit.h — the scaling-law fitter (SPEC §5): runs CSV in, fitted law out.
+ *
+ * Flow: cim_runs_read_csv() reads RUNS.csv; a CimFitC holds the measured C_i
+ * (from a measure JSON or "text=3.9,image=768"); cim_fit_run() computes
+ * D_eff = Σ T_i/C_i, refuses ill-posed fits, fits the chosen form, the
+ * held-out check and the bootstrap; cim_fit_write_json() and
+ * cim_fit_print_summary() report it. cim_fit_model_load() and the
+ * cim_predict_*() calls answer questions from a saved FIT.json.
+ *
+ * Forms (θ is the internal parameter vector):
+ *   loglinear   L = a − b·ln D_eff − c·ln P          θ = (a, b, c), OLS (GSL multifit)
+ *   chinchilla  L = E + A/P^α + B/D_eff^β            θ = (ln A, ln B, ln E, α, β), Huber δ on
+ *               ln L − LSE(a − α ln P, b − β ln D, e), BFGS (GSL vector_bfgs2) from Epoch AI's grid
+ *   free-c      loglinear with C_i of every non-text modality free (text's fixed):
+ *               θ = (a, b, c, ln C_m...), variable projection (OLS inside BFGS)
+ *
+ * Like the rest of libcimeter nothing here exits; printing happens only into
+ * the FILE* a caller passes. Bootstrap resample k draws from an RNG seeded by
+ * (seed, k) only, so results are bit-identical for any OpenMP thread count.
+ */
+#ifndef CIM_FIT_H
+#define CIM_FIT_H
+#include <stdint.h>
+#include <stdio.h>
+#include "cimeter.h"
+
+typedef enum CimFitForm {
+    CIM_FIT_LOGLINEAR = 0,
+    CIM_FIT_CHINCHILLA,
+    CIM_FIT_FREEC,
+} CimFitForm;
+
+const char *cim_fit_form_name(CimFitForm f);          /* "loglinear", "chinchilla", "free-c" */
+int         cim_fit_form_from_name(const char *s);    /* CimFitForm, or -1 */
+
+/* One training run per row. Columns other than params, loss, tokens and
+ * raw_<modality> are carried along (names kept; values not used). */
+typedef struct CimRuns {
+    size_t  n;                       /* data rows */
+    double *params;                  /* P */
+    double *loss;                    /* L */
+    double *tokens;                  /* the tokens column, or NULL */
+    double *raw[CIM_MOD_COUNT];      /* raw_<modality> bytes, NULL when the column is absent */
+    size_t *line;                    /* 1-based source line of each row, for messages */
+    size_t  nextra;                  /* carried-along columns */
+    char  **extra;                   /* their names */
+    char   *path;                    /* the file read */
+} CimRuns;
+
+/* Reads a CSV with a header row; '#' lines and blank lines are skipped,
+ * fields may be double-quoted. A missing column, a non-numeric cell or a
+ * row of the wrong length is CIM_ERR_USAGE with "PATH:LINE: ..." naming the
+ * column. Values are checked later (cim_fit_run), where refusals live. */
+int  cim_runs_read_csv(const char *path, CimRuns **out, CimErr *e);
+void cim_runs_free(CimRuns *r);
+
+/* Measured compression factors, NaN where unknown. */
+typedef struct CimFitC {
+    double C[CIM_MOD_COUNT];
+    char   source[CIM_MOD_COUNT][256];   /* "results.json: text:bytes" or "--c" */
+} CimFitC;
+
+void cim_fitc_init(CimFitC *c);
+/* From measure's JSON: per modality the aggregate whose tokenizer is one of
+ * toks[0..ntoks) (exact spec strings, as the results record them), else the
+ * modality's first aggregate. A spec no aggregate has is an error. The
+ * source string says which file and tokenizer each C came from. */
+int  cim_fitc_from_results(CimFitC *c, const char *json_path, const char *const *toks, size_t ntoks, CimErr *e);
+/* "text=3.9,image=768": overrides what is already there. */
+int  cim_fitc_parse(CimFitC *c, const char *list, CimErr *e);
+
+#define CIM_FIT_GRID_STARTS 4500     /* Epoch AI's grid of initial values */
+
+typedef struct CimFitParams {
+    CimFitForm form;
+    uint32_t   bootstrap;    /* resamples (0 = no intervals) */
+    uint64_t   seed;
+    int        starts;       /* chinchilla: BFGS from the best `starts` grid points (by objective
+                                at the start); 0 or ≥ 4500 = from all of them */
+    int        boot_starts;  /* chinchilla, per resample: the full-data optimum plus this many */
+    double     delta;        /* Huber δ (1e-3) */
+    double     heldout;      /* fraction of the largest-compute runs held out (0.2) */
+    int        threads;      /* OpenMP threads for the bootstrap, 0 = default */
+} CimFitParams;
+
+CimFitParams cim_fit_default_params(void);
+
+typedef struct CimFit CimFit;
+
+int  cim_fit_run(const CimRuns *runs, const CimFitC *c, const CimFitParams *p, CimFit **out, CimErr *e);
+/* argv is recorded as `command`; path NULL or "-" = stdout. */
+int  cim_fit_write_json(const CimFit *f, const char *path, int argc, char **argv, CimErr *e);
+void cim_fit_print_summary(const CimFit *f, FILE *out);
+/* Named estimate of a fit, NaN when the form has no such name. */
+double cim_fit_estimate(const CimFit *f, const char *name);
+double cim_fit_objective(const CimFit *f);
+void cim_fit_free(CimFit *f);
+
+/* A fitted law read back from FIT.json, for `predict`. */
+typedef struct CimFitModel {
+    CimFitForm form;
+    double E, A, B, alpha, beta;     /* chinchilla */
+    double a, b, c;                  /* loglinear, free-c */
+} CimFitModel;
+
+int    cim_fit_model_load(const char *path, CimFitModel *m, CimErr *e);
+double cim_fit_model_loss(const CimFitModel *m, double P, double D);
+/* Compute-optimal P and D for a budget of `flops` (C = 6·P·D). */
+int cim_predict_compute_optimal(const CimFitModel *m, double flops, double *P, double *D, double *L, CimErr *e);
+/* Smallest P reaching `target` with D_eff = D; data P needs for `target`.
+ * CIM_ERR_REFUSED (with the reason) when the target is out of reach. */
+int cim_predict_params_for(const CimFitModel *m, double target, double D, double *P, CimErr *e);
+int cim_predict_data_for(const CimFitModel *m, double target, double P, double *D, CimErr *e);
+
+#endif

@@ -1,0 +1,87 @@
+/* fit_impl.h — internals shared by the fitter's files (not public). */
+#ifndef CIM_FIT_IMPL_H
+#define CIM_FIT_IMPL_H
+#include "fit/fit.h"
+
+#define CIM_FIT_MAXP 8   /* largest θ: free-c with 3 free modalities has 6 */
+
+/* The data of one fit, in the logs the forms use. Index arrays pick rows
+ * (with repeats for a bootstrap resample). */
+typedef struct CimFitProblem {
+    size_t        n;
+    const double *lnP, *L, *lnL;
+    const double *lnD;                 /* ln D_eff under the measured C (loglinear, chinchilla) */
+    const double *Dfix;                /* free-c: T_text/C_text per row (0 without text) */
+    const double *T[CIM_MOD_COUNT];    /* free-c: raw bytes of each free modality, else NULL */
+    int           nfree, freemod[CIM_MOD_COUNT];
+    double        C0[CIM_MOD_COUNT];   /* free-c: starting C of each free modality */
+    double        delta;               /* Huber δ */
+    int           starts;              /* chinchilla: grid points to run BFGS from (≤ 4500) */
+    int           boot_starts;
+    struct CimFitScratch *scratch;     /* written by the full-data fit only (one thread), read after */
+} CimFitProblem;
+
+/* What the full-data fit leaves for the resamples. */
+typedef struct CimFitScratch {
+    double starts[64][CIM_FIT_MAXP];   /* chinchilla: the best grid points on the full data, best first */
+    int    nstarts;
+    int    bfgs_runs;                  /* minimiser runs in the full-data fit */
+} CimFitScratch;
+
+/* One law: a const struct per form (FFmpeg style). */
+typedef struct CimFitFormImpl {
+    const char *name;
+    const char *objective;             /* what `objective` sums, for the output */
+    int  (*nparams)(const CimFitProblem *pb);
+    /* Fits rows idx[0..n). hint (optional): a θ to start from too (the
+     * full-data optimum, for resamples); main != 0 for the full-data fit
+     * (all configured starts) and 0 for a resample. se (optional) gets
+     * analytic standard errors of the estimates where the form has them. */
+    int  (*fit)(const CimFitProblem *pb, const size_t *idx, size_t n, const double *hint, int main,
+                double *theta, double *obj, double *se, CimErr *e);
+    double (*predict)(const CimFitProblem *pb, const double *theta, size_t row);
+    /* Named estimates from θ; returns the count. */
+    int  (*estimates)(const CimFitProblem *pb, const double *theta, const char **names, double *v);
+} CimFitFormImpl;
+
+/* A fit's result (opaque in fit.h). Points into the CimRuns it was made
+ * from (path, carried column names): the runs outlive the fit. */
+struct CimFit {
+    CimFitParams p;
+    const CimFitFormImpl *impl;
+    CimFitProblem pb;
+    CimFitScratch scratch;
+    CimFitC c;                          /* the measured C given */
+    int    used[CIM_MOD_COUNT];         /* raw_<modality> columns present */
+    int    has_tokens;
+    const char *path;
+    size_t nextra;
+    char *const *extra;
+    size_t n;
+    int    k;                           /* fitted parameters */
+    double *lnP, *L, *lnL, *lnD, *Dfix; /* per row */
+    double decades_P, decades_D;
+    double theta[CIM_FIT_MAXP], obj, rmse, aic;
+    int    nest;
+    const char *names[CIM_FIT_MAXP];
+    double est[CIM_FIT_MAXP], se[CIM_FIT_MAXP];          /* se: analytic (loglinear), else NaN */
+    double boot_se[CIM_FIT_MAXP], lo[CIM_FIT_MAXP], hi[CIM_FIT_MAXP];
+    double *boot;                       /* bootstrap × nest estimates */
+    uint32_t boot_ok, boot_failed;
+    int    ho_ok;
+    size_t ho_ntrain, ho_ntest;
+    double ho_rmse, ho_mare;
+    char   ho_reason[600];
+};
+
+extern const CimFitFormImpl cim__fit_loglinear, cim__fit_chinchilla, cim__fit_freec;
+
+/* Chinchilla objective on rows idx (for tests and the start pruning). */
+double cim__chinchilla_objective(const CimFitProblem *pb, const size_t *idx, size_t n, const double *theta);
+
+/* OLS of y on columns [1, −x1, −x2] over rows idx (loglinear core; used by free-c too).
+ * beta = (a, b, c); returns RSS; se (optional) the standard errors. */
+int cim__ols3(const double *y, const double *x1, const double *x2, const size_t *idx, size_t n,
+              double *beta, double *rss, double *se);
+
+#endif

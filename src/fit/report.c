@@ -1,0 +1,178 @@
+/*
+ * report.c — the fit JSON (schema "cimeter.fit/1", SPEC §5) and the
+ * readable summary. Key order is fixed; a non-finite number is written as
+ * null. The JSON goes to a temporary name and is renamed into place.
+ */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "common/err.h"
+#include "fit/fit_impl.h"
+
+static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+int cim_fit_write_json(const CimFit *f, const char *path, int argc, char **argv, CimErr *e)
+{
+    json_t *root = json_object();
+    json_object_set_new(root, "schema", json_string("cimeter.fit/1"));
+    json_t *tool = json_object();
+    json_object_set_new(tool, "name", json_string("cimeter"));
+    json_object_set_new(tool, "version", json_string(cim_version()));
+    json_object_set_new(root, "tool", tool);
+    json_t *cmd = json_array();
+    for (int i = 0; i < argc; i++) json_array_append_new(cmd, json_string(argv[i]));
+    json_object_set_new(root, "command", cmd);
+    json_t *input = json_object();
+    json_object_set_new(input, "runs", json_string(f->path));
+    json_object_set_new(input, "D_eff", json_string(f->has_tokens ? "tokens column" : "sum of raw_<modality> / C"));
+    json_t *carried = json_array();
+    for (size_t i = 0; i < f->nextra; i++) json_array_append_new(carried, json_string(f->extra[i]));
+    json_object_set_new(input, "carried_columns", carried);
+    json_object_set_new(input, "decades_params", num(f->decades_P));
+    json_object_set_new(input, "decades_D_eff", num(f->decades_D));
+    json_object_set_new(root, "input", input);
+
+    json_object_set_new(root, "form", json_string(f->impl->name));
+    json_object_set_new(root, "n_points", json_integer((json_int_t)f->n));
+    json_object_set_new(root, "n_params", json_integer(f->k));
+    json_object_set_new(root, "objective", num(f->obj));
+    json_object_set_new(root, "objective_definition", json_string(f->impl->objective));
+    json_object_set_new(root, "rmse", num(f->rmse));
+    json_object_set_new(root, "aic", num(f->aic));
+    json_t *ho = json_object();
+    json_object_set_new(ho, "fraction", num(f->p.heldout));
+    json_object_set_new(ho, "order", json_string("largest compute 6*P*D_eff held out"));
+    json_object_set_new(ho, "n_train", json_integer((json_int_t)f->ho_ntrain));
+    json_object_set_new(ho, "n_test", json_integer((json_int_t)f->ho_ntest));
+    json_object_set_new(ho, "rmse", f->ho_ok ? num(f->ho_rmse) : json_null());
+    json_object_set_new(ho, "mean_abs_rel_error", f->ho_ok ? num(f->ho_mare) : json_null());
+    if (!f->ho_ok) json_object_set_new(ho, "skipped", json_string(f->ho_reason));
+    json_object_set_new(root, "heldout", ho);
+
+    json_t *est = json_object(), *se = json_object(), *iv = json_object();
+    for (int j = 0; j < f->nest; j++) {
+        json_object_set_new(est, f->names[j], num(f->est[j]));
+        json_object_set_new(se, f->names[j], num(isfinite(f->boot_se[j]) ? f->boot_se[j] : f->se[j]));
+        if (isfinite(f->lo[j])) {
+            json_t *pair = json_array();
+            json_array_append_new(pair, num(f->lo[j]));
+            json_array_append_new(pair, num(f->hi[j]));
+            json_object_set_new(iv, f->names[j], pair);
+        }
+    }
+    json_object_set_new(root, "estimates", est);
+    json_object_set_new(root, "std_errors", se);
+    if (f->impl == &cim__fit_loglinear) {
+        json_t *ase = json_object();
+        for (int j = 0; j < f->nest; j++) json_object_set_new(ase, f->names[j], num(f->se[j]));
+        json_object_set_new(root, "std_errors_ols", ase);
+    }
+    json_object_set_new(root, "intervals", iv);
+
+    json_t *mc = json_object();
+    for (int m = 0; m < CIM_MOD_COUNT; m++) {
+        if (!f->used[m]) continue;
+        json_t *o = json_object();
+        json_object_set_new(o, "C", num(f->c.C[m]));
+        json_object_set_new(o, "source", f->c.source[m][0] ? json_string(f->c.source[m]) : json_null());
+        json_object_set_new(o, "role", json_string(f->pb.T[m] ? "free (fitted; measured shown for comparison)" : "fixed"));
+        if (f->pb.T[m]) {
+            char nm[32];
+            snprintf(nm, sizeof nm, "C_%s", cim_modality_name((CimModality)m));
+            double fc = cim_fit_estimate(f, nm);
+            json_object_set_new(o, "fitted", num(fc));
+            json_object_set_new(o, "fitted_over_measured", num(fc / f->c.C[m]));
+        }
+        json_object_set_new(mc, cim_modality_name((CimModality)m), o);
+    }
+    json_object_set_new(root, "measured_C", mc);
+
+    json_t *st = json_object();
+    int chin = f->impl == &cim__fit_chinchilla;
+    json_object_set_new(st, "loss", json_string(chin ? "huber" : "squared"));
+    json_object_set_new(st, "delta", chin ? num(f->p.delta) : json_null());
+    json_object_set_new(st, "optimizer", json_string(chin ? "gsl vector_bfgs2 from Epoch AI's grid (best starts by starting objective)"
+                                                    : f->impl == &cim__fit_freec ? "variable projection: gsl vector_bfgs2 over ln C, OLS inside"
+                                                    : "gsl_multifit_linear (OLS)"));
+    if (chin) {
+        json_object_set_new(st, "grid_starts", json_integer(CIM_FIT_GRID_STARTS));
+        json_object_set_new(st, "starts", json_integer(f->scratch.bfgs_runs));
+        json_object_set_new(st, "bootstrap_starts", json_integer(f->scratch.nstarts + 1));
+    } else {
+        json_object_set_new(st, "starts", json_null());
+    }
+    json_object_set_new(st, "bootstrap", json_integer(f->p.bootstrap));
+    json_object_set_new(st, "bootstrap_ok", json_integer(f->boot_ok));
+    json_object_set_new(st, "bootstrap_failed", json_integer(f->boot_failed));
+    json_object_set_new(st, "interval", json_string(f->p.bootstrap && f->boot_ok ? "95% percentile bootstrap"
+                                                    : f->impl == &cim__fit_loglinear ? "95% OLS t interval" : "none"));
+    json_object_set_new(st, "seed", json_integer((json_int_t)f->p.seed));
+    /* The fixed C used for D_eff, flat (what `cimeter report --fit` reads). */
+    for (int m = 0; m < CIM_MOD_COUNT; m++) {
+        if (!f->used[m] || f->pb.T[m]) continue;
+        char nm[32];
+        snprintf(nm, sizeof nm, "C_%s", cim_modality_name((CimModality)m));
+        json_object_set_new(st, nm, num(f->c.C[m]));
+    }
+    json_object_set_new(root, "settings", st);
+
+    int rc = 0;
+    if (!path || !strcmp(path, "-")) {
+        if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) < 0) rc = cim_err(e, CIM_ERR_IO, "cannot write stdout");
+        else fputc('\n', stdout);
+    } else {
+        char tmp[4096];
+        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+        if (json_dump_file(root, tmp, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) < 0 || rename(tmp, path) < 0) {
+            unlink(tmp);
+            rc = cim_err(e, CIM_ERR_IO, "%s: cannot write", path);
+        }
+    }
+    json_decref(root);
+    return rc;
+}
+
+void cim_fit_print_summary(const CimFit *f, FILE *out)
+{
+    fprintf(out, "%s fit of %zu runs (%s): %d parameters\n", f->impl->name, f->n, f->path, f->k);
+    for (int m = 0; m < CIM_MOD_COUNT; m++) {
+        if (!f->used[m]) continue;
+        if (f->pb.T[m] && isfinite(f->c.C[m]))
+            fprintf(out, "  C_%-6s free (measured %g%s%s)\n", cim_modality_name((CimModality)m), f->c.C[m],
+                    f->c.source[m][0] ? " from " : "", f->c.source[m]);
+        else if (f->pb.T[m])
+            fprintf(out, "  C_%-6s free (no measured C: started from text's)\n", cim_modality_name((CimModality)m));
+        else
+            fprintf(out, "  C_%-6s %g  (%s)\n", cim_modality_name((CimModality)m), f->c.C[m], f->c.source[m]);
+    }
+    fprintf(out, "  P spans %.2f decades, D_eff %.2f\n", f->decades_P, f->decades_D);
+    fprintf(out, "\n  %-8s %14s %12s   %s\n", "param", "estimate", "std.err", "95% interval");
+    for (int j = 0; j < f->nest; j++) {
+        double s = isfinite(f->boot_se[j]) ? f->boot_se[j] : f->se[j];
+        if (isfinite(s)) fprintf(out, "  %-8s %14.6g %12.4g", f->names[j], f->est[j], s);
+        else fprintf(out, "  %-8s %14.6g %12s", f->names[j], f->est[j], "-");
+        if (isfinite(f->lo[j])) fprintf(out, "   [%.6g, %.6g]", f->lo[j], f->hi[j]);
+        {
+            for (int m = 0; m < CIM_MOD_COUNT; m++) {
+                char nm[32];
+                snprintf(nm, sizeof nm, "C_%s", cim_modality_name((CimModality)m));
+                if (f->pb.T[m] && !strcmp(nm, f->names[j]) && f->c.C[m] > 0)
+                    fprintf(out, "   measured %g (fitted/measured %.3f)", f->c.C[m], f->est[j] / f->c.C[m]);
+            }
+        }
+        fputc('\n', out);
+    }
+    fprintf(out, "\n  objective %.9g   rmse %.6g   aic %.4g\n", f->obj, f->rmse, f->aic);
+    if (f->ho_ok)
+        fprintf(out, "  held out (largest-compute %zu of %zu): rmse %.6g, mean |rel. error| %.3g%%\n",
+                f->ho_ntest, f->n, f->ho_rmse, 100 * f->ho_mare);
+    else
+        fprintf(out, "  held out: skipped (%s)\n", f->ho_reason);
+    if (f->p.bootstrap)
+        fprintf(out, "  bootstrap: %u resamples, seed %llu, %u fitted%s\n", f->p.bootstrap,
+                (unsigned long long)f->p.seed, f->boot_ok, f->boot_failed ? " (others failed)" : "");
+    else
+        fprintf(out, "  bootstrap: off (std.err and interval: %s)\n", f->impl == &cim__fit_loglinear ? "OLS" : "none");
+}
