@@ -15,6 +15,9 @@ extern const CimTokenizer cim_tok_chars;
 #if CIM_HAVE_SPM
 extern const CimTokenizer cim_tok_spm;
 #endif
+extern const CimTokenizer cim_tok_frame;
+extern const CimTokenizer cim_tok_codec;
+extern const CimTokenizer cim_tok_vad;
 
 static const CimTokenizer *const tokenizers[] = {
     &cim_tok_bytes,
@@ -22,6 +25,9 @@ static const CimTokenizer *const tokenizers[] = {
 #if CIM_HAVE_SPM
     &cim_tok_spm,
 #endif
+    &cim_tok_frame,
+    &cim_tok_codec,
+    &cim_tok_vad,
     NULL
 };
 

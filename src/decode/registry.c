@@ -4,9 +4,21 @@
 #include "decode/decoder.h"
 
 extern const CimDecoder cim_dec_text;
+#if CIM_HAVE_SNDFILE
+extern const CimDecoder cim_dec_snd;
+#endif
+#if CIM_HAVE_AV
+extern const CimDecoder cim_dec_av_audio;
+#endif
 
 static const CimDecoder *const decoders[] = {
     &cim_dec_text,
+#if CIM_HAVE_SNDFILE
+    &cim_dec_snd,
+#endif
+#if CIM_HAVE_AV
+    &cim_dec_av_audio,
+#endif
     NULL
 };
 
