@@ -16,10 +16,13 @@
  *    DB/10 = a/b in lowest terms (b divides 1000: at most two decimals);
  *  - a > 0: T(m) > m·2^30 ≥ every possible S, no frame is a token (K = m·2^30+1);
  *    a = 0: T(m) = m·2^30 exactly;
- *  - a < 0: T(m) is estimated in long double. When it lies clearly between two
- *    integers (margin 2^-40 relative, far above powl's error), K is the
- *    upper one. Otherwise, for the nearest integer I, "I ≥ T(m)" is decided
- *    exactly in integers, I^b · 10^(-a) ≥ (m·2^30)^b, with a small bignum.
+ *  - a < 0: T(m) is estimated in long double (64-bit mantissa; powl is
+ *    within a few ulp). When it lies clearly between two integers (margin
+ *    2^-56 relative, 2^7 times any plausible error), K is the upper one.
+ *    Otherwise K is settled around the nearest integer with the exact test
+ *    "k ≥ T(m)" ⟺ k^b · 10^(-a) ≥ (m·2^30)^b on a small bignum. The exact
+ *    path is taken whenever T(m) is an integer (DB a multiple of 10 and m
+ *    suitably divisible: thr=-10, m=10 gives T = 2^30), which the tests use.
  *    So two implementations that follow SPEC §4 agree to the token whatever
  *    DB is (scripts/ref/sf_audio.py does the same test with Python integers).
  */
@@ -175,15 +178,24 @@ static int threshold(const VadConf *c, uint64_t m, uint64_t *K, CimErr *e)
     if (c->a > 0) { *K = M + 1; return 0; }
     if (c->a == 0) { *K = M; return 0; }
     long double T = (long double)M * powl(10.0L, (long double)c->a / (long double)c->b);
-    long double I = roundl(T), margin = T * 0x1p-40L + 0x1p-40L;
+    long double I = roundl(T), margin = T * 0x1p-56L + 0x1p-56L;
     if (fabsl(T - I) > margin) {
         *K = (uint64_t)floorl(T) + 1;
         return 0;
     }
-    int ge = ge_exact((uint64_t)I, M, c->a, c->b);
-    CIM_RETURN_IF(ge < 0, e, CIM_ERR_NOMEM, "out of memory");
-    *K = ge ? (uint64_t)I : (uint64_t)I + 1;
-    if (*K == 0) *K = 1;   /* T > 0: a frame of zeros is never a token */
+    /* Within the margin of an integer: settle K exactly, stepping from I
+     * (a step or two at most: the margin is below 2 for any T < 2^57). */
+    uint64_t k = (uint64_t)I;
+    int ge;
+    while (k > 0 && (ge = ge_exact(k - 1, M, c->a, c->b)) != 0) {
+        CIM_RETURN_IF(ge < 0, e, CIM_ERR_NOMEM, "out of memory");
+        k--;
+    }
+    while ((ge = ge_exact(k, M, c->a, c->b)) != 1) {
+        CIM_RETURN_IF(ge < 0, e, CIM_ERR_NOMEM, "out of memory");
+        k++;
+    }
+    *K = k ? k : 1;   /* T > 0: a frame of zeros is never a token */
     return 0;
 }
 

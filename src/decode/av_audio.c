@@ -8,7 +8,9 @@
  * file is opened with libavformat and claimed (score 30, below libsndfile's
  * 40-60 and the video decoder's) only when it has an audio stream and no
  * video stream other than an attached picture. Files with real video are the
- * video decoder's, whatever the scores.
+ * video decoder's, whatever the scores. A container signature that
+ * libavformat cannot open scores 1, so the record carries libavformat's
+ * error instead of "no known modality".
  *
  * Decode: the best audio stream, one decoder thread, converted to s16
  * interleaved at the native rate and channel layout with libswresample (no
@@ -61,7 +63,10 @@ static int ava_probe(const char *path, const uint8_t *buf, size_t n)
     if (!path || !container_magic(buf, n)) return 0;
     av_quiet();
     AVFormatContext *fmt = NULL;
-    if (avformat_open_input(&fmt, path, NULL, NULL) < 0) return 0;
+    /* A container signature libavformat cannot open (cut before its index,
+     * garbage after the magic): claim it weakly so the record says why, rather
+     * than "no known modality". */
+    if (avformat_open_input(&fmt, path, NULL, NULL) < 0) return 1;
     int audio = 0, video = 0;
     for (unsigned i = 0; i < fmt->nb_streams; i++) {
         const AVStream *st = fmt->streams[i];
@@ -89,6 +94,7 @@ typedef struct Ava {
     int              out_cap;      /* samples per channel */
     int              rate, channels;
     uint64_t         n, max_n, skipped;
+    uint64_t         packets, corrupt;  /* packets read; flagged corrupt (short read at EOF) */
 } Ava;
 
 /* Sends converted samples to the sink; in = NULL flushes the resampler. */
@@ -197,6 +203,8 @@ static int ava_decode(const char *path, const CimLimits *lim, CimSink *sink, Cim
             goto done;
         }
         if (a.pkt->stream_index == idx) {
+            a.packets++;
+            if (a.pkt->flags & AV_PKT_FLAG_CORRUPT) a.corrupt++;
             r = avcodec_send_packet(a.dec, a.pkt);
             if (r < 0 && r != AVERROR(EAGAIN)) a.skipped++;
             if ((rc = drain(&a, sink, e)) < 0) goto done;
@@ -207,6 +215,15 @@ static int ava_decode(const char *path, const CimLimits *lim, CimSink *sink, Cim
     if ((rc = drain(&a, sink, e)) < 0) goto done;
     if (a.swr && (rc = emit(&a, sink, NULL, e)) < 0) goto done;
     if (!a.n) { rc = cim_err(e, CIM_ERR_EMPTY, "no audio samples decoded"); goto done; }
+    /* Truncation: an indexed container (MP4) knows its packet count; a cut
+     * file delivers fewer packets, or a last one flagged corrupt. */
+    int64_t declared = a.fmt->streams[idx]->nb_frames;
+    if ((declared > 0 && a.packets < (uint64_t)declared) || a.corrupt) {
+        rc = cim_err(e, CIM_ERR_TRUNCATED, "truncated: %llu of %lld packets read%s",
+                     (unsigned long long)a.packets, (long long)declared,
+                     a.corrupt ? ", the last one cut short" : "");
+        goto done;
+    }
     m->modality = CIM_MOD_AUDIO;
     m->file_bytes = (uint64_t)st.st_size;
     m->raw_bytes = a.n * (uint64_t)a.channels * 2;

@@ -8,10 +8,11 @@
  * what the decoder delivers, never the header's claim: raw_bytes =
  * N x channels x 2, seconds = N / R.
  *
- * Sniffing is by content. A file that libsndfile then refuses as an
- * unrecognised format (an ID3 tag in front of AAC, a WAV holding a codec
- * libsndfile lacks) is handed to the libavcodec decoder (av_audio.c) when it
- * is built.
+ * Sniffing is by content. A file that libsndfile then cannot open (an ID3
+ * tag in front of AAC, a WAV holding a codec libsndfile lacks, Ogg FLAC as
+ * ffmpeg writes it, which libsndfile 1.2 rejects) is handed to the libavcodec
+ * decoder (av_audio.c) when it is built; if that fails too, the error names
+ * both. Once libsndfile has opened a file, its samples are the answer.
  *
  * Fast path (header()): only where the count provably equals what decoding
  * delivers. That is
@@ -27,10 +28,14 @@
  * differ from decoded counts on real files. Corruption in the middle of an
  * intact-looking FLAC file is only seen by decoding (--no-fast-path).
  *
- * Errors: a WAV whose data chunk claims more bytes than the file holds, and a
- * FLAC file that decodes to fewer samples than STREAMINFO declares, are
- * reported as truncated (libsndfile would silently return the partial
- * count); a read error reported by libsndfile is corrupt.
+ * Errors: libsndfile returns the samples of a cut file without complaint,
+ * so truncation is checked here: a WAV whose data chunk claims more bytes
+ * than the file holds, a FLAC file that decodes to fewer samples than
+ * STREAMINFO declares, an Ogg file whose last page is incomplete or lacks the
+ * end-of-stream flag, and an MPEG file whose frame chain runs past the end
+ * are truncated. A read error reported by libsndfile is corrupt. (libmpg123
+ * inside libsndfile prints resync notes on stderr for broken MP3 files; that
+ * cannot be switched off through libsndfile's API.)
  */
 #include "cim_config.h"
 #include "decode/decoder.h"
@@ -302,6 +307,58 @@ static int snd_header(const char *path, const CimLimits *lim, CimFileMeasure *m,
     return 0;
 }
 
+/* ---- truncation checks (decode path) ------------------------------------ */
+
+/* Ogg: the last page must be complete and carry the end-of-stream flag. A
+ * file cut short (a partial last page, or no EOS) is truncated; libvorbisfile
+ * would return the samples it found without complaint. */
+static int ogg_truncated(FILE *f, uint64_t size)
+{
+    size_t win = 1u << 16;
+    uint64_t start = size > win ? size - win : 0;
+    size_t n = (size_t)(size - start);
+    uint8_t *b = malloc(n ? n : 1);
+    int trunc = 0;
+    if (b && fseeko(f, (off_t)start, SEEK_SET) == 0 && fread(b, 1, n, f) == n) {
+        for (size_t i = n >= 27 ? n - 27 + 1 : 0; i-- > 0;) {
+            if (memcmp(b + i, "OggS", 4) || b[i + 4] != 0) continue;
+            size_t segs = b[i + 26], len = 27 + segs;
+            if (i + len > n) { trunc = 1; break; }        /* header cut */
+            for (size_t k = 0; k < segs; k++) len += b[i + 27 + k];
+            if (i + len != n) {
+                if (i + len > n) trunc = 1;                  /* body cut */
+                else continue;                               /* capture pattern inside data */
+            } else
+                trunc = !(b[i + 5] & 4);                     /* complete last page: EOS? */
+            break;
+        }
+    }
+    free(b);
+    return trunc;
+}
+
+/* MPEG audio: walk the frame chain from the first frame (after ID3v2); the
+ * file is truncated when a frame of the chain runs past the end. The walk
+ * stops without a verdict at anything that is not a frame header (tags,
+ * junk, free-format streams). */
+static int mpeg_truncated(FILE *f, uint64_t size)
+{
+    uint8_t h[10];
+    uint64_t pos = 0;
+    if (fseeko(f, 0, SEEK_SET) || fread(h, 1, 10, f) != 10) return 0;
+    if (!memcmp(h, "ID3", 3))
+        pos = 10 + ((uint64_t)(h[6] & 0x7F) << 21 | (h[7] & 0x7F) << 14 | (h[8] & 0x7F) << 7 | (h[9] & 0x7F)) +
+              (h[5] & 0x10 ? 10 : 0);
+    while (pos + 4 <= size) {
+        if (fseeko(f, (off_t)pos, SEEK_SET) || fread(h, 1, 4, f) != 4) return 0;
+        size_t len = mpeg_frame_len(h);
+        if (!len) return 0;
+        if (pos + len > size) return 1;
+        pos += len;
+    }
+    return 0;
+}
+
 /* ---- decode ------------------------------------------------------------- */
 
 static int snd_decode(const char *path, const CimLimits *lim, CimSink *sink, CimFileMeasure *m, CimErr *e)
@@ -311,7 +368,7 @@ static int snd_decode(const char *path, const CimLimits *lim, CimSink *sink, Cim
     uint64_t fsize = file_size(f);
     /* What the header declares, to call a short read "truncated". */
     uint64_t declared = 0;
-    int wav_short = 0;
+    int wav_short = 0, tail_short = 0;
     uint8_t magic[4] = {0};
     if (fread(magic, 1, 4, f) == 4 && fseeko(f, 0, SEEK_SET) == 0) {
         if (!memcmp(magic, "RIFF", 4)) {
@@ -322,12 +379,19 @@ static int snd_decode(const char *path, const CimLimits *lim, CimSink *sink, Cim
             uint8_t h[42];
             if (fread(h, 1, 42, f) == 42 && (h[4] & 0x7F) == 0)
                 declared = (uint64_t)(h[8 + 13] & 15) << 32 | rd_be32(h + 8 + 14);
+        } else if (!memcmp(magic, "OggS", 4)) {
+            tail_short = ogg_truncated(f, fsize);
+        } else if (!memcmp(magic, "ID3", 3) || mpeg_frame_len(magic)) {
+            tail_short = mpeg_truncated(f, fsize);
         }
     }
     fclose(f);
     CIM_RETURN_IF(!fsize, e, CIM_ERR_EMPTY, "empty file");
     CIM_RETURN_IF(wav_short, e, CIM_ERR_TRUNCATED,
                   "truncated: the WAV data chunk is longer than the file");
+    CIM_RETURN_IF(tail_short, e, CIM_ERR_TRUNCATED,
+                  "truncated: %s", !memcmp(magic, "OggS", 4) ? "the last Ogg page is incomplete or not end-of-stream"
+                                                            : "the last MPEG frame is cut short");
 
     SF_INFO info;
     memset(&info, 0, sizeof info);
@@ -335,11 +399,22 @@ static int snd_decode(const char *path, const CimLimits *lim, CimSink *sink, Cim
     if (!sf) {
         int code = sf_error(NULL);
 #if CIM_HAVE_AV
-        if (code == SF_ERR_UNRECOGNISED_FORMAT)
-            return cim_dec_av_audio.decode(path, lim, sink, m, e);
+        /* libsndfile cannot open it (an unrecognised codec, or one it reads
+         * badly: Ogg FLAC as ffmpeg writes it): libavcodec's turn. When that
+         * fails too, both messages are kept. */
+        if (code != SF_ERR_SYSTEM) {
+            CimErr av_e = {0};
+            int r = cim_dec_av_audio.decode(path, lim, sink, m, &av_e);
+            if (r == 0 || r == CIM_ERR_LIMIT || r == CIM_ERR_NOMEM) {
+                if (r < 0 && e) *e = av_e;
+                return r;
+            }
+            return cim_err(e, CIM_ERR_CORRUPT, "libsndfile: %s; libavcodec: %s",
+                           sf_strerror(NULL), av_e.msg);
+        }
 #endif
         return cim_err(e, code == SF_ERR_SYSTEM ? CIM_ERR_IO : CIM_ERR_CORRUPT,
-                       "libsndfile: %s", sf_error_number(code));
+                       "libsndfile: %s", sf_strerror(NULL));
     }
     int rc = 0;
     int16_t *buf = NULL;
