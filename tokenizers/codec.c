@@ -27,7 +27,7 @@ static const CimOption codec_opts[] = {
     {"rate", "codec frame rate in Hz: integer, a/b or decimal (exact)", offsetof(CodecConf, rate),
      CIM_OPT_STRING, 0, 0, 0, "75"},
     {"codebooks", "codebooks (tokens per frame)", offsetof(CodecConf, codebooks), CIM_OPT_INT, 8, 1, 1024, NULL},
-    {NULL}
+    {0}
 };
 
 static uint64_t gcd64(uint64_t a, uint64_t b)
@@ -92,7 +92,7 @@ static int codec_init(void *conf, const char *args, char *canon, size_t canon_n,
     return 0;
 }
 
-typedef unsigned __int128 u128;
+__extension__ typedef unsigned __int128 u128;
 
 static int codec_count(const void *conf, const CimGeometry *g, uint64_t *tokens, CimErr *e)
 {

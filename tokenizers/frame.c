@@ -28,7 +28,7 @@ static const CimOption frame_opts[] = {
      CIM_OPT_INT, 0, 0, 1e7, NULL},
     {"window", "pad to windows of W seconds (Whisper: 30); 0 = none", offsetof(FrameConf, window),
      CIM_OPT_INT, 0, 0, 1e6, NULL},
-    {NULL}
+    {0}
 };
 
 static const char *const frame_short[] = {"hop", NULL};
@@ -46,7 +46,7 @@ static int frame_init(void *conf, const char *args, char *canon, size_t canon_n,
     return 0;
 }
 
-typedef unsigned __int128 u128;
+__extension__ typedef unsigned __int128 u128;
 
 static uint64_t ceil_div(u128 a, u128 b) { return (uint64_t)((a + b - 1) / b); }
 

@@ -54,7 +54,7 @@ static const CimOption vad_opts[] = {
     {"hop", "frame hop in ms", offsetof(VadConf, hop), CIM_OPT_INT, 20, 1, 10000, NULL},
     {"thr", "energy threshold in dB relative to full scale (decimal, at most 2 decimals)",
      offsetof(VadConf, thr), CIM_OPT_STRING, 0, 0, 0, "-40"},
-    {NULL}
+    {0}
 };
 
 static int64_t gcd64(int64_t a, int64_t b)

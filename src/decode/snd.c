@@ -142,7 +142,9 @@ static int wav_parse(FILE *f, WavInfo *w)
             w->rate = rd_le32(fmt + 4);
             w->block = rd_le16(fmt + 12);
             uint16_t bits = rd_le16(fmt + 14);
-            if (tag == 0xFFFE && size >= 40 && !memcmp(fmt + 26, "\x00\x00\x10\x00\x80\x00\x00\xaa\x00\x38\x9b\x71", 12)) {
+            /* WAVE_FORMAT_EXTENSIBLE: the sub-format GUID is TAG-0000-0010-8000-00aa00389b71. */
+            if (tag == 0xFFFE && size >= 40 &&
+                !memcmp(fmt + 26, "\x00\x00\x00\x00\x10\x00\x80\x00\x00\xaa\x00\x38\x9b\x71", 14)) {
                 uint16_t valid = rd_le16(fmt + 18);
                 tag = rd_le16(fmt + 24);
                 if (valid != bits) tag = 0;   /* packed/shifted layouts: decode */
