@@ -207,6 +207,10 @@ static int vad_begin(const void *conf, void *state, const CimGeometry *g, CimErr
     VadState *s = state;
     CIM_RETURN_IF(!g->sample_rate || !g->audio_channels, e, CIM_ERR_CORRUPT, "audio without rate or channels");
     s->L = ((uint64_t)c->hop * g->sample_rate + 999) / 1000;
+    /* Keeps m·2^30 and Σs² below 2^57 (a bogus multi-GHz header rate). */
+    CIM_RETURN_IF(s->L > (1u << 26), e, CIM_ERR_LIMIT,
+                  "vad: frames of %llu samples are too long (sample rate %u Hz)",
+                  (unsigned long long)s->L, g->sample_rate);
     s->ch = g->audio_channels;
     s->sum = calloc(s->ch, sizeof *s->sum);
     CIM_RETURN_IF(!s->sum, e, CIM_ERR_NOMEM, "out of memory");
