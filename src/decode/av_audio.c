@@ -103,6 +103,7 @@ typedef struct Ava {
     int              out_cap;      /* samples per channel */
     int              rate, channels;
     uint64_t         n, max_n, skipped;
+    double           max_seconds;       /* CimLimits.max_seconds (0 = none) */
     uint64_t         packets, corrupt;  /* packets read; flagged corrupt (short read at EOF) */
 } Ava;
 
@@ -123,8 +124,8 @@ static int emit(Ava *a, CimSink *sink, const AVFrame *f, CimErr *e)
     char eb[128];
     CIM_RETURN_IF(got < 0, e, CIM_ERR_INTERNAL, "swresample: %s", averr(got, eb, sizeof eb));
     a->n += (uint64_t)got;
-    CIM_RETURN_IF(a->n > a->max_n, e, CIM_ERR_LIMIT, "duration exceeds the limit");
-    if (got && (sink->needs & CIM_NEED_PCM)) {
+    CIM_RETURN_IF(a->n > a->max_n, e, CIM_ERR_LIMIT, "duration exceeds the limit (%g s)", a->max_seconds);
+    if (got) {   /* always offered: the sink also enforces the per-file time budget */
         CimChunk c = {.kind = CIM_CHUNK_PCM, .data = (const uint8_t *)a->out, .len = (size_t)got,
                       .channels = (uint32_t)a->channels};
         CIM_CHECK(sink->chunk(sink, &c, e));
@@ -141,6 +142,8 @@ static int on_frame(Ava *a, CimSink *sink, CimErr *e)
                       "bad stream parameters (%d channels, %d Hz)", ch, f->sample_rate);
         a->rate = f->sample_rate;
         a->channels = ch;
+        if (a->max_seconds > 0)
+            a->max_n = (uint64_t)(a->max_seconds * a->rate);
         int r = swr_alloc_set_opts2(&a->swr, &f->ch_layout, AV_SAMPLE_FMT_S16, f->sample_rate,
                                     &f->ch_layout, (enum AVSampleFormat)f->format, f->sample_rate, 0, NULL);
         if (r >= 0) r = swr_init(a->swr);
@@ -200,9 +203,8 @@ static int ava_decode(const char *path, const CimLimits *lim, CimSink *sink, Cim
         rc = cim_err(e, CIM_ERR_CORRUPT, "libavcodec: %s", averr(r, eb, sizeof eb));
         goto done;
     }
-    a.max_n = UINT64_MAX;
-    if (lim->max_seconds > 0 && a.dec->sample_rate > 0)
-        a.max_n = (uint64_t)(lim->max_seconds * a.dec->sample_rate);
+    a.max_n = UINT64_MAX;   /* set from the first frame's rate */
+    a.max_seconds = lim->max_seconds;
     for (;;) {
         r = av_read_frame(a.fmt, a.pkt);
         if (r == AVERROR_EOF) break;

@@ -31,8 +31,8 @@
  * Errors: libsndfile returns the samples of a cut file without complaint,
  * so truncation is checked here: a WAV whose data chunk claims more bytes
  * than the file holds, a FLAC file that decodes to fewer samples than
- * STREAMINFO declares, an Ogg file whose last page is incomplete or lacks the
- * end-of-stream flag, and an MPEG file whose frame chain runs past the end
+ * STREAMINFO declares, an Ogg file that does not end with a complete
+ * (CRC-checked) end-of-stream page, and an MPEG file whose frame chain runs past the end
  * are truncated. A read error reported by libsndfile is corrupt. (libmpg123
  * inside libsndfile prints resync notes on stderr for broken MP3 files; that
  * cannot be switched off through libsndfile's API.)
@@ -311,30 +311,41 @@ static int snd_header(const char *path, const CimLimits *lim, CimFileMeasure *m,
 
 /* ---- truncation checks (decode path) ------------------------------------ */
 
-/* Ogg: the last page must be complete and carry the end-of-stream flag. A
- * file cut short (a partial last page, or no EOS) is truncated; libvorbisfile
- * would return the samples it found without complaint. */
+/* Ogg: the file must end with a complete, CRC-valid page that carries the
+ * end-of-stream flag. A file cut short (a partial last page, or no EOS page)
+ * is truncated; libvorbisfile would return the samples it found without
+ * complaint. Pages are at most 65307 bytes, so the last 128 KiB hold the last
+ * complete page; the CRC rules out "OggS" patterns inside packet data. */
+static uint32_t ogg_crc(const uint8_t *p, size_t n)
+{
+    uint32_t c = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t b = (i >= 22 && i < 26) ? 0 : p[i];   /* the CRC field counts as zero */
+        c ^= (uint32_t)b << 24;
+        for (int k = 0; k < 8; k++) c = c & 0x80000000u ? (c << 1) ^ 0x04C11DB7u : c << 1;
+    }
+    return c;
+}
+
 static int ogg_truncated(FILE *f, uint64_t size)
 {
-    size_t win = 1u << 16;
+    size_t win = 1u << 17;
     uint64_t start = size > win ? size - win : 0;
     size_t n = (size_t)(size - start);
     uint8_t *b = malloc(n ? n : 1);
-    int trunc = 0;
+    int trunc = 1;
     if (b && fseeko(f, (off_t)start, SEEK_SET) == 0 && fread(b, 1, n, f) == n) {
         for (size_t i = n >= 27 ? n - 27 + 1 : 0; i-- > 0;) {
             if (memcmp(b + i, "OggS", 4) || b[i + 4] != 0) continue;
             size_t segs = b[i + 26], len = 27 + segs;
-            if (i + len > n) { trunc = 1; break; }        /* header cut */
+            if (i + len > n) continue;
             for (size_t k = 0; k < segs; k++) len += b[i + 27 + k];
-            if (i + len != n) {
-                if (i + len > n) trunc = 1;                  /* body cut */
-                else continue;                               /* capture pattern inside data */
-            } else
-                trunc = !(b[i + 5] & 4);                     /* complete last page: EOS? */
+            if (i + len > n || ogg_crc(b + i, len) != rd_le32(b + i + 22)) continue;
+            trunc = i + len != n || !(b[i + 5] & 4);   /* the last complete page: at EOF, EOS */
             break;
         }
-    }
+    } else if (!b)
+        trunc = 0;   /* out of memory: no verdict */
     free(b);
     return trunc;
 }
@@ -392,7 +403,7 @@ static int snd_decode(const char *path, const CimLimits *lim, CimSink *sink, Cim
     CIM_RETURN_IF(wav_short, e, CIM_ERR_TRUNCATED,
                   "truncated: the WAV data chunk is longer than the file");
     CIM_RETURN_IF(tail_short, e, CIM_ERR_TRUNCATED,
-                  "truncated: %s", !memcmp(magic, "OggS", 4) ? "the last Ogg page is incomplete or not end-of-stream"
+                  "truncated: %s", !memcmp(magic, "OggS", 4) ? "the Ogg stream does not end with a complete end-of-stream page"
                                                             : "the last MPEG frame is cut short");
 
     SF_INFO info;
@@ -432,7 +443,6 @@ static int snd_decode(const char *path, const CimLimits *lim, CimSink *sink, Cim
     if (sink->begin && (rc = sink->begin(sink, &g, e)) < 0) goto done;
     uint64_t n = 0;
     uint64_t max_n = lim->max_seconds > 0 ? (uint64_t)(lim->max_seconds * rate) : UINT64_MAX;
-    int want_pcm = (sink->needs & CIM_NEED_PCM) != 0;
     for (;;) {
         sf_count_t got = sf_readf_short(sf, buf, CIM_SND_BLOCK);
         if (got <= 0) break;
@@ -441,11 +451,10 @@ static int snd_decode(const char *path, const CimLimits *lim, CimSink *sink, Cim
             rc = cim_err(e, CIM_ERR_LIMIT, "duration exceeds the limit (%g s)", lim->max_seconds);
             goto done;
         }
-        if (want_pcm) {
-            CimChunk c = {.kind = CIM_CHUNK_PCM, .data = (const uint8_t *)buf, .len = (size_t)got,
-                          .channels = ch};
-            if ((rc = sink->chunk(sink, &c, e)) < 0) goto done;
-        }
+        /* Always offered: the sink also enforces the per-file time budget. */
+        CimChunk c = {.kind = CIM_CHUNK_PCM, .data = (const uint8_t *)buf, .len = (size_t)got,
+                      .channels = ch};
+        if ((rc = sink->chunk(sink, &c, e)) < 0) goto done;
     }
     int err = sf_error(sf);
     if (err) { rc = cim_err(e, CIM_ERR_CORRUPT, "libsndfile: %s", sf_strerror(sf)); goto done; }

@@ -46,3 +46,19 @@ if not g or g.get("error") or not g.get("tokens"):
 sys.exit(1 if bad else 0)
 PYEOF
 done
+# CimLimits.max_seconds: a 7.1 s WAV (and its AAC copy) over a 3 s limit is an
+# error on the fast path and on both decoders; the 3 s file under it is not.
+mkdir -p "$tmp/lim"; cp "$S/librivox-0870.wav" "$S/librivox-0880.wav" "$tmp/lim/"
+command -v ffmpeg >/dev/null && ffmpeg -nostdin -loglevel error -y -i "$S/librivox-0870.wav" -c:a aac "$tmp/lim/long.m4a"
+for fp in "" --no-fast-path; do
+    rc=0; "$CIMETER" measure $fp --max-seconds 3.1 -t whisper --per-file -o "$tmp/l.json" "$tmp/lim" 2>/dev/null || rc=$?
+    $PY - "$tmp/l.json" "$rc" "$fp" <<'PYEOF'
+import json, os, sys
+d = json.load(open(sys.argv[1]))
+st = {os.path.basename(f["path"]): f.get("error") for f in d["files"]}
+ok = sys.argv[2] == "1" and "limit" in (st.get("librivox-0870.wav") or "") and st.get("librivox-0880.wav") is None \
+     and ("long.m4a" not in st or "limit" in (st["long.m4a"] or ""))
+print(f"  --max-seconds 3.1 {sys.argv[3]}: {st} -> {'ok' if ok else 'FAIL'}")
+sys.exit(0 if ok else 1)
+PYEOF
+done
