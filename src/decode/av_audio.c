@@ -28,6 +28,7 @@
 
 #if CIM_HAVE_AV
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -40,10 +41,14 @@
 
 #define CIM_AVA_MAX_CHANNELS 1024
 
+static void set_quiet(void) { av_log_set_level(AV_LOG_QUIET); }
+
 static void av_quiet(void)
 {
-    /* The library never prints (STYLE): silence libav*'s stderr logging. */
-    av_log_set_level(AV_LOG_QUIET);
+    /* The library never prints (STYLE): silence libav*'s stderr logging, once
+     * (OpenMP workers probe and decode concurrently). */
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, set_quiet);
 }
 
 static int container_magic(const uint8_t *b, size_t n)
