@@ -4,7 +4,8 @@
 set -euo pipefail
 PY=${PYTHON:-/usr/bin/python3}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-mkdir "$tmp/empty"
+# A directory with one text file (skipped: no text tokenizer is asked for).
+mkdir "$tmp/empty"; echo hello > "$tmp/empty/note.txt"
 fail=0
 canon() {  # canon SPEC EXPECTED
     "$CIMETER" measure -t "$1" -o "$tmp/o.json" "$tmp/empty" >/dev/null 2>&1 || true
