@@ -9,8 +9,7 @@ build_pkgs="meson ninja-build pkg-config gcc g++ libc6-dev
   libsentencepiece-dev sentencepiece
   libpng-dev libjpeg62-turbo-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
-  libsndfile1-dev libpcre2-dev libcairo2-dev
-  nodejs npm ca-certificates"
+  libsndfile1-dev libpcre2-dev libcairo2-dev ca-certificates zstd"
 test_pkgs="python3 python3-sentencepiece python3-pil python3-av python3-soundfile
   python3-numpy python3-scipy ffmpeg clang llvm libclang-rt-14-dev
   openmpi-bin libopenmpi-dev util-linux time"
@@ -19,6 +18,10 @@ pkgs=$build_pkgs
 missing=$(dpkg-query -W -f='${Package} ${Status}\n' $pkgs 2>/dev/null | awk '$4 != "installed" {print $1}' || true)
 # dpkg-query omits packages it has never heard of: add those too.
 for p in $pkgs; do dpkg-query -W "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+# node and npm may come from elsewhere (e.g. a NodeSource nodejs that bundles npm,
+# which conflicts with Debian's npm package): install Debian's only when absent.
+command -v node >/dev/null || missing="$missing nodejs"
+command -v npm >/dev/null || missing="$missing npm"
 missing=$(echo $missing | tr ' ' '\n' | sort -u | tr '\n' ' ')
 if [ -n "${missing// /}" ]; then
     SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo

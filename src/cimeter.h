@@ -109,6 +109,11 @@ int  cim_run_add_path(CimRun *run, const char *path, CimErr *e);
 /* Keep only files i with i % nshards == shard (after sorting): MPI ranks and
  * array jobs split the work this way and `merge` puts it back together. */
 void cim_run_set_shard(CimRun *run, int shard, int nshards);
+/* Resumable runs: each finished record is appended to the journal at path
+ * (one line, flushed); a later run with the same tokenizers and settings
+ * loads it and measures only what is missing, ending with the same output.
+ * A torn last line (killed mid-write) is ignored. NULL turns it off. */
+int  cim_run_set_journal(CimRun *run, const char *path, CimErr *e);
 int  cim_run_measure(CimRun *run, CimErr *e);
 /* Number of files whose record carries an error (exit code 1 when > 0). */
 size_t cim_run_error_count(const CimRun *run);

@@ -24,7 +24,7 @@ typedef struct SpmState {
 
 static const CimOption spm_options[] = {
     {"model", "SentencePiece .model file", offsetof(SpmConf, model), CIM_OPT_STRING, 0, 0, 0, NULL},
-    {NULL}
+    {0}
 };
 static const char *const spm_shorthand[] = {"model", NULL};
 

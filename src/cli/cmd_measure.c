@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "cimeter.h"
 #include "cli/commands.h"
+#include "cli/mpi.h"
 
 static const char measure_help[] =
 "usage: cimeter measure [-t SPEC]... [-j N] [-o FILE.json] [--per-file] [--info] PATH...\n"
@@ -32,7 +33,13 @@ static const char measure_help[] =
 "      --max-bytes N      per-file limit on canonical decoded bytes (default none)\n"
 "      --time-budget S    per-file wall-time budget in seconds (default none)\n"
 "      --shard I/N        measure only files I, I+N, ... of the sorted list (merge later)\n"
+"      --journal FILE     resumable: append each finished record to FILE; a rerun with\n"
+"                         the same tokenizers and settings measures only what is missing\n"
+"                         (under MPI each rank keeps FILE.RANK-of-N)\n"
 "      --progress / --no-progress  force progress on stderr on or off (default: when a terminal)\n"
+"\n"
+"Under mpirun/srun (built with -Dmpi=enabled) ranks split the files and rank 0\n"
+"writes the result of one run (doc/scaling-out.md).\n"
 "\n"
 "Exit: 0 all files measured, 1 some files failed (reported; the rest measured), 2 usage/fatal.\n";
 
@@ -78,9 +85,9 @@ static int parse_double(const char *s, double *v)
 
 enum { OPT_PER_FILE = 256, OPT_INFO, OPT_ZSTD, OPT_NOFAST, OPT_HIDDEN, OPT_BOOT, OPT_SEED,
        OPT_MAXPIX, OPT_MAXFR, OPT_MAXSEC, OPT_MAXBYTES, OPT_BUDGET, OPT_SHARD, OPT_PROGRESS,
-       OPT_NOPROGRESS };
+       OPT_NOPROGRESS, OPT_JOURNAL };
 
-int cim_cmd_measure(int argc, char **argv)
+static int measure_main(int argc, char **argv, int rank, int size, const char **specs)
 {
     static const struct option longopts[] = {
         {"tokenizer", required_argument, 0, 't'}, {"jobs", required_argument, 0, 'j'},
@@ -92,14 +99,13 @@ int cim_cmd_measure(int argc, char **argv)
         {"max-seconds", required_argument, 0, OPT_MAXSEC}, {"max-bytes", required_argument, 0, OPT_MAXBYTES},
         {"time-budget", required_argument, 0, OPT_BUDGET}, {"shard", required_argument, 0, OPT_SHARD},
         {"progress", no_argument, 0, OPT_PROGRESS}, {"no-progress", no_argument, 0, OPT_NOPROGRESS},
+        {"journal", required_argument, 0, OPT_JOURNAL},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     CimMeasureParams p = cim_measure_default_params();
-    const char **specs = calloc((size_t)argc, sizeof *specs);
     size_t nspecs = 0;
-    const char *out = NULL;
+    const char *out = NULL, *journal = NULL;
     int per_file = 0, show_progress = isatty(2), shard = 0, nshards = 1, c;
     uint64_t u;
-    if (!specs) return 2;
     optind = 1;
     while ((c = getopt_long(argc, argv, "t:j:o:h", longopts, NULL)) != -1) {
         switch (c) {
@@ -133,33 +139,49 @@ int cim_cmd_measure(int argc, char **argv)
             if (sscanf(optarg, "%d/%d", &shard, &nshards) != 2 || nshards < 1 || shard < 0 || shard >= nshards)
                 return cim_cli_usage_error("measure", "--shard needs I/N with 0 <= I < N");
             break;
+        case OPT_JOURNAL: journal = optarg; break;
         case OPT_PROGRESS: show_progress = 1; break;
         case OPT_NOPROGRESS: show_progress = 0; break;
-        case 'h': fputs(measure_help, stdout); free(specs); return 0;
-        default: fputs(measure_help, stderr); free(specs); return 2;
+        case 'h': fputs(measure_help, stdout); return 0;
+        default: fputs(measure_help, stderr); return 2;
         }
     }
-    if (optind >= argc) { free(specs); return cim_cli_usage_error("measure", "no PATH given (see --help)"); }
+    if (optind >= argc) { return cim_cli_usage_error("measure", "no PATH given (see --help)"); }
     p.specs = specs;
     p.nspecs = nspecs;
+    if (size > 1 && nshards > 1) {
+        return cim_cli_usage_error("measure", "--shard and MPI ranks exclude each other");
+    }
+    if (size > 1) { shard = rank; nshards = size; }
     Progress prog = {now_s(), 0};
-    if (show_progress) { p.progress = progress; p.progress_ctx = &prog; }
+    if (show_progress && rank == 0) { p.progress = progress; p.progress_ctx = &prog; }
     CimRun *run = NULL;
     CimErr e = {0};
     int rc = cim_run_create(&run, &p, &e);
-    free(specs);
     if (rc < 0) return cim_cli_usage_error("measure", "%s", e.msg);
     cim_run_set_command(run, argc + 1, argv - 1);
     cim_run_set_shard(run, shard, nshards);
+    if (journal) {
+        char jpath[4096];
+        if (size > 1) snprintf(jpath, sizeof jpath, "%s.%d-of-%d", journal, rank, size);
+        else snprintf(jpath, sizeof jpath, "%s", journal);
+        if (cim_run_set_journal(run, jpath, &e) < 0) {
+            cim_run_free(run);
+            return cim_cli_usage_error("measure", "%s", e.msg);
+        }
+    }
     for (int i = optind; i < argc; i++)
         if (cim_run_add_path(run, argv[i], &e) < 0) {
             cim_run_free(run);
             return cim_cli_usage_error("measure", "%s", e.msg);
         }
-    if (cim_run_measure(run, &e) < 0) {
+    rc = cim_run_measure(run, &e);
+    if (size > 1) rc = cim_mpi_gather(run, rc, rank, size, &e);   /* collective */
+    if (rc < 0) {
         cim_run_free(run);
         return cim_cli_usage_error("measure", "%s", e.msg);
     }
+    if (rank != 0) { cim_run_free(run); return 0; }   /* rank 0 writes for all */
     if (out) rc = cim_run_write_json(run, out, per_file, &e);
     else rc = cim_run_print_table(run, stdout);
     size_t nerr = cim_run_error_count(run);
@@ -168,4 +190,14 @@ int cim_cmd_measure(int argc, char **argv)
         fprintf(stderr, "cimeter measure: %zu file(s) failed; see the JSON's \"errors\" (-o) for each\n", nerr);
     cim_run_free(run);
     return nerr ? 1 : 0;
+}
+
+int cim_cmd_measure(int argc, char **argv)
+{
+    int rank, size;
+    int mpi = cim_mpi_init(&rank, &size);
+    const char **specs = calloc((size_t)argc, sizeof *specs);   /* -t values, at most argc */
+    int rc = specs ? measure_main(argc, argv, rank, size, specs) : 2;
+    free(specs);
+    return mpi ? cim_mpi_finish(rc) : rc;
 }

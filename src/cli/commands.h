@@ -12,6 +12,9 @@ typedef struct CimCommand {
 int cim_cmd_measure(int argc, char **argv);
 int cim_cmd_tokenizers(int argc, char **argv);
 int cim_cmd_train_text(int argc, char **argv);
+int cim_cmd_report(int argc, char **argv);
+int cim_cmd_merge(int argc, char **argv);
+int cim_cmd_compare(int argc, char **argv);
 
 /* Prints "cimeter CMD: message" to stderr and returns 2. */
 int cim_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -9,6 +9,9 @@ static const CimCommand commands[] = {
     {"measure",    cim_cmd_measure,    "measure compression factors C over files and directories"},
     {"tokenizers", cim_cmd_tokenizers, "list tokenizers, their options and presets"},
     {"train-text", cim_cmd_train_text, "train a SentencePiece BPE or unigram model"},
+    {"report",     cim_cmd_report,     "tables (md, latex, csv) and plots (svg, png) of results and fits"},
+    {"merge",      cim_cmd_merge,      "merge shard results into the result of one run"},
+    {"compare",    cim_cmd_compare,    "compare C against a baseline (CI gate: exit 1 beyond tolerance)"},
     {NULL, NULL, NULL}
 };
 

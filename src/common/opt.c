@@ -127,7 +127,15 @@ int cim_opt_canon(const void *conf, const CimOption *opts, char *buf, size_t n)
         const char *sep = used ? "," : "";
         switch (o->type) {
         case CIM_OPT_INT:    w = snprintf(buf + used, n - used, "%s%s=%lld", sep, o->name, (long long)*(const int64_t *)p); break;
-        case CIM_OPT_DOUBLE: w = snprintf(buf + used, n - used, "%s%s=%.17g", sep, o->name, *(const double *)p); break;
+        case CIM_OPT_DOUBLE: {
+            /* Shortest form that reads back as the same double. */
+            double v = *(const double *)p;
+            char num[32];
+            snprintf(num, sizeof num, "%.15g", v);
+            if (strtod(num, NULL) != v) snprintf(num, sizeof num, "%.17g", v);
+            w = snprintf(buf + used, n - used, "%s%s=%s", sep, o->name, num);
+            break;
+        }
         case CIM_OPT_FLAG:
             if (!*(const int *)p) continue;
             w = snprintf(buf + used, n - used, "%s%s", sep, o->name);

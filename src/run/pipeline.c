@@ -17,6 +17,7 @@
 #include <zstd.h>
 #include "common/err.h"
 #include "decode/decoder.h"
+#include "run/journal.h"
 #include "run/run.h"
 
 #define CIM_PROBE_BYTES 65536
@@ -399,7 +400,14 @@ int cim_run_measure(CimRun *run, CimErr *e)
     int threads = run->p.threads > 0 ? run->p.threads : omp_get_num_procs();
     size_t total = run->nrec, done = 0;
     uint64_t bytes_done = 0;
-    int fail = 0;
+    int fail = 0, jfail = 0;
+    CimJournal *jr = NULL;           /* --journal: finished records load first, new ones append */
+    CIM_CHECK(cim__journal_open(run, &jr, e));
+    size_t ptotal = total;           /* resumed: progress counts what is left to measure */
+    if (jr) {
+        ptotal = 0;
+        for (size_t i = 0; i < total; i++) ptotal += run->rec[i].status == CIM_REC_PENDING;
+    }
     #pragma omp parallel num_threads(threads)
     {
         Worker w;
@@ -411,21 +419,47 @@ int cim_run_measure(CimRun *run, CimErr *e)
         #pragma omp for schedule(dynamic, 1)
         for (size_t i = 0; i < total; i++) {
             CimRecord *r = &run->rec[i];
-            if (ok && r->status == CIM_REC_PENDING)
+            int pending = r->status == CIM_REC_PENDING;
+            if (ok && pending) {
                 measure_one(&w, r);
-            if (run->p.progress) {
+                if (jr) {
+                    #pragma omp critical(cim_journal)
+                    if (cim__journal_append(jr, run, r) < 0) jfail = 1;
+                }
+            }
+            if (run->p.progress && (pending || !jr)) {
                 #pragma omp critical(cim_progress)
                 {
                     done++;
                     bytes_done += r->file_bytes;
-                    run->p.progress(run->p.progress_ctx, done, total, bytes_done);
+                    run->p.progress(run->p.progress_ctx, done, ptotal, bytes_done);
                 }
             }
         }
         worker_free(&w);
     }
+    cim__journal_close(jr);
     CIM_RETURN_IF(fail, e, CIM_ERR_NOMEM, "out of memory setting up workers");
+    CIM_RETURN_IF(jfail, e, CIM_ERR_IO, "cannot append to journal %s", run->journal);
     return cim__reduce(run, e);
+}
+
+int cim__measure_path(CimRun *run, const char *path, CimRecord *out, CimErr *e)
+{
+    Worker w;
+    memset(out, 0, sizeof *out);
+    out->modality = CIM_MOD_NONE;
+    int rc = worker_init(&w, run);
+    out->path = strdup(path);
+    out->tokens = malloc((run->ntok ? run->ntok : 1) * sizeof *out->tokens);
+    if (rc < 0 || !out->path || !out->tokens) {
+        rc = cim_err(e, CIM_ERR_NOMEM, "out of memory");
+    } else {
+        for (size_t t = 0; t < run->ntok; t++) out->tokens[t] = CIM_TOKENS_NA;
+        measure_one(&w, out);
+    }
+    worker_free(&w);
+    return rc;
 }
 
 size_t cim_run_error_count(const CimRun *run)

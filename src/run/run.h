@@ -69,6 +69,9 @@ struct CimRun {
 int  cim__run_finalise_files(CimRun *run, CimErr *e);
 CimRecord *cim__run_new_record(CimRun *run, const char *path, CimErr *e);
 void cim__record_clear(CimRecord *r);
+/* Measures one path outside the walk (fuzz harnesses): fills a fresh record
+ * that the caller clears with cim__record_clear. */
+int  cim__measure_path(CimRun *run, const char *path, CimRecord *out, CimErr *e);
 /* reduce.c */
 int  cim__reduce(CimRun *run, CimErr *e);
 int  cim__manifest_sha256(const CimRun *run, char out[65]);

@@ -1,0 +1,663 @@
+/*
+ * plot.c — figures for papers, drawn with cairo as SVG or PNG.
+ *
+ * Two figures, chosen by the inputs:
+ *  - C per tokenizer per modality (default): a dot plot, one row per
+ *    aggregate grouped by modality, C on a log axis with its 95% bootstrap
+ *    interval as a bar. With --fit, estimates named C_<modality> (the free-c
+ *    form) are added to their modality as hollow diamonds, so fitted and
+ *    measured C can be read against each other.
+ *  - the fitted law against the runs (--fit and --runs): loss against
+ *    D_eff = Σ T_i / C_i on a log axis, one colour per model size P, with the
+ *    law's curve for each P. The law is recognised by its parameter names:
+ *    E, A, B, alpha, beta (chinchilla) or a, b, c (loglinear, SPEC §5); other
+ *    forms get their points without a curve. D_eff uses the `tokens` column
+ *    when the CSV has one, else raw_<modality> / C with C the fit's estimate
+ *    C_<modality> when present, else a C_<modality> the fit recorded among its
+ *    settings (any key ending in C_<modality>), else the first measured
+ *    aggregate of that modality in the results given.
+ *
+ * Output is deterministic: no dates, fixed fonts (DejaVu Sans via cairo's toy
+ * font API), fixed sizes; PNGs are drawn at 2x for print.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cim_config.h"
+#include "common/err.h"
+#include "common/utf8.h"
+#include "out/report.h"
+#if CIM_HAVE_CAIRO
+#include <cairo.h>
+#include <cairo-svg.h>
+
+#define FONT "DejaVu Sans"
+#define W_FIG 860.0
+
+typedef struct { double r, g, b; } Rgb;
+
+static Rgb modality_color(const char *m)
+{
+    static const struct { const char *name; Rgb c; } tab[] = {
+        {"text", {0.122, 0.467, 0.706}}, {"image", {0.890, 0.467, 0.063}},
+        {"video", {0.173, 0.627, 0.173}}, {"audio", {0.839, 0.153, 0.157}}};
+    for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
+        if (!strcmp(m, tab[i].name)) return tab[i].c;
+    return (Rgb){0.58, 0.40, 0.74};
+}
+
+static Rgb viridis(double t)   /* 5-stop approximation of matplotlib's viridis */
+{
+    static const Rgb s[] = {{0.267, 0.005, 0.329}, {0.231, 0.322, 0.545}, {0.129, 0.569, 0.549},
+                            {0.369, 0.788, 0.384}, {0.867, 0.890, 0.094}};
+    t = t < 0 ? 0 : t > 1 ? 1 : t;
+    double x = t * 4;
+    int i = x >= 4 ? 3 : (int)x;
+    double f = x - i;
+    return (Rgb){s[i].r + f * (s[i + 1].r - s[i].r), s[i].g + f * (s[i + 1].g - s[i].g),
+                 s[i].b + f * (s[i + 1].b - s[i].b)};
+}
+
+/* Text made safe for drawing (controls and invalid bytes → U+FFFD), malloc'd. */
+static char *plain(const char *s)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    if (!f) return strdup("");
+    cim__report_text(f, s, CIM_ESC_PLAIN);
+    fclose(f);
+    return buf ? buf : strdup("");
+}
+
+static double text_w(cairo_t *cr, const char *s)
+{
+    cairo_text_extents_t te;
+    cairo_text_extents(cr, s, &te);
+    return te.x_advance;
+}
+
+/* Draws s with its left (align 0), centre (0.5) or right (1) edge at x. */
+static void text_at(cairo_t *cr, double x, double y, const char *s, double align)
+{
+    cairo_move_to(cr, x - align * text_w(cr, s), y);
+    cairo_show_text(cr, s);
+}
+
+/* Shortens s (UTF-8) with an ellipsis until it fits in w. */
+static char *fit_text(cairo_t *cr, const char *s, double w)
+{
+    char *p = plain(s);
+    size_t n = strlen(p);
+    if (!p || text_w(cr, p) <= w) return p;
+    char *buf = malloc(n + 4);
+    if (!buf) return p;
+    while (n > 0) {
+        n--;
+        while (n > 0 && ((unsigned char)p[n] & 0xC0) == 0x80) n--;   /* a code point boundary */
+        memcpy(buf, p, n);
+        memcpy(buf + n, "\xE2\x80\xA6", 4);
+        if (text_w(cr, buf) <= w) break;
+    }
+    free(p);
+    return buf;
+}
+
+static void set_font(cairo_t *cr, double size, int bold)
+{
+    cairo_select_font_face(cr, FONT, CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, size);
+}
+
+static void rgb(cairo_t *cr, Rgb c) { cairo_set_source_rgb(cr, c.r, c.g, c.b); }
+
+static void decade_label(char *b, size_t n, int k)
+{
+    if (k >= -3 && k <= 4) snprintf(b, n, "%g", pow(10, k));
+    else snprintf(b, n, "1e%d", k);
+}
+
+/* ---- figure 1: C per tokenizer --------------------------------------- */
+
+typedef struct Item {
+    int    head;          /* a modality heading */
+    int    fitted;        /* a fitted C_<modality> */
+    size_t row;           /* index into rows (or params when fitted) */
+    const char *modality;
+} Item;
+
+static int build_items(const CimReport *r, Item **out, size_t *nout)
+{
+    Item *v = calloc(2 * r->nrows + 2 * r->nparams + 1, sizeof *v);
+    size_t n = 0;
+    if (!v) return -1;
+    for (size_t i = 0; i < r->nrows; i++) {
+        const char *m = r->rows[i].modality;
+        int first = 1;
+        for (size_t j = 0; j < i; j++) if (!strcmp(r->rows[j].modality, m)) first = 0;
+        if (!first) continue;
+        v[n++] = (Item){.head = 1, .modality = m};
+        for (size_t j = i; j < r->nrows; j++)
+            if (!strcmp(r->rows[j].modality, m)) v[n++] = (Item){.row = j, .modality = m};
+        for (size_t k = 0; k < r->nparams; k++)
+            if (!strncmp(r->params[k].name, "C_", 2) && !strcmp(r->params[k].name + 2, m))
+                v[n++] = (Item){.fitted = 1, .row = k, .modality = m};
+    }
+    /* Fitted C of modalities with no measured row get a group of their own. */
+    for (size_t k = 0; k < r->nparams; k++) {
+        const char *m = r->params[k].name + 2;
+        if (strncmp(r->params[k].name, "C_", 2) || !*m) continue;
+        int seen = 0;
+        for (size_t j = 0; j < n; j++) if (!strcmp(v[j].modality, m)) seen = 1;
+        if (seen) continue;
+        v[n++] = (Item){.head = 1, .modality = m};
+        v[n++] = (Item){.fitted = 1, .row = k, .modality = m};
+    }
+    *out = v;
+    *nout = n;
+    return 0;
+}
+
+#define ROW_H 21.0
+#define HEAD_H 26.0
+#define TOP 62.0
+#define BOTTOM 52.0
+
+static double c_plot_height(const CimReport *r)
+{
+    Item *it;
+    size_t n;
+    if (build_items(r, &it, &n) < 0) return 200;
+    double h = TOP + BOTTOM;
+    for (size_t i = 0; i < n; i++) h += it[i].head ? HEAD_H : ROW_H;
+    free(it);
+    return h;
+}
+
+/* The row label: "tokenizer", or "run · tokenizer" for several inputs (malloc'd, raw). */
+static char *item_label(const CimReport *r, const Item *it)
+{
+    if (it->fitted) return strdup("fitted C (free-c)");
+    const CimReportRow *w = &r->rows[it->row];
+    if (!r->multi_run) return strdup(w->tokenizer);
+    size_t l = strlen(w->run) + strlen(w->tokenizer) + 8;
+    char *s = malloc(l);
+    if (s) snprintf(s, l, "%s \xC2\xB7 %s", w->run, w->tokenizer);
+    return s;
+}
+
+static void item_values(const CimReport *r, const Item *it, double *c, double *lo, double *hi)
+{
+    if (it->fitted) { *c = r->params[it->row].est; *lo = r->params[it->row].lo; *hi = r->params[it->row].hi; }
+    else { *c = r->rows[it->row].C; *lo = r->rows[it->row].C_lo; *hi = r->rows[it->row].C_hi; }
+}
+
+static int draw_c_plot(const CimReport *r, cairo_t *cr, double W, double H, CimErr *e)
+{
+    Item *items;
+    size_t n;
+    CIM_RETURN_IF(build_items(r, &items, &n) < 0, e, CIM_ERR_NOMEM, "out of memory");
+    double vmin = INFINITY, vmax = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].head) continue;
+        double v[3];
+        item_values(r, &items[i], &v[0], &v[1], &v[2]);
+        for (int k = 0; k < 3; k++)
+            if (isfinite(v[k]) && v[k] > 0) { vmin = fmin(vmin, v[k]); vmax = fmax(vmax, v[k]); }
+    }
+    if (!isfinite(vmin)) { vmin = 1; vmax = 10; }
+    /* A continuous log range with a margin; at least 0.4 decades wide. */
+    double l0 = log10(vmin), l1 = log10(vmax), span = l1 - l0;
+    if (span < 0.4) { l0 -= (0.4 - span) / 2; l1 += (0.4 - span) / 2; span = 0.4; }
+    l0 -= 0.06 * span;
+    l1 += 0.06 * span;
+    span = l1 - l0;
+    /* Label column: as wide as the longest label, within limits. */
+    set_font(cr, 12, 0);
+    double lw = 120;
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].head) continue;
+        char *raw = item_label(r, &items[i]), *s = raw ? plain(raw) : NULL;
+        double w = s ? text_w(cr, s) : 0;
+        free(raw);
+        lw = fmax(lw, w);
+        free(s);
+    }
+    lw = fmin(lw, W * 0.42);
+    double x0 = 20 + lw + 16, x1 = W - 78;
+    double y_top = TOP, y_bot = H - BOTTOM;
+#define XOF(v) (x0 + (log10(v) - l0) / span * (x1 - x0))
+
+    /* Title. */
+    cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+    set_font(cr, 16, 1);
+    text_at(cr, 20, 26, "Compression factor C (raw bytes per token)", 0);
+    set_font(cr, 11.5, 0);
+    cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
+    int any_fitted = 0;
+    for (size_t i = 0; i < n; i++) any_fitted |= items[i].fitted;
+    text_at(cr, 20, 45, any_fitted ? "dot: measured C with 95% bootstrap interval over files;  "
+                        "diamond: fitted C (free-c)" : "dot: measured C with its 95% bootstrap interval over files",
+            0);
+
+    /* Grid: decades and their multiples (steps of 0.1 on narrow spans); a
+     * label wherever it does not crowd the previous one. */
+    int fine = span <= 0.7;
+    double last_x = -1e9, last_line = -1e9;
+    for (int k = (int)floor(l0); k <= (int)ceil(l1); k++) {
+        for (int mi = 10; mi < 100; mi += fine ? 1 : 10) {
+            double m = mi / 10.0, v = m * pow(10, k), lv = k + log10(m), x = XOF(v);
+            if (lv < l0 || lv > l1) continue;
+            int major = mi == 10, mid = mi % 10 == 0;
+            if (fine && !mid && x - last_line < 9) continue;   /* too dense to draw */
+            last_line = x;
+            cairo_set_line_width(cr, major ? 1.0 : 0.5);
+            double g = major ? 0.75 : mid ? 0.88 : 0.94;
+            cairo_set_source_rgb(cr, g, g, g);
+            cairo_move_to(cr, floor(x) + 0.5, y_top);
+            cairo_line_to(cr, floor(x) + 0.5, y_bot);
+            cairo_stroke(cr);
+            int show = fine ? (mi % 5 == 0 || mi < 20) && x - last_x >= 44 : (major || (span <= 3.2 && (mi == 20 || mi == 50)) ||
+                                                  (span <= 1.2 && (mi == 30 || mi == 40)));
+            if (!show) continue;
+            char lab[32];
+            if (major) decade_label(lab, sizeof lab, k);
+            else snprintf(lab, sizeof lab, "%g", v);
+            set_font(cr, 11, 0);
+            cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
+            text_at(cr, x, y_bot + 16, lab, 0.5);
+            last_x = x;
+        }
+    }
+    cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+    set_font(cr, 12, 0);
+    text_at(cr, (x0 + x1) / 2, H - 14, "C = raw bytes / token (log scale)", 0.5);
+    set_font(cr, 11, 1);
+    text_at(cr, W - 20, y_top - 6, "C", 1);
+
+    double y = y_top;
+    for (size_t i = 0; i < n; i++) {
+        const Item *it = &items[i];
+        Rgb col = modality_color(it->modality);
+        if (it->head) {
+            y += HEAD_H;
+            set_font(cr, 13, 1);
+            rgb(cr, col);
+            char *s = plain(it->modality);
+            text_at(cr, 20, y - 8, s, 0);
+            free(s);
+            cairo_set_line_width(cr, 1);
+            cairo_move_to(cr, 20, y - 3.5);
+            cairo_line_to(cr, x1, y - 3.5);
+            cairo_stroke(cr);
+            continue;
+        }
+        double yc = y + ROW_H / 2;
+        y += ROW_H;
+        double c, lo, hi;
+        item_values(r, it, &c, &lo, &hi);
+        set_font(cr, 12, 0);
+        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+        char *raw = item_label(r, it), *label = raw ? fit_text(cr, raw, lw) : NULL;
+        free(raw);
+        if (label) text_at(cr, 20 + lw, yc + 4, label, 1);
+        free(label);
+        if (!(isfinite(c) && c > 0)) {
+            cairo_set_source_rgb(cr, 0.5, 0.5, 0.5);
+            text_at(cr, x0 + 6, yc + 4, "no tokens", 0);
+            continue;
+        }
+        rgb(cr, col);
+        cairo_set_line_width(cr, 1.6);
+        if (it->fitted) { double d[] = {4, 3}; cairo_set_dash(cr, d, 2, 0); }
+        if (isfinite(lo) && isfinite(hi) && lo > 0 && hi > 0) {
+            double a = XOF(lo), b = XOF(hi);
+            cairo_move_to(cr, a, yc); cairo_line_to(cr, b, yc);
+            cairo_move_to(cr, a, yc - 4); cairo_line_to(cr, a, yc + 4);
+            cairo_move_to(cr, b, yc - 4); cairo_line_to(cr, b, yc + 4);
+            cairo_stroke(cr);
+        }
+        cairo_set_dash(cr, NULL, 0, 0);
+        double xc = XOF(c);
+        if (it->fitted) {
+            cairo_move_to(cr, xc, yc - 5.5); cairo_line_to(cr, xc + 5.5, yc);
+            cairo_line_to(cr, xc, yc + 5.5); cairo_line_to(cr, xc - 5.5, yc);
+            cairo_close_path(cr);
+            cairo_set_source_rgb(cr, 1, 1, 1);
+            cairo_fill_preserve(cr);
+            rgb(cr, col);
+            cairo_stroke(cr);
+        } else {
+            cairo_arc(cr, xc, yc, 4.2, 0, 2 * M_PI);
+            cairo_fill(cr);
+        }
+        char v[32];
+        cim__report_num(v, sizeof v, c);
+        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+        set_font(cr, 11.5, 0);
+        text_at(cr, W - 20, yc + 4, v, 1);
+    }
+#undef XOF
+    free(items);
+    return 0;
+}
+
+/* ---- figure 2: the fitted law against the runs ------------------------ */
+
+static int col_of(const CimRunsTable *t, const char *name)
+{
+    for (size_t j = 0; j < t->ncols; j++) if (!strcmp(t->cols[j], name)) return (int)j;
+    return -1;
+}
+
+static const CimReportParam *param(const CimReport *r, const char *name)
+{
+    for (size_t i = 0; i < r->nparams; i++) if (!strcmp(r->params[i].name, name)) return &r->params[i];
+    return NULL;
+}
+
+typedef struct Law { int form; double E, A, B, al, be, a, b, c; } Law;   /* form 0 none, 1 chinchilla, 2 loglinear */
+
+static Law law_of(const CimReport *r)
+{
+    Law L = {0};
+    const CimReportParam *E = param(r, "E"), *A = param(r, "A"), *B = param(r, "B"),
+                         *al = param(r, "alpha"), *be = param(r, "beta"),
+                         *a = param(r, "a"), *b = param(r, "b"), *c = param(r, "c");
+    if (E && A && B && al && be) L = (Law){1, E->est, A->est, B->est, al->est, be->est, 0, 0, 0};
+    else if (a && b && c) L = (Law){2, 0, 0, 0, 0, 0, a->est, b->est, c->est};
+    return L;
+}
+
+static double law_eval(const Law *L, double P, double D)
+{
+    if (L->form == 1) return L->E + L->A / pow(P, L->al) + L->B / pow(D, L->be);
+    if (L->form == 2) return L->a - L->b * log(D) - L->c * log(P);
+    return NAN;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double nice_step(double range)
+{
+    double raw = range / 5, p = pow(10, floor(log10(raw))), m = raw / p;
+    return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
+}
+
+static int draw_law_plot(const CimReport *r, cairo_t *cr, double W, double H, CimErr *e)
+{
+    const CimRunsTable *t = &r->runs;
+    int cp = col_of(t, "params"), cl = col_of(t, "loss"), ct = col_of(t, "tokens");
+    CIM_RETURN_IF(cp < 0 || cl < 0, e, CIM_ERR_USAGE, "the runs CSV needs `params` and `loss` columns");
+    double *D = calloc(t->nrows ? t->nrows : 1, sizeof *D);
+    CIM_RETURN_IF(!D, e, CIM_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < t->nrows; i++) D[i] = ct >= 0 ? t->v[i * t->ncols + ct] : 0;
+    if (ct < 0) {
+        int any = 0;
+        for (size_t j = 0; j < t->ncols; j++) {
+            if (strncmp(t->cols[j], "raw_", 4)) continue;
+            const char *m = t->cols[j] + 4;
+            char pname[128];
+            snprintf(pname, sizeof pname, "C_%s", m);
+            const CimReportParam *p = param(r, pname);
+            double C = p ? p->est : NAN;
+            /* else a C the fit recorded as used ("C_text", "settings.C_text", ...) */
+            for (size_t k = 0; !p && !isfinite(C) && k < r->nfit_kv; k++) {
+                const char *key = r->fit_kv[k].key, *dot = strrchr(key, '.');
+                if (!strcmp(dot ? dot + 1 : key, pname)) C = strtod(r->fit_kv[k].value, NULL);
+            }
+            for (size_t k = 0; !p && !isfinite(C) && k < r->nrows; k++)
+                if (!strcmp(r->rows[k].modality, m)) C = r->rows[k].C;
+            if (!(isfinite(C) && C > 0)) {
+                free(D);
+                return cim_err(e, CIM_ERR_USAGE, "no C for column %s: give a results JSON measuring %s, or a "
+                               "fit with C_%s", t->cols[j], m, m);
+            }
+            for (size_t i = 0; i < t->nrows; i++) {
+                double T = t->v[i * t->ncols + j];
+                if (isfinite(T)) D[i] += T / C;
+            }
+            any = 1;
+        }
+        if (!any) { free(D); return cim_err(e, CIM_ERR_USAGE, "the runs CSV has neither `tokens` nor raw_<modality> columns"); }
+    }
+    /* Ranges over valid points. */
+    double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
+    double *Ps = malloc((t->nrows ? t->nrows : 1) * sizeof *Ps);
+    size_t np = 0;
+    if (!Ps) { free(D); return cim_err(e, CIM_ERR_NOMEM, "out of memory"); }
+    for (size_t i = 0; i < t->nrows; i++) {
+        double P = t->v[i * t->ncols + cp], L = t->v[i * t->ncols + cl];
+        if (!(P > 0 && isfinite(L) && D[i] > 0)) continue;
+        xmin = fmin(xmin, log10(D[i])); xmax = fmax(xmax, log10(D[i]));
+        ymin = fmin(ymin, L); ymax = fmax(ymax, L);
+        Ps[np++] = P;
+    }
+    if (!np) { free(D); free(Ps); return cim_err(e, CIM_ERR_USAGE, "no run has positive params, D_eff and a loss"); }
+    qsort(Ps, np, sizeof *Ps, cmp_double);
+    size_t nu = 0;
+    for (size_t i = 0; i < np; i++) if (!nu || Ps[i] != Ps[nu - 1]) Ps[nu++] = Ps[i];
+    /* At most 8 model sizes get a colour and a curve, spread over the range. */
+    double groups[8];
+    size_t ng = nu <= 8 ? nu : 8;
+    for (size_t g = 0; g < ng; g++) groups[g] = Ps[nu <= 8 ? g : (size_t)llround((double)g * (double)(nu - 1) / 7.0)];
+    double xr = xmax - xmin, yr = ymax - ymin;
+    if (xr <= 0) xr = 1;
+    if (yr <= 0) yr = fabs(ymax) * 0.1 + 0.1;
+    xmin -= 0.05 * xr; xmax += 0.05 * xr;
+    ymin -= 0.08 * yr; ymax += 0.08 * yr;
+    double x0 = 80, x1 = W - 190, y0 = 70, y1 = H - 60;
+#define PX(lx) (x0 + ((lx) - xmin) / (xmax - xmin) * (x1 - x0))
+#define PY(v) (y1 - ((v) - ymin) / (ymax - ymin) * (y1 - y0))
+
+    Law law = law_of(r);
+    const char *form = "";
+    for (size_t i = 0; i < r->nfit_kv; i++) if (!strcmp(r->fit_kv[i].key, "form")) form = r->fit_kv[i].value;
+    char title[256], *pf = plain(form);
+    snprintf(title, sizeof title, "Fitted law%s%s against %zu runs", pf && pf[0] ? ": " : "", pf ? pf : "", np);
+    free(pf);
+    cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+    set_font(cr, 16, 1);
+    text_at(cr, 20, 26, title, 0);
+    set_font(cr, 11.5, 0);
+    cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
+    char sub[256] = "";
+    for (size_t i = 0; i < r->nfit_kv; i++)
+        if (!strcmp(r->fit_kv[i].key, "rmse") || !strcmp(r->fit_kv[i].key, "n_points") ||
+            !strcmp(r->fit_kv[i].key, "objective")) {
+            char *k = plain(r->fit_kv[i].key), *v = plain(r->fit_kv[i].value);
+            size_t l = strlen(sub);
+            snprintf(sub + l, sizeof sub - l, "%s%s = %s", l ? ",  " : "", k, v);
+            free(k); free(v);
+        }
+    if (!law.form) snprintf(sub + strlen(sub), sizeof sub - strlen(sub), "%s(no curve: unknown form)", sub[0] ? "  " : "");
+    text_at(cr, 20, 45, sub, 0);
+
+    /* Axes and grid. */
+    set_font(cr, 11, 0);
+    for (int k = (int)floor(xmin); k <= (int)ceil(xmax); k++)
+        for (int m = 1; m <= 9; m++) {
+            double lx = k + log10(m);
+            if (lx < xmin || lx > xmax) continue;
+            double x = PX(lx);
+            cairo_set_line_width(cr, m == 1 ? 1 : 0.5);
+            cairo_set_source_rgb(cr, m == 1 ? 0.75 : 0.9, m == 1 ? 0.75 : 0.9, m == 1 ? 0.75 : 0.9);
+            cairo_move_to(cr, floor(x) + 0.5, y0); cairo_line_to(cr, floor(x) + 0.5, y1);
+            cairo_stroke(cr);
+            if (m == 1) {
+                char lab[32];
+                snprintf(lab, sizeof lab, "1e%d", k);
+                cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
+                text_at(cr, x, y1 + 16, lab, 0.5);
+            }
+        }
+    double step = nice_step(ymax - ymin);
+    for (double v = ceil(ymin / step) * step; v <= ymax; v += step) {
+        double y = PY(v);
+        cairo_set_line_width(cr, 0.5);
+        cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
+        cairo_move_to(cr, x0, floor(y) + 0.5); cairo_line_to(cr, x1, floor(y) + 0.5);
+        cairo_stroke(cr);
+        char lab[32];
+        snprintf(lab, sizeof lab, "%g", fabs(v) < step * 1e-6 ? 0.0 : v);
+        cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
+        text_at(cr, x0 - 6, y + 4, lab, 1);
+    }
+    cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+    cairo_set_line_width(cr, 1);
+    cairo_rectangle(cr, x0, y0, x1 - x0, y1 - y0);
+    cairo_stroke(cr);
+    set_font(cr, 12, 0);
+    text_at(cr, (x0 + x1) / 2, H - 16, ct >= 0 ? "D (tokens, log scale)" :
+            "D_eff = \xCE\xA3 T_i / C_i (tokens, log scale)", 0.5);
+    cairo_save(cr);
+    cairo_translate(cr, 22, (y0 + y1) / 2);
+    cairo_rotate(cr, -M_PI / 2);
+    text_at(cr, 0, 0, "loss", 0.5);
+    cairo_restore(cr);
+
+    /* Curves, clipped to the frame. */
+    cairo_save(cr);
+    cairo_rectangle(cr, x0, y0, x1 - x0, y1 - y0);
+    cairo_clip(cr);
+    for (size_t g = 0; law.form && g < ng; g++) {
+        rgb(cr, viridis(ng > 1 ? (double)g / (double)(ng - 1) : 0.5));
+        cairo_set_line_width(cr, 1.6);
+        int started = 0;
+        for (int s = 0; s <= 200; s++) {
+            double lx = xmin + (xmax - xmin) * s / 200.0, L = law_eval(&law, groups[g], pow(10, lx));
+            if (!isfinite(L)) { started = 0; continue; }
+            double yy = fmax(fmin(PY(L), y1 + 1000), y0 - 1000);
+            if (started) cairo_line_to(cr, PX(lx), yy); else cairo_move_to(cr, PX(lx), yy);
+            started = 1;
+        }
+        cairo_stroke(cr);
+    }
+    for (size_t i = 0; i < t->nrows; i++) {
+        double P = t->v[i * t->ncols + cp], L = t->v[i * t->ncols + cl];
+        if (!(P > 0 && isfinite(L) && D[i] > 0)) continue;
+        size_t g = ng;
+        for (size_t k = 0; k < ng; k++) if (groups[k] == P) g = k;
+        if (g < ng) rgb(cr, viridis(ng > 1 ? (double)g / (double)(ng - 1) : 0.5));
+        else cairo_set_source_rgb(cr, 0.6, 0.6, 0.6);
+        cairo_arc(cr, PX(log10(D[i])), PY(L), 3.6, 0, 2 * M_PI);
+        cairo_fill_preserve(cr);
+        cairo_set_source_rgb(cr, 1, 1, 1);
+        cairo_set_line_width(cr, 0.8);
+        cairo_stroke(cr);
+    }
+    cairo_restore(cr);
+
+    /* Legend. */
+    set_font(cr, 11.5, 1);
+    cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+    text_at(cr, x1 + 18, y0 + 12, "params P", 0);
+    set_font(cr, 11.5, 0);
+    for (size_t g = 0; g < ng; g++) {
+        double y = y0 + 32 + 20 * (double)g;
+        rgb(cr, viridis(ng > 1 ? (double)g / (double)(ng - 1) : 0.5));
+        cairo_arc(cr, x1 + 24, y - 4, 4, 0, 2 * M_PI);
+        cairo_fill(cr);
+        char lab[32];
+        snprintf(lab, sizeof lab, "%.3g", groups[g]);
+        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+        text_at(cr, x1 + 36, y, lab, 0);
+    }
+    if (nu > ng) {
+        cairo_set_source_rgb(cr, 0.45, 0.45, 0.45);
+        char lab[64];
+        snprintf(lab, sizeof lab, "(+%zu other sizes, grey)", nu - ng);
+        text_at(cr, x1 + 18, y0 + 32 + 20 * (double)ng, lab, 0);
+    }
+#undef PX
+#undef PY
+    free(D);
+    free(Ps);
+    return 0;
+}
+
+/* ---- surfaces ----------------------------------------------------------- */
+
+static cairo_status_t to_file(void *closure, const unsigned char *data, unsigned int len)
+{
+    return fwrite(data, 1, len, (FILE *)closure) == len ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
+}
+
+static int law_plot(const CimReport *r) { return r->has_fit && r->runs.ncols; }
+
+static int draw(const CimReport *r, cairo_t *cr, double W, double H, CimErr *e)
+{
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    cairo_font_options_t *fo = cairo_font_options_create();
+    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);   /* same layout in SVG and PNG */
+    cairo_set_font_options(cr, fo);
+    cairo_font_options_destroy(fo);
+    return law_plot(r) ? draw_law_plot(r, cr, W, H, e) : draw_c_plot(r, cr, W, H, e);
+}
+
+static int check_inputs(const CimReport *r, CimErr *e)
+{
+    CIM_RETURN_IF(!law_plot(r) && !r->nrows, e, CIM_ERR_USAGE,
+                  "nothing to plot: give results JSONs, or --fit with --runs for the law");
+    CIM_RETURN_IF(r->runs.ncols && !r->has_fit, e, CIM_ERR_USAGE, "--runs needs --fit");
+    return 0;
+}
+
+static void fig_size(const CimReport *r, double *W, double *H)
+{
+    *W = W_FIG;
+    *H = law_plot(r) ? 520 : c_plot_height(r);
+}
+
+static int svg_write(const CimReport *r, FILE *f, CimErr *e)
+{
+    CIM_CHECK(check_inputs(r, e));
+    double W, H;
+    fig_size(r, &W, &H);
+    cairo_surface_t *s = cairo_svg_surface_create_for_stream(to_file, f, W, H);
+    cairo_t *cr = cairo_create(s);
+    int rc = draw(r, cr, W, H, e);
+    cairo_destroy(cr);
+    cairo_surface_finish(s);
+    int bad = cairo_surface_status(s) != CAIRO_STATUS_SUCCESS;
+    cairo_surface_destroy(s);
+    if (rc < 0) return rc;
+    CIM_RETURN_IF(bad, e, CIM_ERR_IO, "cairo could not write the SVG");
+    return 0;
+}
+
+static int png_write(const CimReport *r, FILE *f, CimErr *e)
+{
+    CIM_CHECK(check_inputs(r, e));
+    double W, H, scale = 2;
+    fig_size(r, &W, &H);
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)(W * scale), (int)(H * scale));
+    cairo_t *cr = cairo_create(s);
+    cairo_scale(cr, scale, scale);
+    int rc = draw(r, cr, W, H, e);
+    cairo_destroy(cr);
+    cairo_surface_flush(s);
+    if (rc == 0 && cairo_surface_write_to_png_stream(s, to_file, f) != CAIRO_STATUS_SUCCESS)
+        rc = cim_err(e, CIM_ERR_IO, "cairo could not write the PNG");
+    cairo_surface_destroy(s);
+    return rc;
+}
+#else
+static int svg_write(const CimReport *r, FILE *f, CimErr *e)
+{
+    return cim_err(e, CIM_ERR_UNSUPPORTED, "built without cairo: no plots");
+}
+#define png_write svg_write
+#endif
+
+const CimReportWriter cim_out_plot_svg = {
+    .name = "svg", .extension = "svg", .help = "plot (SVG, cairo)", .binary = 0, .write = svg_write,
+};
+const CimReportWriter cim_out_plot_png = {
+    .name = "png", .extension = "png", .help = "plot (PNG at 2x, cairo)", .binary = 1, .write = png_write,
+};

@@ -1,0 +1,75 @@
+/*
+ * fuzz_measure.c — one libFuzzer target per decode-and-tokenize path.
+ *
+ * Built once per modality with CIM_FUZZ_SPECS naming the tokenizers to run
+ * (content-aware ones included, so every decoded byte reaches a tokenizer).
+ * Each input is written to a file and measured exactly as `cimeter measure`
+ * would (sniff → decode → tokenizers); the harness checks invariants a good
+ * record must hold. Specs whose front-end is not built are left out.
+ * Without libFuzzer, standalone_main.c runs the same entry point over files.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "run/run.h"
+
+#ifndef CIM_FUZZ_SPECS
+#error "define CIM_FUZZ_SPECS"
+#endif
+
+static CimRun *run;
+static char path[64];
+
+static void setup(void)
+{
+    static const char *const all[] = {CIM_FUZZ_SPECS};
+    const char *ok[sizeof all / sizeof all[0]];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        CimTokInstance ti;
+        CimErr e;
+        if (cim_tok_instance_init(&ti, all[i], &e) == 0) {
+            ok[n++] = all[i];
+            cim_tok_instance_free(&ti);
+        }
+    }
+    CimMeasureParams p = cim_measure_default_params();
+    p.specs = ok;
+    p.nspecs = n;
+    p.threads = 1;
+    p.limits.max_pixels = 1u << 24;        /* keep each input cheap */
+    p.limits.max_frames = 2000;
+    p.limits.max_seconds = 600;
+    p.limits.max_decoded_bytes = 1u << 28;
+    p.limits.time_budget_s = 10;
+    CimErr e = {0};
+    if (!n || cim_run_create(&run, &p, &e) < 0) {
+        /* 77: meson's "skipped" — the front-ends of this modality are not built. */
+        fprintf(stderr, "fuzz: none of this target's tokenizers is built: %s\n", e.msg);
+        exit(77);
+    }
+    snprintf(path, sizeof path, "/tmp/cim-fuzz-%ld", (long)getpid());
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (!run) setup();
+    FILE *f = fopen(path, "wb");
+    if (!f) abort();
+    if (size && fwrite(data, 1, size, f) != size) abort();
+    fclose(f);
+    CimRecord r;
+    CimErr e = {0};
+    if (cim__measure_path(run, path, &r, &e) < 0) abort();
+    /* Invariants: an error has a message and no counts; a measured file has a
+     * count for every tokenizer of its modality. */
+    if (r.status == CIM_REC_ERROR && (!r.error || !r.error[0])) abort();
+    if (r.status == CIM_REC_OK)
+        for (size_t t = 0; t < run->ntok; t++)
+            if (run->toks[t].tok->modality == r.modality && r.tokens[t] == CIM_TOKENS_NA) abort();
+    cim__record_clear(&r);
+    unlink(path);
+    return 0;
+}

@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""make_hostile.py SAMPLE_DIR OUT_DIR [SEED] — a hostile corpus from the sample corpus.
+
+From every sample file, with a fixed seed: truncations, bit flips, byte-range
+garbage, wrong magic, and format-aware header lies (huge, zero and negative
+sizes, absurd sample rates, zero frames) with checksums fixed where the format
+checks them (PNG CRC) so the lie reaches the decoder. Writes OUT_DIR/clean/
+(copies) and OUT_DIR/bad/ (mutants), and OUT_DIR/manifest.tsv.
+"""
+import os, random, shutil, struct, sys, zlib
+
+def png_set_ihdr(data, w=None, h=None, depth=None, ctype=None):
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        return None
+    body = bytearray(data[16:29])
+    if w is not None: body[0:4] = struct.pack(">I", w)
+    if h is not None: body[4:8] = struct.pack(">I", h)
+    if depth is not None: body[8] = depth
+    if ctype is not None: body[9] = ctype
+    crc = struct.pack(">I", zlib.crc32(b"IHDR" + bytes(body)) & 0xFFFFFFFF)
+    return data[:16] + bytes(body) + crc + data[33:]
+
+def jpeg_set_sof(data, w=None, h=None, comps=None):
+    i = 2
+    while i + 4 < len(data):
+        if data[i] != 0xFF: return None
+        m = data[i + 1]
+        seg = struct.unpack(">H", data[i + 2:i + 4])[0]
+        if m in (0xC0, 0xC1, 0xC2):
+            b = bytearray(data)
+            if h is not None: b[i + 5:i + 7] = struct.pack(">H", h)
+            if w is not None: b[i + 7:i + 9] = struct.pack(">H", w)
+            if comps is not None: b[i + 9] = comps
+            return bytes(b)
+        i += 2 + seg
+    return None
+
+def wav_lie(data, rate=None, channels=None, datasize=None, bits=None):
+    if data[:4] != b"RIFF" or data[8:12] != b"WAVE": return None
+    b = bytearray(data)
+    i = 12
+    while i + 8 <= len(b):
+        cid, size = b[i:i + 4], struct.unpack("<I", b[i + 4:i + 8])[0]
+        if cid == b"fmt ":
+            if channels is not None: b[i + 10:i + 12] = struct.pack("<H", channels)
+            if rate is not None: b[i + 12:i + 16] = struct.pack("<I", rate)
+            if bits is not None: b[i + 22:i + 24] = struct.pack("<H", bits)
+        if cid == b"data" and datasize is not None:
+            b[i + 4:i + 8] = struct.pack("<I", datasize)
+        i += 8 + size + (size & 1)
+    return bytes(b)
+
+def flac_lie(data, rate=None, channels=None, total=None):
+    if data[:4] != b"fLaC": return None
+    b = bytearray(data)
+    si = 8  # STREAMINFO body after the 4-byte block header
+    bits = int.from_bytes(b[si + 10:si + 18], "big")
+    if rate is not None: bits = (bits & ~(0xFFFFF << 44)) | ((rate & 0xFFFFF) << 44)
+    if channels is not None: bits = (bits & ~(0x7 << 41)) | (((channels - 1) & 7) << 41)
+    if total is not None: bits = (bits & ~0xFFFFFFFFF) | (total & 0xFFFFFFFFF)
+    b[si + 10:si + 18] = bits.to_bytes(8, "big")
+    return bytes(b)
+
+def mp4_box_lie(data, value):
+    """Sets the size field of the first 'moov' (or 'mdat') box."""
+    for tag in (b"moov", b"mdat"):
+        i = data.find(tag)
+        if i >= 4:
+            return data[:i - 4] + struct.pack(">I", value) + data[i:]
+    return None
+
+def mutants(name, data, rng):
+    out = []
+    n = len(data)
+    for frac in (0, 1, 8, 64, 512):  # truncations at fixed small sizes and fractions
+        if frac < n: out.append((f"trunc{frac}", data[:frac]))
+    for f in (0.1, 0.5, 0.9, 0.99):
+        out.append((f"trunc{int(f * 100)}pct", data[:int(n * f)]))
+    for k in (1, 8, 64):
+        for rep in range(3):
+            b = bytearray(data)
+            for _ in range(k):
+                i = rng.randrange(n); b[i] ^= 1 << rng.randrange(8)
+            out.append((f"flip{k}_{rep}", bytes(b)))
+    b = bytearray(data); s = rng.randrange(max(1, n - 256))
+    b[s:s + 256] = bytes(rng.randrange(256) for _ in range(min(256, n - s)))
+    out.append(("garbage256", bytes(b)))
+    out.append(("wrongmagic", b"\x00\x01\x02\x03" + data[4:]))
+    out.append(("zeroes", bytes(n)))
+    lies = []
+    if name.endswith(".png"):
+        lies = [("png_huge", png_set_ihdr(data, w=100000, h=100000)), ("png_zero_w", png_set_ihdr(data, w=0)),
+                ("png_neg_h", png_set_ihdr(data, h=0x80000000)), ("png_bad_depth", png_set_ihdr(data, depth=7)),
+                ("png_bad_type", png_set_ihdr(data, ctype=5)), ("png_wide", png_set_ihdr(data, w=1 << 30, h=1))]
+    elif name.endswith(".jpg"):
+        lies = [("jpg_huge", jpeg_set_sof(data, w=65535, h=65535)), ("jpg_zero", jpeg_set_sof(data, w=0, h=0)),
+                ("jpg_comps0", jpeg_set_sof(data, comps=0)), ("jpg_comps9", jpeg_set_sof(data, comps=9))]
+    elif name.endswith(".wav"):
+        lies = [("wav_rate0", wav_lie(data, rate=0)), ("wav_rate_huge", wav_lie(data, rate=0xFFFFFFFF)),
+                ("wav_ch0", wav_lie(data, channels=0)), ("wav_ch_huge", wav_lie(data, channels=65535)),
+                ("wav_data_huge", wav_lie(data, datasize=0xFFFFFFF0)), ("wav_data0", wav_lie(data, datasize=0)),
+                ("wav_bits3", wav_lie(data, bits=3))]
+    elif name.endswith(".flac"):
+        lies = [("flac_rate0", flac_lie(data, rate=0)), ("flac_rate_max", flac_lie(data, rate=0xFFFFF)),
+                ("flac_total_huge", flac_lie(data, total=0xFFFFFFFFF)), ("flac_total0", flac_lie(data, total=0)),
+                ("flac_ch8", flac_lie(data, channels=8))]
+    elif name.endswith(".mp4"):
+        lies = [("mp4_box_neg", mp4_box_lie(data, 0xFFFFFFFF)), ("mp4_box_zero", mp4_box_lie(data, 0)),
+                ("mp4_box_small", mp4_box_lie(data, 9))]
+    out += [(k, v) for k, v in lies if v is not None]
+    return out
+
+def main():
+    sample, out = sys.argv[1], sys.argv[2]
+    seed = int(sys.argv[3]) if len(sys.argv) > 3 else 1234
+    rng = random.Random(seed)
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(f"{out}/clean"); os.makedirs(f"{out}/bad")
+    man = []
+    for mod in sorted(os.listdir(sample)):
+        d = os.path.join(sample, mod)
+        if not os.path.isdir(d): continue
+        for name in sorted(os.listdir(d)):
+            data = open(os.path.join(d, name), "rb").read()
+            shutil.copy(os.path.join(d, name), f"{out}/clean/{mod}-{name}")
+            for tag, m in mutants(name, data, rng):
+                fn = f"{out}/bad/{mod}-{name}.{tag}"
+                open(fn, "wb").write(m)
+                man.append(f"{fn}\t{tag}\n")
+    open(f"{out}/manifest.tsv", "w").writelines(man)
+    print(f"{len(man)} mutants")
+
+main()
