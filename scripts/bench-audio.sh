@@ -60,22 +60,22 @@ echo "cimeter $("$cim" --version 2>/dev/null | head -1), one core (taskset -c ${
 mkdir -p "$tmp/empty"
 startup=$(best "${one[@]}" "$cim" measure -j 1 --bootstrap 0 "${presets[@]}" -o "$tmp/o.json" "$tmp/empty")
 echo "cimeter process start-up (empty directory; dynamic loading of ~140 libraries): cpu/wall s = $startup"
-printf "%-8s %-34s %7s %7s %7s %7s %9s\n" set mode cpu_s ratio wall_s ratio "MB/s PCM"
+printf "%-10s %-34s %7s %7s %7s %7s %9s\n" set mode cpu_s ratio wall_s ratio "MB/s PCM"
 for d in "${dirs[@]}"; do
     mapfile -t files < <(find "$d" -type f | sort)
     raw=$("${one[@]}" "$tmp/peer" "${files[@]}" 2>/dev/null | awk '{print $4}')
-    name=$(basename "$d")
+    name=$(basename "$d"); [ "$name" = audio ] && name=$(basename "$(dirname "$d")")/audio
     read -r c0 w0 <<< "$(best "${one[@]}" "$tmp/peer" "${files[@]}")"
     row() {
         local c w; read -r c w <<< "$2"
-        printf "%-8s %-34s %7.3f %7.3f %7.3f %7.3f %9.1f\n" "$name" "$1" "$c" "$(echo "$c / $c0" | bc -l)" \
+        printf "%-10s %-34s %7.3f %7.3f %7.3f %7.3f %9.1f\n" "$name" "$1" "$c" "$(echo "$c / $c0" | bc -l)" \
             "$w" "$(echo "$w / $w0" | bc -l)" "$(echo "$raw / $c / 1000000" | bc -l)"
     }
     row "libsndfile decode-only (peer)" "$c0 $w0"
     nb=(--bootstrap 0)
-    row "cimeter decode (--no-fast-path)" "$(best "${one[@]}" "$cim" measure -j 1 --no-fast-path "${nb[@]}" "${presets[@]}" -o "$tmp/o.json" "$d")"
     read -r cs ws <<< "$startup"
     read -r cd wd <<< "$(best "${one[@]}" "$cim" measure -j 1 --no-fast-path "${nb[@]}" "${presets[@]}" -o "$tmp/o.json" "$d")"
+    row "cimeter decode (--no-fast-path)" "$cd $wd"
     row "  same, net of process start-up" "$(echo "$cd - $cs" | bc -l) $(echo "$wd - $ws" | bc -l)"
     row "  same, with --bootstrap 1000" "$(best "${one[@]}" "$cim" measure -j 1 --no-fast-path "${presets[@]}" -o "$tmp/o.json" "$d")"
     row "cimeter decode + vad" "$(best "${one[@]}" "$cim" measure -j 1 --no-fast-path "${nb[@]}" "${presets[@]}" -t audio:vad:hop=20,thr=-40 -o "$tmp/o.json" "$d")"
