@@ -21,6 +21,10 @@ extern const CimTokenizer cim_tok_adaptive;
 extern const CimTokenizer cim_tok_frame;
 extern const CimTokenizer cim_tok_codec;
 extern const CimTokenizer cim_tok_vad;
+#if CIM_HAVE_AV
+extern const CimTokenizer cim_tok_tubelet;
+extern const CimTokenizer cim_tok_rlt;
+#endif
 
 static const CimTokenizer *const tokenizers[] = {
     &cim_tok_bytes,
@@ -34,6 +38,10 @@ static const CimTokenizer *const tokenizers[] = {
     &cim_tok_frame,
     &cim_tok_codec,
     &cim_tok_vad,
+#if CIM_HAVE_AV
+    &cim_tok_tubelet,
+    &cim_tok_rlt,
+#endif
     NULL
 };
 
