@@ -204,3 +204,60 @@ CimAvKind cim__av_classify(const char *path, const uint8_t *buf, size_t n)
     avformat_close_input(&fc);
     return k;
 }
+
+/* Matroska variable-length integer at p (n bytes left): its value, or -1. */
+static int64_t ebml_vint(const uint8_t *p, size_t n, int *len, int *unknown)
+{
+    if (!n || !p[0]) return -1;
+    int l = 1;
+    while (!(p[0] & (0x80 >> (l - 1)))) l++;
+    if ((size_t)l > n) return -1;
+    uint64_t v = p[0] & (0xFFu >> l), all = v == (0xFFu >> l);
+    for (int i = 1; i < l; i++) {
+        v = (v << 8) | p[i];
+        all = all && p[i] == 0xFF;
+    }
+    *len = l;
+    *unknown = (int)all;
+    return (int64_t)v;
+}
+
+int cim__av_check_complete(const char *path, AVFormatContext *fc, CimErr *e)
+{
+    int64_t fsize = fc->pb ? avio_size(fc->pb) : -1;
+    if (fsize <= 0) return 0;
+    for (unsigned i = 0; i < fc->nb_streams && !strncmp(fc->iformat->name, "mov,", 4); i++) {
+        AVStream *st = fc->streams[i];
+        int n = avformat_index_get_entries_count(st);
+        for (int k = n - 1; k >= 0; k--) {
+            const AVIndexEntry *ie = avformat_index_get_entry(st, k);
+            CIM_RETURN_IF(ie && ie->pos + ie->size > fsize, e, CIM_ERR_TRUNCATED,
+                          "file ends early: stream %u needs bytes up to %lld, the file has %lld",
+                          i, (long long)(ie->pos + ie->size), (long long)fsize);
+        }
+    }
+    uint8_t h[4096];
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(h, 1, sizeof h, f) : 0;
+    if (f) fclose(f);
+    if (n >= 12 && !memcmp(h, "RIFF", 4)) {
+        uint64_t riff = (uint64_t)h[4] | (uint64_t)h[5] << 8 | (uint64_t)h[6] << 16 | (uint64_t)h[7] << 24;
+        /* 0 and 0xFFFFFFFF mark a size never written (streaming muxers). */
+        CIM_RETURN_IF(riff && riff != 0xFFFFFFFFu && riff + 8 > (uint64_t)fsize, e, CIM_ERR_TRUNCATED,
+                      "file ends early: the RIFF header declares %llu bytes, the file has %lld",
+                      (unsigned long long)(riff + 8), (long long)fsize);
+    }
+    if (n >= 8 && !memcmp(h, "\x1A\x45\xDF\xA3", 4)) {
+        int l, unk;
+        int64_t hsize = ebml_vint(h + 4, n - 4, &l, &unk);
+        size_t pos = 4 + (size_t)l + (size_t)hsize;
+        if (hsize >= 0 && !unk && pos + 5 <= n && !memcmp(h + pos, "\x18\x53\x80\x67", 4)) {
+            int64_t seg = ebml_vint(h + pos + 4, n - pos - 4, &l, &unk);
+            int64_t end = (int64_t)pos + 4 + l + seg;
+            CIM_RETURN_IF(seg >= 0 && !unk && end > fsize, e, CIM_ERR_TRUNCATED,
+                          "file ends early: the Matroska segment declares %lld bytes, the file has %lld",
+                          (long long)end, (long long)fsize);
+        }
+    }
+    return 0;
+}

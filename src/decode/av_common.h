@@ -60,6 +60,14 @@ int cim__av_video_stream(const struct AVFormatContext *fc);
  * data, I/O, memory), message "what: libav's text [last log line]". */
 int cim__av_err(CimErr *e, int averr, const char *what);
 
+/* Checks that the container's own declared sizes fit in the file: every
+ * index entry of an indexed demuxer (MP4/MOV sample tables), the RIFF size of
+ * AVI/WAV, the Segment size of Matroska/WebM. libavformat reads a cut file to
+ * its end and reports EOF, which would silently count fewer frames or samples;
+ * this makes truncation an error (CIM_ERR_TRUNCATED). Formats without declared
+ * sizes (MPEG-TS/PS, Ogg, raw streams) cannot be checked this way. */
+int cim__av_check_complete(const char *path, struct AVFormatContext *fc, CimErr *e);
+
 /* The last libav log line (error level) seen by this thread, "" if none;
  * cleared by cim__av_log_clear(). */
 const char *cim__av_last_log(void);

@@ -29,6 +29,7 @@
  * variable CIM_AV_THREADS overrides it.
  */
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <libavcodec/avcodec.h>
@@ -118,8 +119,18 @@ static int vid_open(Vid *v, const char *path, const CimLimits *lim, CimErr *e)
 {
     CIM_CHECK(cim__av_open(path, 1, &v->fc, e));
     v->vi = cim__av_video_stream(v->fc);
-    CIM_RETURN_IF(v->vi < 0, e, CIM_ERR_UNSUPPORTED,
-                  "no video stream (%u streams, none of them video other than cover art)", v->fc->nb_streams);
+    if (v->vi < 0) {
+        char kinds[160] = "";
+        size_t used = 0;
+        for (unsigned i = 0; i < v->fc->nb_streams && used < sizeof kinds - 32; i++) {
+            const AVStream *st = v->fc->streams[i];
+            const char *t = av_get_media_type_string(st->codecpar->codec_type);
+            used += (size_t)snprintf(kinds + used, sizeof kinds - used, "%s%s%s", i ? ", " : "", t ? t : "unknown",
+                                     (st->disposition & AV_DISPOSITION_ATTACHED_PIC) ? " (cover art)" : "");
+        }
+        return cim_err(e, CIM_ERR_UNSUPPORTED, "no video stream (%u stream%s%s%s)", v->fc->nb_streams,
+                       v->fc->nb_streams == 1 ? "" : "s", used ? ": " : "", kinds);
+    }
     v->st = v->fc->streams[v->vi];
     for (unsigned i = 0; i < v->fc->nb_streams; i++)
         if ((int)i != v->vi) v->fc->streams[i]->discard = AVDISCARD_ALL;
@@ -343,6 +354,7 @@ static int video_decode(const char *path, const CimLimits *lim, CimSink *sink, C
         rc = cim_err(e, CIM_ERR_UNSUPPORTED, "no decoder for video codec %s", avcodec_get_name(par->codec_id));
         goto done;
     }
+    if ((rc = cim__av_check_complete(path, v.fc, e)) < 0) goto done;
     v.cc = avcodec_alloc_context3(codec);
     v.pkt = av_packet_alloc();
     v.fr = av_frame_alloc();
