@@ -7,6 +7,15 @@ command -v ffprobe >/dev/null || skip "ffprobe not installed (the reference read
 tub=("t=2,p=16" "t=8,p=16,causal" "t=4,p=8,fps=10,resize=224,causal" "t=3,p=14,fps=29.97,resize=160x90,pad=crop" "t=2,p=16,fps=30000/1001,max=256")
 rlt=("t=2,p=16,thr=10" "t=4,p=8,thr=0" "t=1,p=32,thr=25.5" "t=3,p=7,thr=3.25")
 mapfile -t files < <(videos)
+# Pixel formats the corpora lack: packed YUV, RGB, palette and 10-bit go through
+# swscale to GRAY8 in both implementations; NV12 and gray are read as decoded.
+if command -v ffmpeg >/dev/null; then
+    for spec in "yuyv422 rawvideo avi" "bgr0 ffv1 mkv" "yuv420p10le ffv1 mkv" "pal8 rawvideo avi" "nv12 rawvideo avi" "gray ffv1 mkv"; do
+        set -- $spec
+        ffmpeg -v error -y -f lavfi -i testsrc2=s=100x70:r=12:d=2 -pix_fmt "$1" -c:v "$2" "$TMP/syn_$1.$3" &&
+            files+=("$TMP/syn_$1.$3")
+    done
+fi
 args=(); refargs=()
 for s in "${tub[@]}"; do args+=(-t "video:tubelet:$s"); refargs+=(--tubelet "$s"); done
 for s in "${rlt[@]}"; do args+=(-t "video:rlt:$s"); refargs+=(--rlt "$s"); done
