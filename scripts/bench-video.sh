@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# scripts/bench-video.sh — speed of cimeter's video pass against its peers (issue 5).
+#
+#   scripts/bench-video.sh [-r REPEAT] [-t] [FILE|DIR]...
+#       default inputs: corpora/sample/video and corpora/dev/video (when fetched)
+#       -r N   repeat each measurement N times and keep the fastest (default 3)
+#       -t     also run the threading matrix (libavcodec threads x cimeter -j)
+#   env: CIMETER (default build/cimeter), PYTHON (default /usr/bin/python3)
+#
+# Rows, all pinned to one core (taskset -c 0) unless the row says otherwise:
+#   ffmpeg            ffmpeg -threads 1 -i F -an -f null -   (decode only; one process per file)
+#   cimeter count     measure -j 1 --no-fast-path -t vivit-2x16 (decode and count; no
+#                     pixels leave the decoder, so the deblocking filter is skipped)
+#   cimeter rlt       measure -j 1 -t video:rlt (decode, hand the luma to RLT)
+#   pyav count/rlt    scripts/ref/av_video.py, same counting in python3-av + numpy
+#   fast path         measure -t vivit-2x16 over MP4s (headers + first frame): files/s
+# Load: the machine may be shared; /proc/loadavg is printed before and after, and
+# the minimum of REPEAT runs is kept. Figures are wall seconds.
+#
+# Threading decision (CIM_AV_THREADS_DEFAULT in src/decode/av_video.c) rests on
+# the matrix this script prints with -t; the figures behind it are in the header
+# of av_video.c and in the report of issue 5.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+CIM=${CIMETER:-$here/build/cimeter}
+PY=${PYTHON:-/usr/bin/python3}
+REPEAT=3
+MATRIX=0
+while getopts r:t o; do
+    case $o in r) REPEAT=$OPTARG ;; t) MATRIX=1 ;; *) sed -n '2,12p' "$0"; exit 2 ;; esac
+done
+shift $((OPTIND - 1))
+[ -x "$CIM" ] || { echo "bench-video: $CIM not built" >&2; exit 2; }
+inputs=("$@")
+[ ${#inputs[@]} -gt 0 ] || inputs=("$here/corpora/sample/video" "$here/corpora/dev/video")
+files=()
+for i in "${inputs[@]}"; do
+    if [ -d "$i" ]; then while IFS= read -r f; do files+=("$f"); done < <(find -L "$i" -type f | sort)
+    elif [ -f "$i" ]; then files+=("$i"); fi
+done
+[ ${#files[@]} -gt 0 ] || { echo "bench-video: no input files" >&2; exit 2; }
+TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
+PIN=(); command -v taskset >/dev/null && PIN=(taskset -c 0)
+
+# best WALL-SECONDS MAX-RSS-KB of REPEAT runs of "$@"
+best() {
+    local b="" rss=0
+    for _ in $(seq "$REPEAT"); do
+        /usr/bin/time -f "%e %M" -o "$TMP/t" "$@" >/dev/null 2>"$TMP/err" || true
+        read -r w m < "$TMP/t"
+        if [ -z "$b" ] || awk -v a="$w" -v b="$b" 'BEGIN{exit !(a < b)}'; then b=$w; rss=$m; fi
+    done
+    echo "$b $rss"
+}
+
+"$CIM" measure -j 1 --no-fast-path -t vivit-2x16 -o "$TMP/c.json" "${files[@]}" >/dev/null || true
+frames=$("$PY" -c 'import json,sys; print(sum(a["units"] for a in json.load(open(sys.argv[1]))["aggregates"] if a["modality"]=="video"))' "$TMP/c.json")
+echo "# bench-video: ${#files[@]} files, $frames frames; $(nproc) cores; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# $(ffmpeg -version 2>/dev/null | head -1)"
+printf '%-34s %9s %10s %9s %10s\n' "row (one core)" "wall s" "frames/s" "vs ffmpeg" "maxRSS MB"
+row() {   # name wall rss
+    local name=$1 w=$2 m=$3
+    [ -z "${base:-}" ] && base=$w
+    printf '%-34s %9.2f %10.0f %9.2f %10.1f\n' "$name" "$w" "$(awk -v f="$frames" -v w="$w" 'BEGIN{print (w > 0 ? f / w : 0)}')" \
+        "$(awk -v w="$w" -v b="$base" 'BEGIN{print w / b}')" "$(awk -v m="$m" 'BEGIN{print m / 1024}')"
+}
+cat > "$TMP/ff.sh" <<'EOF'
+for f; do ffmpeg -nostdin -v error -threads 1 -i "$f" -an -f null - || exit 1; done
+EOF
+base=""
+read -r w m < <(best "${PIN[@]}" bash "$TMP/ff.sh" "${files[@]}"); row "ffmpeg -threads 1 (decode only)" "$w" "$m"
+export CIM_AV_THREADS=1
+read -r w m < <(best "${PIN[@]}" "$CIM" measure -j 1 --no-fast-path -t vivit-2x16 -o "$TMP/o.json" "${files[@]}"); row "cimeter count (--no-fast-path)" "$w" "$m"
+read -r w m < <(best "${PIN[@]}" "$CIM" measure -j 1 -t video:rlt -o "$TMP/o.json" "${files[@]}"); row "cimeter rlt (luma)" "$w" "$m"
+read -r w m < <(best "${PIN[@]}" "$CIM" measure -j 1 -t video:rlt -t vivit-2x16 -t cosmos-dv8x16x16 -o "$TMP/o.json" "${files[@]}"); row "cimeter rlt+2 tubelets, one pass" "$w" "$m"
+if "$PY" -c 'import av, numpy' 2>/dev/null; then
+    read -r w m < <(best "${PIN[@]}" "$PY" "$here/scripts/ref/av_video.py" --tubelet t=2,p=16 "${files[@]}"); row "python3-av count" "$w" "$m"
+    read -r w m < <(best "${PIN[@]}" "$PY" "$here/scripts/ref/av_video.py" --rlt t=2,p=16,thr=25.5 "${files[@]}"); row "python3-av rlt (numpy)" "$w" "$m"
+fi
+unset CIM_AV_THREADS
+
+# Fast path: every MP4, hard-linked 50 times under distinct names.
+mkdir -p "$TMP/fp"
+n=0
+for f in "${files[@]}"; do
+    case $(head -c 12 "$f" | tail -c 4) in ftyp) ;; *) continue ;; esac
+    for k in $(seq 50); do n=$((n + 1)); ln "$f" "$TMP/fp/$n.mp4" 2>/dev/null || cp "$f" "$TMP/fp/$n.mp4"; done
+done
+if [ "$n" -gt 0 ]; then
+    read -r w _ < <(best "${PIN[@]}" "$CIM" measure -j 1 -t vivit-2x16 -o "$TMP/o.json" "$TMP/fp")
+    "$CIM" measure -j 1 -t vivit-2x16 --per-file -o "$TMP/p.json" "$TMP/fp" >/dev/null 2>&1 || true
+    nfast=$("$PY" -c 'import json,sys; print(sum(1 for f in json.load(open(sys.argv[1])).get("files",[]) if f.get("fast_path")))' "$TMP/p.json")
+    read -r wd _ < <(REPEAT=1 best "${PIN[@]}" "$CIM" measure -j 1 --no-fast-path -t vivit-2x16 -o "$TMP/o.json" "$TMP/fp")
+    printf 'fast path: %d MP4 files (%s from headers) in %.2f s = %.0f files/s one core (full decode: %.2f s = %.1f files/s)\n' \
+        "$n" "$nfast" "$w" "$(awk -v n="$n" -v w="$w" 'BEGIN{print n / w}')" "$wd" "$(awk -v n="$n" -v w="$wd" 'BEGIN{print n / w}')"
+fi
+
+if [ "$MATRIX" = 1 ]; then
+    echo "# threading matrix (no pinning): wall s of measure -t video:rlt -t vivit-2x16 over all files"
+    printf '%-22s %12s %12s\n' "" "-j 1" "-j 2"
+    for at in 1 2; do
+        r1=$(CIM_AV_THREADS=$at best "$CIM" measure -j 1 -t video:rlt -t vivit-2x16 -o "$TMP/o.json" "${files[@]}" | cut -d' ' -f1)
+        r2=$(CIM_AV_THREADS=$at best "$CIM" measure -j 2 -t video:rlt -t vivit-2x16 -o "$TMP/o.json" "${files[@]}" | cut -d' ' -f1)
+        printf '%-22s %12s %12s\n' "libavcodec threads=$at" "$r1" "$r2"
+    done
+fi
+echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"
