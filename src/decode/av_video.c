@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/imgutils.h>
@@ -62,7 +63,15 @@ typedef struct Vid {
     int                have_ts;
     uint32_t           w, h;               /* first decoded frame */
     int64_t            rate_num, rate_den;
+    double             deadline;           /* CLOCK_MONOTONIC s, 0 = none (lim->time_budget_s) */
 } Vid;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 
 static int threads_for_codec(void)
 {
@@ -179,8 +188,13 @@ static int video_header(const char *path, const CimLimits *lim, CimFileMeasure *
 {
     Vid v;
     memset(&v, 0, sizeof v);
+    double t0 = now_s();
     int rc = vid_open(&v, path, lim, e);
     if (rc < 0) goto done;
+    if (lim->time_budget_s > 0 && now_s() - t0 > lim->time_budget_s) {
+        rc = cim_err(e, CIM_ERR_LIMIT, "per-file time budget of %g s exceeded", lim->time_budget_s);
+        goto done;
+    }
     rc = CIM_ERR_NEED_DECODE;
     const AVCodecParameters *par = v.st->codecpar;
     if (strcmp(v.fc->iformat->name, "mov,mp4,m4a,3gp,3g2,mj2"))
@@ -288,6 +302,13 @@ static int on_frame(Vid *v, const AVFrame *f, CimErr *e)
                       (double)(v->ts_max - v->ts_min) * av_q2d(v->st->time_base) > lim->max_seconds,
                       e, CIM_ERR_LIMIT, "duration exceeds the limit (%g s)", lim->max_seconds);
     }
+    /* The pipeline checks the time budget per chunk; with no pixels asked for
+     * there are no chunks, so the decoder checks it (and the decoded size). */
+    CIM_RETURN_IF(v->deadline && !(v->frames & 15) && now_s() > v->deadline, e, CIM_ERR_LIMIT,
+                  "per-file time budget of %g s exceeded", lim->time_budget_s);
+    CIM_RETURN_IF(lim->max_decoded_bytes && v->frames &&
+                  (v->frames + 1) * (uint64_t)v->w * v->h * 3 > lim->max_decoded_bytes, e, CIM_ERR_LIMIT,
+                  "decoded size exceeds the limit %llu", (unsigned long long)lim->max_decoded_bytes);
     if (v->frames == 0) {
         v->w = (uint32_t)f->width;
         v->h = (uint32_t)f->height;
@@ -346,6 +367,7 @@ static int video_decode(const char *path, const CimLimits *lim, CimSink *sink, C
     memset(&v, 0, sizeof v);
     v.lim = lim;
     v.sink = sink;
+    v.deadline = lim->time_budget_s > 0 ? now_s() + lim->time_budget_s : 0;
     int rc = vid_open(&v, path, lim, e);
     if (rc < 0) goto done;
     const AVCodecParameters *par = v.st->codecpar;

@@ -62,4 +62,15 @@ for name, codes in want.items():
             print(f"ok   {name}: {r['error_code']}: {r['error']}")
 sys.exit(bad)
 PYEOF
+# Limits (CimLimits): each a per-file error with code "limit", in both paths.
+for lim in "--max-pixels 1000" "--max-frames 10" "--max-seconds 0.5" "--max-bytes 100000" "--time-budget 0.000001"; do
+    for fp in "" "--no-fast-path"; do
+        # shellcheck disable=SC2086
+        "$CIMETER" measure $lim $fp -t vivit-2x16 --per-file -o "$TMP/l.json" "$S" >/dev/null 2>&1
+        rc=$?
+        code=$(records "$TMP/l.json" | cut -f9 | head -1)
+        [ "$rc" = 1 ] && [ "$code" = limit ] || fail "$lim $fp: exit $rc, error code $code (want 1, limit)"
+    done
+done
+"$CIMETER" measure --max-frames 36 -t video:rlt -o "$TMP/l.json" "$S" >/dev/null 2>&1 || fail "--max-frames 36 refuses a 36-frame file"
 exit $FAILED
