@@ -19,8 +19,8 @@
 # the minimum of REPEAT runs is kept. Figures are wall seconds.
 #
 # Threading decision (CIM_AV_THREADS_DEFAULT in src/decode/av_video.c) rests on
-# the matrix this script prints with -t; the figures behind it are in the header
-# of av_video.c and in the report of issue 5.
+# the matrix this script prints with -t (wall, CPU and RSS); the figures behind
+# it are in the header comment of av_video.c.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 CIM=${CIMETER:-$here/build/cimeter}
@@ -100,12 +100,24 @@ if [ "$n" -gt 0 ]; then
 fi
 
 if [ "$MATRIX" = 1 ]; then
-    echo "# threading matrix (no pinning): wall s of measure -t video:rlt -t vivit-2x16 over all files"
-    printf '%-22s %12s %12s\n' "" "-j 1" "-j 2"
+    echo "# threading matrix (no pinning), measure -t video:rlt -t vivit-2x16 over all files:"
+    echo "# wall s / CPU s (user+sys) / max RSS MB, best wall of REPEAT runs"
+    printf '%-22s %22s %22s\n' "" "-j 1" "-j 2"
     for at in 1 2; do
-        r1=$(CIM_AV_THREADS=$at best "$CIM" measure -j 1 -t video:rlt -t vivit-2x16 -o "$TMP/o.json" "${files[@]}" | cut -d' ' -f1)
-        r2=$(CIM_AV_THREADS=$at best "$CIM" measure -j 2 -t video:rlt -t vivit-2x16 -o "$TMP/o.json" "${files[@]}" | cut -d' ' -f1)
-        printf '%-22s %12s %12s\n' "libavcodec threads=$at" "$r1" "$r2"
+        cells=()
+        for j in 1 2; do
+            bw=""; cell=""
+            for _ in $(seq "$REPEAT"); do
+                CIM_AV_THREADS=$at /usr/bin/time -f "%e %U %S %M" -o "$TMP/t" \
+                    "$CIM" measure -j "$j" -t video:rlt -t vivit-2x16 -o "$TMP/o.json" "${files[@]}" >/dev/null 2>&1 || true
+                read -r w u sy m < "$TMP/t"
+                if [ -z "$bw" ] || awk -v a="$w" -v b="$bw" 'BEGIN{exit !(a < b)}'; then
+                    bw=$w; cell=$(awk -v w="$w" -v u="$u" -v s="$sy" -v m="$m" 'BEGIN{printf "%.2f / %.2f / %.0f", w, u + s, m / 1024}')
+                fi
+            done
+            cells+=("$cell")
+        done
+        printf '%-22s %22s %22s\n' "libavcodec threads=$at" "${cells[0]}" "${cells[1]}"
     done
 fi
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"
