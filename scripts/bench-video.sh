@@ -16,7 +16,8 @@
 #   pyav count/rlt    scripts/ref/av_video.py, same counting in python3-av + numpy
 #   fast path         measure -t vivit-2x16 over MP4s (headers + first frame): files/s
 # Load: the machine may be shared; /proc/loadavg is printed before and after, and
-# the minimum of REPEAT runs is kept. Figures are wall seconds.
+# the minimum of REPEAT runs is kept. Wall seconds suffer from other users' load;
+# CPU seconds (user+sys) much less, so frames/s and the ratio to ffmpeg use them.
 #
 # Threading decision (CIM_AV_THREADS_DEFAULT in src/decode/av_video.c) rests on
 # the matrix this script prints with -t (wall, CPU and RSS); the figures behind
@@ -44,41 +45,45 @@ done
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 PIN=(); command -v taskset >/dev/null && PIN=(taskset -c 0)
 
-# best WALL-SECONDS MAX-RSS-KB of REPEAT runs of "$@"
+# "WALL CPU RSS-KB" of REPEAT runs of "$@": the least wall and the least CPU
+# (user+sys) seen; on a shared machine CPU time is the steadier figure.
 best() {
-    local b="" rss=0
+    local bw="" bc="" rss=0
     for _ in $(seq "$REPEAT"); do
-        /usr/bin/time -f "%e %M" -o "$TMP/t" "$@" >/dev/null 2>"$TMP/err" || true
-        read -r w m < "$TMP/t"
-        if [ -z "$b" ] || awk -v a="$w" -v b="$b" 'BEGIN{exit !(a < b)}'; then b=$w; rss=$m; fi
+        /usr/bin/time -f "%e %U %S %M" -o "$TMP/t" "$@" >/dev/null 2>"$TMP/err" || true
+        read -r w u sy m < "$TMP/t"
+        c=$(awk -v u="$u" -v s="$sy" 'BEGIN{print u + s}')
+        if [ -z "$bw" ] || awk -v a="$w" -v b="$bw" 'BEGIN{exit !(a < b)}'; then bw=$w; fi
+        if [ -z "$bc" ] || awk -v a="$c" -v b="$bc" 'BEGIN{exit !(a < b)}'; then bc=$c; rss=$m; fi
     done
-    echo "$b $rss"
+    echo "$bw $bc $rss"
 }
 
 "$CIM" measure -j 1 --no-fast-path -t vivit-2x16 -o "$TMP/c.json" "${files[@]}" >/dev/null || true
 frames=$("$PY" -c 'import json,sys; print(sum(a["units"] for a in json.load(open(sys.argv[1]))["aggregates"] if a["modality"]=="video"))' "$TMP/c.json")
 echo "# bench-video: ${#files[@]} files, $frames frames; $(nproc) cores; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# $(ffmpeg -version 2>/dev/null | head -1)"
-printf '%-34s %9s %10s %9s %10s\n' "row (one core)" "wall s" "frames/s" "vs ffmpeg" "maxRSS MB"
-row() {   # name wall rss
-    local name=$1 w=$2 m=$3
-    [ -z "${base:-}" ] && base=$w
-    printf '%-34s %9.2f %10.0f %9.2f %10.1f\n' "$name" "$w" "$(awk -v f="$frames" -v w="$w" 'BEGIN{print (w > 0 ? f / w : 0)}')" \
-        "$(awk -v w="$w" -v b="$base" 'BEGIN{print w / b}')" "$(awk -v m="$m" 'BEGIN{print m / 1024}')"
+printf '%-34s %8s %8s %10s %9s %9s\n' "row (one core)" "wall s" "CPU s" "frames/s" "CPU ratio" "RSS MB"
+row() {   # name wall cpu rss; frames/s and the ratio to ffmpeg are by CPU time
+    local name=$1 w=$2 c=$3 m=$4
+    [ -z "${base:-}" ] && base=$c
+    printf '%-34s %8.2f %8.2f %10.0f %9.2f %9.1f\n' "$name" "$w" "$c" \
+        "$(awk -v f="$frames" -v c="$c" 'BEGIN{print (c > 0 ? f / c : 0)}')" \
+        "$(awk -v c="$c" -v b="$base" 'BEGIN{print c / b}')" "$(awk -v m="$m" 'BEGIN{print m / 1024}')"
 }
 cat > "$TMP/ff.sh" <<'EOF'
 for f; do ffmpeg -nostdin -v error -threads 1 -i "$f" -an -f null - || exit 1; done
 EOF
 base=""
 if [ "$ROWS" = 1 ]; then
-read -r w m < <(best "${PIN[@]}" bash "$TMP/ff.sh" "${files[@]}"); row "ffmpeg -threads 1 (decode only)" "$w" "$m"
+read -r w c m < <(best "${PIN[@]}" bash "$TMP/ff.sh" "${files[@]}"); row "ffmpeg -threads 1 (decode only)" "$w" "$c" "$m"
 export CIM_AV_THREADS=1
-read -r w m < <(best "${PIN[@]}" "$CIM" measure -j 1 --no-fast-path -t vivit-2x16 -o "$TMP/o.json" "${files[@]}"); row "cimeter count (--no-fast-path)" "$w" "$m"
-read -r w m < <(best "${PIN[@]}" "$CIM" measure -j 1 -t video:rlt -o "$TMP/o.json" "${files[@]}"); row "cimeter rlt (luma)" "$w" "$m"
-read -r w m < <(best "${PIN[@]}" "$CIM" measure -j 1 -t video:rlt -t vivit-2x16 -t cosmos-dv8x16x16 -o "$TMP/o.json" "${files[@]}"); row "cimeter rlt+2 tubelets, one pass" "$w" "$m"
+read -r w c m < <(best "${PIN[@]}" "$CIM" measure -j 1 --no-fast-path -t vivit-2x16 -o "$TMP/o.json" "${files[@]}"); row "cimeter count (--no-fast-path)" "$w" "$c" "$m"
+read -r w c m < <(best "${PIN[@]}" "$CIM" measure -j 1 -t video:rlt -o "$TMP/o.json" "${files[@]}"); row "cimeter rlt (luma)" "$w" "$c" "$m"
+read -r w c m < <(best "${PIN[@]}" "$CIM" measure -j 1 -t video:rlt -t vivit-2x16 -t cosmos-dv8x16x16 -o "$TMP/o.json" "${files[@]}"); row "cimeter rlt+2 tubelets, one pass" "$w" "$c" "$m"
 if "$PY" -c 'import av, numpy' 2>/dev/null; then
-    read -r w m < <(best "${PIN[@]}" "$PY" "$here/scripts/ref/av_video.py" --tubelet t=2,p=16 "${files[@]}"); row "python3-av count" "$w" "$m"
-    read -r w m < <(best "${PIN[@]}" "$PY" "$here/scripts/ref/av_video.py" --rlt t=2,p=16,thr=25.5 "${files[@]}"); row "python3-av rlt (numpy)" "$w" "$m"
+    read -r w c m < <(best "${PIN[@]}" "$PY" "$here/scripts/ref/av_video.py" --tubelet t=2,p=16 "${files[@]}"); row "python3-av count" "$w" "$c" "$m"
+    read -r w c m < <(best "${PIN[@]}" "$PY" "$here/scripts/ref/av_video.py" --rlt t=2,p=16,thr=25.5 "${files[@]}"); row "python3-av rlt (numpy)" "$w" "$c" "$m"
 fi
 unset CIM_AV_THREADS
 fi
@@ -91,12 +96,12 @@ for f in "${files[@]}"; do
     for k in $(seq 20); do n=$((n + 1)); cp "$f" "$TMP/fp/$n.mp4"; done
 done
 if [ "$n" -gt 0 ]; then
-    read -r w _ < <(best "${PIN[@]}" "$CIM" measure -j 1 -t vivit-2x16 -o "$TMP/o.json" "$TMP/fp")
+    read -r w c _ < <(best "${PIN[@]}" "$CIM" measure -j 1 -t vivit-2x16 -o "$TMP/o.json" "$TMP/fp")
     "$CIM" measure -j 1 -t vivit-2x16 --per-file -o "$TMP/p.json" "$TMP/fp" >/dev/null 2>&1 || true
     nfast=$("$PY" -c 'import json,sys; print(sum(1 for f in json.load(open(sys.argv[1])).get("files",[]) if f.get("fast_path")))' "$TMP/p.json")
-    read -r wd _ < <(REPEAT=1 best "${PIN[@]}" "$CIM" measure -j 1 --no-fast-path -t vivit-2x16 -o "$TMP/o.json" "$TMP/fp")
-    printf 'fast path: %d MP4 files (%s from headers) in %.2f s = %.0f files/s one core (full decode: %.2f s = %.1f files/s)\n' \
-        "$n" "$nfast" "$w" "$(awk -v n="$n" -v w="$w" 'BEGIN{print n / w}')" "$wd" "$(awk -v n="$n" -v w="$wd" 'BEGIN{print n / w}')"
+    read -r wd cdec _ < <(REPEAT=1 best "${PIN[@]}" "$CIM" measure -j 1 --no-fast-path -t vivit-2x16 -o "$TMP/o.json" "$TMP/fp")
+    printf 'fast path: %d MP4 files (%s from headers): %.2f s wall, %.2f s CPU = %.0f files/CPU-s on one core (full decode: %.2f s wall, %.2f s CPU = %.1f files/CPU-s)\n' \
+        "$n" "$nfast" "$w" "$c" "$(awk -v n="$n" -v c="$c" 'BEGIN{print n / c}')" "$wd" "$cdec" "$(awk -v n="$n" -v c="$cdec" 'BEGIN{print n / c}')"
 fi
 
 if [ "$MATRIX" = 1 ]; then

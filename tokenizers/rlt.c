@@ -21,6 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include "common/err.h"
 #include "tokenizer.h"
 
@@ -46,7 +49,7 @@ static const CimOption rlt_options[] = {
     {"p",   "patch side in pixels",                        offsetof(RltConf, p),   CIM_OPT_INT,   16, 1, 1 << 16, NULL},
     {"thr", "drop a patch when its mean |dY| <= thr (8-bit luma units, decimal)",
                                                            offsetof(RltConf, thr), CIM_OPT_STRING, 0, 0, 0, "25.5"},
-    {NULL}
+    {0}
 };
 
 /* Non-negative decimal "12", "25.5" → num / 10^k, trailing zeros removed. */
@@ -89,6 +92,23 @@ static int rlt_init(void *conf, const char *args, char *canon, size_t canon_n,
     return 0;
 }
 
+/* Σ|a[i] − b[i]| over n bytes (n ≤ 65536, so the sum fits 32 bits). PSADBW
+ * does 16 bytes at a time; this loop is most of RLT's cost at 1080p. */
+static uint32_t sad(const uint8_t *a, const uint8_t *b, uint32_t n)
+{
+    uint32_t acc = 0, i = 0;
+#ifdef __SSE2__
+    __m128i s = _mm_setzero_si128();
+    for (; i + 16 <= n; i += 16)
+        s = _mm_add_epi64(s, _mm_sad_epu8(_mm_loadu_si128((const __m128i *)(const void *)(a + i)),
+                                          _mm_loadu_si128((const __m128i *)(const void *)(b + i))));
+    acc = (uint32_t)(_mm_cvtsi128_si32(s) + _mm_cvtsi128_si32(_mm_srli_si128(s, 8)));
+#endif
+    for (; i < n; i++)
+        acc += (uint32_t)abs((int)a[i] - (int)b[i]);
+    return acc;
+}
+
 /* Patches of cur (stride) that differ from prev (packed) by more than X·n. */
 static uint64_t changed_patches(const RltConf *c, RltState *s, const uint8_t *cur, size_t stride,
                                 uint32_t w, uint32_t h)
@@ -103,10 +123,7 @@ static uint64_t changed_patches(const RltConf *c, RltState *s, const uint8_t *cu
             uint64_t *col = s->sums;
             for (uint32_t x0 = 0; x0 < w; x0 += p, col++) {
                 uint32_t x1 = w - x0 < p ? w : x0 + p;
-                uint32_t acc = 0;   /* ≤ 255·65536 */
-                for (uint32_t x = x0; x < x1; x++)
-                    acc += (uint32_t)abs((int)a[x] - (int)b[x]);
-                *col += acc;
+                *col += sad(a + x0, b + x0, x1 - x0);
             }
         }
         uint64_t ph = y1 - y0;

@@ -40,7 +40,7 @@ static const CimOption tubelet_options[] = {
     {"max",    "cap the longer side at S (0 = none)",   offsetof(TubeletConf, max),    CIM_OPT_INT,    0, 0, 1 << 20, NULL},
     {"pad",    "ceil (partial patch = token) or crop",  offsetof(TubeletConf, pad),    CIM_OPT_STRING, 0, 0, 0, "ceil"},
     {"causal", "first frame is its own tubelet (Cosmos)", offsetof(TubeletConf, causal), CIM_OPT_FLAG, 0, 0, 1, NULL},
-    {NULL}
+    {0}
 };
 
 /* "native" → 0/1; "30", "29.97", "30000/1001" → exact reduced num/den > 0. */
