@@ -184,12 +184,12 @@ int cim__av_open(const char *path, int find_info, AVFormatContext **fc, CimErr *
 CimAvKind cim__av_classify(const char *path, const uint8_t *buf, size_t n)
 {
     int score;
+    cim__av_init();   /* before any probe: some of them log (av_image_check_size) */
     const AVInputFormat *fmt = probe_buf(buf, n, &score);
     if (!fmt || is_image_format(fmt->name))
         return CIM_AV_NONE;
     if (is_audio_only_format(fmt->name))
         return CIM_AV_AUDIO;
-    cim__av_init();
     int strong = score >= AVPROBE_SCORE_MAX / 2;
     AVFormatContext *fc = NULL;
     if (open_fmt(path, fmt, &fc, NULL) < 0)
