@@ -109,7 +109,8 @@ static uint32_t sad(const uint8_t *a, const uint8_t *b, uint32_t n)
     return acc;
 }
 
-/* Patches of cur (stride) that differ from prev (packed) by more than X·n. */
+/* Patches of cur (stride) that differ from prev (packed) by more than X·n;
+ * leaves cur in prev. */
 static uint64_t changed_patches(const RltConf *c, RltState *s, const uint8_t *cur, size_t stride,
                                 uint32_t w, uint32_t h)
 {
@@ -125,6 +126,9 @@ static uint64_t changed_patches(const RltConf *c, RltState *s, const uint8_t *cu
                 uint32_t x1 = w - x0 < p ? w : x0 + p;
                 *col += sad(a + x0, b + x0, x1 - x0);
             }
+            /* The row of prev is done with: it becomes the next reference while
+             * both rows are still in cache (one pass over memory, not two). */
+            memcpy(s->prev + (size_t)y * w, a, w);
         }
         uint64_t ph = y1 - y0;
         for (uint64_t i = 0; i < gw; i++) {
@@ -147,9 +151,7 @@ static int rlt_feed(const void *conf, void *state, const CimChunk *ch, CimErr *e
     uint32_t w = ch->width, h = ch->height;
     uint64_t gw = cim_grid(w, (uint64_t)c->p, 0), gh = cim_grid(h, (uint64_t)c->p, 0);
     size_t need = (size_t)w * h;
-    if (idx == 0 || w != s->pw || h != s->ph) {
-        s->tokens += gw * gh;
-    } else {
+    if (idx > 0 && w == s->pw && h == s->ph) {
         if (gw > s->sums_cap) {
             uint64_t *v = realloc(s->sums, gw * sizeof *v);
             CIM_RETURN_IF(!v, e, CIM_ERR_NOMEM, "out of memory");
@@ -157,7 +159,9 @@ static int rlt_feed(const void *conf, void *state, const CimChunk *ch, CimErr *e
             s->sums_cap = gw;
         }
         s->tokens += changed_patches(c, s, ch->data, ch->stride, w, h);
+        return 0;
     }
+    s->tokens += gw * gh;   /* first tubelet, or the frame size changed: every patch */
     if (need > s->prev_cap) {
         free(s->prev);
         s->prev = malloc(need);

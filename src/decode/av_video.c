@@ -25,23 +25,26 @@
  *
  * Threading: cimeter parallelises over files with OpenMP; inside one file
  * libavcodec gets CIM_AV_THREADS_DEFAULT (1) threads unless the environment
- * variable CIM_AV_THREADS overrides it. Figures (scripts/bench-video.sh -t and
- * the same matrix by hand, 2 shared cores at load 4-5, measure -t video:rlt
- * -t vivit-2x16; wall s / CPU s / max RSS MB, two runs each):
+ * variable CIM_AV_THREADS overrides it. Figures: scripts/bench-video.sh -t on
+ * 2 shared cores at load 5-7 (other users), measure -t video:rlt -t vivit-2x16,
+ * wall s / CPU s / max RSS MB:
  *
- *   10 corpus files (sample+dev)  -j 1                  -j 2
- *   libavcodec threads=1          4.4-5.0 / 2.05 / 60   5.5 / 2.1-2.2 / 79-87
- *   libavcodec threads=2          5.2-5.4 / 2.2  / 64   2.3-3.1 / 2.1-2.3 / 90
- *   one 1080p H.264 file, 3000 fr
+ *   10 corpus files (sample+dev)  -j 1                 -j 2
+ *   libavcodec threads=1          2.37 / 1.64 / 60     3.60 / 1.88 / 87
+ *   libavcodec threads=2          2.22 / 1.96 / 65     1.28 / 1.86 / 90
+ *   one 1080p H.264 file, 3000 frames (two runs each)
  *   libavcodec threads=1          10.9-11.4 / 4.9-5.4 / 47   12.4-15.6 / 5.0-6.2 / 47
  *   libavcodec threads=2          10.3-12.6 / 6.0 / 55       12.3-16.9 / 5.6-6.2 / 55
  *
- * Frame threading costs 5-15% more CPU and ~8 MB per file at 1080p, and on a
- * machine whose cores are already busy (other users, or OpenMP workers on other
- * files) it buys no wall time; on the small corpus its one clear gain (-j 2)
- * is the tail of the largest file. The throughput case that matters, a corpus
- * of many files with every core running a worker, is CPU-bound, so the default
- * is 1. For one long file on an idle machine, CIM_AV_THREADS=2 (or more) helps.
+ * Frame threading costs up to 20% more CPU and ~8 MB more per file at 1080p.
+ * On a machine whose cores are already busy it gains no wall time on the long
+ * file. Its one clear gain is on the small corpus, and that gain is the tail:
+ * one 720p file, present in both sample and dev, is most of that corpus's
+ * work. In a real corpus every core
+ * runs an OpenMP worker until near the end, so throughput is set by CPU time,
+ * and the default is 1. Raise CIM_AV_THREADS for one long file on an idle
+ * machine. A pipeline that starts the largest files first would remove most
+ * of the tail.
  */
 #include <limits.h>
 #include <stdio.h>
