@@ -104,6 +104,17 @@ static int is_audio_only_format(const char *name)
     return 0;
 }
 
+/* An MP4 whose major brand says audio (iTunes M4A/M4B/M4P, Flash F4A/F4B):
+ * when it cannot be opened, it is a broken audio file, not a broken video. */
+static int audio_brand(const uint8_t *b, size_t n)
+{
+    static const char *const brands[] = {"M4A ", "M4B ", "M4P ", "F4A ", "F4B ", NULL};
+    if (n < 12 || memcmp(b + 4, "ftyp", 4)) return 0;
+    for (const char *const *p = brands; *p; p++)
+        if (!memcmp(b + 8, *p, 4)) return 1;
+    return 0;
+}
+
 static const AVInputFormat *probe_buf(const uint8_t *buf, size_t n, int *score)
 {
     *score = 0;
@@ -193,7 +204,7 @@ CimAvKind cim__av_classify(const char *path, const uint8_t *buf, size_t n)
     int strong = score >= AVPROBE_SCORE_MAX / 2;
     AVFormatContext *fc = NULL;
     if (open_fmt(path, fmt, &fc, NULL) < 0)
-        return strong ? CIM_AV_BROKEN : CIM_AV_NONE;
+        return !strong ? CIM_AV_NONE : audio_brand(buf, n) ? CIM_AV_AUDIO : CIM_AV_BROKEN;
     /* Streams known from the header are enough unless the demuxer finds them
      * only in packets (MPEG-TS/PS, raw elementary streams). */
     if (cim__av_video_stream(fc) < 0 && ((fc->ctx_flags & AVFMTCTX_NOHEADER) || !fc->nb_streams))

@@ -13,6 +13,8 @@
  *   CIM_AV_BROKEN     a container signature libavformat cannot open, or one with
  *                     no audio or video stream: video claims it with a low score
  *                     so the user gets libavformat's error, not "unknown modality"
+ *                     (an unopenable MP4 whose ftyp brand is an audio one, M4A
+ *                     and kin, is CIM_AV_AUDIO instead: av_audio reports it)
  *   CIM_AV_NONE       not an av container, or an image format (image2 pipes,
  *                     GIF, APNG, ICO...: single pictures are the image modality)
  * A classification costs avformat_open_input (header parse) and, for demuxers
