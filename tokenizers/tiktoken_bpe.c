@@ -17,10 +17,18 @@
 
 #define NONE UINT32_MAX
 
+/* The word of p[0..n), n in 1..8, little-endian, bytes past n zeroed (reads 8). */
+static inline uint64_t tail_word(const uint8_t *p, size_t n)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return n >= 8 ? w : w & ((1ull << (8 * n)) - 1);
+}
+
 static inline uint64_t hash_bytes(const uint8_t *p, size_t n)
 {
     uint64_t h = 0x9E3779B97F4A7C15ull ^ (n * 0xff51afd7ed558ccdull);
-    while (n >= 8) {
+    while (n > 8) {
         uint64_t w;
         memcpy(&w, p, 8);
         h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
@@ -28,36 +36,48 @@ static inline uint64_t hash_bytes(const uint8_t *p, size_t n)
         p += 8;
         n -= 8;
     }
-    uint64_t w = 0;
-    switch (n) {   /* little-endian tail without a variable-length memcpy call */
-    case 7: w |= (uint64_t)p[6] << 48; /* fall through */
-    case 6: w |= (uint64_t)p[5] << 40; /* fall through */
-    case 5: w |= (uint64_t)p[4] << 32; /* fall through */
-    case 4: w |= (uint64_t)p[3] << 24; /* fall through */
-    case 3: w |= (uint64_t)p[2] << 16; /* fall through */
-    case 2: w |= (uint64_t)p[1] << 8;  /* fall through */
-    case 1: w |= (uint64_t)p[0]; break;
-    default: break;
-    }
-    h = (h ^ w) * 0x94d049bb133111ebull;
+    h = (h ^ (n ? tail_word(p, n) : 0)) * 0x94d049bb133111ebull;
     h ^= h >> 29;
     h *= 0xbf58476d1ce4e5b9ull;
     h ^= h >> 32;
     return h;
 }
 
+/* a[0..n) == b[0..n), both with CIM_TT_PAD readable bytes after. */
+static inline int eq_bytes(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    for (; n > 8; a += 8, b += 8, n -= 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y) return 0;
+    }
+    return tail_word(a, n) == tail_word(b, n);
+}
+
 static inline uint32_t hash32(uint64_t h) { return (uint32_t)h ? (uint32_t)h : 1; }
+
+static inline int bloom_has(const CimTtRanks *r, uint64_t h)
+{
+    size_t a = (size_t)(h >> 7) & r->bloom_mask, b = (size_t)(h >> 40) & r->bloom_mask;
+    return (r->bloom[a >> 6] >> (a & 63) & 1) && (r->bloom[b >> 6] >> (b & 63) & 1);
+}
+
+static inline void bloom_add(CimTtRanks *r, uint64_t h)
+{
+    size_t a = (size_t)(h >> 7) & r->bloom_mask, b = (size_t)(h >> 40) & r->bloom_mask;
+    r->bloom[a >> 6] |= 1ull << (a & 63);
+    r->bloom[b >> 6] |= 1ull << (b & 63);
+}
 
 static uint32_t lookup(const CimTtRanks *r, const uint8_t *p, size_t n, uint64_t h)
 {
+    if (!bloom_has(r, h)) return NONE;
     uint32_t h32 = hash32(h);
     for (size_t i = (size_t)(h >> 32) & r->mask;; i = (i + 1) & r->mask) {
         const CimTtSlot *s = &r->slots[i];
         if (!s->hash) return NONE;
-        if (s->hash == h32) {
-            uint32_t o = r->off[s->idx], len = r->off[s->idx + 1] - o;
-            if (len == n && !memcmp(r->blob + o, p, n)) return r->rank[s->idx];
-        }
+        if (s->hash == h32 && s->len == n && eq_bytes(r->blob + s->off, p, n)) return s->rank;
     }
 }
 
@@ -100,10 +120,9 @@ void cim_tt_ranks_free(CimTtRanks *r)
 {
     if (!r) return;
     free(r->blob);
-    free(r->off);
-    free(r->rank);
     free(r->slots);
     free(r->pair);
+    free(r->bloom);
     memset(r, 0, sizeof *r);
 }
 
@@ -131,23 +150,24 @@ int cim_tt_ranks_load(CimTtRanks *r, const char *path, CimErr *e)
     size_t lines = 0;
     for (size_t i = 0; i < len; i++) lines += text[i] == '\n';
     lines++;
-    r->blob = malloc(len / 4 * 3 + 16);
-    r->off = malloc((lines + 1) * sizeof *r->off);
-    r->rank = malloc(lines * sizeof *r->rank);
+    r->blob = calloc(1, len / 4 * 3 + 16);
     r->pair = malloc(65536 * sizeof *r->pair);
     size_t nslots = 1;
     while (nslots < 2 * lines) nslots <<= 1;
     r->slots = calloc(nslots, sizeof *r->slots);
     r->mask = nslots - 1;
+    size_t bits = 1 << 16;
+    while (bits < 10 * lines) bits <<= 1;   /* ~10 bits per token, 2 set: ~3% false positives */
+    r->bloom = calloc(bits / 64, sizeof *r->bloom);
+    r->bloom_mask = bits - 1;
     int rc = 0;
-    if (!r->blob || !r->off || !r->rank || !r->pair || !r->slots) {
+    if (!r->blob || !r->pair || !r->slots || !r->bloom) {
         rc = cim_err(e, CIM_ERR_NOMEM, "out of memory");
         goto done;
     }
     memset(r->pair, 0xFF, 65536 * sizeof *r->pair);
     uint32_t boff = 0;
     size_t lineno = 0;
-    r->off[0] = 0;
     for (char *p = text; p < text + len;) {
         char *nl = memchr(p, '\n', (size_t)(text + len - p));
         char *end = nl ? nl : text + len;
@@ -170,17 +190,19 @@ int cim_tt_ranks_load(CimTtRanks *r, const char *path, CimErr *e)
         }
         size_t i = (size_t)(h >> 32) & r->mask;
         while (r->slots[i].hash) i = (i + 1) & r->mask;
+        bloom_add(r, h);
         r->slots[i].hash = hash32(h);
-        r->slots[i].idx = (uint32_t)r->n;
-        r->rank[r->n] = (uint32_t)rank;
+        r->slots[i].len = (uint32_t)blen;
+        r->slots[i].off = boff;
+        r->slots[i].rank = (uint32_t)rank;
         if (blen == 2) r->pair[tok[0] << 8 | tok[1]] = (uint32_t)rank;
         boff += (uint32_t)blen;
-        r->off[++r->n] = boff;
+        r->n++;
         p = nl ? nl + 1 : text + len;
     }
     for (int b = 0; b < 256; b++) {
-        uint8_t c = (uint8_t)b;
-        if (lookup(r, &c, 1, hash_bytes(&c, 1)) == NONE) {
+        uint8_t c[1 + CIM_TT_PAD] = {(uint8_t)b};
+        if (lookup(r, c, 1, hash_bytes(c, 1)) == NONE) {
             rc = cim_err(e, CIM_ERR_MODEL, "%s: byte 0x%02x is not a token (not a byte-level BPE file)", path, b);
             goto done;
         }
@@ -308,12 +330,16 @@ uint64_t cim_tt_bpe_count(const CimTtRanks *r, const uint8_t *p, size_t n)
 
 /* ---- cache -------------------------------------------------------------- */
 
+#define FRONT_LOG2 12   /* 4096 x 48 B = 192 KiB */
+
 int cim_tt_cache_init(CimTtCache *c, unsigned log2_entries)
 {
     memset(c, 0, sizeof *c);
     c->e = calloc((size_t)1 << log2_entries, sizeof *c->e);
-    if (!c->e) return -1;
+    c->front = calloc((size_t)1 << FRONT_LOG2, sizeof *c->front);
+    if (!c->e || !c->front) { cim_tt_cache_free(c); return -1; }
     c->mask = ((size_t)1 << log2_entries) - 1;
+    c->fmask = ((size_t)1 << FRONT_LOG2) - 1;
     return 0;
 }
 
@@ -321,7 +347,24 @@ void cim_tt_cache_free(CimTtCache *c)
 {
     if (!c) return;
     free(c->e);
+    free(c->front);
     memset(c, 0, sizeof *c);
+}
+
+static inline int entry_eq(const CimTtCacheEntry *en, uint32_t h32, size_t n, const uint64_t *key, size_t nw)
+{
+    if (en->hash != h32 || en->len != n) return 0;
+    for (size_t k = 0; k < nw; k++)
+        if (en->key[k] != key[k]) return 0;
+    return 1;
+}
+
+static inline void entry_set(CimTtCacheEntry *en, uint32_t h32, size_t n, const uint64_t *key, uint64_t cnt)
+{
+    memcpy(en->key, key, sizeof en->key);
+    en->hash = h32;
+    en->count = (uint32_t)cnt;
+    en->len = (uint16_t)n;
 }
 
 uint64_t cim_tt_count_piece(const CimTtRanks *r, CimTtCache *c, const uint8_t *p, size_t n)
@@ -329,30 +372,40 @@ uint64_t cim_tt_count_piece(const CimTtRanks *r, CimTtCache *c, const uint8_t *p
     if (n == 1) return 1;
     if (n == 2) return r->pair[p[0] << 8 | p[1]] != NONE ? 1 : 2;
     uint64_t h = hash_bytes(p, n);
-    if (n > CIM_TT_CACHE_KEY) return count_hashed(r, p, n, h);
+    if (n > CIM_TT_CACHE_KEY)
+        return lookup(r, p, n, h) != NONE ? 1 : n <= CIM_TT_SMALL ? merge_small(r, p, n) : merge_large(r, p, n);
+    uint64_t key[CIM_TT_CACHE_KEY / 8] = {0};
+    size_t nw = (n + 7) / 8;
+    for (size_t k = 0; k < nw; k++)
+        key[k] = tail_word(p + 8 * k, n - 8 * k);
     uint32_t h32 = hash32(h);
-    size_t i = (size_t)(h >> 32) & c->mask;
-    for (;; i = (i + 1) & c->mask) {
-        CimTtCacheEntry *en = &c->e[i];
-        if (!en->hash) break;
-        if (en->hash == h32 && en->len == n && !memcmp(en->key, p, n)) {
-            c->hits++;
-            return en->count;
+    CimTtCacheEntry *fe = &c->front[(size_t)h & c->fmask];
+    if (entry_eq(fe, h32, n, key, nw)) {
+        c->hits++;
+        return fe->count;
+    }
+    uint64_t cnt = 0;
+    if (lookup(r, p, n, h) != NONE) {
+        cnt = 1;
+    } else {
+        size_t i = (size_t)(h >> 32) & c->mask;
+        for (;; i = (i + 1) & c->mask) {
+            CimTtCacheEntry *en = &c->e[i];
+            if (!en->hash) break;
+            if (entry_eq(en, h32, n, key, nw)) { cnt = en->count; break; }
+        }
+        if (!cnt) {
+            c->misses++;
+            cnt = merge_small(r, p, n);
+            if (c->used * 4 >= (c->mask + 1) * 3) {   /* 75% full: start over (cheap, rare) */
+                memset(c->e, 0, (c->mask + 1) * sizeof *c->e);
+                c->used = 0;
+                i = (size_t)(h >> 32) & c->mask;
+            }
+            entry_set(&c->e[i], h32, n, key, cnt);
+            c->used++;
         }
     }
-    c->misses++;
-    uint64_t cnt = count_hashed(r, p, n, h);
-    if (cnt == UINT64_MAX) return cnt;
-    if (c->used * 4 >= (c->mask + 1) * 3) {   /* 75% full: start over (cheap, rare) */
-        memset(c->e, 0, (c->mask + 1) * sizeof *c->e);
-        c->used = 0;
-        i = (size_t)(h >> 32) & c->mask;
-    }
-    CimTtCacheEntry *en = &c->e[i];
-    en->hash = h32;
-    en->count = (uint32_t)cnt;
-    en->len = (uint8_t)n;
-    memcpy(en->key, p, n);
-    c->used++;
+    entry_set(fe, h32, n, key, cnt);
     return cnt;
 }

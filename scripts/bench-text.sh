@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# scripts/bench-text.sh — text tokenizer speed, side by side on the same mixed text.
+#   scripts/bench-text.sh [BUILD_DIR]        (default: build)
+# Builds ~75 MB of mixed text from the dev corpus (kjv.txt, every 2nd gnome-help page
+# of every language, every 2nd Go file; $CIM_DEV_CORPUS, default corpora/dev) into
+# $CIM_BENCH_DIR (default BUILD_DIR/bench), then times, single core (taskset -c 0):
+#   cimeter text:tiktoken:cl100k_base and :o200k_base (whole process: start, rank load, read)
+#   npm tiktoken (WASM) encode_ordinary, npm gpt-tokenizer countTokens (warm: 2nd run),
+#     both timed around the call only (text already decoded in memory)
+#   spm_encode with tokenizers/kjv-bpe8k.model, if present
+# and cimeter cl100k with -j 2 on the same single file (split inside the tokenizer).
+# Prints MB/s (1 MB = 1e6 bytes of the file) and each one's ratio to cimeter, plus the
+# load average before and after: the machine may be shared.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build}
+cimeter=$build/cimeter
+dev=${CIM_DEV_CORPUS:-$root/corpora/dev}
+bench=${CIM_BENCH_DIR:-$build/bench}
+modules=${CIM_NODE_MODULES:-$root/tokenizers/data/node/node_modules}
+[ -x "$cimeter" ] || { echo "bench-text.sh: build first ($cimeter missing)" >&2; exit 2; }
+[ -d "$dev/text" ] || { echo "bench-text.sh: no dev corpus at $dev (corpora/fetch.sh dev)" >&2; exit 2; }
+mkdir -p "$bench"
+text=$bench/mixed.txt
+if [ ! -s "$text" ]; then
+    { cat "$dev/text/kjv.txt"
+      find "$dev/text/gnome-help" -type f | LC_ALL=C sort | awk 'NR % 2 == 1' | xargs cat
+      find "$dev/text/go" -type f | LC_ALL=C sort | awk 'NR % 2 == 1' | xargs cat
+    } > "$text.tmp"
+    mv "$text.tmp" "$text"
+fi
+bytes=$(stat -c %s "$text")
+pin="taskset -c 0"; command -v taskset >/dev/null || pin=""
+now() { date +%s.%N; }
+results=()   # "name seconds tokens"
+echo "bench-text.sh: $text, $bytes bytes; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+
+run_cimeter() {   # name spec -j
+    local t0 t1 tok
+    t0=$(now)
+    $pin "$cimeter" measure -j "$3" -t "$2" -o "$bench/out.json" "$text" >/dev/null 2>&1 || true
+    t1=$(now)
+    [ -z "$pin" ] || [ "$3" = 1 ] || true
+    tok=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['aggregates'][0]['tokens'])" "$bench/out.json")
+    results+=("$1 $(echo "$t1 - $t0" | bc -l) $tok")
+}
+run_cimeter "cimeter-cl100k" text:tiktoken:cl100k_base 1
+run_cimeter "cimeter-o200k" text:tiktoken:o200k_base 1
+# Two threads on the one file: no taskset (needs both cores).
+pin_save=$pin; pin=""
+run_cimeter "cimeter-cl100k-j2" text:tiktoken:cl100k_base 2
+run_cimeter "cimeter-o200k-j2" text:tiktoken:o200k_base 2
+pin=$pin_save
+
+if [ -d "$modules/tiktoken" ] && [ -d "$modules/gpt-tokenizer" ]; then
+    cat > "$bench/node-bench.mjs" <<'JS'
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+const [modules, file] = process.argv.slice(2);
+const req = createRequire(path.join(modules, 'x.js'));
+const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(fs.readFileSync(file));
+const t = (f) => { const a = performance.now(); const n = f(); return [(performance.now() - a) / 1000, n]; };
+const tk = req('tiktoken');
+for (const name of ['cl100k_base', 'o200k_base']) {
+  const enc = tk.get_encoding(name);
+  enc.encode_ordinary('warm up');
+  const [s, n] = t(() => enc.encode_ordinary(text).length);
+  console.log(`npm-tiktoken-${name.replace('_base', '')} ${s} ${n}`);
+  enc.free();
+}
+for (const name of ['cl100k_base', 'o200k_base']) {
+  const gt = req(`gpt-tokenizer/cjs/encoding/${name}`);
+  gt.countTokens(text);                       // warm: caches filled by a full first pass
+  const [s, n] = t(() => gt.countTokens(text));
+  console.log(`gpt-tokenizer-${name.replace('_base', '')} ${s} ${n}`);
+}
+JS
+    while read -r line; do results+=("$line"); done < <($pin node "$bench/node-bench.mjs" "$modules" "$text")
+else
+    echo "bench-text.sh: npm tiktoken/gpt-tokenizer absent (scripts/fetch-tokenizers.sh --test): skipped" >&2
+fi
+model=${CIM_SPM_MODEL:-$root/tokenizers/kjv-bpe8k.model}
+if command -v spm_encode >/dev/null && [ -f "$model" ]; then
+    t0=$(now)
+    tok=$($pin spm_encode --model="$model" --output_format=id < "$text" | wc -w)
+    t1=$(now)
+    results+=("spm_encode-kjv-bpe8k $(echo "$t1 - $t0" | bc -l) $tok")
+fi
+
+base=$(printf '%s\n' "${results[@]}" | awk '$1 == "cimeter-cl100k" {print $2}')
+printf '\n%-26s %10s %9s %14s %14s\n' tokenizer seconds MB/s tokens "cimeter-cl100k/x"
+for r in "${results[@]}"; do
+    set -- $r
+    awk -v n="$1" -v s="$2" -v t="$3" -v b="$bytes" -v base="$base" \
+        'BEGIN { printf "%-26s %10.3f %9.1f %14d %13.2fx\n", n, s, b / 1e6 / s, t, s / base }'
+done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
