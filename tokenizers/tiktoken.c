@@ -224,6 +224,7 @@ static size_t repair(const uint8_t *in, size_t n, int final, uint8_t *out, size_
     size_t i = 0, o = *olen;
     while (i < n) {
         size_t a = i;
+        for (uint64_t w; i + 8 <= n && (memcpy(&w, in + i, 8), !(w & 0x8080808080808080ull));) i += 8;
         while (i < n && in[i] < 0x80) i++;
         memcpy(out + o, in + a, i - a);
         o += i - a;
@@ -293,37 +294,6 @@ static size_t safe_cut(const uint8_t *s, size_t from, size_t n)
     return n;
 }
 
-static int count_parallel(const TtConf *c, TtState *st, CimTtCache *cache, int threads, int final,
-                          size_t *done)
-{
-    size_t n = st->len, cut[CIM_TT_MAX_THREADS + 1];
-    int nseg = 0;
-    cut[0] = 0;
-    for (int k = 1; k < threads; k++) {
-        size_t p = safe_cut(st->buf, n / (size_t)threads * (size_t)k, n);
-        if (p <= cut[nseg] || p >= n) continue;
-        cut[++nseg] = p;
-    }
-    cut[++nseg] = n;
-    for (int k = 1; k < nseg; k++)
-        if (!st->helper[k].e && cim_tt_cache_init(&st->helper[k], CIM_TT_CACHE_LOG2) < 0)
-            return CIM_ERR_NOMEM;
-    uint64_t tok[CIM_TT_MAX_THREADS] = {0};
-    size_t seg_done[CIM_TT_MAX_THREADS];
-    int rc[CIM_TT_MAX_THREADS] = {0};
-    if (omp_get_max_active_levels() < 2) omp_set_max_active_levels(2);
-    #pragma omp parallel for num_threads(nseg) schedule(static, 1)
-    for (int k = 0; k < nseg; k++)
-        rc[k] = count_text(c, k ? &st->helper[k] : cache, st->buf + cut[k], cut[k + 1] - cut[k],
-                           k + 1 < nseg ? 1 : final, &seg_done[k], &tok[k]);
-    for (int k = 0; k < nseg; k++) {
-        if (rc[k] < 0) return rc[k];
-        st->tokens += tok[k];
-    }
-    *done = cut[nseg - 1] + seg_done[nseg - 1];
-    return 0;
-}
-
 static int grow(uint8_t **p, size_t *cap, size_t need)
 {
     if (need <= *cap) return 0;
@@ -336,26 +306,86 @@ static int grow(uint8_t **p, size_t *cap, size_t need)
     return 0;
 }
 
-static int tt_process(const TtConf *c, TtState *st, int final, CimErr *e)
+/* After counting: keep the withheld tail buf[done..end) as the next carry. */
+static int keep_tail(const TtConf *c, TtState *st, CimTtCache *cache, size_t done, size_t end, int final,
+                     CimErr *e)
 {
-    CimTtCache *cache = thread_cache(c);
-    CIM_RETURN_IF(!cache, e, CIM_ERR_NOMEM, "out of memory");
-    int threads = omp_get_num_threads();
-    if (threads > CIM_TT_MAX_THREADS) threads = CIM_TT_MAX_THREADS;
-    size_t done = 0;
-    int rc = threads > 1 && st->len >= CIM_TT_PAR_MIN
-           ? count_parallel(c, st, cache, threads, final, &done)
-           : count_text(c, cache, st->buf, st->len, final, &done, &st->tokens);
-    CIM_RETURN_IF(rc < 0, e, rc, "out of memory");
-    if (!final && st->len - done > CIM_TT_MAX_CARRY) {   /* bounded memory: cut the run here */
+    if (!final && end - done > CIM_TT_MAX_CARRY) {   /* bounded memory: cut the run here */
         size_t more = 0;
-        rc = count_text(c, cache, st->buf + done, st->len - done, 1, &more, &st->tokens);
+        int rc = count_text(c, cache, st->buf + done, end - done, 1, &more, &st->tokens);
         CIM_RETURN_IF(rc < 0, e, rc, "out of memory");
-        done = st->len;
+        done = end;
     }
-    memmove(st->buf, st->buf + done, st->len - done);
-    st->len -= done;
+    memmove(st->buf, st->buf + done, end - done);
+    st->len = end - done;
     return 0;
+}
+
+/* One thread: repair in[0..n) after the carry, count, keep the tail. */
+static int feed_serial(const TtConf *c, TtState *st, CimTtCache *cache, const uint8_t *in, size_t n,
+                       int final, CimErr *e)
+{
+    CIM_RETURN_IF(grow(&st->buf, &st->cap, st->len + 3 * n + 16), e, CIM_ERR_NOMEM, "out of memory");
+    size_t used = n ? repair(in, n, final, st->buf, &st->len) : 0;
+    if (used < n) {                    /* at most 3 bytes: an incomplete sequence */
+        memcpy(st->pend, in + used, n - used);
+        st->npend = n - used;
+    }
+    size_t done = 0;
+    int rc = count_text(c, cache, st->buf, st->len, final, &done, &st->tokens);
+    CIM_RETURN_IF(rc < 0, e, rc, "out of memory");
+    return keep_tail(c, st, cache, done, st->len, final, e);
+}
+
+/* T threads: in[0..n) is cut at safe positions (see the top of this file; they are
+ * ASCII, so the UTF-8 repair restarts cleanly there too) and each segment is repaired
+ * into its own region of buf (segment k at carry + 3 * cut[k] + 16 * k, room for the
+ * worst case) and counted by its own thread. Segment 0 starts with the carry. */
+static int feed_parallel(const TtConf *c, TtState *st, CimTtCache *cache, const uint8_t *in, size_t n,
+                         int final, int threads, CimErr *e)
+{
+    size_t cut[CIM_TT_MAX_THREADS + 1];
+    int nseg = 0;
+    cut[0] = 0;
+    for (int k = 1; k < threads; k++) {
+        size_t p = safe_cut(in, n / (size_t)threads * (size_t)k, n);
+        if (p <= cut[nseg] || p >= n) continue;
+        cut[++nseg] = p;
+    }
+    cut[++nseg] = n;
+    if (nseg == 1) return feed_serial(c, st, cache, in, n, final, e);
+    size_t base = st->len;
+    CIM_RETURN_IF(grow(&st->buf, &st->cap, base + 3 * n + 16 * (size_t)(nseg + 1)), e, CIM_ERR_NOMEM,
+                  "out of memory");
+    for (int k = 1; k < nseg; k++)
+        CIM_RETURN_IF(!st->helper[k].e && cim_tt_cache_init(&st->helper[k], CIM_TT_CACHE_LOG2) < 0,
+                      e, CIM_ERR_NOMEM, "out of memory");
+    uint64_t tok[CIM_TT_MAX_THREADS] = {0};
+    size_t start[CIM_TT_MAX_THREADS], end[CIM_TT_MAX_THREADS], done[CIM_TT_MAX_THREADS], used_last = 0;
+    int rc[CIM_TT_MAX_THREADS] = {0};
+    if (omp_get_max_active_levels() < 2) omp_set_max_active_levels(2);
+    #pragma omp parallel for num_threads(nseg) schedule(static, 1)
+    for (int k = 0; k < nseg; k++) {
+        int lastseg = k + 1 == nseg;
+        size_t off = base + 3 * cut[k] + 16 * (size_t)k, olen = off;
+        size_t used = repair(in + cut[k], cut[k + 1] - cut[k], lastseg ? final : 1, st->buf, &olen);
+        if (lastseg) used_last = used;
+        start[k] = k ? off : 0;
+        end[k] = olen;
+        rc[k] = count_text(c, k ? &st->helper[k] : cache, st->buf + start[k], end[k] - start[k],
+                           lastseg ? final : 1, &done[k], &tok[k]);
+    }
+    for (int k = 0; k < nseg; k++) {
+        CIM_RETURN_IF(rc[k] < 0, e, rc[k], "out of memory");
+        st->tokens += tok[k];
+    }
+    size_t lastn = n - cut[nseg - 1];
+    if (used_last < lastn) {
+        memcpy(st->pend, in + cut[nseg - 1] + used_last, lastn - used_last);
+        st->npend = lastn - used_last;
+    }
+    int l = nseg - 1;
+    return keep_tail(c, st, cache, start[l] + done[l], end[l], final, e);
 }
 
 static int tt_feed(const void *conf, void *state, const CimChunk *ch, CimErr *e)
@@ -372,13 +402,12 @@ static int tt_feed(const void *conf, void *state, const CimChunk *ch, CimErr *e)
         n += st->npend;
         st->npend = 0;
     }
-    CIM_RETURN_IF(grow(&st->buf, &st->cap, st->len + 3 * n + 16), e, CIM_ERR_NOMEM, "out of memory");
-    size_t used = n ? repair(in, n, ch->last, st->buf, &st->len) : 0;
-    if (used < n) {                    /* at most 3 bytes: an incomplete sequence */
-        memcpy(st->pend, in + used, n - used);
-        st->npend = n - used;
-    }
-    return tt_process(c, st, ch->last, e);
+    CimTtCache *cache = thread_cache(c);
+    CIM_RETURN_IF(!cache, e, CIM_ERR_NOMEM, "out of memory");
+    int threads = omp_get_num_threads();
+    if (threads > CIM_TT_MAX_THREADS) threads = CIM_TT_MAX_THREADS;
+    return threads > 1 && n >= CIM_TT_PAR_MIN ? feed_parallel(c, st, cache, in, n, ch->last, threads, e)
+                                              : feed_serial(c, st, cache, in, n, ch->last, e);
 }
 
 static int tt_finish(const void *conf, void *state, const CimGeometry *g, uint64_t *tokens, CimErr *e)
