@@ -88,7 +88,7 @@ def main():
     ap.add_argument('--adversarial')
     ap.add_argument('--dev-subset', type=int, default=0)
     ap.add_argument('--all-dev', action='store_true')
-    ap.add_argument('-j', default='2')
+    ap.add_argument('-j', default='1,2', help='thread counts to run cimeter with, comma-separated')
     ap.add_argument('paths', nargs='*')
     a = ap.parse_args()
     cimeter = os.environ.get('CIMETER') or os.path.join(ROOT, 'build', 'cimeter')
@@ -125,40 +125,42 @@ def main():
     for line in r.stdout.splitlines():
         enc, n, path = line.split('\t', 2)
         want[(enc, path)] = int(n)
-    out = os.path.join(tmp, 'x.json')
-    cmd = [cimeter, 'measure', '-j', a.j, '--per-file', '-o', out]
-    for e in encs:
-        cmd += ['-t', 'text:tiktoken:' + e]
-    # Paths in bulk through the command line (ARG_MAX is ample for the dev corpus lists).
-    r = subprocess.run(cmd + files, capture_output=True, text=True)
-    if r.returncode not in (0, 1):
-        print('cimeter failed:', r.returncode, r.stderr[-2000:])
-        return 1
-    got = {}
-    for rec in json.load(open(out))['files']:
-        enc = rec['tokenizer'].split(':', 2)[2]
-        got[(enc, rec['path'])] = rec
     bad = 0
-    for enc in encs:
-        n_ok = n_cmp = 0
-        skipped = []
-        for f in files:
-            w = want.get((enc, f))
-            g = got.get((enc, f))
-            if g is None or g.get('error') or g.get('tokens') is None:
-                # The sniffer may call a file not text (NUL, >1% invalid): not comparable.
-                skipped.append(f)
-                continue
-            n_cmp += 1
-            if g['tokens'] == w:
-                n_ok += 1
-            else:
-                bad += 1
-                if bad <= 40:
-                    print(f'MISMATCH {enc} {f}: cimeter {g["tokens"]} tiktoken {w}')
-        print(f'{enc}: {n_ok}/{n_cmp} files equal' + (f', {len(skipped)} not text to cimeter' if skipped else ''))
-        for f in skipped[:5]:
-            print(f'  not compared: {f}: {(got.get((enc, f)) or {}).get("error")}')
+    for j in a.j.split(','):
+        # -j 1: one thread per file, chunks carried serially; -j 2: large chunks are also
+        # split inside the tokenizer (nested threads). Both must give the same counts.
+        out = os.path.join(tmp, f'x{j}.json')
+        cmd = [cimeter, 'measure', '-j', j, '--per-file', '-o', out]
+        for e in encs:
+            cmd += ['-t', 'text:tiktoken:' + e]
+        r = subprocess.run(cmd + files, capture_output=True, text=True)
+        if r.returncode not in (0, 1):
+            print('cimeter failed:', r.returncode, r.stderr[-2000:])
+            return 1
+        got = {}
+        for rec in json.load(open(out))['files']:
+            enc = rec['tokenizer'].split(':', 2)[2]
+            got[(enc, rec['path'])] = rec
+        for enc in encs:
+            n_ok = n_cmp = 0
+            skipped = []
+            for f in files:
+                w = want.get((enc, f))
+                g = got.get((enc, f))
+                if g is None or g.get('error') or g.get('tokens') is None:
+                    # The sniffer may call a file not text (NUL, >1% invalid): not comparable.
+                    skipped.append(f)
+                    continue
+                n_cmp += 1
+                if g['tokens'] == w:
+                    n_ok += 1
+                else:
+                    bad += 1
+                    if bad <= 40:
+                        print(f'MISMATCH -j {j} {enc} {f}: cimeter {g["tokens"]} tiktoken {w}')
+            print(f'-j {j} {enc}: {n_ok}/{n_cmp} files equal' + (f', {len(skipped)} not text to cimeter' if skipped else ''))
+            for f in skipped[:5]:
+                print(f'  not compared: {f}: {(got.get((enc, f)) or {}).get("error")}')
     return 1 if bad else 0
 
 
