@@ -16,7 +16,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const modules = process.env.CIM_NODE_MODULES || path.join(here, '..', '..', 'tokenizers', 'data', 'node', 'node_modules');
 let tiktoken;
 try {
-  tiktoken = createRequire(path.join(modules, 'x.js'))('tiktoken');
+  tiktoken = createRequire(path.resolve(modules, 'x.js'))('tiktoken');
 } catch (err) {
   console.error(`tiktoken_count.mjs: npm tiktoken not found under ${modules} (run scripts/fetch-tokenizers.sh --test)`);
   process.exit(77);
