@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # scripts/bench-text.sh — text tokenizer speed, side by side on the same mixed text.
 #   scripts/bench-text.sh [BUILD_DIR]        (default: build)
-# Builds ~75 MB of mixed text from the dev corpus (kjv.txt, every 2nd gnome-help page
+# Builds ~59 MB of mixed text from the dev corpus (kjv.txt, every 2nd gnome-help page
 # of every language, every 2nd Go file; $CIM_DEV_CORPUS, default corpora/dev) into
 # $CIM_BENCH_DIR (default BUILD_DIR/bench), then times, single core (taskset -c 0):
-#   cimeter text:tiktoken:cl100k_base and :o200k_base (whole process: start, rank load, read)
-#   npm tiktoken (WASM) encode_ordinary, npm gpt-tokenizer countTokens (warm: 2nd run),
-#     both timed around the call only (text already decoded in memory)
+#   cimeter text:tiktoken:cl100k_base and :o200k_base (whole process: start, rank load, read;
+#     its CPU seconds, user + sys, are shown too)
+#   npm tiktoken (WASM) encode_ordinary, npm gpt-tokenizer countTokens (warm: 2nd pass),
+#     both timed around the calls only (text already decoded in memory), on 1 MB slices
+#     cut after a newline (see node-bench.mjs below)
 #   spm_encode with tokenizers/kjv-bpe8k.model, if present
-# and cimeter cl100k with -j 2 on the same single file (split inside the tokenizer).
-# Prints MB/s (1 MB = 1e6 bytes of the file) and each one's ratio to cimeter, plus the
-# load average before and after: the machine may be shared.
+# and cimeter with -j 2 on the same single file (split inside the tokenizer), unpinned.
+# CIM_BENCH_PIN=0 runs nothing pinned; CIM_BENCH_CPU picks the core (default 0).
+# Prints MB/s (1 MB = 1e6 bytes of the file) and each one's time relative to cimeter
+# cl100k -j 1, plus the load average before and after: on a shared machine wall times
+# depend on what else runs.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
@@ -30,7 +34,7 @@ if [ ! -s "$text" ]; then
     mv "$text.tmp" "$text"
 fi
 bytes=$(stat -c %s "$text")
-pin="taskset -c 0"; command -v taskset >/dev/null || pin=""
+pin="taskset -c ${CIM_BENCH_CPU:-0}"; command -v taskset >/dev/null && [ "${CIM_BENCH_PIN:-1}" = 1 ] || pin=""
 now() { date +%s.%N; }
 results=()   # "name seconds tokens"
 echo "bench-text.sh: $text, $bytes bytes; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -38,11 +42,10 @@ echo "bench-text.sh: $text, $bytes bytes; $(nproc) cores; load average $(cut -d'
 run_cimeter() {   # name spec -j
     local t0 t1 tok
     t0=$(now)
-    $pin "$cimeter" measure -j "$3" -t "$2" -o "$bench/out.json" "$text" >/dev/null 2>&1 || true
+    /usr/bin/time -f "%U %S" -o "$bench/cpu" $pin "$cimeter" measure -j "$3" -t "$2" -o "$bench/out.json" "$text" >/dev/null 2>&1 || true
     t1=$(now)
-    [ -z "$pin" ] || [ "$3" = 1 ] || true
     tok=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['aggregates'][0]['tokens'])" "$bench/out.json")
-    results+=("$1 $(echo "$t1 - $t0" | bc -l) $tok")
+    results+=("$1 $(echo "$t1 - $t0" | bc -l) $tok $(awk '{print $1 + $2}' "$bench/cpu")")
 }
 run_cimeter "cimeter-cl100k" text:tiktoken:cl100k_base 1
 run_cimeter "cimeter-o200k" text:tiktoken:o200k_base 1
@@ -58,21 +61,32 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 const [modules, file] = process.argv.slice(2);
-const req = createRequire(path.join(modules, 'x.js'));
+const req = createRequire(path.resolve(modules, 'x.js'));
 const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(fs.readFileSync(file));
+// 1 MB slices ending after a '\n', as a program streaming a corpus would pass them (and
+// as cimeter's decoder does); one 59 MB string slows gpt-tokenizer several-fold. The
+// token sum may differ from the whole-text count by a few tokens at slice seams.
+const slices = [];
+for (let a = 0; a < text.length;) {
+  let b = text.indexOf('\n', a + 1000000);
+  b = b < 0 ? text.length : b + 1;
+  slices.push(text.slice(a, b));
+  a = b;
+}
 const t = (f) => { const a = performance.now(); const n = f(); return [(performance.now() - a) / 1000, n]; };
+const sum = (f) => slices.reduce((n, s) => n + f(s), 0);
 const tk = req('tiktoken');
 for (const name of ['cl100k_base', 'o200k_base']) {
   const enc = tk.get_encoding(name);
   enc.encode_ordinary('warm up');
-  const [s, n] = t(() => enc.encode_ordinary(text).length);
+  const [s, n] = t(() => sum((x) => enc.encode_ordinary(x).length));
   console.log(`npm-tiktoken-${name.replace('_base', '')} ${s} ${n}`);
   enc.free();
 }
 for (const name of ['cl100k_base', 'o200k_base']) {
   const gt = req(`gpt-tokenizer/cjs/encoding/${name}`);
-  gt.countTokens(text);                       // warm: caches filled by a full first pass
-  const [s, n] = t(() => gt.countTokens(text));
+  sum((x) => gt.countTokens(x));              // warm: its caches filled by a full first pass
+  const [s, n] = t(() => sum((x) => gt.countTokens(x)));
   console.log(`gpt-tokenizer-${name.replace('_base', '')} ${s} ${n}`);
 }
 JS
@@ -89,10 +103,10 @@ if command -v spm_encode >/dev/null && [ -f "$model" ]; then
 fi
 
 base=$(printf '%s\n' "${results[@]}" | awk '$1 == "cimeter-cl100k" {print $2}')
-printf '\n%-26s %10s %9s %14s %14s\n' tokenizer seconds MB/s tokens "cimeter-cl100k/x"
+printf '\n%-24s %9s %8s %9s %12s %12s\n' tokenizer seconds cpu_s MB/s tokens "x cimeter"
 for r in "${results[@]}"; do
     set -- $r
-    awk -v n="$1" -v s="$2" -v t="$3" -v b="$bytes" -v base="$base" \
-        'BEGIN { printf "%-26s %10.3f %9.1f %14d %13.2fx\n", n, s, b / 1e6 / s, t, s / base }'
+    awk -v n="$1" -v s="$2" -v t="$3" -v c="${4:--}" -v b="$bytes" -v base="$base" \
+        'BEGIN { printf "%-24s %9.3f %8s %9.1f %12d %11.2fx\n", n, s, c, b / 1e6 / s, t, s / base }'
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -16,17 +16,22 @@
  * Streaming: the decoder hands chunks that end after a '\n', but the pre-tokenizer
  * joins across newlines (\s*[\r\n]+, \s+(?!\S), punctuation followed by [\r\n]*), so
  * each feed() keeps the unconsumed tail (the piece whose match depends on what comes
- * next) and prepends it to the next chunk. The tail is normally a few bytes; past
- * CIM_TT_MAX_CARRY (a whitespace or letter run of 4 MiB) it is cut there, the one
- * place where counts may differ from tiktoken, and that keeps memory bounded.
+ * next) and prepends it to the next chunk; likewise up to 3 bytes of a UTF-8 sequence
+ * cut by the chunk end. The tail is normally a few bytes; past CIM_TT_MAX_CARRY (a
+ * single whitespace, letter or punctuation run of over 1 MiB) it is counted as if the
+ * text ended there: the one place where counts may differ from tiktoken, and what
+ * keeps memory bounded.
  *
- * Threads: the pipeline gives each file one thread. A large chunk (>= CIM_TT_PAR_MIN)
- * is split, when the caller runs in an OpenMP team of T > 1, into T segments at
- * positions "[A-Za-z] [A-Za-z]" (cut before the space): no pattern lets a piece that
- * holds a letter take a following space, and none looks behind, so the pieces and
- * counts are those of the whole text. The segments run in a nested OpenMP team (this
- * enables two active levels). Each thread has its own piece cache: the calling
- * thread's lives in thread-local storage across files, helpers' in the file state.
+ * Threads: the pipeline gives each file one thread. When the caller runs in an OpenMP
+ * team of T > 1 (-j T), a chunk of CIM_TT_PAR_MIN or more is cut into T segments at
+ * positions "[A-Za-z]|[ ][A-Za-z]" (before a space between two ASCII letters): no
+ * pattern lets a piece holding a letter take a following space, none looks behind, and
+ * the UTF-8 repair restarts cleanly at an ASCII byte, so each segment can be repaired
+ * and counted alone and the sum equals the whole text's count. Segments run in a
+ * nested OpenMP team (this sets max-active-levels to 2). With several large files in
+ * flight that can mean up to T*T threads; counts do not depend on it. Each thread has
+ * its own piece cache: the calling thread's in thread-local storage, kept across files
+ * (bounded, one per spec), the helpers' in the file state, freed after the file.
  */
 #include <omp.h>
 #include <openssl/evp.h>
@@ -41,7 +46,7 @@
 #include "tiktoken_pretok.h"
 #include "tokenizer.h"
 
-#define CIM_TT_MAX_CARRY   (4u << 20)
+#define CIM_TT_MAX_CARRY   (1u << 20)
 #define CIM_TT_PAR_MIN     (256u << 10)
 #define CIM_TT_MAX_THREADS 16
 #define CIM_TT_CACHE_LOG2  16          /* 64K entries x 48 B = 3 MiB per thread and spec */
