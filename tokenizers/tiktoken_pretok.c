@@ -152,8 +152,21 @@ static size_t whitespace(Ctx *x, size_t i, int crlf_alt)
     return last > i ? last : p;           /* give back the last char before a non-space */
 }
 
+/* ASCII fast path for " ?\p{L}+" (r50k, prefix ' ') and "[^\r\n\p{L}\p{N}]?\p{L}+" (cl100k,
+ * prefix any ASCII non-letter non-digit but CR/LF): ASCII letters from k stopped by an
+ * ASCII byte end the piece. 0 when the general path must decide. */
+static inline size_t ascii_word(Ctx *x, size_t k)
+{
+    const uint8_t *s = x->s;
+    size_t p = k;
+    while (p < x->n && (uint8_t)((s[p] | 0x20) - 'a') < 26) p++;
+    return p > k && p < x->n && s[p] < 0x80 ? p : 0;
+}
+
 static size_t r50k(Ctx *x, size_t i)
 {
+    size_t w;
+    if (x->s[i] != '\'' && (w = ascii_word(x, i + (x->s[i] == ' ')))) return w;
     size_t i1, k, kn;
     int c = cls(x, i, &i1);
     if (x->s[i] == '\'') {
@@ -174,6 +187,9 @@ static size_t r50k(Ctx *x, size_t i)
 
 static size_t cl100k(Ctx *x, size_t i)
 {
+    size_t w;
+    if (x->s[i] != '\'' &&
+        (w = ascii_word(x, i + (x->s[i] < 0x80 && IS(ascii_class[x->s[i]], B(OTHER) | B(WS)))))) return w;
     size_t i1, i2, kn;
     int c = cls(x, i, &i1);
     if (x->s[i] == '\'') {
@@ -222,6 +238,18 @@ static size_t o200k_alt2(Ctx *x, size_t k)
 
 static size_t o200k(Ctx *x, size_t i)
 {
+    /* ASCII fast path (most pieces): an optional ASCII prefix, [A-Z]*[a-z]* with at least
+     * one letter, stopped by an ASCII byte that is neither a lowercase letter nor '\''
+     * (nor, after uppercase only, an uppercase one). Then alt 1 matched [A-Z]*[a-z]+, or
+     * alt 1 failed (no W) and alt 2 matched [A-Z]+; otherwise the general path decides. */
+    const uint8_t *s = x->s;
+    size_t k = i + (s[i] < 0x80 && IS(ascii_class[s[i]], B(OTHER) | B(WS))), p = k, u;
+    while (p < x->n && (uint8_t)(s[p] - 'A') < 26) p++;
+    u = p;
+    while (p < x->n && (uint8_t)(s[p] - 'a') < 26) p++;
+    if (p > k && p < x->n && s[p] < 0x80 && s[p] != '\'' && (p > u || (uint8_t)(s[p] - 'A') >= 26))
+        return p;
+
     size_t i1, kn, e = 0;
     int c = cls(x, i, &i1);
     int pre = IS(c, M_PRE) != 0;
