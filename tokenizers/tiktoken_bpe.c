@@ -207,7 +207,6 @@ int cim_tt_ranks_load(CimTtRanks *r, const char *path, CimErr *e)
             goto done;
         }
     }
-    r->byte_ok = 1;
 done:
     free(text);
     if (rc < 0) cim_tt_ranks_free(r);

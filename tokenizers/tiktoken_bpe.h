@@ -40,7 +40,6 @@ typedef struct CimTtRanks {
     uint64_t  *bloom;     /* 2 bits per token: most failed lookups (merge candidates that are
                            * not tokens) end here, in L2, instead of a miss in the slots */
     size_t     bloom_mask;   /* bits - 1 */
-    uint32_t   byte_ok;   /* all 256 single bytes present (required) */
 } CimTtRanks;
 
 /* Loads a .tiktoken file. Errors are values (CIM_ERR_MODEL with the line number). */

@@ -75,12 +75,6 @@ static inline int cls(Ctx *x, size_t p, size_t *q)
     return cim_tt_ucd_blocks[cim_tt_ucd_index[cp >> 8]][cp & 255];
 }
 
-int cim_tt_class_at(const uint8_t *s, size_t i, size_t n, size_t *next)
-{
-    Ctx x = {s, n, 1, 0};
-    return cls(&x, i, next);
-}
-
 /* Advances over characters whose class is in mask; returns the first position not. */
 static inline size_t scan(Ctx *x, size_t p, unsigned mask)
 {

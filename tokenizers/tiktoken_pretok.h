@@ -45,7 +45,4 @@ enum {
  * when !final and the answer depends on what follows s[n-1]. */
 size_t cim_tt_next_piece(CimTtPattern pat, const uint8_t *s, size_t i, size_t n, int final);
 
-/* Class of the code point at s[i] (i < n), setting *next past it (test helper). */
-int cim_tt_class_at(const uint8_t *s, size_t i, size_t n, size_t *next);
-
 #endif
