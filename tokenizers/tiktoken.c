@@ -28,8 +28,9 @@
  * pattern lets a piece holding a letter take a following space, none looks behind, and
  * the UTF-8 repair restarts cleanly at an ASCII byte, so each segment can be repaired
  * and counted alone and the sum equals the whole text's count. Segments run in a
- * nested OpenMP team (this sets max-active-levels to 2). With several large files in
- * flight that can mean up to T*T threads; counts do not depend on it. Each thread has
+ * nested OpenMP team (this sets max-active-levels to 2), as many threads as the team
+ * has members not busy in a feed of their own at that moment (so a corpus of many
+ * files is not oversubscribed; counts never depend on it). Each thread has
  * its own piece cache: the calling thread's in thread-local storage, kept across files
  * (bounded, one per spec), the helpers' in the file state, freed after the file.
  */
@@ -409,10 +410,16 @@ static int tt_feed(const void *conf, void *state, const CimChunk *ch, CimErr *e)
     }
     CimTtCache *cache = thread_cache(c);
     CIM_RETURN_IF(!cache, e, CIM_ERR_NOMEM, "out of memory");
-    int threads = omp_get_num_threads();
+    /* Threads of the caller's team not busy in a feed of their own (other files): with
+     * a corpus of many files they all are, and nesting would only oversubscribe. */
+    static atomic_int busy;
+    int others = atomic_fetch_add(&busy, 1);
+    int threads = omp_get_num_threads() - others;
     if (threads > CIM_TT_MAX_THREADS) threads = CIM_TT_MAX_THREADS;
-    return threads > 1 && n >= CIM_TT_PAR_MIN ? feed_parallel(c, st, cache, in, n, ch->last, threads, e)
-                                              : feed_serial(c, st, cache, in, n, ch->last, e);
+    int rc = threads > 1 && n >= CIM_TT_PAR_MIN ? feed_parallel(c, st, cache, in, n, ch->last, threads, e)
+                                                : feed_serial(c, st, cache, in, n, ch->last, e);
+    atomic_fetch_sub(&busy, 1);
+    return rc;
 }
 
 static int tt_finish(const void *conf, void *state, const CimGeometry *g, uint64_t *tokens, CimErr *e)
