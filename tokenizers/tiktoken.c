@@ -23,7 +23,7 @@
  * keeps memory bounded.
  *
  * Threads: the pipeline gives each file one thread. When the caller runs in an OpenMP
- * team of T > 1 (-j T), a chunk of CIM_TT_PAR_MIN or more is cut into T segments at
+ * team of T > 1 (-j T), a chunk of CIM_TT_PAR_MIN or more is cut into segments at
  * positions "[A-Za-z]|[ ][A-Za-z]" (before a space between two ASCII letters): no
  * pattern lets a piece holding a letter take a following space, none looks behind, and
  * the UTF-8 repair restarts cleanly at an ASCII byte, so each segment can be repaired
@@ -344,41 +344,46 @@ static int feed_serial(const TtConf *c, TtState *st, CimTtCache *cache, const ui
 }
 
 /* T threads: in[0..n) is cut at safe positions (see the top of this file; they are
- * ASCII, so the UTF-8 repair restarts cleanly there too) and each segment is repaired
- * into its own region of buf (segment k at carry + 3 * cut[k] + 16 * k, room for the
- * worst case) and counted by its own thread. Segment 0 starts with the carry. */
+ * ASCII, so the UTF-8 repair restarts cleanly there too) into up to 8*T segments; each
+ * is repaired into its own region of buf (segment k at carry + 3 * cut[k] + 16 * k, room
+ * for the worst case) and counted by whichever thread takes it. Many segments, handed
+ * out dynamically, because the machine may be shared: with one segment per thread, a
+ * thread the OS preempts would hold the other at the join; measured on a loaded 2-core
+ * machine, that made -j 2 slower than -j 1. Segment 0 starts with the carry. */
 static int feed_parallel(const TtConf *c, TtState *st, CimTtCache *cache, const uint8_t *in, size_t n,
                          int final, int threads, CimErr *e)
 {
-    size_t cut[CIM_TT_MAX_THREADS + 1];
-    int nseg = 0;
+    enum { MAX_SEGS = 64 };
+    size_t cut[MAX_SEGS + 1];
+    int nseg = 0, want = 8 * threads < MAX_SEGS ? 8 * threads : MAX_SEGS;
     cut[0] = 0;
-    for (int k = 1; k < threads; k++) {
-        size_t p = safe_cut(in, n / (size_t)threads * (size_t)k, n);
+    for (int k = 1; k < want; k++) {
+        size_t p = safe_cut(in, n / (size_t)want * (size_t)k, n);
         if (p <= cut[nseg] || p >= n) continue;
         cut[++nseg] = p;
     }
     cut[++nseg] = n;
     if (nseg == 1) return feed_serial(c, st, cache, in, n, final, e);
+    if (threads > nseg) threads = nseg;
     size_t base = st->len;
     CIM_RETURN_IF(grow(&st->buf, &st->cap, base + 3 * n + 16 * (size_t)(nseg + 1)), e, CIM_ERR_NOMEM,
                   "out of memory");
-    for (int k = 1; k < nseg; k++)
+    for (int k = 1; k < threads; k++)
         CIM_RETURN_IF(!st->helper[k].e && cim_tt_cache_init(&st->helper[k], CIM_TT_CACHE_LOG2) < 0,
                       e, CIM_ERR_NOMEM, "out of memory");
-    uint64_t tok[CIM_TT_MAX_THREADS] = {0};
-    size_t start[CIM_TT_MAX_THREADS], end[CIM_TT_MAX_THREADS], done[CIM_TT_MAX_THREADS], used_last = 0;
-    int rc[CIM_TT_MAX_THREADS] = {0};
+    uint64_t tok[MAX_SEGS] = {0};
+    size_t start[MAX_SEGS], end[MAX_SEGS], done[MAX_SEGS], used_last = 0;
+    int rc[MAX_SEGS] = {0};
     if (omp_get_max_active_levels() < 2) omp_set_max_active_levels(2);
-    #pragma omp parallel for num_threads(nseg) schedule(static, 1)
+    #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
     for (int k = 0; k < nseg; k++) {
-        int lastseg = k + 1 == nseg;
+        int lastseg = k + 1 == nseg, me = omp_get_thread_num();
         size_t off = base + 3 * cut[k] + 16 * (size_t)k, olen = off;
         size_t used = repair(in + cut[k], cut[k + 1] - cut[k], lastseg ? final : 1, st->buf, &olen);
         if (lastseg) used_last = used;
         start[k] = k ? off : 0;
         end[k] = olen;
-        rc[k] = count_text(c, k ? &st->helper[k] : cache, st->buf + start[k], end[k] - start[k],
+        rc[k] = count_text(c, me ? &st->helper[me] : cache, st->buf + start[k], end[k] - start[k],
                            lastseg ? final : 1, &done[k], &tok[k]);
     }
     for (int k = 0; k < nseg; k++) {
