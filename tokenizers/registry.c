@@ -12,6 +12,7 @@
 
 extern const CimTokenizer cim_tok_bytes;
 extern const CimTokenizer cim_tok_chars;
+extern const CimTokenizer cim_tok_tiktoken;
 #if CIM_HAVE_SPM
 extern const CimTokenizer cim_tok_spm;
 #endif
@@ -29,6 +30,7 @@ extern const CimTokenizer cim_tok_rlt;
 static const CimTokenizer *const tokenizers[] = {
     &cim_tok_bytes,
     &cim_tok_chars,
+    &cim_tok_tiktoken,
 #if CIM_HAVE_SPM
     &cim_tok_spm,
 #endif
