@@ -17,7 +17,10 @@ echo "wrote results/sample.json"
 if "$cimeter" --help | grep -q "^  fit "; then
     runs=corpora/runs/synthetic-multimodal.csv
     echo "== cimeter fit $runs (synthetic runs) with the measured C_i"
-    "$cimeter" fit "$runs" --form loglinear --results results/sample.json -o results/sample-fit.json
-    echo "== cimeter predict: compute-optimal split of 1e21 FLOPs"
-    "$cimeter" predict results/sample-fit.json --flops 1e21
+    # One production tokenizer per modality supplies its C_i.
+    "$cimeter" fit "$runs" --form loglinear --results results/sample.json \
+        --tokenizer text:tiktoken:cl100k_base --tokenizer vit-b16 \
+        --tokenizer cosmos-dv8x16x16 --tokenizer encodec-24k-6kbps -o results/sample-fit.json
+    echo "== cimeter predict: the smallest model reaching loss 3.9 with D_eff = 1e11 tokens"
+    "$cimeter" predict results/sample-fit.json --target-loss 3.9 --data 1e11
 fi
