@@ -35,7 +35,6 @@
  * (bounded, one per spec), the helpers' in the file state, freed after the file.
  */
 #include <omp.h>
-#include <openssl/evp.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +42,7 @@
 #include <sys/stat.h>
 #include "cim_config.h"
 #include "common/err.h"
+#include "common/sha256.h"
 #include "tiktoken_bpe.h"
 #include "tiktoken_pretok.h"
 #include "tokenizer.h"
@@ -100,25 +100,6 @@ static int file_exists(const char *p)
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-static int sha256_hex(const char *path, char out[65])
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return -1;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    unsigned char buf[1 << 16], md[32];
-    unsigned mdlen = 0;
-    size_t n;
-    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-    while (ok && (n = fread(buf, 1, sizeof buf, f)) > 0)
-        ok = EVP_DigestUpdate(ctx, buf, n);
-    ok = ok && !ferror(f) && EVP_DigestFinal_ex(ctx, md, &mdlen);
-    EVP_MD_CTX_free(ctx);
-    fclose(f);
-    for (int i = 0; ok && i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
-    return ok ? 0 : -1;
-}
-
 /* DATA/NAME.tiktoken in the first data dir that has it. */
 static int find_data(const char *name, char *out, size_t n, CimErr *e)
 {
@@ -174,7 +155,7 @@ static int tt_init(void *conf, const char *args, char *canon, size_t canon_n,
                       pat_names[known[k].pat]);
         CIM_CHECK(find_data(known[k].name, path, sizeof path, e));
         char hex[65];
-        CIM_RETURN_IF(sha256_hex(path, hex) < 0, e, CIM_ERR_MODEL, "cannot read %s", path);
+        CIM_RETURN_IF(cim_sha256_file(path, hex) < 0, e, CIM_ERR_MODEL, "cannot read %s", path);
         CIM_RETURN_IF(strcmp(hex, known[k].sha256), e, CIM_ERR_MODEL,
                       "%s has SHA-256 %s, not tiktoken's %s; run scripts/deps.sh to fetch it again",
                       path, hex, known[k].sha256);
