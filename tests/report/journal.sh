@@ -54,7 +54,24 @@ for delay in $delays; do
     run "$TMP/jk" "$TMP/k.json"; [ $? = 1 ] || fail "resume after kill at $delay s"
     same_but_command "$TMP/once.json" "$TMP/k.json" || fail "resume after kill at $delay s differs"
 done
-echo "kills (delay s:journal lines at the kill):$kills"
+# Kills at journal lengths (polled), so some land mid-run whatever the machine's load.
+for target in 20 150 300; do
+    rm -f "$TMP/jk" "$TMP/k.json"
+    $C measure "${TOKS[@]}" -j 2 --per-file --journal "$TMP/jk" -o "$TMP/k.json" "$TMP/corpus" &
+    pid=$!
+    while kill -0 $pid 2>/dev/null && [ "$( [ -f "$TMP/jk" ] && wc -l < "$TMP/jk" || echo 0)" -lt $target ]; do
+        sleep 0.005
+    done
+    kill -KILL $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    got=$( [ -f "$TMP/jk" ] && wc -l < "$TMP/jk" || echo 0 )
+    kills="$kills @$target:${got}/$((lines))"
+    [ "$got" -gt 1 ] && [ "$got" -lt "$lines" ] && mid=$((mid + 1))
+    rm -f "$TMP"/k.json.tmp.*
+    run "$TMP/jk" "$TMP/k.json"; [ $? = 1 ] || fail "resume after kill at $got lines"
+    same_but_command "$TMP/once.json" "$TMP/k.json" || fail "resume after kill at $got lines differs"
+done
+echo "kills (delay s or @lines : journal lines at the kill):$kills"
 [ $mid -ge 1 ] || fail "no kill landed mid-run"
 
 # Refusals: another configuration, or a corrupt (not torn) line.
