@@ -61,6 +61,28 @@ def flac_lie(data, rate=None, channels=None, total=None):
     b[si + 10:si + 18] = bits.to_bytes(8, "big")
     return bytes(b)
 
+def png_chunk(tag, body):
+    return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body) & 0xFFFFFFFF)
+
+def png_bomb(w, h):
+    """A valid gray 8-bit PNG whose IDAT inflates to (w+1)*h zero bytes: a
+    decompression bomb (~1000:1), tiny on disk, huge when decoded."""
+    z = zlib.compressobj(9)
+    row = bytes(w + 1)
+    idat = b"".join(z.compress(row) for _ in range(h)) + z.flush()
+    ihdr = struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
+
+def extras():
+    """Hostile files not derived from one sample: bombs and pathological text."""
+    out = [("image-bomb.png", png_bomb(8000, 8000)),                       # 64 Mpx, ~60 KB
+           ("image-bomb-huge.png", png_set_ihdr(png_bomb(64, 64), w=2000000000, h=2000000000)),
+           ("text-one-line.txt", b"a" * (100 << 20)),                      # a single 100 MB line
+           ("text-one-line-utf8.txt", "\u00e9\u65e5".encode() * (20 << 20)),  # 100 MB, multi-byte, no newline
+           ("text-nul-late.txt", b"x" * 70000 + b"\x00" + b"y" * 100),
+           ("text-invalid-utf8.txt", bytes(range(0x80, 0x100)) * 64)]
+    return out
+
 def mp4_box_lie(data, value):
     """Sets the size field of the first 'moov' (or 'mdat') box."""
     for tag in (b"moov", b"mdat"):
@@ -127,6 +149,10 @@ def main():
                 fn = f"{out}/bad/{mod}-{name}.{tag}"
                 open(fn, "wb").write(m)
                 man.append(f"{fn}\t{tag}\n")
+    for name, m in extras():
+        fn = f"{out}/bad/{name}"
+        open(fn, "wb").write(m)
+        man.append(f"{fn}\textra\n")
     open(f"{out}/manifest.tsv", "w").writelines(man)
     print(f"{len(man)} mutants")
 
