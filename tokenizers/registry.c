@@ -18,6 +18,9 @@ extern const CimTokenizer cim_tok_spm;
 extern const CimTokenizer cim_tok_patch;
 extern const CimTokenizer cim_tok_fixed;
 extern const CimTokenizer cim_tok_adaptive;
+extern const CimTokenizer cim_tok_frame;
+extern const CimTokenizer cim_tok_codec;
+extern const CimTokenizer cim_tok_vad;
 
 static const CimTokenizer *const tokenizers[] = {
     &cim_tok_bytes,
@@ -28,6 +31,9 @@ static const CimTokenizer *const tokenizers[] = {
     &cim_tok_patch,
     &cim_tok_fixed,
     &cim_tok_adaptive,
+    &cim_tok_frame,
+    &cim_tok_codec,
+    &cim_tok_vad,
     NULL
 };
 

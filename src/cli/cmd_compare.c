@@ -21,7 +21,7 @@ static const char compare_help[] =
 "moved by more than REL relative to the baseline), MISSING (not in CURRENT)\n"
 "or NEW (only in CURRENT).\n"
 "\n"
-"  --tolerance REL   relative tolerance (default 0.01 = 1%%)\n"
+"  --tolerance REL   relative tolerance (default 0.01 = 1%)\n"
 "  --quiet           print only the failures\n"
 "\n"
 "Exit: 0 every C within tolerance, 1 some not, 2 bad input or usage.\n";

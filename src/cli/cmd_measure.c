@@ -26,7 +26,7 @@ static const char measure_help[] =
 "      --zstd-level N     level for --info (default 3)\n"
 "      --no-fast-path     always decode, even when headers would give exact counts\n"
 "      --hidden           include dot-files and dot-directories\n"
-"      --bootstrap N      resamples for the 95%% interval of C (default 1000, 0 = off)\n"
+"      --bootstrap N      resamples for the 95% interval of C (default 1000, 0 = off)\n"
 "      --seed S           bootstrap seed (default 20240906)\n"
 "      --max-pixels N     per-file limit on W*H (default 1073741824)\n"
 "      --max-frames N     per-file limit on decoded video frames (default 10000000)\n"

@@ -93,7 +93,7 @@ static int walk(CimWalkList *l, const char *path, int hidden, Ancestor *anc, siz
         n++;
     }
     closedir(d);
-    if (!rc)
+    if (!rc && n)   /* qsort(NULL, 0) is undefined */
         qsort(names, n, sizeof *names, cmp_name);
     anc[depth].dev = st.st_dev;
     anc[depth].ino = st.st_ino;

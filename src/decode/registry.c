@@ -10,6 +10,12 @@ extern const CimDecoder cim_dec_png;
 #if CIM_HAVE_JPEG
 extern const CimDecoder cim_dec_jpeg;
 #endif
+#if CIM_HAVE_SNDFILE
+extern const CimDecoder cim_dec_snd;
+#endif
+#if CIM_HAVE_AV
+extern const CimDecoder cim_dec_av_audio;
+#endif
 
 static const CimDecoder *const decoders[] = {
     &cim_dec_text,
@@ -18,6 +24,12 @@ static const CimDecoder *const decoders[] = {
 #endif
 #if CIM_HAVE_JPEG
     &cim_dec_jpeg,
+#endif
+#if CIM_HAVE_SNDFILE
+    &cim_dec_snd,
+#endif
+#if CIM_HAVE_AV
+    &cim_dec_av_audio,
 #endif
     NULL
 };

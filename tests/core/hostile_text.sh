@@ -11,6 +11,7 @@ head -c 5000 /dev/urandom > "$d/random.bin"              # no known modality
 printf '\xff\xfe\xfd\xfc bad bad\n' > "$d/bad-utf8.txt"  # > 1% invalid: not text
 ln -s nowhere "$d/dangling.txt"
 ln -s .. "$d/sub/loop"
+mkdir "$d/emptydir"
 mkfifo "$d/fifo"
 if [ "$(id -u)" != 0 ]; then cp "$d/good.txt" "$d/unreadable.txt"; chmod 000 "$d/unreadable.txt"; fi
 expect_rc 1 "$C" measure -t text:bytes -t text:chars -t "text:spm:$MODEL" -o "$T/r.json" --per-file "$d"
