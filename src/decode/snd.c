@@ -442,7 +442,9 @@ static int snd_decode(const char *path, const CimLimits *lim, CimSink *sink, Cim
     CimGeometry g = {.modality = CIM_MOD_AUDIO, .sample_rate = rate, .audio_channels = ch};
     if (sink->begin && (rc = sink->begin(sink, &g, e)) < 0) goto done;
     uint64_t n = 0;
-    uint64_t max_n = lim->max_seconds > 0 ? (uint64_t)(lim->max_seconds * rate) : UINT64_MAX;
+    /* (a limit past 2^64 samples is no limit: the cast would be undefined) */
+    uint64_t max_n = lim->max_seconds > 0 && lim->max_seconds * rate < 0x1p64
+                   ? (uint64_t)(lim->max_seconds * rate) : UINT64_MAX;
     for (;;) {
         sf_count_t got = sf_readf_short(sf, buf, CIM_SND_BLOCK);
         if (got <= 0) break;
