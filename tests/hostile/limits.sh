@@ -99,6 +99,10 @@ else
         ffmpeg -v error -f lavfi -i sine=frequency=440:duration=20 "$D/long.wav" &&
         ffmpeg -v error -f lavfi -i sine=frequency=440:duration=1 "$D/short.wav" || fail "ffmpeg audio"
         run audio-seconds 300000 long.wav short.wav -- -t audio:frame:hop=20 --max-seconds 10
+        run audio-seconds-decode 300000 long.wav short.wav -- -t audio:vad:hop=20,thr=-40 --max-seconds 10
+        # A limit beyond 2^64 samples is no limit (the samples cast was undefined); inf is refused.
+        expect_rc 0 "$C" measure -t audio:vad:hop=20,thr=-40 --max-seconds 1e300 "$D/short.wav"
+        expect_rc 2 "$C" measure -t audio:frame:hop=20 --max-seconds inf "$D/short.wav"
     else
         echo "note: no audio front-end built, --max-seconds on audio not checked"
     fi

@@ -4,7 +4,9 @@
 From every sample file, with a fixed seed: truncations, bit flips, byte-range
 garbage, wrong magic, and format-aware header lies (huge, zero and negative
 sizes, absurd sample rates, zero frames) with checksums fixed where the format
-checks them (PNG CRC) so the lie reaches the decoder. Writes OUT_DIR/clean/
+checks them (PNG CRC) so the lie reaches the decoder; plus a few files of
+their own (extras(): PNG decompression bombs, a 100 MB single-line text, a
+NUL after the 64 KiB sniff window, invalid UTF-8). Writes OUT_DIR/clean/
 (copies) and OUT_DIR/bad/ (mutants), and OUT_DIR/manifest.tsv.
 """
 import os, random, shutil, struct, sys, zlib
@@ -60,6 +62,13 @@ def flac_lie(data, rate=None, channels=None, total=None):
     if total is not None: bits = (bits & ~0xFFFFFFFFF) | (total & 0xFFFFFFFFF)
     b[si + 10:si + 18] = bits.to_bytes(8, "big")
     return bytes(b)
+
+def mp4_field(data, tag, off, fmt, value):
+    """Overwrites a field at `off` bytes after the first box type `tag`."""
+    i = data.find(tag)
+    n = struct.calcsize(fmt)
+    if i < 4 or i + off + n > len(data): return None
+    return data[:i + off] + struct.pack(fmt, value) + data[i + off + n:]
 
 def png_chunk(tag, body):
     return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body) & 0xFFFFFFFF)
@@ -128,7 +137,15 @@ def mutants(name, data, rng):
                 ("flac_ch8", flac_lie(data, channels=8))]
     elif name.endswith(".mp4"):
         lies = [("mp4_box_neg", mp4_box_lie(data, 0xFFFFFFFF)), ("mp4_box_zero", mp4_box_lie(data, 0)),
-                ("mp4_box_small", mp4_box_lie(data, 9))]
+                ("mp4_box_small", mp4_box_lie(data, 9)),
+                # sample entry geometry (avc1/hev1: width, height 28 bytes after the type)
+                ("mp4_entry_huge", mp4_field(mp4_field(data, b"avc1", 28, ">H", 65535) or data, b"avc1", 30, ">H", 65535)),
+                ("mp4_entry_zero", mp4_field(data, b"avc1", 28, ">I", 0)),
+                # sample table: zero frames, or a count of 2^32-1 entries (an allocation bomb for a naive demuxer)
+                ("mp4_stsz_zero", mp4_field(data, b"stsz", 12, ">I", 0)),
+                ("mp4_stsz_huge", mp4_field(data, b"stsz", 12, ">I", 0xFFFFFFFF)),
+                ("mp4_stts_delta_huge", mp4_field(data, b"stts", 16, ">I", 0xFFFFFFFF)),   # absurd duration
+                ("mp4_timescale0", mp4_field(data, b"mdhd", 16, ">I", 0))]         # mdhd v0 timescale
     out += [(k, v) for k, v in lies if v is not None]
     return out
 
