@@ -5,7 +5,8 @@
 # Seeds: corpora/sample/<modality> for the decode targets, corpora/runs/*.csv
 # for csv, results/*.json for json, plus tests/fuzz/seeds/<target>/ and the
 # committed crashers; tests/fuzz/<target>.dict is passed when present.
-# A target whose front-ends are not built (exit 77) is skipped. Crashers land
+# A target whose front-ends are not built (exit 77; libFuzzer's own error exit
+# is set to 1 so a crash is never taken for that) is skipped. Crashers land
 # in build-fuzz/crash-<target>/; once fixed, minimise them (-minimize_crash=1)
 # into tests/fuzz/crashers/<target>/. Prints executions and time per target.
 set -uo pipefail
@@ -35,7 +36,7 @@ for t in "${targets[@]}"; do
     log=build-fuzz/fuzz-$t.log
     start=$(date +%s)
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        "$exe" "${dict[@]}" -max_total_time="$secs" -max_len=1048576 -timeout=20 -rss_limit_mb=2048 \
+        "$exe" "${dict[@]}" -error_exitcode=1 -max_total_time="$secs" -max_len=1048576 -timeout=20 -rss_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix="build-fuzz/crash-$t/" "$work" >"$log" 2>&1
     rc=$?
     took=$(( $(date +%s) - start ))
