@@ -418,6 +418,11 @@ static int snd_decode(const char *path, const CimLimits *lim, CimSink *sink, Cim
         if (code != SF_ERR_SYSTEM) {
             CimErr av_e = {0};
             int r = cim_dec_av_audio.decode(path, lim, sink, m, &av_e);
+            /* The STREAMINFO rule holds whichever library decodes (else the
+             * fast path, which trusts STREAMINFO, and a decode would differ). */
+            if (r == 0 && declared && m->units < declared)
+                return cim_err(e, CIM_ERR_TRUNCATED, "truncated: decoded %llu of %llu samples declared by STREAMINFO",
+                               (unsigned long long)m->units, (unsigned long long)declared);
             if (r == 0 || r == CIM_ERR_LIMIT || r == CIM_ERR_NOMEM) {
                 if (r < 0 && e) *e = av_e;
                 return r;
