@@ -32,11 +32,12 @@ for t in "${targets[@]}"; do
     seeds+=(tests/fuzz/seeds/$t/* tests/fuzz/crashers/$t/*)
     for s in "${seeds[@]}"; do [ -f "$s" ] && cp -n "$s" "$work/"; done
     dict=(); [ -f tests/fuzz/$t.dict ] && dict=(-dict=tests/fuzz/$t.dict)
+    maxlen=1048576; [ "$t" = text ] && maxlen=65536   # spm under ASan: short inputs, more executions
     echo "== fuzz_$t for ${secs}s"
     log=build-fuzz/fuzz-$t.log
     start=$(date +%s)
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        "$exe" "${dict[@]}" -error_exitcode=1 -max_total_time="$secs" -max_len=1048576 -timeout=20 -rss_limit_mb=2048 \
+        "$exe" "${dict[@]}" -error_exitcode=1 -max_total_time="$secs" -max_len=$maxlen -timeout=20 -rss_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix="build-fuzz/crash-$t/" "$work" >"$log" 2>&1
     rc=$?
     took=$(( $(date +%s) - start ))
