@@ -31,7 +31,7 @@
  * Errors: libsndfile returns the samples of a cut file without complaint,
  * so truncation is checked here: a WAV whose data chunk claims more bytes
  * than the file holds, a FLAC file that decodes to fewer samples than
- * STREAMINFO declares, an Ogg file that does not end with a complete
+ * STREAMINFO declares (more is corrupt), an Ogg file that does not end with a complete
  * (CRC-checked) end-of-stream page, and an MPEG file whose frame chain runs past the end
  * are truncated. A read error reported by libsndfile is corrupt. (libmpg123
  * inside libsndfile prints resync notes on stderr for broken MP3 files; that
@@ -311,6 +311,19 @@ static int snd_header(const char *path, const CimLimits *lim, CimFileMeasure *m,
 
 /* ---- truncation checks (decode path) ------------------------------------ */
 
+/* A FLAC file whose frames give another count than STREAMINFO's (non-zero)
+ * total contradicts itself: fewer is truncation, more is corruption (frames
+ * repeated or spliced in). Either way the fast path, which trusts STREAMINFO
+ * once the last frame agrees, and a decode would differ (found by fuzzing). */
+static int flac_count_error(uint64_t n, uint64_t declared, CimErr *e)
+{
+    if (n < declared)
+        return cim_err(e, CIM_ERR_TRUNCATED, "truncated: decoded %llu of %llu samples declared by STREAMINFO",
+                       (unsigned long long)n, (unsigned long long)declared);
+    return cim_err(e, CIM_ERR_CORRUPT, "corrupt: decoded %llu samples, STREAMINFO declares %llu",
+                   (unsigned long long)n, (unsigned long long)declared);
+}
+
 /* Ogg: the file must end with a complete, CRC-valid page that carries the
  * end-of-stream flag. A file cut short (a partial last page, or no EOS page)
  * is truncated; libvorbisfile would return the samples it found without
@@ -420,9 +433,8 @@ static int snd_decode(const char *path, const CimLimits *lim, CimSink *sink, Cim
             int r = cim_dec_av_audio.decode(path, lim, sink, m, &av_e);
             /* The STREAMINFO rule holds whichever library decodes (else the
              * fast path, which trusts STREAMINFO, and a decode would differ). */
-            if (r == 0 && declared && m->units < declared)
-                return cim_err(e, CIM_ERR_TRUNCATED, "truncated: decoded %llu of %llu samples declared by STREAMINFO",
-                               (unsigned long long)m->units, (unsigned long long)declared);
+            if (r == 0 && declared && m->units != declared)
+                return flac_count_error(m->units, declared, e);
             if (r == 0 || r == CIM_ERR_LIMIT || r == CIM_ERR_NOMEM) {
                 if (r < 0 && e) *e = av_e;
                 return r;
@@ -465,9 +477,8 @@ static int snd_decode(const char *path, const CimLimits *lim, CimSink *sink, Cim
     }
     int err = sf_error(sf);
     if (err) { rc = cim_err(e, CIM_ERR_CORRUPT, "libsndfile: %s", sf_strerror(sf)); goto done; }
-    if (declared && n < declared) {
-        rc = cim_err(e, CIM_ERR_TRUNCATED, "truncated: decoded %llu of %llu samples declared by STREAMINFO",
-                     (unsigned long long)n, (unsigned long long)declared);
+    if (declared && n != declared) {
+        rc = flac_count_error(n, declared, e);
         goto done;
     }
     if (!n) { rc = cim_err(e, CIM_ERR_EMPTY, "no audio samples decoded"); goto done; }
