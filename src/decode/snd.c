@@ -196,10 +196,13 @@ static uint16_t crc16(const uint8_t *p, size_t n)
 }
 
 /* Parses a FLAC frame header at p (n bytes available). On success returns 1
- * and the frame's first sample and block size. */
+ * and the frame's first sample, block size, channel count and sample rate
+ * (0 when the header defers to STREAMINFO). */
 static int flac_frame_header(const uint8_t *p, size_t n, uint32_t fixed_block,
-                             uint64_t *first, uint32_t *bs)
+                             uint64_t *first, uint32_t *bs, uint32_t *channels, uint32_t *rate)
 {
+    static const uint32_t rates[12] = {0, 88200, 176400, 192000, 8000, 16000, 22050, 24000,
+                                       32000, 44100, 48000, 96000};
     if (n < 6 || p[0] != 0xFF || (p[1] & 0xFE) != 0xF8) return 0;
     int variable = p[1] & 1;
     int bsc = p[2] >> 4, src = p[2] & 15;
@@ -228,12 +231,19 @@ static int flac_frame_header(const uint8_t *p, size_t n, uint32_t fixed_block,
     else if (bsc == 6) b = (uint32_t)p[i++] + 1;
     else if (bsc == 7) { b = ((uint32_t)p[i] << 8 | p[i + 1]) + 1; i += 2; }
     else b = 256u << (bsc - 8);
-    if (src == 12) i += 1;
-    else if (src == 13 || src == 14) i += 2;
+    uint32_t r = src < 12 ? rates[src] : 0;
+    if (src == 12) { if (i + 1 > n) return 0; r = p[i] * 1000u; i += 1; }
+    else if (src == 13 || src == 14) {
+        if (i + 2 > n) return 0;
+        r = ((uint32_t)p[i] << 8 | p[i + 1]) * (src == 14 ? 10u : 1u);
+        i += 2;
+    }
     if (i + 1 > n || crc8(p, i) != p[i]) return 0;
     if (!variable && !fixed_block) return 0;
     *first = variable ? v : v * fixed_block;
     *bs = b;
+    *channels = (p[3] >> 4) < 8 ? (p[3] >> 4) + 1u : 2u;
+    *rate = r;
     return 1;
 }
 
@@ -261,12 +271,16 @@ static uint64_t flac_exact_total(FILE *f, uint32_t *channels, uint32_t *rate)
     if (fseeko(f, (off_t)start, SEEK_SET) == 0 && fread(buf, 1, n, f) == n) {
         for (size_t i = n - 2; i-- > 0;) {
             uint64_t first;
-            uint32_t bs;
-            if (buf[i] != 0xFF || !flac_frame_header(buf + i, n - i, minbs == maxbs ? maxbs : 0, &first, &bs))
+            uint32_t bs, fch, frate;
+            if (buf[i] != 0xFF || !flac_frame_header(buf + i, n - i, minbs == maxbs ? maxbs : 0, &first, &bs, &fch, &frate))
                 continue;
-            /* The last frame header: its frame must run to EOF with a valid CRC-16. */
+            /* The last frame header: its frame must run to EOF with a valid CRC-16,
+             * and its channels and rate must be STREAMINFO's (the decoder goes by
+             * the frames: fuzzing found 6 ch at 265 kHz declared, mono 44.1 kHz coded). */
             uint16_t want = (uint16_t)(buf[n - 2] << 8 | buf[n - 1]);
-            if (crc16(buf + i, n - i - 2) == want && first + bs == total) ok = total;
+            if (crc16(buf + i, n - i - 2) == want && first + bs == total && fch == *channels &&
+                (!frate || frate == *rate))
+                ok = total;
             break;
         }
     }
