@@ -49,18 +49,24 @@ for name in sample dev; do
     done
 done
 
-fit_note="No fit: \`cimeter fit\` or data/scaling/ is not in this tree yet."
-runs=$(ls data/scaling/*.csv 2>/dev/null | head -n1 || true)
-if [ -n "$runs" ] && "$cim" fit --help >/dev/null 2>&1; then
-    "$cim" fit "$runs" --form chinchilla -o results/fit-chinchilla.json
-    for fmt in md latex csv; do
-        ext=$fmt; [ $fmt = latex ] && ext=tex
-        "$cim" report --fit results/fit-chinchilla.json --format $fmt -o "results/fit-chinchilla.$ext"
+# Fits of the synthetic example runs (corpora/runs, labelled synthetic) with the
+# C_i measured on the sample corpus: the hypothesis' log-linear law, and free-c
+# (the non-text C_i as free parameters, to set against the measured ones).
+runs=corpora/runs/synthetic-multimodal.csv
+pick=(--tokenizer text:tiktoken:cl100k_base --tokenizer vit-b16 --tokenizer cosmos-dv8x16x16
+      --tokenizer encodec-24k-6kbps)
+fit_note="No fit: this build has no \`cimeter fit\`."
+if "$cim" fit --help >/dev/null 2>&1; then
+    for form in loglinear free-c; do
+        "$cim" fit "$runs" --form $form --results results/sample.json "${pick[@]}" \
+            -o "results/fit-$form.json" > "results/fit-$form.txt"
+        for fmt in md latex csv svg png; do
+            ext=$fmt; [ $fmt = latex ] && ext=tex
+            "$cim" report results/sample.json --fit "results/fit-$form.json" --runs "$runs" \
+                --format $fmt -o "results/fit-$form.$ext"
+        done
     done
-    for fmt in svg png; do
-        "$cim" report --fit results/fit-chinchilla.json --runs "$runs" --format $fmt -o "results/fit-chinchilla.$fmt"
-    done
-    fit_note="Chinchilla fit of $runs: fit-chinchilla.{json,md,tex,csv,svg,png}."
+    fit_note="Fits of the synthetic runs in $runs with the sample corpus's C_i: fit-{loglinear,free-c}.{json,txt,md,tex,csv,svg,png}."
 fi
 
 {

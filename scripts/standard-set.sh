@@ -9,7 +9,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 candidates=(
     text:bytes text:chars "text:spm:tokenizers/kjv-bpe8k.model" gpt2 gpt-4 gpt-4o
     vit-b16 chameleon cosmos-di16 titok-l32 image:adaptive:min=8,max=64,thr=32
-    vivit-2x16 cosmos-dv4x8x8 cosmos-dv8x16x16 video:rlt:t=2,p=16,thr=0.1
+    vivit-2x16 cosmos-dv4x8x8 cosmos-dv8x16x16 video:rlt:t=2,p=16
     whisper hubert encodec-24k-6kbps dac-44k mimi audio:vad:hop=20,thr=-40
 )
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT

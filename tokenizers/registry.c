@@ -5,13 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/evp.h>
 #include "cim_config.h"
 #include "common/err.h"
+#include "common/sha256.h"
 #include "tokenizer.h"
 
 extern const CimTokenizer cim_tok_bytes;
 extern const CimTokenizer cim_tok_chars;
+extern const CimTokenizer cim_tok_tiktoken;
 #if CIM_HAVE_SPM
 extern const CimTokenizer cim_tok_spm;
 #endif
@@ -21,10 +22,15 @@ extern const CimTokenizer cim_tok_adaptive;
 extern const CimTokenizer cim_tok_frame;
 extern const CimTokenizer cim_tok_codec;
 extern const CimTokenizer cim_tok_vad;
+#if CIM_HAVE_AV
+extern const CimTokenizer cim_tok_tubelet;
+extern const CimTokenizer cim_tok_rlt;
+#endif
 
 static const CimTokenizer *const tokenizers[] = {
     &cim_tok_bytes,
     &cim_tok_chars,
+    &cim_tok_tiktoken,
 #if CIM_HAVE_SPM
     &cim_tok_spm,
 #endif
@@ -34,6 +40,10 @@ static const CimTokenizer *const tokenizers[] = {
     &cim_tok_frame,
     &cim_tok_codec,
     &cim_tok_vad,
+#if CIM_HAVE_AV
+    &cim_tok_tubelet,
+    &cim_tok_rlt,
+#endif
     NULL
 };
 
@@ -67,26 +77,6 @@ const char *cim_tokenizer_default(CimModality m)
     return NULL;
 }
 
-static int sha256_file(const char *path, char out[65], CimErr *e)
-{
-    FILE *f = fopen(path, "rb");
-    CIM_RETURN_IF(!f, e, CIM_ERR_MODEL, "cannot open model file %s", path);
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    unsigned char buf[1 << 16], md[32];
-    unsigned mdlen = 0;
-    size_t n;
-    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-    while (ok && (n = fread(buf, 1, sizeof buf, f)) > 0)
-        ok = EVP_DigestUpdate(ctx, buf, n);
-    ok = ok && !ferror(f) && EVP_DigestFinal_ex(ctx, md, &mdlen);
-    EVP_MD_CTX_free(ctx);
-    fclose(f);
-    CIM_RETURN_IF(!ok, e, CIM_ERR_MODEL, "cannot hash model file %s", path);
-    for (int i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
-    return 0;
-}
-
 int cim_tok_instance_init(CimTokInstance *ti, const char *spec, CimErr *e)
 {
     memset(ti, 0, sizeof *ti);
@@ -118,7 +108,8 @@ int cim_tok_instance_init(CimTokInstance *ti, const char *spec, CimErr *e)
         cim_opt_canon(ti->conf, t->options, canon_args, sizeof canon_args) < 0)
         rc = cim_err(e, CIM_ERR_USAGE, "spec too long");
     if (!rc && model[0])
-        rc = sha256_file(model, ti->sha256, e);
+        rc = cim_sha256_file(model, ti->sha256) < 0
+           ? cim_err(e, CIM_ERR_MODEL, "cannot read model file %s", model) : 0;
     if (!rc) {
         size_t len = strlen(canon) + strlen(t->name) + strlen(canon_args) + 3;
         ti->spec = malloc(len);

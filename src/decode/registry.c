@@ -16,6 +16,9 @@ extern const CimDecoder cim_dec_snd;
 #if CIM_HAVE_AV
 extern const CimDecoder cim_dec_av_audio;
 #endif
+#if CIM_HAVE_AV
+extern const CimDecoder cim_dec_av_video;
+#endif
 
 static const CimDecoder *const decoders[] = {
     &cim_dec_text,
@@ -30,6 +33,9 @@ static const CimDecoder *const decoders[] = {
 #endif
 #if CIM_HAVE_AV
     &cim_dec_av_audio,
+#endif
+#if CIM_HAVE_AV
+    &cim_dec_av_video,
 #endif
     NULL
 };

@@ -13,6 +13,7 @@
 #include <string.h>
 #include "common/err.h"
 #include "fit/fit.h"
+#include "tokenizer.h"
 
 void cim_runs_free(CimRuns *r)
 {
@@ -156,6 +157,19 @@ void cim_fitc_init(CimFitC *c)
     for (int m = 0; m < CIM_MOD_COUNT; m++) { c->C[m] = NAN; c->source[m][0] = '\0'; }
 }
 
+/* A --tokenizer may be a preset or an uncanonical spec ("vit-b16"): match it
+ * as the results record it, the expanded canonical spec. */
+static int spec_is(const char *recorded, const char *asked)
+{
+    if (!strcmp(recorded, asked)) return 1;
+    CimTokInstance ti;
+    CimErr e;
+    if (cim_tok_instance_init(&ti, asked, &e) < 0) return 0;
+    int same = !strcmp(recorded, ti.spec);
+    cim_tok_instance_free(&ti);
+    return same;
+}
+
 int cim_fitc_from_results(CimFitC *c, const char *json_path, const char *const *toks, size_t ntoks, CimErr *e)
 {
     json_error_t je;
@@ -177,7 +191,7 @@ int cim_fitc_from_results(CimFitC *c, const char *json_path, const char *const *
             const char *mod = json_string_value(json_object_get(a, "modality"));
             const char *tok = json_string_value(json_object_get(a, "tokenizer"));
             CimModality m = mod ? cim_modality_from_name(mod) : CIM_MOD_NONE;
-            if (m != CIM_MOD_NONE && tok && !strcmp(tok, toks[t])) { pinned[m] = 1; hit = 1; }
+            if (m != CIM_MOD_NONE && tok && spec_is(tok, toks[t])) { pinned[m] = 1; hit = 1; }
         }
         if (!hit) { rc = cim_err(e, CIM_ERR_USAGE, "%s: no aggregate with tokenizer '%s' (give the spec as the results record it)", json_path, toks[t]); goto done; }
     }
@@ -189,7 +203,7 @@ int cim_fitc_from_results(CimFitC *c, const char *json_path, const char *const *
         if (m == CIM_MOD_NONE || !tok || !json_is_number(cj) || found[m]) continue;
         if (pinned[m]) {
             int want = 0;
-            for (size_t t = 0; t < ntoks; t++) want |= !strcmp(tok, toks[t]);
+            for (size_t t = 0; t < ntoks; t++) want |= spec_is(tok, toks[t]);
             if (!want) continue;
         }
         found[m] = 1; any = 1;

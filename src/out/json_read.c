@@ -7,13 +7,12 @@
  * records are rebuilt from `files` alone, then sorted by path and reduced with
  * the settings the shards recorded, so the merged JSON is the one a single
  * run would have written. Tokenizers are not re-initialised (no model file is
- * needed to merge): each gets a stub front-end of its modality, carrying the
+ * needed to merge): each gets a placeholder front-end of its modality, carrying the
  * recorded spec, request and model hash.
  *
- * Exactness: counts are integers and survive. Per-file `seconds` (video,
- * audio) are written with 12 significant digits, so their sums (and tokens per
- * second) can differ from a single run in the last printed digit; the journal
- * and MPI paths use exact record lines instead (run/journal.c).
+ * Exactness: counts are integers and survive; per-file `seconds` are rounded
+ * to the 12 significant digits the JSON carries when they are measured
+ * (run/pipeline.c), so merged sums equal a single run's.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -22,7 +21,7 @@
 #include "out/json_read.h"
 #include "run/journal.h"
 
-static const CimTokenizer stub_tok[CIM_MOD_COUNT] = {
+static const CimTokenizer recorded_tok[CIM_MOD_COUNT] = {
     {.name = "merged", .modality = CIM_MOD_TEXT},
     {.name = "merged", .modality = CIM_MOD_IMAGE},
     {.name = "merged", .modality = CIM_MOD_VIDEO},
@@ -170,7 +169,7 @@ static int run_from_header(CimRun *run, json_t *root, CimErr *e)
         CIM_RETURN_IF(run->nmod_tok[m] >= sizeof run->mod_tok[m] / sizeof run->mod_tok[m][0], e,
                       CIM_ERR_CORRUPT, "too many %s tokenizers", cim_modality_name(m));
         CimTokInstance *ti = &run->toks[run->ntok];
-        ti->tok = &stub_tok[m];
+        ti->tok = &recorded_tok[m];
         ti->spec = strdup(spec);
         ti->requested = strdup(req);
         snprintf(ti->sha256, sizeof ti->sha256, "%s", sha ? sha : "");

@@ -16,6 +16,9 @@ cat > "$T/use.c" <<'C'
 int main(void) { printf("%s\n", cim_version()); return 0; }
 C
 export PKG_CONFIG_SYSROOT_DIR="$T/root" PKG_CONFIG_PATH=$(dirname "$pc")
-cc "$T/use.c" $(pkg-config --cflags --libs cimeter) -o "$T/use" 2>"$T/cc.err" && ok "builds with pkg-config" || { cat "$T/cc.err"; fail "cc with pkg-config"; }
+# A sanitizer build's library needs the sanitizer runtime in the consumer too.
+san=$(meson introspect "$B" --buildoptions | "$PY" -c 'import json,sys; print([o["value"] for o in json.load(sys.stdin) if o["name"]=="b_sanitize"][0])')
+sflags=(); [ "$san" = none ] || sflags=(-fsanitize="$san")
+cc "${sflags[@]}" "$T/use.c" $(pkg-config --cflags --libs cimeter) -o "$T/use" 2>"$T/cc.err" && ok "builds with pkg-config" || { cat "$T/cc.err"; fail "cc with pkg-config"; }
 LD_LIBRARY_PATH="$T/root$prefix/$libdir" "$T/use" | grep -q . && ok "runs" || fail "does not run"
 finish

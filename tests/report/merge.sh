@@ -2,11 +2,11 @@
 # merge.sh — shards merge to the bytes of one run (SPEC §1, §6 `merge`).
 . "$(dirname "$0")/lib.sh"
 C=$CIMETER
-$C measure "${TOKS[@]}" -j 2 --per-file -o "$TMP/full.json" "$CIM_SAMPLE"; [ $? -le 1 ] || fail "measure"
+$C measure "${TOKS_ALL[@]}" -j 2 --per-file -o "$TMP/full.json" "$CIM_SAMPLE"; [ $? -le 1 ] || fail "measure"
 for n in 2 3 5; do
     shards=()
     for ((i = 0; i < n; i++)); do
-        $C measure "${TOKS[@]}" -j 1 --per-file --shard $i/$n -o "$TMP/s$i-$n.json" "$CIM_SAMPLE"; [ $? -le 1 ] || fail "shard $i/$n"
+        $C measure "${TOKS_ALL[@]}" -j 1 --per-file --shard $i/$n -o "$TMP/s$i-$n.json" "$CIM_SAMPLE"; [ $? -le 1 ] || fail "shard $i/$n"
         shards=("$TMP/s$i-$n.json" "${shards[@]}")      # reversed order on purpose
     done
     $C merge "${shards[@]}" -o "$TMP/m$n.json" || fail "merge of $n shards"
@@ -22,7 +22,7 @@ $C measure -t text:bytes -o "$TMP/noper.json" "$CIM_SAMPLE" 2>/dev/null
 $C merge "$TMP/noper.json" -o "$TMP/x.json" 2>/dev/null; [ $? = 2 ] || fail "shard without --per-file accepted"
 $C measure -t text:bytes --per-file --shard 1/3 -o "$TMP/other.json" "$CIM_SAMPLE" 2>/dev/null
 $C merge "$TMP/s0-3.json" "$TMP/other.json" -o "$TMP/x.json" 2>/dev/null; [ $? = 2 ] || fail "other tokenizers accepted"
-$C measure "${TOKS[@]}" --bootstrap 10 --per-file --shard 1/3 -o "$TMP/other.json" "$CIM_SAMPLE" 2>/dev/null
+$C measure "${TOKS_ALL[@]}" --bootstrap 10 --per-file --shard 1/3 -o "$TMP/other.json" "$CIM_SAMPLE" 2>/dev/null
 $C merge "$TMP/s0-3.json" "$TMP/other.json" -o "$TMP/x.json" 2>/dev/null; [ $? = 2 ] || fail "other settings accepted"
 echo '{"schema":"nope"}' > "$TMP/bad.json"
 $C merge "$TMP/bad.json" -o "$TMP/x.json" 2>/dev/null; [ $? = 2 ] || fail "bad schema accepted"

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# scripts/bench-text.sh — text tokenizer speed, side by side on the same mixed text.
+#   scripts/bench-text.sh [BUILD_DIR]        (default: build)
+# Builds ~59 MB of mixed text from the dev corpus (kjv.txt, every 2nd gnome-help page
+# of every language, every 2nd Go file; $CIM_DEV_CORPUS, default corpora/dev) into
+# $CIM_BENCH_DIR (default BUILD_DIR/bench), then times, single core (taskset -c 0):
+#   cimeter text:tiktoken:cl100k_base and :o200k_base (whole process: start, rank load, read;
+#     its CPU seconds, user + sys, are shown too)
+#   npm tiktoken (WASM) encode_ordinary, npm gpt-tokenizer countTokens (warm: 2nd pass),
+#     both timed around the calls only (text already decoded in memory), on 1 MB slices
+#     cut after a newline (see node-bench.mjs below)
+#   spm_encode with tokenizers/kjv-bpe8k.model, if present
+# and cimeter with -j 2 on the same single file (split inside the tokenizer), unpinned.
+# CIM_BENCH_PIN=0 runs nothing pinned; CIM_BENCH_CPU picks the core (default 0).
+# Prints MB/s (1 MB = 1e6 bytes of the file) and each one's time relative to cimeter
+# cl100k -j 1, plus the load average before and after: on a shared machine wall times
+# depend on what else runs.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build}
+cimeter=$build/cimeter
+dev=${CIM_DEV_CORPUS:-$root/corpora/dev}
+bench=${CIM_BENCH_DIR:-$build/bench}
+modules=${CIM_NODE_MODULES:-$root/tokenizers/data/node/node_modules}
+[ -x "$cimeter" ] || { echo "bench-text.sh: build first ($cimeter missing)" >&2; exit 2; }
+[ -d "$dev/text" ] || { echo "bench-text.sh: no dev corpus at $dev (corpora/fetch.sh dev)" >&2; exit 2; }
+mkdir -p "$bench"
+text=$bench/mixed.txt
+if [ ! -s "$text" ]; then
+    { cat "$dev/text/kjv.txt"
+      find "$dev/text/gnome-help" -type f | LC_ALL=C sort | awk 'NR % 2 == 1' | xargs cat
+      find "$dev/text/go" -type f | LC_ALL=C sort | awk 'NR % 2 == 1' | xargs cat
+    } > "$text.tmp"
+    mv "$text.tmp" "$text"
+fi
+bytes=$(stat -c %s "$text")
+pin="taskset -c ${CIM_BENCH_CPU:-0}"; command -v taskset >/dev/null && [ "${CIM_BENCH_PIN:-1}" = 1 ] || pin=""
+now() { date +%s.%N; }
+results=()   # "name seconds tokens"
+echo "bench-text.sh: $text, $bytes bytes; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+
+run_cimeter() {   # name spec -j
+    local t0 t1 tok
+    t0=$(now)
+    /usr/bin/time -f "%U %S" -o "$bench/cpu" $pin "$cimeter" measure -j "$3" -t "$2" -o "$bench/out.json" "$text" >/dev/null 2>&1 || true
+    t1=$(now)
+    tok=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['aggregates'][0]['tokens'])" "$bench/out.json")
+    results+=("$1 $(echo "$t1 - $t0" | bc -l) $tok $(awk '{print $1 + $2}' "$bench/cpu")")
+}
+run_cimeter "cimeter-cl100k" text:tiktoken:cl100k_base 1
+run_cimeter "cimeter-o200k" text:tiktoken:o200k_base 1
+# Two threads on the one file: no taskset (needs both cores).
+pin_save=$pin; pin=""
+run_cimeter "cimeter-cl100k-j2" text:tiktoken:cl100k_base 2
+run_cimeter "cimeter-o200k-j2" text:tiktoken:o200k_base 2
+pin=$pin_save
+
+if [ -d "$modules/tiktoken" ] && [ -d "$modules/gpt-tokenizer" ]; then
+    cat > "$bench/node-bench.mjs" <<'JS'
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+const [modules, file] = process.argv.slice(2);
+const req = createRequire(path.resolve(modules, 'x.js'));
+const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(fs.readFileSync(file));
+// 1 MB slices ending after a '\n', as a program streaming a corpus would pass them (and
+// as cimeter's decoder does); one 59 MB string slows gpt-tokenizer several-fold. The
+// token sum may differ from the whole-text count by a few tokens at slice seams.
+const slices = [];
+for (let a = 0; a < text.length;) {
+  let b = text.indexOf('\n', a + 1000000);
+  b = b < 0 ? text.length : b + 1;
+  slices.push(text.slice(a, b));
+  a = b;
+}
+const t = (f) => { const a = performance.now(); const n = f(); return [(performance.now() - a) / 1000, n]; };
+const sum = (f) => slices.reduce((n, s) => n + f(s), 0);
+const tk = req('tiktoken');
+for (const name of ['cl100k_base', 'o200k_base']) {
+  const enc = tk.get_encoding(name);
+  enc.encode_ordinary('warm up');
+  const [s, n] = t(() => sum((x) => enc.encode_ordinary(x).length));
+  console.log(`npm-tiktoken-${name.replace('_base', '')} ${s} ${n}`);
+  enc.free();
+}
+for (const name of ['cl100k_base', 'o200k_base']) {
+  const gt = req(`gpt-tokenizer/cjs/encoding/${name}`);
+  sum((x) => gt.countTokens(x));              // warm: its caches filled by a full first pass
+  const [s, n] = t(() => sum((x) => gt.countTokens(x)));
+  console.log(`gpt-tokenizer-${name.replace('_base', '')} ${s} ${n}`);
+}
+JS
+    while read -r line; do results+=("$line"); done < <($pin node "$bench/node-bench.mjs" "$modules" "$text")
+else
+    echo "bench-text.sh: npm tiktoken/gpt-tokenizer absent (scripts/fetch-tokenizers.sh --test): skipped" >&2
+fi
+model=${CIM_SPM_MODEL:-$root/tokenizers/kjv-bpe8k.model}
+if command -v spm_encode >/dev/null && [ -f "$model" ]; then
+    t0=$(now)
+    tok=$($pin spm_encode --model="$model" --output_format=id < "$text" | wc -w)
+    t1=$(now)
+    results+=("spm_encode-kjv-bpe8k $(echo "$t1 - $t0" | bc -l) $tok")
+fi
+
+base=$(printf '%s\n' "${results[@]}" | awk '$1 == "cimeter-cl100k" {print $2}')
+printf '\n%-24s %9s %8s %9s %12s %12s\n' tokenizer seconds cpu_s MB/s tokens "x cimeter"
+for r in "${results[@]}"; do
+    set -- $r
+    awk -v n="$1" -v s="$2" -v t="$3" -v c="${4:--}" -v b="$bytes" -v base="$base" \
+        'BEGIN { printf "%-24s %9.3f %8s %9.1f %12d %11.2fx\n", n, s, c, b / 1e6 / s, t, s / base }'
+done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

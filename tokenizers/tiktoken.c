@@ -1,0 +1,445 @@
+/*
+ * tiktoken.c — text:tiktoken:NAME|FILE, exact tiktoken token counts (SPEC §4 Text).
+ *
+ * Counts equal tiktoken's encode_ordinary on the whole file decoded as UTF-8 the
+ * WHATWG way (each maximal invalid subpart becomes U+FFFD, a BOM stays U+FEFF): what
+ * node's tiktoken sees after TextDecoder('utf-8', {ignoreBOM: true}).
+ *
+ *   NAME    r50k_base, p50k_base, cl100k_base, o200k_base: DATA/NAME.tiktoken, checked
+ *           against the SHA-256 that tiktoken publishes (tiktoken_ext/openai_public.py)
+ *   FILE    any .tiktoken rank file (a path: contains '/' or ends in .tiktoken), with
+ *           pattern=cl100k (default; Llama 3), o200k or r50k
+ * DATA is $CIMETER_DATA_DIR, else the source tree's tokenizers/data, else the install
+ * data dir; scripts/deps.sh (scripts/fetch-tokenizers.sh) puts the files there. Nothing
+ * is fetched at run time.
+ *
+ * Streaming: the decoder hands chunks that end after a '\n', but the pre-tokenizer
+ * joins across newlines (\s*[\r\n]+, \s+(?!\S), punctuation followed by [\r\n]*), so
+ * each feed() keeps the unconsumed tail (the piece whose match depends on what comes
+ * next) and prepends it to the next chunk; likewise up to 3 bytes of a UTF-8 sequence
+ * cut by the chunk end. The tail is normally a few bytes; past CIM_TT_MAX_CARRY (a
+ * single whitespace, letter or punctuation run of over 1 MiB) it is counted as if the
+ * text ended there: the one place where counts may differ from tiktoken, and what
+ * keeps memory bounded.
+ *
+ * Threads: the pipeline gives each file one thread. When the caller runs in an OpenMP
+ * team of T > 1 (-j T), a chunk of CIM_TT_PAR_MIN or more is cut into segments at
+ * positions "[A-Za-z]|[ ][A-Za-z]" (before a space between two ASCII letters): no
+ * pattern lets a piece holding a letter take a following space, none looks behind, and
+ * the UTF-8 repair restarts cleanly at an ASCII byte, so each segment can be repaired
+ * and counted alone and the sum equals the whole text's count. Segments run in a
+ * nested OpenMP team (this sets max-active-levels to 2), as many threads as the team
+ * has members not busy in a feed of their own at that moment (so a corpus of many
+ * files is not oversubscribed; counts never depend on it). Each thread has
+ * its own piece cache: the calling thread's in thread-local storage, kept across files
+ * (bounded, one per spec), the helpers' in the file state, freed after the file.
+ */
+#include <omp.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "cim_config.h"
+#include "common/err.h"
+#include "common/sha256.h"
+#include "tiktoken_bpe.h"
+#include "tiktoken_pretok.h"
+#include "tokenizer.h"
+
+#define CIM_TT_MAX_CARRY   (1u << 20)
+#define CIM_TT_PAR_MIN     (256u << 10)
+#define CIM_TT_MAX_THREADS 16
+#define CIM_TT_CACHE_LOG2  16          /* 64K entries x 48 B = 3 MiB per thread and spec */
+
+typedef struct TtConf {
+    char        *encoding;   /* option: name or rank file path */
+    char        *pattern;    /* option: cl100k|o200k|r50k, for rank files */
+    CimTtRanks   ranks;
+    CimTtPattern pat;
+    unsigned     id;         /* process-unique, keys the thread-local caches */
+} TtConf;
+
+typedef struct TtState {
+    uint8_t   *buf;          /* clean UTF-8: the carried tail, then the new text */
+    size_t     len, cap;
+    uint8_t   *raw;          /* scratch: the pending raw bytes + the chunk */
+    size_t     rawcap;
+    uint8_t    pend[4];      /* an incomplete UTF-8 sequence ending the last chunk */
+    size_t     npend;
+    uint64_t   tokens;
+    CimTtCache helper[CIM_TT_MAX_THREADS];   /* caches of nested helper threads (1..) */
+} TtState;
+
+static const struct {
+    const char  *name;
+    CimTtPattern pat;
+    const char  *sha256;     /* tiktoken_ext/openai_public.py expected_hash */
+} known[] = {
+    {"r50k_base",   CIM_TT_PAT_R50K,   "306cd27f03c1a714eca7108e03d66b7dc042abe8c258b44c199a7ed9838dd930"},
+    {"p50k_base",   CIM_TT_PAT_R50K,   "94b5ca7dff4d00767bc256fdd1b27e5b17361d7b8a5f968547f9f23eb70d2069"},
+    {"cl100k_base", CIM_TT_PAT_CL100K, "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"},
+    {"o200k_base",  CIM_TT_PAT_O200K,  "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"},
+};
+static const char *const pat_names[] = {"r50k", "cl100k", "o200k"};
+
+static const CimOption tt_options[] = {
+    {"encoding", "r50k_base, p50k_base, cl100k_base, o200k_base, or a .tiktoken file",
+     offsetof(TtConf, encoding), CIM_OPT_STRING, 0, 0, 0, NULL},
+    {"pattern", "pre-tokenizer for a rank file: cl100k (Llama 3), o200k or r50k",
+     offsetof(TtConf, pattern), CIM_OPT_STRING, 0, 0, 0, NULL},
+    {NULL}
+};
+static const char *const tt_shorthand[] = {"encoding", "pattern", NULL};
+
+/* ---- set-up --------------------------------------------------------------- */
+
+static int file_exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* DATA/NAME.tiktoken in the first data dir that has it. */
+static int find_data(const char *name, char *out, size_t n, CimErr *e)
+{
+    const char *env = getenv("CIMETER_DATA_DIR");
+    const char *dirs[2] = {CIM_SOURCE_DATA_DIR, CIM_INSTALL_DATA_DIR};
+    if (env && *env) {
+        snprintf(out, n, "%s/%s.tiktoken", env, name);
+        CIM_RETURN_IF(!file_exists(out), e, CIM_ERR_MODEL,
+                      "rank file %s not found (CIMETER_DATA_DIR=%s); run scripts/deps.sh to fetch it",
+                      out, env);
+        return 0;
+    }
+    for (int i = 0; i < 2; i++) {
+        snprintf(out, n, "%s/%s.tiktoken", dirs[i], name);
+        if (file_exists(out)) return 0;
+    }
+    return cim_err(e, CIM_ERR_MODEL,
+                   "rank file %s.tiktoken not found in %s or %s (or $CIMETER_DATA_DIR); "
+                   "run scripts/deps.sh (it calls scripts/fetch-tokenizers.sh) to fetch it",
+                   name, dirs[0], dirs[1]);
+}
+
+static int tt_init(void *conf, const char *args, char *canon, size_t canon_n,
+                   char *model_path, size_t model_path_n, CimErr *e)
+{
+    static atomic_uint next_id = 1;
+    TtConf *c = conf;
+    char path[4096];
+    CIM_RETURN_IF(!c->encoding || !*c->encoding, e, CIM_ERR_USAGE,
+                  "tiktoken needs an encoding: text:tiktoken:cl100k_base (or r50k_base, p50k_base, "
+                  "o200k_base, or a .tiktoken file)");
+    size_t len = strlen(c->encoding);
+    int is_file = strchr(c->encoding, '/') || (len > 9 && !strcmp(c->encoding + len - 9, ".tiktoken"));
+    int pat = -1;
+    if (c->pattern) {
+        for (int i = 0; i < 3; i++)
+            if (!strcmp(c->pattern, pat_names[i])) pat = i;
+        CIM_RETURN_IF(pat < 0, e, CIM_ERR_USAGE, "pattern must be cl100k, o200k or r50k, not '%s'", c->pattern);
+    }
+    if (is_file) {
+        CIM_RETURN_IF(!file_exists(c->encoding), e, CIM_ERR_MODEL, "rank file %s not found", c->encoding);
+        snprintf(path, sizeof path, "%s", c->encoding);
+        c->pat = pat < 0 ? CIM_TT_PAT_CL100K : (CimTtPattern)pat;
+        snprintf(canon, canon_n, "%s,pattern=%s", c->encoding, pat_names[c->pat]);
+    } else {
+        size_t k = 0;
+        while (k < sizeof known / sizeof *known && strcmp(known[k].name, c->encoding)) k++;
+        CIM_RETURN_IF(k == sizeof known / sizeof *known, e, CIM_ERR_USAGE,
+                      "unknown tiktoken encoding '%s' (r50k_base, p50k_base, cl100k_base, o200k_base, "
+                      "or a path to a .tiktoken file)", c->encoding);
+        CIM_RETURN_IF(pat >= 0 && (CimTtPattern)pat != known[k].pat, e, CIM_ERR_USAGE,
+                      "%s has the %s pattern; pattern= is for rank files", known[k].name,
+                      pat_names[known[k].pat]);
+        CIM_CHECK(find_data(known[k].name, path, sizeof path, e));
+        char hex[65];
+        CIM_RETURN_IF(cim_sha256_file(path, hex) < 0, e, CIM_ERR_MODEL, "cannot read %s", path);
+        CIM_RETURN_IF(strcmp(hex, known[k].sha256), e, CIM_ERR_MODEL,
+                      "%s has SHA-256 %s, not tiktoken's %s; run scripts/deps.sh to fetch it again",
+                      path, hex, known[k].sha256);
+        c->pat = known[k].pat;
+        snprintf(canon, canon_n, "%s", known[k].name);
+    }
+    CIM_CHECK(cim_tt_ranks_load(&c->ranks, path, e));
+    snprintf(model_path, model_path_n, "%s", path);
+    c->id = atomic_fetch_add(&next_id, 1);
+    return 0;
+}
+
+static void tt_uninit(void *conf)
+{
+    cim_tt_ranks_free(&((TtConf *)conf)->ranks);
+}
+
+/* ---- per-thread piece caches ---------------------------------------------- */
+
+typedef struct TlsCache {
+    unsigned   id;           /* TtConf.id, 0 = unused */
+    CimTtCache cache;
+} TlsCache;
+static _Thread_local TlsCache tls_caches[4];
+
+/* This thread's cache for conf c (NULL when out of memory). Caches of specs that
+ * are gone are reused in turn; each is bounded (CIM_TT_CACHE_LOG2). */
+static CimTtCache *thread_cache(const TtConf *c)
+{
+    static _Thread_local unsigned evict;
+    for (int i = 0; i < 4; i++)
+        if (tls_caches[i].id == c->id) return &tls_caches[i].cache;
+    TlsCache *t = NULL;
+    for (int i = 0; i < 4 && !t; i++)
+        if (!tls_caches[i].id) t = &tls_caches[i];
+    if (!t) {
+        t = &tls_caches[evict++ % 4];
+        cim_tt_cache_free(&t->cache);
+        t->id = 0;
+    }
+    if (cim_tt_cache_init(&t->cache, CIM_TT_CACHE_LOG2) < 0) return NULL;
+    t->id = c->id;
+    return &t->cache;
+}
+
+/* ---- decoding and counting ----------------------------------------------- */
+
+/* WHATWG UTF-8 decode of in[0..n), re-encoded into out (>= 3n bytes free): each
+ * maximal invalid subpart becomes U+FFFD (EF BF BD). Returns the bytes consumed: an
+ * incomplete sequence at the end stays unconsumed unless final. */
+static size_t repair(const uint8_t *in, size_t n, int final, uint8_t *out, size_t *olen)
+{
+    size_t i = 0, o = *olen;
+    while (i < n) {
+        size_t a = i;
+        for (uint64_t w; i + 8 <= n && (memcpy(&w, in + i, 8), !(w & 0x8080808080808080ull));) i += 8;
+        while (i < n && in[i] < 0x80) i++;
+        memcpy(out + o, in + a, i - a);
+        o += i - a;
+        while (i < n && in[i] >= 0x80) {
+            uint8_t b = in[i];
+            int need;
+            uint8_t lo = 0x80, hi = 0xBF;
+            if (b >= 0xC2 && b <= 0xDF) need = 1;
+            else if (b >= 0xE0 && b <= 0xEF) { need = 2; if (b == 0xE0) lo = 0xA0; if (b == 0xED) hi = 0x9F; }
+            else if (b >= 0xF0 && b <= 0xF4) { need = 3; if (b == 0xF0) lo = 0x90; if (b == 0xF4) hi = 0x8F; }
+            else need = 0;
+            size_t j = i + 1;
+            int k = 0, bad = need == 0;
+            while (!bad && k < need) {
+                if (j >= n) {
+                    if (!final) { *olen = o; return i; }
+                    bad = 1;
+                    break;
+                }
+                if (in[j] < lo || in[j] > hi) { bad = 1; break; }
+                lo = 0x80; hi = 0xBF;
+                j++; k++;
+            }
+            if (bad) {
+                out[o++] = 0xEF; out[o++] = 0xBF; out[o++] = 0xBD;
+            } else {
+                memcpy(out + o, in + i, j - i);
+                o += j - i;
+            }
+            i = j;   /* on a bad continuation, j is that byte: not consumed */
+        }
+    }
+    *olen = o;
+    return n;
+}
+
+/* Counts the pieces of s[0..n); *done = where the withheld tail starts. */
+static int count_text(const TtConf *c, CimTtCache *cache, const uint8_t *s, size_t n, int final,
+                      size_t *done, uint64_t *tokens)
+{
+    size_t i = 0;
+    uint64_t t = 0;
+    while (i < n) {
+        size_t e = cim_tt_next_piece(c->pat, s, i, n, final);
+        if (!e) break;
+        uint64_t k = cim_tt_count_piece(&c->ranks, cache, s + i, e - i);
+        if (k == UINT64_MAX) return CIM_ERR_NOMEM;
+        t += k;
+        i = e;
+    }
+    *done = i;
+    *tokens += t;
+    return 0;
+}
+
+static inline int ascii_letter(uint8_t b) { return (uint8_t)((b | 0x20) - 'a') < 26; }
+
+/* A cut at or after `from` (before a space between two ASCII letters), or n. */
+static size_t safe_cut(const uint8_t *s, size_t from, size_t n)
+{
+    for (size_t p = from ? from : 1; p + 1 < n; p++) {
+        const uint8_t *sp = memchr(s + p, ' ', n - 1 - p);
+        if (!sp) break;
+        p = (size_t)(sp - s);
+        if (p >= 1 && ascii_letter(s[p - 1]) && ascii_letter(s[p + 1])) return p;
+    }
+    return n;
+}
+
+static int grow(uint8_t **p, size_t *cap, size_t need)
+{
+    if (need <= *cap) return 0;
+    size_t ncap = *cap ? *cap : 1 << 16;
+    while (ncap < need) ncap *= 2;
+    uint8_t *np = realloc(*p, ncap);
+    if (!np) return -1;
+    *p = np;
+    *cap = ncap;
+    return 0;
+}
+
+/* After counting: keep the withheld tail buf[done..end) as the next carry. */
+static int keep_tail(const TtConf *c, TtState *st, CimTtCache *cache, size_t done, size_t end, int final,
+                     CimErr *e)
+{
+    if (!final && end - done > CIM_TT_MAX_CARRY) {   /* bounded memory: cut the run here */
+        size_t more = 0;
+        int rc = count_text(c, cache, st->buf + done, end - done, 1, &more, &st->tokens);
+        CIM_RETURN_IF(rc < 0, e, rc, "out of memory");
+        done = end;
+    }
+    memmove(st->buf, st->buf + done, end - done);
+    st->len = end - done;
+    return 0;
+}
+
+/* One thread: repair in[0..n) after the carry, count, keep the tail. */
+static int feed_serial(const TtConf *c, TtState *st, CimTtCache *cache, const uint8_t *in, size_t n,
+                       int final, CimErr *e)
+{
+    CIM_RETURN_IF(grow(&st->buf, &st->cap, st->len + 3 * n + 16), e, CIM_ERR_NOMEM, "out of memory");
+    size_t used = n ? repair(in, n, final, st->buf, &st->len) : 0;
+    if (used < n) {                    /* at most 3 bytes: an incomplete sequence */
+        memcpy(st->pend, in + used, n - used);
+        st->npend = n - used;
+    }
+    size_t done = 0;
+    int rc = count_text(c, cache, st->buf, st->len, final, &done, &st->tokens);
+    CIM_RETURN_IF(rc < 0, e, rc, "out of memory");
+    return keep_tail(c, st, cache, done, st->len, final, e);
+}
+
+/* T threads: in[0..n) is cut at safe positions (see the top of this file; they are
+ * ASCII, so the UTF-8 repair restarts cleanly there too) into up to 8*T segments; each
+ * is repaired into its own region of buf (segment k at carry + 3 * cut[k] + 16 * k, room
+ * for the worst case) and counted by whichever thread takes it. Many segments, handed
+ * out dynamically, because the machine may be shared: with one segment per thread, a
+ * thread the OS preempts would hold the other at the join; measured on a loaded 2-core
+ * machine, that made -j 2 slower than -j 1. Segment 0 starts with the carry. */
+static int feed_parallel(const TtConf *c, TtState *st, CimTtCache *cache, const uint8_t *in, size_t n,
+                         int final, int threads, CimErr *e)
+{
+    enum { MAX_SEGS = 64 };
+    size_t cut[MAX_SEGS + 1];
+    int nseg = 0, want = 8 * threads < MAX_SEGS ? 8 * threads : MAX_SEGS;
+    cut[0] = 0;
+    for (int k = 1; k < want; k++) {
+        size_t p = safe_cut(in, n / (size_t)want * (size_t)k, n);
+        if (p <= cut[nseg] || p >= n) continue;
+        cut[++nseg] = p;
+    }
+    cut[++nseg] = n;
+    if (nseg == 1) return feed_serial(c, st, cache, in, n, final, e);
+    if (threads > nseg) threads = nseg;
+    size_t base = st->len;
+    CIM_RETURN_IF(grow(&st->buf, &st->cap, base + 3 * n + 16 * (size_t)(nseg + 1)), e, CIM_ERR_NOMEM,
+                  "out of memory");
+    for (int k = 1; k < threads; k++)
+        CIM_RETURN_IF(!st->helper[k].e && cim_tt_cache_init(&st->helper[k], CIM_TT_CACHE_LOG2) < 0,
+                      e, CIM_ERR_NOMEM, "out of memory");
+    uint64_t tok[MAX_SEGS] = {0};
+    size_t start[MAX_SEGS], end[MAX_SEGS], done[MAX_SEGS], used_last = 0;
+    int rc[MAX_SEGS] = {0};
+    if (omp_get_max_active_levels() < 2) omp_set_max_active_levels(2);
+    #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+    for (int k = 0; k < nseg; k++) {
+        int lastseg = k + 1 == nseg, me = omp_get_thread_num();
+        size_t off = base + 3 * cut[k] + 16 * (size_t)k, olen = off;
+        size_t used = repair(in + cut[k], cut[k + 1] - cut[k], lastseg ? final : 1, st->buf, &olen);
+        if (lastseg) used_last = used;
+        start[k] = k ? off : 0;
+        end[k] = olen;
+        rc[k] = count_text(c, me ? &st->helper[me] : cache, st->buf + start[k], end[k] - start[k],
+                           lastseg ? final : 1, &done[k], &tok[k]);
+    }
+    for (int k = 0; k < nseg; k++) {
+        CIM_RETURN_IF(rc[k] < 0, e, rc[k], "out of memory");
+        st->tokens += tok[k];
+    }
+    size_t lastn = n - cut[nseg - 1];
+    if (used_last < lastn) {
+        memcpy(st->pend, in + cut[nseg - 1] + used_last, lastn - used_last);
+        st->npend = lastn - used_last;
+    }
+    int l = nseg - 1;
+    return keep_tail(c, st, cache, start[l] + done[l], end[l], final, e);
+}
+
+static int tt_feed(const void *conf, void *state, const CimChunk *ch, CimErr *e)
+{
+    const TtConf *c = conf;
+    TtState *st = state;
+    const uint8_t *in = ch->data;
+    size_t n = ch->len;
+    if (st->npend) {   /* finish the sequence the last chunk cut */
+        CIM_RETURN_IF(grow(&st->raw, &st->rawcap, st->npend + n), e, CIM_ERR_NOMEM, "out of memory");
+        memcpy(st->raw, st->pend, st->npend);
+        if (n) memcpy(st->raw + st->npend, ch->data, n);
+        in = st->raw;
+        n += st->npend;
+        st->npend = 0;
+    }
+    CimTtCache *cache = thread_cache(c);
+    CIM_RETURN_IF(!cache, e, CIM_ERR_NOMEM, "out of memory");
+    /* Threads of the caller's team not busy in a feed of their own (other files): with
+     * a corpus of many files they all are, and nesting would only oversubscribe. */
+    static atomic_int busy;
+    int others = atomic_fetch_add(&busy, 1);
+    int threads = omp_get_num_threads() - others;
+    if (threads > CIM_TT_MAX_THREADS) threads = CIM_TT_MAX_THREADS;
+    int rc = threads > 1 && n >= CIM_TT_PAR_MIN ? feed_parallel(c, st, cache, in, n, ch->last, threads, e)
+                                                : feed_serial(c, st, cache, in, n, ch->last, e);
+    atomic_fetch_sub(&busy, 1);
+    return rc;
+}
+
+static int tt_finish(const void *conf, void *state, const CimGeometry *g, uint64_t *tokens, CimErr *e)
+{
+    TtState *st = state;
+    if (st->npend || st->len) {        /* no chunk said last: flush */
+        CimChunk end = {.kind = CIM_CHUNK_TEXT, .data = (const uint8_t *)"", .len = 0, .last = 1};
+        CIM_CHECK(tt_feed(conf, state, &end, e));
+    }
+    *tokens = st->tokens;
+    return 0;
+}
+
+static void tt_release(const void *conf, void *state)
+{
+    TtState *st = state;
+    free(st->buf);
+    free(st->raw);
+    for (int k = 0; k < CIM_TT_MAX_THREADS; k++) cim_tt_cache_free(&st->helper[k]);
+    memset(st, 0, sizeof *st);
+}
+
+const CimTokenizer cim_tok_tiktoken = {
+    .name       = "tiktoken",
+    .modality   = CIM_MOD_TEXT,
+    .help       = "tiktoken BPE (r50k_base, p50k_base, cl100k_base, o200k_base or a .tiktoken file)",
+    .options    = tt_options,
+    .shorthand  = tt_shorthand,
+    .conf_size  = sizeof(TtConf),
+    .state_size = sizeof(TtState),
+    .caps       = CIM_NEED_TEXT,
+    .init       = tt_init,
+    .feed       = tt_feed,
+    .finish     = tt_finish,
+    .release    = tt_release,
+    .uninit     = tt_uninit,
+};
