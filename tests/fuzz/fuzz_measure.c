@@ -94,7 +94,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CimRecord q;
         if (cim__measure_path(fast, path, &q, &e) < 0) abort();
         if (q.status == CIM_REC_ERROR && (!q.error || !q.error[0])) abort();
-        if (q.status == CIM_REC_OK && r.status == CIM_REC_OK && q.modality == r.modality) {
+        /* A decode that skipped packets (SPEC §2 video) met damage inside a
+         * sample, which no header reader can see (src/decode/av_video.c:
+         * "the fast path assumes well-formed data"): not compared. */
+        if (q.status == CIM_REC_OK && r.status == CIM_REC_OK && q.modality == r.modality && !r.skipped_packets) {
             if (q.raw_bytes != r.raw_bytes || q.units != r.units) abort();
             for (size_t t = 0; t < fast->ntok; t++)
                 for (size_t u = 0; u < run->ntok; u++)
