@@ -1,5 +1,6 @@
 /* cmd_measure.c — `cimeter measure` (SPEC §6). */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +82,7 @@ static int parse_double(const char *s, double *v)
 {
     char *end;
     *v = strtod(s, &end);
-    return (end == s || *end || *v < 0) ? -1 : 0;
+    return (end == s || *end || !(*v >= 0) || !isfinite(*v)) ? -1 : 0;
 }
 
 enum { OPT_PER_FILE = 256, OPT_INFO, OPT_ZSTD, OPT_NOFAST, OPT_HIDDEN, OPT_BOOT, OPT_SEED,

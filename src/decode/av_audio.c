@@ -147,7 +147,7 @@ static int on_frame(Ava *a, CimSink *sink, CimErr *e)
                       "bad stream parameters (%d channels, %d Hz)", ch, f->sample_rate);
         a->rate = f->sample_rate;
         a->channels = ch;
-        if (a->max_seconds > 0)
+        if (a->max_seconds > 0 && a->max_seconds * a->rate < 0x1p64)   /* else no limit (cast UB) */
             a->max_n = (uint64_t)(a->max_seconds * a->rate);
         int r = swr_alloc_set_opts2(&a->swr, &f->ch_layout, AV_SAMPLE_FMT_S16, f->sample_rate,
                                     &f->ch_layout, (enum AVSampleFormat)f->format, f->sample_rate, 0, NULL);

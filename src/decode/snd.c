@@ -31,7 +31,7 @@
  * Errors: libsndfile returns the samples of a cut file without complaint,
  * so truncation is checked here: a WAV whose data chunk claims more bytes
  * than the file holds, a FLAC file that decodes to fewer samples than
- * STREAMINFO declares, an Ogg file that does not end with a complete
+ * STREAMINFO declares (more is corrupt), an Ogg file that does not end with a complete
  * (CRC-checked) end-of-stream page, and an MPEG file whose frame chain runs past the end
  * are truncated. A read error reported by libsndfile is corrupt. (libmpg123
  * inside libsndfile prints resync notes on stderr for broken MP3 files; that
@@ -196,10 +196,13 @@ static uint16_t crc16(const uint8_t *p, size_t n)
 }
 
 /* Parses a FLAC frame header at p (n bytes available). On success returns 1
- * and the frame's first sample and block size. */
+ * and the frame's first sample, block size, channel count and sample rate
+ * (0 when the header defers to STREAMINFO). */
 static int flac_frame_header(const uint8_t *p, size_t n, uint32_t fixed_block,
-                             uint64_t *first, uint32_t *bs)
+                             uint64_t *first, uint32_t *bs, uint32_t *channels, uint32_t *rate)
 {
+    static const uint32_t rates[12] = {0, 88200, 176400, 192000, 8000, 16000, 22050, 24000,
+                                       32000, 44100, 48000, 96000};
     if (n < 6 || p[0] != 0xFF || (p[1] & 0xFE) != 0xF8) return 0;
     int variable = p[1] & 1;
     int bsc = p[2] >> 4, src = p[2] & 15;
@@ -228,12 +231,19 @@ static int flac_frame_header(const uint8_t *p, size_t n, uint32_t fixed_block,
     else if (bsc == 6) b = (uint32_t)p[i++] + 1;
     else if (bsc == 7) { b = ((uint32_t)p[i] << 8 | p[i + 1]) + 1; i += 2; }
     else b = 256u << (bsc - 8);
-    if (src == 12) i += 1;
-    else if (src == 13 || src == 14) i += 2;
+    uint32_t r = src < 12 ? rates[src] : 0;
+    if (src == 12) { if (i + 1 > n) return 0; r = p[i] * 1000u; i += 1; }
+    else if (src == 13 || src == 14) {
+        if (i + 2 > n) return 0;
+        r = ((uint32_t)p[i] << 8 | p[i + 1]) * (src == 14 ? 10u : 1u);
+        i += 2;
+    }
     if (i + 1 > n || crc8(p, i) != p[i]) return 0;
     if (!variable && !fixed_block) return 0;
     *first = variable ? v : v * fixed_block;
     *bs = b;
+    *channels = (p[3] >> 4) < 8 ? (p[3] >> 4) + 1u : 2u;
+    *rate = r;
     return 1;
 }
 
@@ -261,12 +271,16 @@ static uint64_t flac_exact_total(FILE *f, uint32_t *channels, uint32_t *rate)
     if (fseeko(f, (off_t)start, SEEK_SET) == 0 && fread(buf, 1, n, f) == n) {
         for (size_t i = n - 2; i-- > 0;) {
             uint64_t first;
-            uint32_t bs;
-            if (buf[i] != 0xFF || !flac_frame_header(buf + i, n - i, minbs == maxbs ? maxbs : 0, &first, &bs))
+            uint32_t bs, fch, frate;
+            if (buf[i] != 0xFF || !flac_frame_header(buf + i, n - i, minbs == maxbs ? maxbs : 0, &first, &bs, &fch, &frate))
                 continue;
-            /* The last frame header: its frame must run to EOF with a valid CRC-16. */
+            /* The last frame header: its frame must run to EOF with a valid CRC-16,
+             * and its channels and rate must be STREAMINFO's (the decoder goes by
+             * the frames: fuzzing found 6 ch at 265 kHz declared, mono 44.1 kHz coded). */
             uint16_t want = (uint16_t)(buf[n - 2] << 8 | buf[n - 1]);
-            if (crc16(buf + i, n - i - 2) == want && first + bs == total) ok = total;
+            if (crc16(buf + i, n - i - 2) == want && first + bs == total && fch == *channels &&
+                (!frate || frate == *rate))
+                ok = total;
             break;
         }
     }
@@ -310,6 +324,19 @@ static int snd_header(const char *path, const CimLimits *lim, CimFileMeasure *m,
 }
 
 /* ---- truncation checks (decode path) ------------------------------------ */
+
+/* A FLAC file whose frames give another count than STREAMINFO's (non-zero)
+ * total contradicts itself: fewer is truncation, more is corruption (frames
+ * repeated or spliced in). Either way the fast path, which trusts STREAMINFO
+ * once the last frame agrees, and a decode would differ (found by fuzzing). */
+static int flac_count_error(uint64_t n, uint64_t declared, CimErr *e)
+{
+    if (n < declared)
+        return cim_err(e, CIM_ERR_TRUNCATED, "truncated: decoded %llu of %llu samples declared by STREAMINFO",
+                       (unsigned long long)n, (unsigned long long)declared);
+    return cim_err(e, CIM_ERR_CORRUPT, "corrupt: decoded %llu samples, STREAMINFO declares %llu",
+                   (unsigned long long)n, (unsigned long long)declared);
+}
 
 /* Ogg: the file must end with a complete, CRC-valid page that carries the
  * end-of-stream flag. A file cut short (a partial last page, or no EOS page)
@@ -418,6 +445,10 @@ static int snd_decode(const char *path, const CimLimits *lim, CimSink *sink, Cim
         if (code != SF_ERR_SYSTEM) {
             CimErr av_e = {0};
             int r = cim_dec_av_audio.decode(path, lim, sink, m, &av_e);
+            /* The STREAMINFO rule holds whichever library decodes (else the
+             * fast path, which trusts STREAMINFO, and a decode would differ). */
+            if (r == 0 && declared && m->units != declared)
+                return flac_count_error(m->units, declared, e);
             if (r == 0 || r == CIM_ERR_LIMIT || r == CIM_ERR_NOMEM) {
                 if (r < 0 && e) *e = av_e;
                 return r;
@@ -442,7 +473,9 @@ static int snd_decode(const char *path, const CimLimits *lim, CimSink *sink, Cim
     CimGeometry g = {.modality = CIM_MOD_AUDIO, .sample_rate = rate, .audio_channels = ch};
     if (sink->begin && (rc = sink->begin(sink, &g, e)) < 0) goto done;
     uint64_t n = 0;
-    uint64_t max_n = lim->max_seconds > 0 ? (uint64_t)(lim->max_seconds * rate) : UINT64_MAX;
+    /* (a limit past 2^64 samples is no limit: the cast would be undefined) */
+    uint64_t max_n = lim->max_seconds > 0 && lim->max_seconds * rate < 0x1p64
+                   ? (uint64_t)(lim->max_seconds * rate) : UINT64_MAX;
     for (;;) {
         sf_count_t got = sf_readf_short(sf, buf, CIM_SND_BLOCK);
         if (got <= 0) break;
@@ -458,9 +491,8 @@ static int snd_decode(const char *path, const CimLimits *lim, CimSink *sink, Cim
     }
     int err = sf_error(sf);
     if (err) { rc = cim_err(e, CIM_ERR_CORRUPT, "libsndfile: %s", sf_strerror(sf)); goto done; }
-    if (declared && n < declared) {
-        rc = cim_err(e, CIM_ERR_TRUNCATED, "truncated: decoded %llu of %llu samples declared by STREAMINFO",
-                     (unsigned long long)n, (unsigned long long)declared);
+    if (declared && n != declared) {
+        rc = flac_count_error(n, declared, e);
         goto done;
     }
     if (!n) { rc = cim_err(e, CIM_ERR_EMPTY, "no audio samples decoded"); goto done; }

@@ -64,7 +64,7 @@ static json_t *aggregate_json(const CimRun *run, const CimAggregate *a)
     json_t *o = json_object();
     const CimTokInstance *ti = &run->toks[a->tok];
     json_object_set_new(o, "modality", json_string(cim_modality_name(a->modality)));
-    json_object_set_new(o, "tokenizer", json_string(ti->spec));
+    json_object_set_new(o, "tokenizer", str_json(ti->spec));
     json_object_set_new(o, "files", u64(a->files));
     json_object_set_new(o, "errors", u64(a->errors));
     json_object_set_new(o, "file_bytes", u64(a->file_bytes));
@@ -100,7 +100,7 @@ static json_t *file_json(const CimRun *run, const CimRecord *r, const CimTokInst
     set_path(o, r->path);
     json_object_set_new(o, "modality", r->modality == CIM_MOD_NONE ? json_null()
                                        : json_string(cim_modality_name(r->modality)));
-    json_object_set_new(o, "tokenizer", ti ? json_string(ti->spec) : json_null());
+    json_object_set_new(o, "tokenizer", ti ? str_json(ti->spec) : json_null());
     if (r->status == CIM_REC_OK) {
         json_object_set_new(o, "file_bytes", u64(r->file_bytes));
         json_object_set_new(o, "raw_bytes", u64(r->raw_bytes));
@@ -168,7 +168,8 @@ json_t *cim__run_to_json(CimRun *run, int per_file)
     json_t *toks = json_array();
     for (size_t i = 0; i < run->ntok; i++) {
         const CimTokInstance *ti = &run->toks[i];
-        json_t *o = json_pack("{s:s,s:s,s:s}", "spec", ti->spec, "requested", ti->requested,
+        /* A spec holds a model path: bytes, like a file name. */
+        json_t *o = json_pack("{s:o,s:o,s:s}", "spec", str_json(ti->spec), "requested", str_json(ti->requested),
                               "modality", cim_modality_name(ti->tok->modality));
         if (ti->sha256[0]) json_object_set_new(o, "sha256", json_string(ti->sha256));
         json_array_append_new(toks, o);

@@ -139,7 +139,9 @@ static int run_from_header(CimRun *run, json_t *root, CimErr *e)
     int bad = 0;
     json_t *lim = json_object_get(set, "limits");
     run->p = cim_measure_default_params();
-    run->p.bootstrap = (uint32_t)ju64(set, "bootstrap_resamples", &bad);
+    uint64_t boot = ju64(set, "bootstrap_resamples", &bad);
+    bad |= boot > 1000000;                 /* measure's --bootstrap range: no hang on a forged count */
+    run->p.bootstrap = (uint32_t)boot;
     run->p.seed = ju64(set, "bootstrap_seed", &bad);
     run->p.info = json_is_true(json_object_get(set, "info"));
     run->p.fast_path = json_is_true(json_object_get(set, "fast_path"));

@@ -2,7 +2,30 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include "common/utf8.h"
 #include "run/run.h"
+
+/* A spec holds a model path, i.e. arbitrary bytes: controls (C0, DEL, C1)
+ * and bytes that are not UTF-8 are shown as '?', so the table stays one line
+ * per aggregate and valid UTF-8. Longer than `width` bytes, it keeps the tail
+ * after "...", cut at a character boundary. */
+static void shown_spec(char *out, size_t width, const char *spec)
+{
+    size_t n = strlen(spec), o = 0;
+    char buf[1024];
+    for (size_t i = 0; i < n && o + 4 < sizeof buf;) {
+        const uint8_t *p = (const uint8_t *)spec + i;
+        size_t l = cim_utf8_valid(p, n - i);
+        int ctl = l == 0 || p[0] < 0x20 || p[0] == 0x7f || (l == 2 && p[0] == 0xC2 && p[1] < 0xA0);
+        if (ctl) { buf[o++] = '?'; i += l ? l : 1; }
+        else { memcpy(buf + o, p, l); o += l; i += l; }
+    }
+    buf[o] = '\0';
+    if (o <= width) { memcpy(out, buf, o + 1); return; }
+    size_t start = o - (width - 3);
+    while (start < o && ((uint8_t)buf[start] & 0xC0) == 0x80) start++;
+    snprintf(out, width + 1, "...%s", buf + start);
+}
 
 static void human_bytes(char *buf, size_t n, double b)
 {
@@ -36,8 +59,7 @@ int cim_run_print_table(CimRun *run, FILE *f)
         snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
         const char *spec = run->toks[a->tok].spec;
         char shown[47];
-        if (strlen(spec) > 46) snprintf(shown, sizeof shown, "...%s", spec + strlen(spec) - 43);
-        else snprintf(shown, sizeof shown, "%s", spec);
+        shown_spec(shown, sizeof shown - 1, spec);
         fprintf(f, "%-6s %-46s %6llu %5llu %10s %12llu %9s %21s %9s  %s %s\n",
                 cim_modality_name(a->modality), shown, (unsigned long long)a->files,
                 (unsigned long long)a->errors, raw, (unsigned long long)a->tokens, c, ci, cf, tpu,

@@ -4,7 +4,9 @@
 From every sample file, with a fixed seed: truncations, bit flips, byte-range
 garbage, wrong magic, and format-aware header lies (huge, zero and negative
 sizes, absurd sample rates, zero frames) with checksums fixed where the format
-checks them (PNG CRC) so the lie reaches the decoder. Writes OUT_DIR/clean/
+checks them (PNG CRC) so the lie reaches the decoder; plus a few files of
+their own (extras(): PNG decompression bombs, a 100 MB single-line text, a
+NUL after the 64 KiB sniff window, invalid UTF-8). Writes OUT_DIR/clean/
 (copies) and OUT_DIR/bad/ (mutants), and OUT_DIR/manifest.tsv.
 """
 import os, random, shutil, struct, sys, zlib
@@ -61,6 +63,35 @@ def flac_lie(data, rate=None, channels=None, total=None):
     b[si + 10:si + 18] = bits.to_bytes(8, "big")
     return bytes(b)
 
+def mp4_field(data, tag, off, fmt, value):
+    """Overwrites a field at `off` bytes after the first box type `tag`."""
+    i = data.find(tag)
+    n = struct.calcsize(fmt)
+    if i < 4 or i + off + n > len(data): return None
+    return data[:i + off] + struct.pack(fmt, value) + data[i + off + n:]
+
+def png_chunk(tag, body):
+    return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body) & 0xFFFFFFFF)
+
+def png_bomb(w, h):
+    """A valid gray 8-bit PNG whose IDAT inflates to (w+1)*h zero bytes: a
+    decompression bomb (~1000:1), tiny on disk, huge when decoded."""
+    z = zlib.compressobj(9)
+    row = bytes(w + 1)
+    idat = b"".join(z.compress(row) for _ in range(h)) + z.flush()
+    ihdr = struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
+
+def extras():
+    """Hostile files not derived from one sample: bombs and pathological text."""
+    out = [("image-bomb.png", png_bomb(8000, 8000)),                       # 64 Mpx, ~60 KB
+           ("image-bomb-huge.png", png_set_ihdr(png_bomb(64, 64), w=2000000000, h=2000000000)),
+           ("text-one-line.txt", b"a" * (100 << 20)),                      # a single 100 MB line
+           ("text-one-line-utf8.txt", "\u00e9\u65e5".encode() * (20 << 20)),  # 100 MB, multi-byte, no newline
+           ("text-nul-late.txt", b"x" * 70000 + b"\x00" + b"y" * 100),
+           ("text-invalid-utf8.txt", bytes(range(0x80, 0x100)) * 64)]
+    return out
+
 def mp4_box_lie(data, value):
     """Sets the size field of the first 'moov' (or 'mdat') box."""
     for tag in (b"moov", b"mdat"):
@@ -106,7 +137,15 @@ def mutants(name, data, rng):
                 ("flac_ch8", flac_lie(data, channels=8))]
     elif name.endswith(".mp4"):
         lies = [("mp4_box_neg", mp4_box_lie(data, 0xFFFFFFFF)), ("mp4_box_zero", mp4_box_lie(data, 0)),
-                ("mp4_box_small", mp4_box_lie(data, 9))]
+                ("mp4_box_small", mp4_box_lie(data, 9)),
+                # sample entry geometry (avc1/hev1: width, height 28 bytes after the type)
+                ("mp4_entry_huge", mp4_field(mp4_field(data, b"avc1", 28, ">H", 65535) or data, b"avc1", 30, ">H", 65535)),
+                ("mp4_entry_zero", mp4_field(data, b"avc1", 28, ">I", 0)),
+                # sample table: zero frames, or a count of 2^32-1 entries (an allocation bomb for a naive demuxer)
+                ("mp4_stsz_zero", mp4_field(data, b"stsz", 12, ">I", 0)),
+                ("mp4_stsz_huge", mp4_field(data, b"stsz", 12, ">I", 0xFFFFFFFF)),
+                ("mp4_stts_delta_huge", mp4_field(data, b"stts", 16, ">I", 0xFFFFFFFF)),   # absurd duration
+                ("mp4_timescale0", mp4_field(data, b"mdhd", 16, ">I", 0))]         # mdhd v0 timescale
     out += [(k, v) for k, v in lies if v is not None]
     return out
 
@@ -127,6 +166,10 @@ def main():
                 fn = f"{out}/bad/{mod}-{name}.{tag}"
                 open(fn, "wb").write(m)
                 man.append(f"{fn}\t{tag}\n")
+    for name, m in extras():
+        fn = f"{out}/bad/{name}"
+        open(fn, "wb").write(m)
+        man.append(f"{fn}\textra\n")
     open(f"{out}/manifest.tsv", "w").writelines(man)
     print(f"{len(man)} mutants")
 
