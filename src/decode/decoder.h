@@ -43,6 +43,18 @@ typedef struct CimDecoder {
     int (*decode)(const char *path, const CimLimits *lim, CimSink *sink, CimFileMeasure *m, CimErr *e);
 } CimDecoder;
 
+/* Image decoders hand rows on in bands of about CIM_BAND_BYTES, at most
+ * CIM_BAND_MAX rows; one row when no consumer needs pixels (validation only). */
+#define CIM_BAND_BYTES (1u << 20)
+#define CIM_BAND_MAX   64u
+static inline uint32_t cim_band_rows(size_t rowbytes, uint32_t h, int pixels)
+{
+    if (!pixels) return 1;
+    size_t band = CIM_BAND_BYTES / (rowbytes ? rowbytes : 1);
+    band = band < 1 ? 1 : band > CIM_BAND_MAX ? CIM_BAND_MAX : band;
+    return band > h ? h : (uint32_t)band;
+}
+
 /* registry.c: the best decoder for a file, or NULL (no known modality). */
 const CimDecoder *cim_decoder_sniff(const char *path, const uint8_t *buf, size_t n);
 const CimDecoder *const *cim_decoder_list(void);

@@ -20,7 +20,7 @@
  * errors are "corrupt". jpeg_finish_decompress is called, so a file cut after
  * the last scan (no EOI) is truncated too.
  *
- * Streaming: baseline files go out in bands of at most CIM_JPEG_BAND_BYTES (at
+ * Streaming: baseline files go out in bands of at most CIM_BAND_BYTES (at
  * least one row); libjpeg itself keeps one MCU row. Progressive files make
  * libjpeg keep the whole coefficient image (2 bytes per sample before
  * subsampling): inherent to the format, bounded by --max-pixels; documented.
@@ -51,8 +51,6 @@
 #include "common/err.h"
 #include "decode/decoder.h"
 
-#define CIM_JPEG_BAND_BYTES (1u << 20)   /* target bytes per band of rows */
-#define CIM_JPEG_BAND_MAX   64u          /* and at most this many rows */
 
 typedef struct JpegCtx {
     struct jpeg_error_mgr         jerr;   /* first: cinfo.err points here */
@@ -206,15 +204,10 @@ static int jpeg_body(JpegCtx *c, const CimLimits *lim, CimSink *sink, CimFileMea
                       (uint32_t)ci->output_components != ch, e, CIM_ERR_INTERNAL,
                       "jpeg: output %ux%ux%d is not the canonical %ux%ux%u",
                       ci->output_width, ci->output_height, ci->output_components, w, h, ch);
-    uint32_t band = 1;
-    if (pixels) {
-        band = (uint32_t)(CIM_JPEG_BAND_BYTES / rowbytes);
-        band = band < 1 ? 1 : band > CIM_JPEG_BAND_MAX ? CIM_JPEG_BAND_MAX : band;
-        if (band > h) band = h;
-    }
+    uint32_t band = cim_band_rows(rowbytes, h, pixels);
     c->band = malloc(rowbytes * band);
     CIM_RETURN_IF(!c->band, e, CIM_ERR_NOMEM, "jpeg: out of memory for %u rows of %zu bytes", band, rowbytes);
-    JSAMPROW rows[CIM_JPEG_BAND_MAX];
+    JSAMPROW rows[CIM_BAND_MAX];
     for (uint32_t i = 0; i < band; i++) rows[i] = c->band + (size_t)i * rowbytes;
     while (ci->output_scanline < ci->output_height) {
         uint32_t y0 = ci->output_scanline, have = 0;

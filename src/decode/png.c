@@ -8,7 +8,7 @@
  * with tRNS keep 1 and 3 channels (tRNS is not turned into alpha). No gamma,
  * no background: the samples are what the file stores.
  *
- * Streaming: rows go to the sink in bands of at most CIM_PNG_BAND_BYTES (and
+ * Streaming: rows go to the sink in bands of at most CIM_BAND_BYTES (and
  * at least one row), so memory is a band whatever the height. When no consumer
  * needs pixels (sink->needs lacks CIM_NEED_PIXELS) the rows are still inflated
  * and unfiltered, which is what validates the file, but into one raw row
@@ -54,8 +54,6 @@
 #include "common/err.h"
 #include "decode/decoder.h"
 
-#define CIM_PNG_BAND_BYTES (1u << 20)   /* target bytes per band of rows */
-#define CIM_PNG_BAND_MAX   64u          /* and at most this many rows */
 
 typedef struct PngCtx {
     FILE       *f;
@@ -202,12 +200,7 @@ static int png_body(PngCtx *c, const CimLimits *lim, CimSink *sink, CimFileMeasu
     png_fill_measure(m, fb, w, h, ch);
     if (sink->begin) CIM_CHECK(sink->begin(sink, &m->geom, e));
 
-    uint32_t band = 1;
-    if (pixels) {
-        band = (uint32_t)(CIM_PNG_BAND_BYTES / rowbytes);
-        band = band < 1 ? 1 : band > CIM_PNG_BAND_MAX ? CIM_PNG_BAND_MAX : band;
-        if (band > h) band = h;
-    }
+    uint32_t band = cim_band_rows(rowbytes, h, pixels);
     c->band = malloc(rowbytes * band);
     CIM_RETURN_IF(!c->band, e, CIM_ERR_NOMEM, "png: out of memory for %u rows of %zu bytes", band, rowbytes);
 
