@@ -22,17 +22,19 @@
  * text ended there: the one place where counts may differ from tiktoken, and what
  * keeps memory bounded.
  *
- * Threads: the pipeline gives each file one thread. When the caller runs in an OpenMP
- * team of T > 1 (-j T), a chunk of CIM_TT_PAR_MIN or more is cut into segments at
- * positions "[A-Za-z]|[ ][A-Za-z]" (before a space between two ASCII letters): no
- * pattern lets a piece holding a letter take a following space, none looks behind, and
- * the UTF-8 repair restarts cleanly at an ASCII byte, so each segment can be repaired
- * and counted alone and the sum equals the whole text's count. Segments run in a
- * nested OpenMP team (this sets max-active-levels to 2), as many threads as the team
- * has members not busy in a feed of their own at that moment (so a corpus of many
- * files is not oversubscribed; counts never depend on it). Each thread has
- * its own piece cache: the calling thread's in thread-local storage, kept across files
- * (bounded, one per spec), the helpers' in the file state, freed after the file.
+ * Threads: the pipeline gives each file one thread of its OpenMP team. When the team
+ * has T > 1 threads (-j T), a chunk of CIM_TT_PAR_MIN or more is cut into up to 8*T
+ * segments at positions "[A-Za-z]|[ ][A-Za-z]" (before a space between two ASCII
+ * letters): no pattern lets a piece holding a letter take a following space, none
+ * looks behind, and the UTF-8 repair restarts cleanly at an ASCII byte, so each
+ * segment can be repaired and counted alone and the sum equals the whole text's count.
+ * Segments are OpenMP tasks, not a nested team: a thread of the team that has no file
+ * left waits at the file loop's barrier, where it runs other threads' tasks, while a
+ * thread busy with a file of its own runs only its own (a taskgroup waits only for its
+ * descendants). So one large file gets every idle thread, a corpus of many files is
+ * never oversubscribed, and counts never depend on who ran what. Each thread counts
+ * with its own piece cache, kept in thread-local storage across files (bounded, one
+ * per spec).
  */
 #include <omp.h>
 #include <stdatomic.h>
@@ -49,7 +51,6 @@
 
 #define CIM_TT_MAX_CARRY   (1u << 20)
 #define CIM_TT_PAR_MIN     (256u << 10)
-#define CIM_TT_MAX_THREADS 16
 #define CIM_TT_CACHE_LOG2  16          /* 64K entries x 48 B = 3 MiB per thread and spec */
 
 typedef struct TtConf {
@@ -68,7 +69,6 @@ typedef struct TtState {
     uint8_t    pend[4];      /* an incomplete UTF-8 sequence ending the last chunk */
     size_t     npend;
     uint64_t   tokens;
-    CimTtCache helper[CIM_TT_MAX_THREADS];   /* caches of nested helper threads (1..) */
 } TtState;
 
 static const struct {
@@ -326,46 +326,50 @@ static int feed_serial(const TtConf *c, TtState *st, CimTtCache *cache, const ui
 
 /* T threads: in[0..n) is cut at safe positions (see the top of this file; they are
  * ASCII, so the UTF-8 repair restarts cleanly there too) into up to 8*T segments; each
- * is repaired into its own region of buf (segment k at carry + 3 * cut[k] + 16 * k, room
- * for the worst case) and counted by whichever thread takes it. Many segments, handed
- * out dynamically, because the machine may be shared: with one segment per thread, a
- * thread the OS preempts would hold the other at the join; measured on a loaded 2-core
- * machine, that made -j 2 slower than -j 1. Segment 0 starts with the carry. */
-static int feed_parallel(const TtConf *c, TtState *st, CimTtCache *cache, const uint8_t *in, size_t n,
-                         int final, int threads, CimErr *e)
+ * task repairs one into its own region of buf (segment k at carry + 3 * cut[k] + 16 * k,
+ * room for the worst case) and counts it with the running thread's cache. Many small
+ * segments, because the machine may be shared: with one per thread, a thread the OS
+ * preempts would hold the others at the end of the chunk. Segment 0 starts with the
+ * carry. */
+static int feed_parallel(const TtConf *c, TtState *st, const uint8_t *in, size_t n, int final,
+                         int threads, CimErr *e)
 {
-    enum { MAX_SEGS = 64 };
+    enum { MAX_SEGS = 128 };
     size_t cut[MAX_SEGS + 1];
-    int nseg = 0, want = 8 * threads < MAX_SEGS ? 8 * threads : MAX_SEGS;
+    int nseg = 0, want = 32 * threads < MAX_SEGS ? 32 * threads : MAX_SEGS;
     cut[0] = 0;
-    for (int k = 1; k < want; k++) {
-        size_t p = safe_cut(in, n / (size_t)want * (size_t)k, n);
-        if (p <= cut[nseg] || p >= n) continue;
+    for (int k = 1; k < want; k++) {   /* each byte scanned once: text without cuts is common */
+        size_t from = n / (size_t)want * (size_t)k;
+        if (from <= cut[nseg]) continue;
+        size_t p = safe_cut(in, from, n);
+        if (p >= n) break;
         cut[++nseg] = p;
     }
     cut[++nseg] = n;
-    if (nseg == 1) return feed_serial(c, st, cache, in, n, final, e);
-    if (threads > nseg) threads = nseg;
+    if (nseg == 1) return feed_serial(c, st, thread_cache(c), in, n, final, e);
     size_t base = st->len;
     CIM_RETURN_IF(grow(&st->buf, &st->cap, base + 3 * n + 16 * (size_t)(nseg + 1)), e, CIM_ERR_NOMEM,
                   "out of memory");
-    for (int k = 1; k < threads; k++)
-        CIM_RETURN_IF(!st->helper[k].e && cim_tt_cache_init(&st->helper[k], CIM_TT_CACHE_LOG2) < 0,
-                      e, CIM_ERR_NOMEM, "out of memory");
     uint64_t tok[MAX_SEGS] = {0};
     size_t start[MAX_SEGS], end[MAX_SEGS], done[MAX_SEGS], used_last = 0;
     int rc[MAX_SEGS] = {0};
-    if (omp_get_max_active_levels() < 2) omp_set_max_active_levels(2);
-    #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+    uint8_t *buf = st->buf;
+    #pragma omp taskgroup
     for (int k = 0; k < nseg; k++) {
-        int lastseg = k + 1 == nseg, me = omp_get_thread_num();
-        size_t off = base + 3 * cut[k] + 16 * (size_t)k, olen = off;
-        size_t used = repair(in + cut[k], cut[k + 1] - cut[k], lastseg ? final : 1, st->buf, &olen);
-        if (lastseg) used_last = used;
-        start[k] = k ? off : 0;
-        end[k] = olen;
-        rc[k] = count_text(c, me ? &st->helper[me] : cache, st->buf + start[k], end[k] - start[k],
-                           lastseg ? final : 1, &done[k], &tok[k]);
+        #pragma omp task default(none) firstprivate(k) \
+                         shared(c, buf, in, cut, nseg, base, final, start, end, done, tok, rc, used_last)
+        {
+            int lastseg = k + 1 == nseg;
+            size_t off = base + 3 * cut[k] + 16 * (size_t)k, olen = off;
+            size_t used = repair(in + cut[k], cut[k + 1] - cut[k], lastseg ? final : 1, buf, &olen);
+            if (lastseg) used_last = used;
+            start[k] = k ? off : 0;
+            end[k] = olen;
+            CimTtCache *cache = thread_cache(c);
+            rc[k] = !cache ? CIM_ERR_NOMEM
+                           : count_text(c, cache, buf + start[k], end[k] - start[k], lastseg ? final : 1,
+                                        &done[k], &tok[k]);
+        }
     }
     for (int k = 0; k < nseg; k++) {
         CIM_RETURN_IF(rc[k] < 0, e, rc[k], "out of memory");
@@ -377,6 +381,8 @@ static int feed_parallel(const TtConf *c, TtState *st, CimTtCache *cache, const 
         st->npend = lastn - used_last;
     }
     int l = nseg - 1;
+    CimTtCache *cache = thread_cache(c);
+    CIM_RETURN_IF(!cache, e, CIM_ERR_NOMEM, "out of memory");
     return keep_tail(c, st, cache, start[l] + done[l], end[l], final, e);
 }
 
@@ -394,18 +400,10 @@ static int tt_feed(const void *conf, void *state, const CimChunk *ch, CimErr *e)
         n += st->npend;
         st->npend = 0;
     }
+    if (ch->spare && n >= CIM_TT_PAR_MIN) return feed_parallel(c, st, in, n, ch->last, (int)ch->spare + 1, e);
     CimTtCache *cache = thread_cache(c);
     CIM_RETURN_IF(!cache, e, CIM_ERR_NOMEM, "out of memory");
-    /* Threads of the caller's team not busy in a feed of their own (other files): with
-     * a corpus of many files they all are, and nesting would only oversubscribe. */
-    static atomic_int busy;
-    int others = atomic_fetch_add(&busy, 1);
-    int threads = omp_get_num_threads() - others;
-    if (threads > CIM_TT_MAX_THREADS) threads = CIM_TT_MAX_THREADS;
-    int rc = threads > 1 && n >= CIM_TT_PAR_MIN ? feed_parallel(c, st, cache, in, n, ch->last, threads, e)
-                                                : feed_serial(c, st, cache, in, n, ch->last, e);
-    atomic_fetch_sub(&busy, 1);
-    return rc;
+    return feed_serial(c, st, cache, in, n, ch->last, e);
 }
 
 static int tt_finish(const void *conf, void *state, const CimGeometry *g, uint64_t *tokens, CimErr *e)
@@ -424,7 +422,6 @@ static void tt_release(const void *conf, void *state)
     TtState *st = state;
     free(st->buf);
     free(st->raw);
-    for (int k = 0; k < CIM_TT_MAX_THREADS; k++) cim_tt_cache_free(&st->helper[k]);
     memset(st, 0, sizeof *st);
 }
 

@@ -61,6 +61,7 @@ typedef struct CimChunk {
     const uint8_t *aux;       /* FRAME: RGB24 frame (only when CIM_NEED_RGB) */
     size_t         aux_stride;
     int            last;      /* TEXT: final chunk of the file */
+    unsigned       spare;     /* TEXT: idle threads of the run, free to take OpenMP tasks */
 } CimChunk;
 
 /* What a content-aware tokenizer needs from the decoder (caps bits). */

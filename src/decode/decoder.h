@@ -30,6 +30,9 @@ typedef struct CimSink {
     unsigned needs;            /* union of CIM_NEED_* of the consumers: skip work nobody needs */
     int (*begin)(struct CimSink *s, const CimGeometry *g, CimErr *e);  /* before the first chunk */
     int (*chunk)(struct CimSink *s, const CimChunk *c, CimErr *e);
+    /* (optional) threads of the run with no file at the moment: the room a decoder
+     * and its tokenizers have for working inside one file (CimChunk.spare). */
+    unsigned (*spare)(const struct CimSink *s);
 } CimSink;
 
 typedef struct CimDecoder {

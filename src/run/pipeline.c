@@ -212,6 +212,16 @@ static int sink_begin(CimSink *s, const CimGeometry *g, CimErr *e)
     return 0;
 }
 
+/* Threads of the measuring team with no file now: with one large file (or the last
+ * of a corpus) its decoder and tokenizers can hand them OpenMP tasks. Outside a
+ * team (cim__measure_path) there are none. */
+static unsigned sink_spare(const CimSink *s)
+{
+    const Worker *w = (const Worker *)s;
+    unsigned team = (unsigned)omp_get_num_threads(), busy = atomic_load(&w->run->busy);
+    return team > busy ? team - busy : 0;
+}
+
 static int sink_chunk(CimSink *s, const CimChunk *c, CimErr *e)
 {
     Worker *w = (Worker *)s;
@@ -374,6 +384,7 @@ static int worker_init(Worker *w, CimRun *run)
     w->run = run;
     w->sink.begin = sink_begin;
     w->sink.chunk = sink_chunk;
+    w->sink.spare = sink_spare;
     w->probe = malloc(CIM_PROBE_BYTES);
     w->state = calloc(run->ntok ? run->ntok : 1, sizeof *w->state);
     if (!w->probe || !w->state) return -1;
@@ -425,7 +436,9 @@ int cim_run_measure(CimRun *run, CimErr *e)
             CimRecord *r = &run->rec[i];
             int pending = r->status == CIM_REC_PENDING;
             if (ok && pending) {
+                atomic_fetch_add(&run->busy, 1);
                 measure_one(&w, r);
+                atomic_fetch_sub(&run->busy, 1);
                 if (jr) {
                     #pragma omp critical(cim_journal)
                     if (cim__journal_append(jr, run, r) < 0) jfail = 1;
@@ -460,7 +473,9 @@ int cim__measure_path(CimRun *run, const char *path, CimRecord *out, CimErr *e)
         rc = cim_err(e, CIM_ERR_NOMEM, "out of memory");
     } else {
         for (size_t t = 0; t < run->ntok; t++) out->tokens[t] = CIM_TOKENS_NA;
+        atomic_fetch_add(&run->busy, 1);
         measure_one(&w, out);
+        atomic_fetch_sub(&run->busy, 1);
     }
     worker_free(&w);
     return rc;

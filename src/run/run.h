@@ -8,6 +8,7 @@
  */
 #ifndef CIM_RUN_H
 #define CIM_RUN_H
+#include <stdatomic.h>
 #include <stdint.h>
 #include "cimeter.h"
 #include "tokenizer.h"
@@ -49,6 +50,7 @@ typedef struct CimAggregate {
 
 struct CimRun {
     CimMeasureParams p;
+    atomic_uint      busy;       /* workers inside a file now (CimSink.spare) */
     CimTokInstance  *toks;       /* every requested tokenizer */
     size_t           ntok;
     size_t           mod_tok[CIM_MOD_COUNT][32];   /* tokenizer indices per modality */

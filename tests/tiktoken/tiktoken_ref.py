@@ -52,8 +52,10 @@ def adversarial(d):
     with open(os.path.join(d, 'invalid.txt'), 'wb') as f:
         f.write(bytes(body))
     files.append(os.path.join(d, 'invalid.txt'))
-    # A file larger than one decoder read (1 MiB), so chunk seams and the parallel split are crossed.
-    big = ''.join(rnd.choice(['The ', 'quick ', 'brown\n', 'fox  ', '\n\n', '  \n', 'it\'s ', '12345 ', 'ÉCOLE ', 'naïve ', '。', ' \t\n']) for _ in range(600000))
+    # Larger than two wide decoder reads (4 MiB), so chunk seams and the parallel split
+    # are crossed many times; stretches without a safe cut (CJK, digits) too.
+    big = ''.join(rnd.choice(['The ', 'quick ', 'brown\n', 'fox  ', '\n\n', '  \n', 'it\'s ', '12345 ', 'ÉCOLE ', 'naïve ', '。', ' \t\n',
+                              '世界こんにちは' * 8, '7' * 60, ' ' * 30]) for _ in range(400000))
     p = os.path.join(d, 'big.txt')
     with open(p, 'w', encoding='utf-8', newline='') as f:
         f.write(big)
@@ -144,14 +146,19 @@ def main():
                         st = os.stat(path)
                         f.write(f'{enc}\t{n}\t{st.st_size}\t{int(st.st_mtime)}\t{path}\n')
     bad = 0
-    for j in a.j.split(','):
-        # -j 1: one thread per file, chunks carried serially; -j 2: large chunks are also
-        # split inside the tokenizer (nested threads). Both must give the same counts.
-        out = os.path.join(tmp, f'x{j}.json')
-        cmd = [cimeter, 'measure', '-j', j, '--per-file', '-o', out]
+    # -j 1: one thread per file, chunks carried serially. -j N with many files: each
+    # thread has a file of its own. "alone": each file over 1 MiB measured by itself at
+    # -j N, so the other threads are idle and the file is cut into segments counted in
+    # parallel (the decoder also reads ahead in 4 MiB chunks). All must equal tiktoken.
+    runs = [(j, files) for j in a.j.split(',')]
+    big = [f for f in files if os.path.getsize(f) > (1 << 20)]
+    runs += [(j + ' alone', [f]) for j in a.j.split(',') if j != '1' for f in big]
+    for j, fl in runs:
+        out = os.path.join(tmp, 'x.json')
+        cmd = [cimeter, 'measure', '-j', j.split()[0], '--per-file', '-o', out]
         for e in encs:
             cmd += ['-t', 'text:tiktoken:' + e]
-        r = subprocess.run(cmd + files, capture_output=True, text=True)
+        r = subprocess.run(cmd + fl, capture_output=True, text=True)
         if r.returncode not in (0, 1):
             print('cimeter failed:', r.returncode, r.stderr[-2000:])
             return 1
@@ -162,7 +169,7 @@ def main():
         for enc in encs:
             n_ok = n_cmp = 0
             skipped = []
-            for f in files:
+            for f in fl:
                 w = want.get((enc, f))
                 g = got.get((enc, f))
                 if g is None or g.get('error') or g.get('tokens') is None:
@@ -176,7 +183,8 @@ def main():
                     bad += 1
                     if bad <= 40:
                         print(f'MISMATCH -j {j} {enc} {f}: cimeter {g["tokens"]} tiktoken {w}')
-            print(f'-j {j} {enc}: {n_ok}/{n_cmp} files equal' + (f', {len(skipped)} not text to cimeter' if skipped else ''))
+            what = f' {os.path.basename(fl[0])}' if len(fl) == 1 else ''
+            print(f'-j {j}{what} {enc}: {n_ok}/{n_cmp} files equal' + (f', {len(skipped)} not text to cimeter' if skipped else ''))
             for f in skipped[:5]:
                 print(f'  not compared: {f}: {(got.get((enc, f)) or {}).get("error")}')
     return 1 if bad else 0
