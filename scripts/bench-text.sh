@@ -10,11 +10,15 @@
 #     both timed around the calls only (text already decoded in memory), on 1 MB slices
 #     cut after a newline (see node-bench.mjs below)
 #   spm_encode with tokenizers/kjv-bpe8k.model, if present
-# and cimeter with -j 2 on the same single file (split inside the tokenizer), unpinned.
-# CIM_BENCH_PIN=0 runs nothing pinned; CIM_BENCH_CPU picks the core (default 0).
 # Prints MB/s (1 MB = 1e6 bytes of the file) and each one's time relative to cimeter
 # cl100k -j 1, plus the load average before and after: on a shared machine wall times
-# depend on what else runs.
+# depend on what else runs. CIM_BENCH_PIN=0 runs nothing pinned; CIM_BENCH_CPU picks
+# the core (default 0).
+# Then two threads on one file, unpinned: cimeter -j 1 and -j 2 on the mixed text and
+# on one large file (all the dev corpus's text, ~146 MB), each the best of
+# CIM_BENCH_REPS (default 5) runs, -j 1 and -j 2 alternating; the ratio of wall times,
+# and the ratio net of start-up (process start and rank-file load: the best of the
+# same runs on a one-line file), which does not depend on the file's size.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
@@ -49,11 +53,6 @@ run_cimeter() {   # name spec -j
 }
 run_cimeter "cimeter-cl100k" text:tiktoken:cl100k_base 1
 run_cimeter "cimeter-o200k" text:tiktoken:o200k_base 1
-# Two threads on the one file: no taskset (needs both cores).
-pin_save=$pin; pin=""
-run_cimeter "cimeter-cl100k-j2" text:tiktoken:cl100k_base 2
-run_cimeter "cimeter-o200k-j2" text:tiktoken:o200k_base 2
-pin=$pin_save
 
 if [ -d "$modules/tiktoken" ] && [ -d "$modules/gpt-tokenizer" ]; then
     cat > "$bench/node-bench.mjs" <<'JS'
@@ -108,5 +107,42 @@ for r in "${results[@]}"; do
     set -- $r
     awk -v n="$1" -v s="$2" -v t="$3" -v c="${4:--}" -v b="$bytes" -v base="$base" \
         'BEGIN { printf "%-24s %9.3f %8s %9.1f %12d %11.2fx\n", n, s, c, b / 1e6 / s, t, s / base }'
+done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# ---- two threads on one file ------------------------------------------------------
+large=$bench/large.txt
+if [ ! -s "$large" ]; then
+    { cat "$dev/text/kjv.txt"
+      find "$dev/text/gnome-help" "$dev/text/go" -type f | LC_ALL=C sort | xargs cat
+    } > "$large.tmp"
+    mv "$large.tmp" "$large"
+fi
+printf 'one line\n' > "$bench/one-line.txt"
+reps=${CIM_BENCH_REPS:-5}
+wall() {   # spec -j file: seconds of one run
+    local t0 t1
+    t0=$(now)
+    "$cimeter" measure -j "$2" -t "$1" -o "$bench/out.json" "$3" >/dev/null 2>&1 || true
+    t1=$(now)
+    echo "$t1 - $t0" | bc -l
+}
+echo
+echo "two threads on one file: best of $reps runs each (-j 1 and -j 2 alternating, unpinned)"
+printf '%-14s %-12s %7s %8s %8s %8s %10s %10s\n' file encoding MB "j1 s" "j2 s" "start s" "j1/j2" "net j1/j2"
+for f in "$text" "$large"; do
+    for spec in text:tiktoken:cl100k_base text:tiktoken:o200k_base; do
+        b1=999 b2=999 s1=999 s2=999
+        for _ in $(seq "$reps"); do
+            b1=$(echo "$(wall $spec 1 "$f")" "$b1" | awk '{print ($1 < $2) ? $1 : $2}')
+            b2=$(echo "$(wall $spec 2 "$f")" "$b2" | awk '{print ($1 < $2) ? $1 : $2}')
+            s1=$(echo "$(wall $spec 1 "$bench/one-line.txt")" "$s1" | awk '{print ($1 < $2) ? $1 : $2}')
+            s2=$(echo "$(wall $spec 2 "$bench/one-line.txt")" "$s2" | awk '{print ($1 < $2) ? $1 : $2}')
+        done
+        awk -v f="$(basename "$f")" -v e="${spec##*:}" -v mb="$(stat -c %s "$f")" \
+            -v b1="$b1" -v b2="$b2" -v s1="$s1" -v s2="$s2" \
+            'BEGIN { printf "%-14s %-12s %7.1f %8.3f %8.3f %8.3f %9.2fx %9.2fx\n", f, e, mb / 1e6, b1, b2, s1,
+                     b1 / b2, (b1 - s1) / (b2 - s2) }'
+    done
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
