@@ -33,7 +33,7 @@ typedef struct CimTtSlot {
 } CimTtSlot;
 
 typedef struct CimTtRanks {
-    uint8_t   *blob;      /* every token's bytes, concatenated (+ CIM_TT_PAD) */
+    uint8_t   *blob;      /* every token's bytes, the one of file line at byte pos at pos / 4 * 3 */
     CimTtSlot *slots;     /* open addressing, mask + 1 slots */
     size_t     n, mask;
     uint32_t  *pair;      /* [65536] rank of each two-byte token, UINT32_MAX if none */
