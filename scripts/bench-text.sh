@@ -16,7 +16,7 @@
 # the core (default 0).
 # Then two threads on one file, unpinned: cimeter -j 1 and -j 2 on the mixed text and
 # on one large file (all the dev corpus's text, ~146 MB), each the best of
-# CIM_BENCH_REPS (default 5) runs, -j 1 and -j 2 alternating; the ratio of wall times,
+# CIM_BENCH_REPS (default 9) runs, -j 1 and -j 2 alternating; the ratio of wall times,
 # and the ratio net of start-up (process start and rank-file load: the best of the
 # same runs on a one-line file), which does not depend on the file's size.
 set -euo pipefail
@@ -119,7 +119,7 @@ if [ ! -s "$large" ]; then
     mv "$large.tmp" "$large"
 fi
 printf 'one line\n' > "$bench/one-line.txt"
-reps=${CIM_BENCH_REPS:-5}
+reps=${CIM_BENCH_REPS:-9}
 wall() {   # spec -j file: seconds of one run
     local t0 t1
     t0=$(now)
