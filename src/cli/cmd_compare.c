@@ -12,6 +12,7 @@
 #include <string.h>
 #include "cli/commands.h"
 #include "out/json_read.h"
+#include "out/report.h"
 
 static const char compare_help[] =
 "usage: cimeter compare BASELINE.json CURRENT.json [--tolerance REL] [--quiet]\n"
@@ -25,6 +26,17 @@ static const char compare_help[] =
 "  --quiet           print only the failures\n"
 "\n"
 "Exit: 0 every C within tolerance, 1 some not, 2 bad input or usage.\n";
+
+/* "TAG MODALITY TOKENIZER: " with the names as plain text: a tokenizer name holds a
+ * model path from the JSON, and control bytes must not reach the terminal raw. */
+static void line_head(const char *tag, const char *m, const char *t)
+{
+    printf("%-7s ", tag);
+    cim__report_text(stdout, m, CIM_ESC_PLAIN);
+    putchar(' ');
+    cim__report_text(stdout, t, CIM_ESC_PLAIN);
+    fputs(": ", stdout);
+}
 
 static json_t *find_agg(json_t *aggs, const char *mod, const char *tok)
 {
@@ -89,18 +101,23 @@ int cim_cmd_compare(int argc, char **argv)
         double rel = vb != 0 ? fabs(vc - vb) / fabs(vb) : fabs(vc - vb);
         int ok = b && ((isnan(vb) && isnan(vc)) || (!isnan(vb) && !isnan(vc) && rel <= tol));
         nfail += !ok;
-        if (!b)
-            printf("MISSING %s %s: C %.6g in the baseline, absent now\n", m, t, vb);
-        else if (!ok || !quiet)
-            printf("%-7s %s %s: C %.6g -> %.6g (%+.3f%%, tolerance %.3g%%)\n", ok ? "ok" : "FAIL", m, t, vb, vc,
+        if (!b) {
+            line_head("MISSING", m, t);
+            printf("C %.6g in the baseline, absent now\n", vb);
+        } else if (!ok || !quiet) {
+            line_head(ok ? "ok" : "FAIL", m, t);
+            printf("C %.6g -> %.6g (%+.3f%%, tolerance %.3g%%)\n", vb, vc,
                    isfinite(rel) ? 100.0 * (vc - vb) / (vb != 0 ? fabs(vb) : 1) : NAN, 100 * tol);
+        }
     }
     json_array_foreach(ca, i, a) {
         const char *m = json_string_value(json_object_get(a, "modality"));
         const char *t = json_string_value(json_object_get(a, "tokenizer"));
-        if (rc == 0 && !quiet && m && t && !find_agg(ba, m, t))
-            printf("NEW     %s %s: C %.6g (not in the baseline)\n", m, t,
+        if (rc == 0 && !quiet && m && t && !find_agg(ba, m, t)) {
+            line_head("NEW", m, t);
+            printf("C %.6g (not in the baseline)\n",
                    json_is_number(json_object_get(a, "C")) ? json_number_value(json_object_get(a, "C")) : NAN);
+        }
     }
     if (rc == 0 && nfail)
         fprintf(stderr, "cimeter compare: %zu of %zu aggregate(s) outside the tolerance of %g\n", nfail, n, tol);

@@ -29,6 +29,19 @@ $C compare "$TMP/base.json" "$TMP/fewer.json" > "$TMP/out" 2>/dev/null; [ $? = 1
 grep -q '^MISSING .*text:chars' "$TMP/out" || fail "missing aggregate not named"
 $C compare "$TMP/fewer.json" "$TMP/base.json" > "$TMP/out" || fail "a new aggregate failed"
 grep -q '^NEW .*text:chars' "$TMP/out" || fail "new aggregate not listed"
+# Names come from the JSON (a model path may hold any byte): no control byte reaches
+# the terminal raw, each line stays one line.
+/usr/bin/python3 - "$TMP/base.json" "$TMP/ctl.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for a in d["aggregates"]:
+    if a["tokenizer"] == "text:chars": a["tokenizer"] = "text:chars\x1b[2J\nFAKE\r\x07"
+json.dump(d, open(sys.argv[2], "w"))
+PY
+$C compare "$TMP/ctl.json" "$TMP/ctl.json" > "$TMP/out" || fail "compare with control characters in a name"
+/usr/bin/python3 -c "import sys; b = open(sys.argv[1], 'rb').read(); sys.exit(any(c < 0x20 and c != 0x0a for c in b))" "$TMP/out" ||
+    fail "a control byte reached the output: $(od -c "$TMP/out" | head -5)"
+[ "$(grep -c '' "$TMP/out")" = "$(grep -c '^ok ' "$TMP/out")" ] || fail "a name broke a line"
 # Bad input: 2.
 echo 'not json' > "$TMP/garbage.json"
 $C compare "$TMP/base.json" "$TMP/garbage.json" 2>/dev/null; [ $? = 2 ] || fail "garbage"
