@@ -17,10 +17,12 @@
  * joins across newlines (\s*[\r\n]+, \s+(?!\S), punctuation followed by [\r\n]*), so
  * each feed() keeps the unconsumed tail (the piece whose match depends on what comes
  * next) and prepends it to the next chunk; likewise up to 3 bytes of a UTF-8 sequence
- * cut by the chunk end. The tail is normally a few bytes; past CIM_TT_MAX_CARRY (a
- * single whitespace, letter or punctuation run of over 1 MiB) it is counted as if the
- * text ended there: the one place where counts may differ from tiktoken, and what
- * keeps memory bounded.
+ * cut by the chunk end. The tail is normally a few bytes. A piece longer than
+ * CIM_TT_MAX_CARRY (a single whitespace, letter or punctuation run of over 1 MiB) is
+ * counted as if the text were cut 1 MiB after the piece's start (at a character
+ * boundary) and went on from there: the one place where counts may differ from
+ * tiktoken, what keeps memory bounded, and a rule of the text alone, so counts do not
+ * depend on how the file was cut into chunks (or on -j).
  *
  * Threads: the pipeline gives each file one thread of its OpenMP team. When the team
  * has T > 1 threads (-j T), a chunk of CIM_TT_PAR_MIN or more is cut into up to 8*T
@@ -248,7 +250,9 @@ static size_t repair(const uint8_t *in, size_t n, int final, uint8_t *out, size_
     return n;
 }
 
-/* Counts the pieces of s[0..n); *done = where the withheld tail starts. */
+/* Counts the pieces of s[0..n); *done = where the withheld tail starts. A piece that
+ * is, or may grow, longer than CIM_TT_MAX_CARRY ends the text 1 MiB after its start
+ * (see the top of this file): that part is counted as a text of its own. */
 static int count_text(const TtConf *c, CimTtCache *cache, const uint8_t *s, size_t n, int final,
                       size_t *done, uint64_t *tokens)
 {
@@ -256,6 +260,14 @@ static int count_text(const TtConf *c, CimTtCache *cache, const uint8_t *s, size
     uint64_t t = 0;
     while (i < n) {
         size_t e = cim_tt_next_piece(c->pat, s, i, n, final);
+        if ((e ? e : n) - i > CIM_TT_MAX_CARRY) {
+            size_t cut = i + CIM_TT_MAX_CARRY, rest = 0;
+            while ((s[cut] & 0xC0) == 0x80) cut--;   /* s is valid UTF-8 (repaired) */
+            int rc = count_text(c, cache, s + i, cut - i, 1, &rest, &t);
+            if (rc < 0) return rc;
+            i = cut;
+            continue;
+        }
         if (!e) break;
         uint64_t k = cim_tt_count_piece(&c->ranks, cache, s + i, e - i);
         if (k == UINT64_MAX) return CIM_ERR_NOMEM;
@@ -293,19 +305,12 @@ static int grow(uint8_t **p, size_t *cap, size_t need)
     return 0;
 }
 
-/* After counting: keep the withheld tail buf[done..end) as the next carry. */
-static int keep_tail(const TtConf *c, TtState *st, CimTtCache *cache, size_t done, size_t end, int final,
-                     CimErr *e)
+/* After counting: keep the withheld tail buf[done..end) (at most CIM_TT_MAX_CARRY
+ * bytes) as the next carry. */
+static void keep_tail(TtState *st, size_t done, size_t end)
 {
-    if (!final && end - done > CIM_TT_MAX_CARRY) {   /* bounded memory: cut the run here */
-        size_t more = 0;
-        int rc = count_text(c, cache, st->buf + done, end - done, 1, &more, &st->tokens);
-        CIM_RETURN_IF(rc < 0, e, rc, "out of memory");
-        done = end;
-    }
     memmove(st->buf, st->buf + done, end - done);
     st->len = end - done;
-    return 0;
 }
 
 /* One thread: repair in[0..n) after the carry, count, keep the tail. */
@@ -321,7 +326,8 @@ static int feed_serial(const TtConf *c, TtState *st, CimTtCache *cache, const ui
     size_t done = 0;
     int rc = count_text(c, cache, st->buf, st->len, final, &done, &st->tokens);
     CIM_RETURN_IF(rc < 0, e, rc, "out of memory");
-    return keep_tail(c, st, cache, done, st->len, final, e);
+    keep_tail(st, done, st->len);
+    return 0;
 }
 
 /* T threads: in[0..n) is cut at safe positions (see the top of this file; they are
@@ -381,9 +387,8 @@ static int feed_parallel(const TtConf *c, TtState *st, const uint8_t *in, size_t
         st->npend = lastn - used_last;
     }
     int l = nseg - 1;
-    CimTtCache *cache = thread_cache(c);
-    CIM_RETURN_IF(!cache, e, CIM_ERR_NOMEM, "out of memory");
-    return keep_tail(c, st, cache, start[l] + done[l], end[l], final, e);
+    keep_tail(st, start[l] + done[l], end[l]);
+    return 0;
 }
 
 static int tt_feed(const void *conf, void *state, const CimChunk *ch, CimErr *e)

@@ -5,8 +5,9 @@
  * Decode streams the file in 1 MiB reads and hands tokenizers chunks that end
  * just after a '\n', so line-based tokenizers (spm_encode semantics) never see
  * a line cut in two. A line longer than CIM_TEXT_MAX_LINE is delivered in
- * pieces cut at a UTF-8 boundary, which keeps memory bounded on pathological
- * files (documented in README: spm then encodes such a line piecewise).
+ * pieces of that size from its start (stepped back to a UTF-8 boundary), which
+ * keeps memory bounded on pathological files (documented in README: spm then
+ * encodes such a line piecewise); where they fall does not depend on the read size.
  * The next chunk is read while the tokenizers take this one (text_decode).
  */
 #include <errno.h>
@@ -20,7 +21,7 @@
 
 #define CIM_TEXT_READ     (1u << 20)
 /* With idle threads (one large file), 4 MiB: fewer hand-overs between the reading
- * thread and its helpers (1 MiB chunks cost -j 2 on one file about 6% of its speed);
+ * thread and its helpers (1 MiB chunks cost -j 2 on one file about 7% of its speed);
  * memory is then per file in flight, and few are. */
 #define CIM_TEXT_READ_WIDE (4u << 20)
 /* 4 MiB: tokenizers hold O(chunk) working memory (tiktoken ~25 B per byte of a
@@ -48,30 +49,40 @@ typedef struct TextChunk {
     uint8_t *buf;
     size_t   cap, have, cut;
     uint64_t bytes, chars;    /* read into this chunk; code points of buf[0..cut) */
-    int      eof, rc;
+    int      eof;             /* the file has ended (a long line may still go on: last) */
+    int      last;            /* nothing follows buf[0..cut) */
+    int      rc;
     CimErr   err;
 } TextChunk;
 
-/* Fills t (which starts with tail[0..ntail), the previous chunk's unfinished line)
- * up to the last '\n' of a 1 MiB read, reading on while no '\n' came and the line is
- * shorter than CIM_TEXT_MAX_LINE; counts the code points it hands on. */
+/* Room for need bytes in t->buf. */
+static int reserve(TextChunk *t, size_t need)
+{
+    if (need <= t->cap) return 0;
+    size_t ncap = t->cap * 2;
+    while (ncap < need) ncap *= 2;
+    uint8_t *nb = realloc(t->buf, ncap);
+    if (!nb) return cim_err(&t->err, CIM_ERR_NOMEM, "out of memory");
+    t->buf = nb;
+    t->cap = ncap;
+    return 0;
+}
+
+/* Fills t (which starts with tail[0..ntail), the previous chunk's unfinished line,
+ * shorter than a read) up to the last '\n' of reads of `step` bytes, reading on while
+ * no '\n' came and the line is shorter than CIM_TEXT_MAX_LINE; counts the code points
+ * it hands on. */
 static void fill(TextChunk *t, FILE *f, const uint8_t *tail, size_t ntail, uint64_t bytes_before,
                  size_t step, const CimLimits *lim)
 {
     t->have = t->cut = 0;
     t->bytes = t->chars = 0;
-    t->rc = 0;
+    t->eof = t->last = 0;
+    if ((t->rc = reserve(t, ntail + step)) < 0) return;
     if (ntail) memcpy(t->buf, tail, ntail);
     t->have = ntail;
     for (;;) {
-        if (t->cap - t->have < step) {
-            size_t ncap = t->cap * 2;
-            while (ncap - t->have < step) ncap *= 2;
-            uint8_t *nb = realloc(t->buf, ncap);
-            if (!nb) { t->rc = cim_err(&t->err, CIM_ERR_NOMEM, "out of memory"); return; }
-            t->buf = nb;
-            t->cap = ncap;
-        }
+        if ((t->rc = reserve(t, t->have + step)) < 0) return;
         size_t got = fread(t->buf + t->have, 1, step, f);
         if (got < step) {
             if (ferror(f)) { t->rc = cim_err(&t->err, CIM_ERR_IO, "read error: %s", strerror(errno)); return; }
@@ -84,21 +95,23 @@ static void fill(TextChunk *t, FILE *f, const uint8_t *tail, size_t ntail, uint6
                             (unsigned long long)lim->max_decoded_bytes);
             return;
         }
-        t->cut = t->have;
-        if (!t->eof) {
-            /* Cut after the last newline; failing that, at a UTF-8 boundary once the
-             * line is too long to keep growing. */
-            uint8_t *nl = memrchr(t->buf, '\n', t->have);
-            if (nl)
-                t->cut = (size_t)(nl - t->buf) + 1;
-            else if (t->have >= CIM_TEXT_MAX_LINE) {
-                size_t cut = t->have;
-                while (cut > t->have - 4 && (t->buf[cut - 1] & 0xC0) == 0x80) cut--;
-                if (t->buf[cut - 1] >= 0xC0) cut--;
-                t->cut = cut ? cut : t->have;
-            } else
-                continue;
+        /* The chunk starts a line (or goes on with one cut at the limit). A first line
+         * longer than CIM_TEXT_MAX_LINE is cut there, stepped back to a UTF-8 boundary:
+         * where depends on the text only, never on the read size, so counts are the
+         * same for any -j. Any later line lies within the last read (<= the limit). */
+        if (t->have >= CIM_TEXT_MAX_LINE && !memchr(t->buf, '\n', CIM_TEXT_MAX_LINE)) {
+            size_t cut = CIM_TEXT_MAX_LINE;
+            while (cut > CIM_TEXT_MAX_LINE - 3 && (t->buf[cut] & 0xC0) == 0x80) cut--;
+            if ((t->buf[cut] & 0xC0) == 0x80) cut = CIM_TEXT_MAX_LINE;   /* not UTF-8 there */
+            t->cut = cut;
+        } else if (t->eof) {
+            t->cut = t->have;
+        } else {
+            uint8_t *nl = memrchr(t->buf, '\n', t->have);   /* after the last newline */
+            if (!nl) continue;                                /* a line still growing */
+            t->cut = (size_t)(nl - t->buf) + 1;
         }
+        t->last = t->eof && t->cut == t->have;
         t->chars = cim_utf8_count(t->buf, t->cut, NULL);
         return;
     }
@@ -130,15 +143,15 @@ static int text_decode(const char *path, const CimLimits *lim, CimSink *sink,
         chars += a->chars;
         spare = sink->spare ? sink->spare(sink) : 0;
         size_t step = spare ? CIM_TEXT_READ_WIDE : CIM_TEXT_READ;
-        if (!a->eof) {
+        if (!a->last) {
             #pragma omp task default(none) shared(next, a, f, lim, bytes, step) if(spare)
             fill(next, f, a->buf + a->cut, a->have - a->cut, bytes, step, lim);
         }
-        CimChunk c = {.kind = CIM_CHUNK_TEXT, .data = a->buf, .len = a->cut, .last = a->eof,
+        CimChunk c = {.kind = CIM_CHUNK_TEXT, .data = a->buf, .len = a->cut, .last = a->last,
                       .spare = spare};
-        if (a->cut || a->eof) rc = sink->chunk(sink, &c, e);
+        if (a->cut || a->last) rc = sink->chunk(sink, &c, e);
         #pragma omp taskwait
-        if (rc < 0 || a->eof) break;
+        if (rc < 0 || a->last) break;
         cur = !cur;
     }
     if (rc < 0) goto done;

@@ -19,4 +19,31 @@ done
 cp "$T/j2.json" "$T/j2-first.json"
 "$C" measure "${specs[@]}" -j 2 -o "$T/j2.json" --per-file "${args[@]}"
 cmp -s "$T/j2.json" "$T/j2-first.json" && ok "repeat run byte-identical" || fail "repeat run differs"
+
+# One large file alone: with threads idle the decoder reads ahead in 4 MiB chunks and
+# tiktoken counts segments in parallel. Lines of 1-6 MB (a chunk's unfinished line
+# carried into the other buffer, lines past the 4 MiB cut), short lines, CJK, CRLF.
+/usr/bin/python3 - "$T/long.txt" <<'PY'
+import random, sys
+rnd = random.Random(7)
+words = ['alpha ', 'beta  ', 'Gamma\t', '12345 ', 'naïve ', '世界 ', 'x\r\n', "it's "]
+with open(sys.argv[1], 'w', encoding='utf-8', newline='') as f:
+    for size in [3_900_000, 10, 5_000, 1_100_000, 6_300_000, 0, 2_500_000, 4_194_304, 50, 3_000_000]:
+        n = 0
+        while n < size:
+            w = rnd.choice(words).replace('\r\n', ' ')
+            f.write(w)
+            n += len(w.encode())
+        f.write('\n' if size % 3 else '\r\n')
+    for _ in range(200000):
+        f.write(rnd.choice(words))
+PY
+big=(-t text:bytes -t text:chars -t "text:spm:$MODEL")
+[ -f "$CIM_SOURCE_ROOT/tokenizers/data/cl100k_base.tiktoken" ] && big+=(-t text:tiktoken:cl100k_base)
+for j in 1 2; do
+    "$C" measure "${big[@]}" -j $j -o "$T/long$j.json" --per-file "$T/long.txt" || fail "long lines, -j $j"
+    strip_command "$T/long$j.json" > "$T/long$j"
+done
+cmp -s "$T/long1" "$T/long2" && ok "one large file alone: -j 1 = -j 2 ($(( ${#big[@]} / 2 )) tokenizers)" ||
+    { fail "one large file alone: counts depend on -j"; diff "$T/long1" "$T/long2" | head >&2; }
 finish
