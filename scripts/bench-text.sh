@@ -15,10 +15,13 @@
 # depend on what else runs. CIM_BENCH_PIN=0 runs nothing pinned; CIM_BENCH_CPU picks
 # the core (default 0).
 # Then two threads on one file, unpinned: cimeter -j 1 and -j 2 on the mixed text and
-# on one large file (all the dev corpus's text, ~146 MB), each the best of
-# CIM_BENCH_REPS (default 9) runs, -j 1 and -j 2 alternating; the ratio of wall times,
-# and the ratio net of start-up (process start and rank-file load: the best of the
-# same runs on a one-line file), which does not depend on the file's size.
+# on one large file (all the dev corpus's text, ~111 MB), CIM_BENCH_REPS (default 9)
+# rounds of -j 1, -j 2 and both on a one-line file (start-up: process start and
+# rank-file load) and two -j 1 processes at once on the file's halves. Printed: median
+# walls, the median over rounds of the ratio within a round (robust to the drift of a
+# shared machine's speed), the same net of start-up (which does not depend on the
+# file's size), best -j 1 over best -j 2, and -j 1 over the halves: the speed-up two
+# cores of this machine give work that shares nothing, the ceiling for -j 2.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
@@ -127,22 +130,47 @@ wall() {   # spec -j file: seconds of one run
     t1=$(now)
     echo "$t1 - $t0" | bc -l
 }
+halves() {   # spec file: seconds of two -j 1 processes at once, one per half of the file
+    local t0 t1
+    t0=$(now)
+    "$cimeter" measure -j 1 -t "$1" -o "$bench/out-a.json" "$2.a" >/dev/null 2>&1 &
+    "$cimeter" measure -j 1 -t "$1" -o "$bench/out-b.json" "$2.b" >/dev/null 2>&1 || true
+    wait
+    t1=$(now)
+    echo "$t1 - $t0" | bc -l
+}
 echo
-echo "two threads on one file: best of $reps runs each (-j 1 and -j 2 alternating, unpinned)"
-printf '%-14s %-12s %7s %8s %8s %8s %10s %10s\n' file encoding MB "j1 s" "j2 s" "start s" "j1/j2" "net j1/j2"
+echo "two threads on one file: $reps rounds of (-j 1, -j 2, start-up -j 1, start-up -j 2, halves), unpinned;"
+echo "ratios are the median over rounds of j1/j2 in the same round (the machine's speed drifts),"
+echo "net = (j1 - start-up) / (j2 - start-up), start-up = the best run on a one-line file;"
+echo "halves = j1 / two independent -j 1 processes at once on the file's two halves: what"
+echo "two cores of this machine give work that shares nothing (the ceiling for j1/j2)"
+printf '%-10s %-12s %6s %7s %7s %7s %8s %8s %9s %8s\n' file encoding MB "j1 s" "j2 s" "start" "j1/j2" "net" "best/best" "halves"
 for f in "$text" "$large"; do
+    if [ ! -s "$f.b" ]; then   # the halves, cut after a newline
+        /usr/bin/python3 -c '
+import sys
+d = open(sys.argv[1], "rb").read()
+m = d.index(b"\n", len(d) // 2) + 1
+open(sys.argv[1] + ".a", "wb").write(d[:m]); open(sys.argv[1] + ".b", "wb").write(d[m:])' "$f"
+    fi
     for spec in text:tiktoken:cl100k_base text:tiktoken:o200k_base; do
-        b1=999 b2=999 s1=999 s2=999
+        rounds=()
         for _ in $(seq "$reps"); do
-            b1=$(echo "$(wall $spec 1 "$f")" "$b1" | awk '{print ($1 < $2) ? $1 : $2}')
-            b2=$(echo "$(wall $spec 2 "$f")" "$b2" | awk '{print ($1 < $2) ? $1 : $2}')
-            s1=$(echo "$(wall $spec 1 "$bench/one-line.txt")" "$s1" | awk '{print ($1 < $2) ? $1 : $2}')
-            s2=$(echo "$(wall $spec 2 "$bench/one-line.txt")" "$s2" | awk '{print ($1 < $2) ? $1 : $2}')
+            rounds+=("$(wall $spec 1 "$f") $(wall $spec 2 "$f") $(wall $spec 1 "$bench/one-line.txt") $(wall $spec 2 "$bench/one-line.txt") $(halves $spec "$f")")
         done
-        awk -v f="$(basename "$f")" -v e="${spec##*:}" -v mb="$(stat -c %s "$f")" \
-            -v b1="$b1" -v b2="$b2" -v s1="$s1" -v s2="$s2" \
-            'BEGIN { printf "%-14s %-12s %7.1f %8.3f %8.3f %8.3f %9.2fx %9.2fx\n", f, e, mb / 1e6, b1, b2, s1,
-                     b1 / b2, (b1 - s1) / (b2 - s2) }'
+        printf '%s\n' "${rounds[@]}" | /usr/bin/python3 -c '
+import statistics as st, sys
+f, enc, size = sys.argv[1:4]
+r = [tuple(map(float, l.split())) for l in sys.stdin if l.strip()]
+s1, s2 = min(x[2] for x in r), min(x[3] for x in r)
+j1, j2 = [x[0] for x in r], [x[1] for x in r]
+ratio = st.median(a / b for a, b in zip(j1, j2))
+net = st.median((a - s1) / (b - s2) for a, b in zip(j1, j2))
+ideal = st.median(x[0] / x[4] for x in r)
+print("%-10s %-12s %6.1f %7.3f %7.3f %7.3f %7.2fx %7.2fx %8.2fx %7.2fx" % (f, enc, int(size) / 1e6, st.median(j1),
+      st.median(j2), s1, ratio, net, min(j1) / min(j2), ideal))
+' "$(basename "$f")" "${spec##*:}" "$(stat -c %s "$f")"
     done
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
