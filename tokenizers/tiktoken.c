@@ -24,8 +24,9 @@
  * tiktoken, what keeps memory bounded, and a rule of the text alone, so counts do not
  * depend on how the file was cut into chunks (or on -j).
  *
- * Threads: the pipeline gives each file one thread of its OpenMP team. When the team
- * has T > 1 threads (-j T), a chunk of CIM_TT_PAR_MIN or more is cut into up to 8*T
+ * Threads: the pipeline gives each file one thread of its OpenMP team. When S threads
+ * of the team have no file (CimChunk.spare: one large file, or the last of a corpus),
+ * a chunk of CIM_TT_PAR_MIN or more is cut into up to 32*(S+1) (at most 128)
  * segments at positions "[A-Za-z]|[ ][A-Za-z]" (before a space between two ASCII
  * letters): no pattern lets a piece holding a letter take a following space, none
  * looks behind, and the UTF-8 repair restarts cleanly at an ASCII byte, so each
@@ -34,7 +35,8 @@
  * left waits at the file loop's barrier, where it runs other threads' tasks, while a
  * thread busy with a file of its own runs only its own (a taskgroup waits only for its
  * descendants). So one large file gets every idle thread, a corpus of many files is
- * never oversubscribed, and counts never depend on who ran what. Each thread counts
+ * never oversubscribed (with no idle thread a chunk is counted in one piece), and
+ * counts never depend on who ran what (tested: -j 1 = -j 2). Each thread counts
  * with its own piece cache, kept in thread-local storage across files (bounded, one
  * per spec).
  */
@@ -331,7 +333,7 @@ static int feed_serial(const TtConf *c, TtState *st, CimTtCache *cache, const ui
 }
 
 /* T threads: in[0..n) is cut at safe positions (see the top of this file; they are
- * ASCII, so the UTF-8 repair restarts cleanly there too) into up to 8*T segments; each
+ * ASCII, so the UTF-8 repair restarts cleanly there too) into up to 32*T segments; each
  * task repairs one into its own region of buf (segment k at carry + 3 * cut[k] + 16 * k,
  * room for the worst case) and counts it with the running thread's cache. Many small
  * segments, because the machine may be shared: with one per thread, a thread the OS
@@ -352,7 +354,11 @@ static int feed_parallel(const TtConf *c, TtState *st, const uint8_t *in, size_t
         cut[++nseg] = p;
     }
     cut[++nseg] = n;
-    if (nseg == 1) return feed_serial(c, st, thread_cache(c), in, n, final, e);
+    if (nseg == 1) {
+        CimTtCache *cache = thread_cache(c);
+        CIM_RETURN_IF(!cache, e, CIM_ERR_NOMEM, "out of memory");
+        return feed_serial(c, st, cache, in, n, final, e);
+    }
     size_t base = st->len;
     CIM_RETURN_IF(grow(&st->buf, &st->cap, base + 3 * n + 16 * (size_t)(nseg + 1)), e, CIM_ERR_NOMEM,
                   "out of memory");
