@@ -100,9 +100,13 @@ static void fill(TextChunk *t, FILE *f, const uint8_t *tail, size_t ntail, uint6
          * where depends on the text only, never on the read size, so counts are the
          * same for any -j. Any later line lies within the last read (<= the limit). */
         if (t->have >= CIM_TEXT_MAX_LINE && !memchr(t->buf, '\n', CIM_TEXT_MAX_LINE)) {
-            size_t cut = CIM_TEXT_MAX_LINE;
-            while (cut > CIM_TEXT_MAX_LINE - 3 && (t->buf[cut] & 0xC0) == 0x80) cut--;
-            if ((t->buf[cut] & 0xC0) == 0x80) cut = CIM_TEXT_MAX_LINE;   /* not UTF-8 there */
+            size_t cut = CIM_TEXT_MAX_LINE;   /* before a sequence the limit would split */
+            for (size_t k = 1; k <= 3; k++) {
+                uint8_t b = t->buf[cut - k];
+                if ((b & 0xC0) == 0x80) continue;
+                if ((b >= 0xF0 ? 4u : b >= 0xE0 ? 3u : b >= 0xC0 ? 2u : 1u) > k) cut -= k;
+                break;
+            }
             t->cut = cut;
         } else if (t->eof) {
             t->cut = t->have;
