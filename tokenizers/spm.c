@@ -11,7 +11,13 @@
  * line longer than CIM_SPM_MAX_LINE is encoded in pieces of at most that
  * size, each cut at a UTF-8 boundary. Only such pathological lines (minified
  * files, binary-ish text) differ from spm_encode, by a few tokens per cut.
+ *
+ * Threads: lines are independent, so when threads of the run are idle
+ * (CimChunk.spare: one large file) a chunk is cut after newlines into segments
+ * that OpenMP tasks encode side by side (Encode is const on a loaded model); the
+ * sum is the same for any -j.
  */
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +26,7 @@
 #include "tokenizer.h"
 
 #define CIM_SPM_MAX_LINE (1u << 20)
+#define CIM_SPM_PAR_MIN  (256u << 10)   /* smaller chunks: one thread */
 
 typedef struct SpmConf {
     char   *model;   /* option: path of the .model file */
@@ -49,11 +56,10 @@ static int spm_init(void *conf, const char *args, char *canon, size_t canon_n,
     return 0;
 }
 
-static int spm_feed(const void *conf, void *state, const CimChunk *ch, CimErr *e)
+/* Tokens of the lines in [p, end), or -1 if an Encode failed. */
+static int64_t count_lines(const SpmConf *c, const char *p, const char *end)
 {
-    const SpmConf *c = conf;
-    SpmState *s = state;
-    const char *p = (const char *)ch->data, *end = p + ch->len;
+    int64_t tokens = 0;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
@@ -65,11 +71,42 @@ static int spm_feed(const void *conf, void *state, const CimChunk *ch, CimErr *e
                 for (size_t k = 0; k < 4 && ((unsigned char)p[piece] & 0xC0) == 0x80; k++) piece--;
             }
             int64_t n = cim_spm_count(c->spm, p, piece);
-            CIM_RETURN_IF(n < 0, e, CIM_ERR_INTERNAL, "SentencePiece Encode failed");
-            s->tokens += (uint64_t)n;
+            if (n < 0) return -1;
+            tokens += n;
             p += piece;
         }
         p = line_end + (nl != NULL);
+    }
+    return tokens;
+}
+
+static int spm_feed(const void *conf, void *state, const CimChunk *ch, CimErr *e)
+{
+    const SpmConf *c = conf;
+    SpmState *s = state;
+    const char *p = (const char *)ch->data, *end = p + ch->len;
+    enum { MAX_SEGS = 128 };
+    int want = ch->spare && ch->len >= CIM_SPM_PAR_MIN ? 32 * ((int)ch->spare + 1) : 1;
+    if (want > MAX_SEGS) want = MAX_SEGS;
+    const char *cut[MAX_SEGS + 1] = {p};
+    int nseg = 0;
+    for (int k = 1; k < want; k++) {   /* after the first newline at or past the k-th share */
+        const char *from = p + ch->len / (size_t)want * (size_t)k;
+        if (from <= cut[nseg]) continue;
+        const char *nl = memchr(from, '\n', (size_t)(end - from));
+        if (!nl || nl + 1 >= end) break;
+        cut[++nseg] = nl + 1;
+    }
+    cut[++nseg] = end;
+    int64_t tok[MAX_SEGS];
+    #pragma omp taskgroup
+    for (int k = 0; k < nseg; k++) {
+        #pragma omp task default(none) firstprivate(k) shared(c, cut, tok) if(nseg > 1)
+        tok[k] = count_lines(c, cut[k], cut[k + 1]);
+    }
+    for (int k = 0; k < nseg; k++) {
+        CIM_RETURN_IF(tok[k] < 0, e, CIM_ERR_INTERNAL, "SentencePiece Encode failed");
+        s->tokens += (uint64_t)tok[k];
     }
     return 0;
 }

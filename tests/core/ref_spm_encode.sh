@@ -44,4 +44,12 @@ for name in sorted(os.listdir(d)):
     print(line)
 sys.exit(1 if bad else 0)
 PY
+# One file of a few MB alone at -j 2: its chunks are cut after newlines into segments
+# that idle threads encode in parallel; the count must still be spm_encode's.
+for _ in $(seq 12); do cat "$d"/*; done > "$T/big.txt"
+"$C" measure -j 2 -t "text:spm:$MODEL" -o "$T/big.json" "$T/big.txt" || fail "measure big.txt exited $?"
+ours=$("$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))['aggregates'][0]['tokens'])" "$T/big.json")
+ref=$(spm_encode --model "$MODEL" --output_format=id "$T/big.txt" | wc -w)
+[ "$ours" = "$ref" ] && ok "big.txt ($(stat -c %s "$T/big.txt") bytes) alone at -j 2: $ours = spm_encode" ||
+    fail "big.txt alone at -j 2: cimeter $ours, spm_encode $ref"
 finish
