@@ -55,6 +55,18 @@ typedef struct TextChunk {
     CimErr   err;
 } TextChunk;
 
+/* The largest cut <= n of buf[0..n) that splits no UTF-8 sequence (n where the
+ * bytes are not UTF-8 there). */
+static size_t utf8_floor(const uint8_t *buf, size_t n)
+{
+    for (size_t k = 1; k <= 3 && k <= n; k++) {
+        uint8_t b = buf[n - k];
+        if ((b & 0xC0) == 0x80) continue;
+        return (b >= 0xF0 ? 4u : b >= 0xE0 ? 3u : b >= 0xC0 ? 2u : 1u) > k ? n - k : n;
+    }
+    return n;
+}
+
 /* Room for need bytes in t->buf. */
 static int reserve(TextChunk *t, size_t need)
 {
@@ -95,18 +107,24 @@ static void fill(TextChunk *t, FILE *f, const uint8_t *tail, size_t ntail, uint6
                             (unsigned long long)lim->max_decoded_bytes);
             return;
         }
-        /* The chunk starts a line (or goes on with one cut at the limit). A first line
-         * longer than CIM_TEXT_MAX_LINE is cut there, stepped back to a UTF-8 boundary:
-         * where depends on the text only, never on the read size, so counts are the
-         * same for any -j. Any later line lies within the last read (<= the limit). */
-        if (t->have >= CIM_TEXT_MAX_LINE && !memchr(t->buf, '\n', CIM_TEXT_MAX_LINE)) {
-            size_t cut = CIM_TEXT_MAX_LINE;   /* before a sequence the limit would split */
-            for (size_t k = 1; k <= 3; k++) {
-                uint8_t b = t->buf[cut - k];
-                if ((b & 0xC0) == 0x80) continue;
-                if ((b >= 0xF0 ? 4u : b >= 0xE0 ? 3u : b >= 0xC0 ? 2u : 1u) > k) cut -= k;
+        /* Lines go on whole, but one longer than CIM_TEXT_MAX_LINE is cut that far from
+         * its start (stepped back to a UTF-8 boundary): where depends on the text only,
+         * never on the read size, so counts are the same for any -j. Only a line that
+         * starts in the carried tail can be that long (one that starts in the new data
+         * ends within the last read, or is the first line, still growing), so those are
+         * checked; a long one that is not first ends the chunk before it. */
+        size_t cut = SIZE_MAX;
+        for (size_t s = 0;;) {
+            size_t span = t->have - s < CIM_TEXT_MAX_LINE ? t->have - s : CIM_TEXT_MAX_LINE;
+            uint8_t *nl = memchr(t->buf + s, '\n', span);
+            if (!nl) {
+                if (span == CIM_TEXT_MAX_LINE) cut = s ? s : utf8_floor(t->buf, CIM_TEXT_MAX_LINE);
                 break;
             }
+            s = (size_t)(nl - t->buf) + 1;
+            if (s >= ntail) break;
+        }
+        if (cut != SIZE_MAX) {
             t->cut = cut;
         } else if (t->eof) {
             t->cut = t->have;

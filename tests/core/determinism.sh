@@ -20,23 +20,30 @@ cp "$T/j2.json" "$T/j2-first.json"
 "$C" measure "${specs[@]}" -j 2 -o "$T/j2.json" --per-file "${args[@]}"
 cmp -s "$T/j2.json" "$T/j2-first.json" && ok "repeat run byte-identical" || fail "repeat run differs"
 
-# One large file alone: with threads idle the decoder reads ahead in 4 MiB chunks and
-# tiktoken counts segments in parallel. Lines of 1-6 MB (a chunk's unfinished line
-# carried into the other buffer, lines past the 4 MiB cut), short lines, CJK, CRLF.
+# One large file alone: with threads idle the decoder reads ahead in 4 MiB chunks, spm
+# and tiktoken count segments in parallel. Lines of 0.3-6.5 MB (a chunk's unfinished
+# line carried into the other buffer, lines past the 4 MiB cut, a long line starting in
+# the carried tail after a cut), short lines, CJK, CRLF. Both files below gave spm
+# counts that differed between -j 1 and -j 2 in earlier versions of the decoder.
 /usr/bin/python3 - "$T/long.txt" <<'PY'
 import random, sys
-rnd = random.Random(7)
-words = ['alpha ', 'beta  ', 'Gamma\t', '12345 ', 'naïve ', '世界 ', 'x\r\n', "it's "]
+words = ['alpha ', 'beta  ', 'Gamma\t', '12345 ', 'naïve ', '世界 ', "it's "]
 with open(sys.argv[1], 'w', encoding='utf-8', newline='') as f:
+    rnd = random.Random(3)
+    for _ in range(8):
+        size = rnd.choice([rnd.randint(10, 2000), rnd.randint(300_000, 1_500_000), rnd.randint(3_000_000, 6_500_000)])
+        n = 0
+        while n < size:
+            w = rnd.choice(words); f.write(w); n += len(w.encode())
+        f.write('\n')
+    rnd = random.Random(7)
     for size in [3_900_000, 10, 5_000, 1_100_000, 6_300_000, 0, 2_500_000, 4_194_304, 50, 3_000_000]:
         n = 0
         while n < size:
-            w = rnd.choice(words).replace('\r\n', ' ')
-            f.write(w)
-            n += len(w.encode())
+            w = rnd.choice(words); f.write(w); n += len(w.encode())
         f.write('\n' if size % 3 else '\r\n')
     for _ in range(200000):
-        f.write(rnd.choice(words))
+        f.write(rnd.choice(words + ['x\r\n']))
 PY
 big=(-t text:bytes -t text:chars -t "text:spm:$MODEL")
 [ -f "$CIM_SOURCE_ROOT/tokenizers/data/cl100k_base.tiktoken" ] && big+=(-t text:tiktoken:cl100k_base)
