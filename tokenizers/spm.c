@@ -22,11 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common/err.h"
+#include "segment.h"
 #include "spm_shim.h"
 #include "tokenizer.h"
 
 #define CIM_SPM_MAX_LINE (1u << 20)
-#define CIM_SPM_PAR_MIN  (256u << 10)   /* smaller chunks: one thread */
 
 typedef struct SpmConf {
     char   *model;   /* option: path of the .model file */
@@ -80,29 +80,25 @@ static int64_t count_lines(const SpmConf *c, const char *p, const char *end)
     return tokens;
 }
 
+/* Segments end after a newline: lines are encoded alone. */
+static size_t after_newline(const uint8_t *s, size_t from, size_t n)
+{
+    const uint8_t *nl = memchr(s + from, '\n', n - from);
+    return nl ? (size_t)(nl - s) + 1 : n;
+}
+
 static int spm_feed(const void *conf, void *state, const CimChunk *ch, CimErr *e)
 {
     const SpmConf *c = conf;
     SpmState *s = state;
-    const char *p = (const char *)ch->data, *end = p + ch->len;
-    enum { MAX_SEGS = 128 };
-    int want = ch->spare && ch->len >= CIM_SPM_PAR_MIN ? 32 * ((int)ch->spare + 1) : 1;
-    if (want > MAX_SEGS) want = MAX_SEGS;
-    const char *cut[MAX_SEGS + 1] = {p};
-    int nseg = 0;
-    for (int k = 1; k < want; k++) {   /* after the first newline at or past the k-th share */
-        const char *from = p + ch->len / (size_t)want * (size_t)k;
-        if (from <= cut[nseg]) continue;
-        const char *nl = memchr(from, '\n', (size_t)(end - from));
-        if (!nl || nl + 1 >= end) break;
-        cut[++nseg] = nl + 1;
-    }
-    cut[++nseg] = end;
-    int64_t tok[MAX_SEGS];
+    const char *p = (const char *)ch->data;
+    size_t cut[CIM_SEG_MAX + 1];
+    int nseg = cim_segments(ch->data, ch->len, ch->spare, after_newline, cut);
+    int64_t tok[CIM_SEG_MAX];
     #pragma omp taskgroup
     for (int k = 0; k < nseg; k++) {
-        #pragma omp task default(none) firstprivate(k) shared(c, cut, tok) if(nseg > 1)
-        tok[k] = count_lines(c, cut[k], cut[k + 1]);
+        #pragma omp task default(none) firstprivate(k) shared(c, p, cut, tok) if(nseg > 1)
+        tok[k] = count_lines(c, p + cut[k], p + cut[k + 1]);
     }
     for (int k = 0; k < nseg; k++) {
         CIM_RETURN_IF(tok[k] < 0, e, CIM_ERR_INTERNAL, "SentencePiece Encode failed");

@@ -26,8 +26,8 @@
  *
  * Threads: the pipeline gives each file one thread of its OpenMP team. When S threads
  * of the team have no file (CimChunk.spare: one large file, or the last of a corpus),
- * a chunk of CIM_TT_PAR_MIN or more is cut into up to 32*(S+1) (at most 128)
- * segments at positions "[A-Za-z]|[ ][A-Za-z]" (before a space between two ASCII
+ * a chunk of 256 KiB or more is cut into up to 32*(S+1) (at most 128) segments
+ * (segment.h) at positions "[A-Za-z]|[ ][A-Za-z]" (before a space between two ASCII
  * letters): no pattern lets a piece holding a letter take a following space, none
  * looks behind, and the UTF-8 repair restarts cleanly at an ASCII byte, so each
  * segment can be repaired and counted alone and the sum equals the whole text's count.
@@ -49,12 +49,13 @@
 #include "cim_config.h"
 #include "common/err.h"
 #include "common/sha256.h"
+#include "common/utf8.h"
 #include "tiktoken_bpe.h"
 #include "tiktoken_pretok.h"
+#include "segment.h"
 #include "tokenizer.h"
 
 #define CIM_TT_MAX_CARRY   (1u << 20)
-#define CIM_TT_PAR_MIN     (256u << 10)
 #define CIM_TT_CACHE_LOG2  16          /* 64K entries x 48 B = 3 MiB per thread and spec */
 
 typedef struct TtConf {
@@ -263,8 +264,7 @@ static int count_text(const TtConf *c, CimTtCache *cache, const uint8_t *s, size
     while (i < n) {
         size_t e = cim_tt_next_piece(c->pat, s, i, n, final);
         if ((e ? e : n) - i > CIM_TT_MAX_CARRY) {
-            size_t cut = i + CIM_TT_MAX_CARRY, rest = 0;
-            while ((s[cut] & 0xC0) == 0x80) cut--;   /* s is valid UTF-8 (repaired) */
+            size_t cut = i + cim_utf8_floor(s + i, CIM_TT_MAX_CARRY), rest = 0;
             int rc = count_text(c, cache, s + i, cut - i, 1, &rest, &t);
             if (rc < 0) return rc;
             i = cut;
@@ -332,39 +332,20 @@ static int feed_serial(const TtConf *c, TtState *st, CimTtCache *cache, const ui
     return 0;
 }
 
-/* T threads: in[0..n) is cut at safe positions (see the top of this file; they are
- * ASCII, so the UTF-8 repair restarts cleanly there too) into up to 32*T segments; each
- * task repairs one into its own region of buf (segment k at carry + 3 * cut[k] + 16 * k,
- * room for the worst case) and counts it with the running thread's cache. Many small
- * segments, because the machine may be shared: with one per thread, a thread the OS
- * preempts would hold the others at the end of the chunk. Segment 0 starts with the
- * carry. */
+/* Idle threads: in[0..n) is cut at safe positions (see the top of this file; they are
+ * ASCII, so the UTF-8 repair restarts cleanly there too) into segments (segment.h);
+ * each task repairs one into its own region of buf (segment k at carry + 3 * cut[k] +
+ * 16 * k, room for the worst case) and counts it with the running thread's cache.
+ * Segment 0 starts with the carry. */
 static int feed_parallel(const TtConf *c, TtState *st, const uint8_t *in, size_t n, int final,
-                         int threads, CimErr *e)
+                         int nseg, const size_t *cut, CimErr *e)
 {
-    enum { MAX_SEGS = 128 };
-    size_t cut[MAX_SEGS + 1];
-    int nseg = 0, want = 32 * threads < MAX_SEGS ? 32 * threads : MAX_SEGS;
-    cut[0] = 0;
-    for (int k = 1; k < want; k++) {   /* each byte scanned once: text without cuts is common */
-        size_t from = n / (size_t)want * (size_t)k;
-        if (from <= cut[nseg]) continue;
-        size_t p = safe_cut(in, from, n);
-        if (p >= n) break;
-        cut[++nseg] = p;
-    }
-    cut[++nseg] = n;
-    if (nseg == 1) {
-        CimTtCache *cache = thread_cache(c);
-        CIM_RETURN_IF(!cache, e, CIM_ERR_NOMEM, "out of memory");
-        return feed_serial(c, st, cache, in, n, final, e);
-    }
     size_t base = st->len;
     CIM_RETURN_IF(grow(&st->buf, &st->cap, base + 3 * n + 16 * (size_t)(nseg + 1)), e, CIM_ERR_NOMEM,
                   "out of memory");
-    uint64_t tok[MAX_SEGS] = {0};
-    size_t start[MAX_SEGS], end[MAX_SEGS], done[MAX_SEGS], used_last = 0;
-    int rc[MAX_SEGS] = {0};
+    uint64_t tok[CIM_SEG_MAX] = {0};
+    size_t start[CIM_SEG_MAX], end[CIM_SEG_MAX], done[CIM_SEG_MAX], used_last = 0;
+    int rc[CIM_SEG_MAX] = {0};
     uint8_t *buf = st->buf;
     #pragma omp taskgroup
     for (int k = 0; k < nseg; k++) {
@@ -411,7 +392,9 @@ static int tt_feed(const void *conf, void *state, const CimChunk *ch, CimErr *e)
         n += st->npend;
         st->npend = 0;
     }
-    if (ch->spare && n >= CIM_TT_PAR_MIN) return feed_parallel(c, st, in, n, ch->last, (int)ch->spare + 1, e);
+    size_t cut[CIM_SEG_MAX + 1];
+    int nseg = cim_segments(in, n, ch->spare, safe_cut, cut);
+    if (nseg > 1) return feed_parallel(c, st, in, n, ch->last, nseg, cut, e);
     CimTtCache *cache = thread_cache(c);
     CIM_RETURN_IF(!cache, e, CIM_ERR_NOMEM, "out of memory");
     return feed_serial(c, st, cache, in, n, ch->last, e);

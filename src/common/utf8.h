@@ -28,6 +28,18 @@ static inline size_t cim_utf8_valid(const uint8_t *p, size_t n)
     return 0;
 }
 
+/* The largest cut <= n of p[0..n) that splits no UTF-8 sequence, from the bytes
+ * before it only (n where they are not UTF-8). */
+static inline size_t cim_utf8_floor(const uint8_t *p, size_t n)
+{
+    for (size_t k = 1; k <= 3 && k <= n; k++) {
+        uint8_t b = p[n - k];
+        if ((b & 0xC0) == 0x80) continue;
+        return (b >= 0xF0 ? 4u : b >= 0xE0 ? 3u : b >= 0xC0 ? 2u : 1u) > k ? n - k : n;
+    }
+    return n;
+}
+
 /* Code points in [p, p+n), an invalid byte counting as one; *invalid gets the
  * number of invalid bytes (may be NULL). */
 static inline uint64_t cim_utf8_count(const uint8_t *p, size_t n, uint64_t *invalid)

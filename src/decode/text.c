@@ -55,18 +55,6 @@ typedef struct TextChunk {
     CimErr   err;
 } TextChunk;
 
-/* The largest cut <= n of buf[0..n) that splits no UTF-8 sequence (n where the
- * bytes are not UTF-8 there). */
-static size_t utf8_floor(const uint8_t *buf, size_t n)
-{
-    for (size_t k = 1; k <= 3 && k <= n; k++) {
-        uint8_t b = buf[n - k];
-        if ((b & 0xC0) == 0x80) continue;
-        return (b >= 0xF0 ? 4u : b >= 0xE0 ? 3u : b >= 0xC0 ? 2u : 1u) > k ? n - k : n;
-    }
-    return n;
-}
-
 /* Room for need bytes in t->buf. */
 static int reserve(TextChunk *t, size_t need)
 {
@@ -118,7 +106,7 @@ static void fill(TextChunk *t, FILE *f, const uint8_t *tail, size_t ntail, uint6
             size_t span = t->have - s < CIM_TEXT_MAX_LINE ? t->have - s : CIM_TEXT_MAX_LINE;
             uint8_t *nl = memchr(t->buf + s, '\n', span);
             if (!nl) {
-                if (span == CIM_TEXT_MAX_LINE) cut = s ? s : utf8_floor(t->buf, CIM_TEXT_MAX_LINE);
+                if (span == CIM_TEXT_MAX_LINE) cut = s ? s : cim_utf8_floor(t->buf, CIM_TEXT_MAX_LINE);
                 break;
             }
             s = (size_t)(nl - t->buf) + 1;
