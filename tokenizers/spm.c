@@ -51,7 +51,7 @@ static int spm_init(void *conf, const char *args, char *canon, size_t canon_n,
     CIM_RETURN_IF(!c->model || !*c->model, e, CIM_ERR_USAGE, "spm needs a model: text:spm:PATH.model");
     CIM_RETURN_IF(cim_spm_load(c->model, &c->spm, msg, sizeof msg) < 0, e, CIM_ERR_MODEL,
                   "cannot load SentencePiece model %s: %s", c->model, msg);
-    snprintf(canon, canon_n, "%s", c->model);
+    CIM_RETURN_IF(cim_opt_quote(c->model, canon, canon_n) < 0, e, CIM_ERR_USAGE, "spm: model path too long");
     snprintf(model_path, model_path_n, "%s", c->model);
     return 0;
 }

@@ -148,7 +148,10 @@ static int tt_init(void *conf, const char *args, char *canon, size_t canon_n,
         CIM_RETURN_IF(!file_exists(c->encoding), e, CIM_ERR_MODEL, "rank file %s not found", c->encoding);
         snprintf(path, sizeof path, "%s", c->encoding);
         c->pat = pat < 0 ? CIM_TT_PAT_CL100K : (CimTtPattern)pat;
-        snprintf(canon, canon_n, "%s,pattern=%s", c->encoding, pat_names[c->pat]);
+        char quoted[4096 * 2 + 3];
+        CIM_RETURN_IF(cim_opt_quote(c->encoding, quoted, sizeof quoted) < 0, e, CIM_ERR_USAGE,
+                      "rank file path too long");
+        snprintf(canon, canon_n, "%s,pattern=%s", quoted, pat_names[c->pat]);
     } else {
         size_t k = 0;
         while (k < sizeof known / sizeof *known && strcmp(known[k].name, c->encoding)) k++;

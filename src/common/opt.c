@@ -58,52 +58,154 @@ static int set_value(void *conf, const CimOption *o, const char *val, CimErr *e)
     return cim_err(e, CIM_ERR_INTERNAL, "bad option type");
 }
 
-int cim_opt_parse(void *conf, const CimOption *opts, const char *const *shorthand,
-                  const char *args, CimErr *e)
+/* One item of "k=v,k=v,...": its key (empty for a bare word) and its value. A value in
+ * double quotes may hold any character, '\"' and '\\' standing for a quote and a
+ * backslash, so that a model path holding '=', ',' or spaces can be given. */
+typedef struct OptItem {
+    const char *key;
+    size_t      key_len;
+    int         has_value;   /* "k=v" or a quoted word */
+    char        value[4096];
+} OptItem;
+
+/* Reads a quoted value at *sp (at its opening quote) into buf; *sp ends after the
+ * closing quote. */
+static int read_quoted(const char **sp, char *buf, size_t n, CimErr *e)
+{
+    const char *s = *sp + 1;
+    size_t used = 0;
+    for (; *s && *s != '"'; s++) {
+        if (*s == '\\' && (s[1] == '"' || s[1] == '\\'))
+            s++;
+        CIM_RETURN_IF(used + 1 >= n, e, CIM_ERR_USAGE, "option value too long");
+        buf[used++] = *s;
+    }
+    CIM_RETURN_IF(*s != '"', e, CIM_ERR_USAGE, "unterminated quote in '%s'", *sp);
+    buf[used] = 0;
+    *sp = s + 1;
+    return 0;
+}
+
+/* Reads a plain value of len bytes into buf. */
+static int read_plain(const char *s, size_t len, char *buf, size_t n, CimErr *e)
+{
+    CIM_RETURN_IF(len >= n, e, CIM_ERR_USAGE, "option value too long");
+    memcpy(buf, s, len);
+    buf[len] = 0;
+    return 0;
+}
+
+/* Reads the item at *sp; *sp ends after it and its comma. */
+static int next_item(const char **sp, OptItem *it, CimErr *e)
+{
+    const char *s = *sp;
+    it->key = s;
+    it->key_len = 0;
+    it->has_value = 0;
+    if (*s == '"') {
+        CIM_CHECK(read_quoted(&s, it->value, sizeof it->value, e));
+        it->has_value = 1;
+    } else {
+        size_t word = strcspn(s, ",=");
+        if (s[word] == '=') {
+            it->key_len = word;
+            it->has_value = 1;
+            s += word + 1;
+            if (*s == '"') {
+                CIM_CHECK(read_quoted(&s, it->value, sizeof it->value, e));
+            } else {
+                size_t len = strcspn(s, ",");
+                CIM_CHECK(read_plain(s, len, it->value, sizeof it->value, e));
+                s += len;
+            }
+        } else {
+            CIM_CHECK(read_plain(s, word, it->value, sizeof it->value, e));
+            s += word;
+        }
+    }
+    CIM_RETURN_IF(*s && *s != ',', e, CIM_ERR_USAGE,
+                  "expected ',' after a quoted value, not '%s'", s);
+    *sp = *s ? s + 1 : s;
+    return 0;
+}
+
+static void set_defaults(void *conf, const CimOption *opts, CimErr *e, int *rc)
 {
     for (const CimOption *o = opts; o && o->name; o++) {
         char *p = (char *)conf + o->offset;
         switch (o->type) {
-        case CIM_OPT_INT:    *(int64_t *)p = (int64_t)o->def; break;
-        case CIM_OPT_DOUBLE: *(double *)p = o->def; break;
-        case CIM_OPT_FLAG:   *(int *)p = (int)o->def; break;
+        case CIM_OPT_INT:
+            *(int64_t *)p = (int64_t)o->def;
+            break;
+        case CIM_OPT_DOUBLE:
+            *(double *)p = o->def;
+            break;
+        case CIM_OPT_FLAG:
+            *(int *)p = (int)o->def;
+            break;
         case CIM_OPT_STRING:
             *(char **)p = o->def_str ? strdup(o->def_str) : NULL;
-            CIM_RETURN_IF(o->def_str && !*(char **)p, e, CIM_ERR_NOMEM, "out of memory");
+            if (o->def_str && !*(char **)p)
+                *rc = cim_err(e, CIM_ERR_NOMEM, "out of memory");
             break;
         }
     }
+}
+
+int cim_opt_parse(void *conf, const CimOption *opts, const char *const *shorthand,
+                  const char *args, CimErr *e)
+{
+    int rc = 0;
+    set_defaults(conf, opts, e, &rc);
+    CIM_CHECK(rc);
     if (!args || !*args)
         return 0;
     size_t npos = 0;
     const char *s = args;
+    OptItem it;
     while (*s) {
-        const char *comma = strchr(s, ','), *stop = comma ? comma : s + strlen(s);
-        const char *eq = memchr(s, '=', (size_t)(stop - s));
-        char val[4096];
+        CIM_CHECK(next_item(&s, &it, e));
         const CimOption *o;
-        if (eq) {
-            o = find(opts, s, (size_t)(eq - s));
-            CIM_RETURN_IF(!o, e, CIM_ERR_USAGE, "unknown option '%.*s'", (int)(eq - s), s);
-            CIM_RETURN_IF((size_t)(stop - eq - 1) >= sizeof val, e, CIM_ERR_USAGE, "option value too long");
-            memcpy(val, eq + 1, (size_t)(stop - eq - 1));
-            val[stop - eq - 1] = 0;
-            CIM_CHECK(set_value(conf, o, val, e));
-        } else if ((o = find(opts, s, (size_t)(stop - s))) && o->type == CIM_OPT_FLAG) {
-            CIM_CHECK(set_value(conf, o, NULL, e));
-        } else {
-            CIM_RETURN_IF(!shorthand || !shorthand[npos], e, CIM_ERR_USAGE,
-                          "unexpected value '%.*s' (options are k=v)", (int)(stop - s), s);
-            o = find(opts, shorthand[npos], strlen(shorthand[npos]));
-            npos++;
-            CIM_RETURN_IF(!o, e, CIM_ERR_INTERNAL, "bad shorthand");
-            CIM_RETURN_IF((size_t)(stop - s) >= sizeof val, e, CIM_ERR_USAGE, "option value too long");
-            memcpy(val, s, (size_t)(stop - s));
-            val[stop - s] = 0;
-            CIM_CHECK(set_value(conf, o, val, e));
+        if (it.key_len) {
+            o = find(opts, it.key, it.key_len);
+            CIM_RETURN_IF(!o, e, CIM_ERR_USAGE,
+                          "unknown option '%.*s' (a value holding '=' or ',' goes in double "
+                          "quotes: \"%.*s...\")", (int)it.key_len, it.key, (int)it.key_len, it.key);
+            CIM_CHECK(set_value(conf, o, it.value, e));
+            continue;
         }
-        s = comma ? comma + 1 : stop;
+        o = it.has_value ? NULL : find(opts, it.value, strlen(it.value));
+        if (o && o->type == CIM_OPT_FLAG) {
+            CIM_CHECK(set_value(conf, o, NULL, e));
+            continue;
+        }
+        CIM_RETURN_IF(!shorthand || !shorthand[npos], e, CIM_ERR_USAGE,
+                      "unexpected value '%s' (options are k=v)", it.value);
+        o = find(opts, shorthand[npos], strlen(shorthand[npos]));
+        npos++;
+        CIM_RETURN_IF(!o, e, CIM_ERR_INTERNAL, "bad shorthand");
+        CIM_CHECK(set_value(conf, o, it.value, e));
     }
+    return 0;
+}
+
+int cim_opt_quote(const char *value, char *buf, size_t n)
+{
+    size_t used = 0;
+    int quote = value[0] == '"' || value[strcspn(value, ",=\"\\")] != 0;
+    if (quote && used + 1 < n)
+        buf[used++] = '"';
+    for (const char *c = value; *c; c++) {
+        if (quote && (*c == '"' || *c == '\\') && used + 1 < n)
+            buf[used++] = '\\';
+        if (used + 1 < n)
+            buf[used++] = *c;
+    }
+    if (quote && used + 1 < n)
+        buf[used++] = '"';
+    if (used + 1 >= n)
+        return -1;
+    buf[used] = 0;
     return 0;
 }
 
@@ -140,10 +242,14 @@ int cim_opt_canon(const void *conf, const CimOption *opts, char *buf, size_t n)
             if (!*(const int *)p) continue;
             w = snprintf(buf + used, n - used, "%s%s", sep, o->name);
             break;
-        case CIM_OPT_STRING:
+        case CIM_OPT_STRING: {
             if (!*(char *const *)p) continue;
-            w = snprintf(buf + used, n - used, "%s%s=%s", sep, o->name, *(char *const *)p);
+            char quoted[4096 * 2 + 3];
+            if (cim_opt_quote(*(char *const *)p, quoted, sizeof quoted) < 0)
+                return -1;
+            w = snprintf(buf + used, n - used, "%s%s=%s", sep, o->name, quoted);
             break;
+        }
         }
         if (w < 0 || (size_t)w >= n - used)
             return -1;

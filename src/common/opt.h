@@ -3,7 +3,9 @@
  * A tokenizer declares a const CimOption table of its conf struct's fields;
  * cim_opt_parse() fills defaults, then applies the comma-separated k=v list.
  * Values without a key bind to the shorthand names in order
- * ("spm:MODEL" -> model=MODEL). A flag may be given bare ("causal").
+ * ("spm:MODEL" -> model=MODEL). A flag may be given bare ("causal"). A value in
+ * double quotes may hold any character ('\"' and '\\' escape a quote and a
+ * backslash): text:spm:"/data/run=3/m.model".
  */
 #ifndef CIM_OPT_H
 #define CIM_OPT_H
@@ -31,6 +33,9 @@ typedef struct CimOption {
 int  cim_opt_parse(void *conf, const CimOption *opts, const char *const *shorthand,
                    const char *args, CimErr *e);
 void cim_opt_free(void *conf, const CimOption *opts);
+/* Writes value into buf as a spec value: as it is, or in double quotes (with '"' and
+ * '\\' escaped) when it holds ',', '=', '"' or '\\'; -1 when it does not fit. */
+int  cim_opt_quote(const char *value, char *buf, size_t n);
 /* Writes the canonical "k=v,k=v" form of every option (defaults included). */
 int  cim_opt_canon(const void *conf, const CimOption *opts, char *buf, size_t n);
 #endif

@@ -55,6 +55,21 @@ for a in d["aggregates"]:
     lo, hi = a["C_ci95"]
     assert lo <= a["C"] <= hi, a
 PY
+# A model path may hold any character a file name may: in double quotes, '=', ',',
+# ':' and spaces are part of it, and the recorded spec quotes it back.
+q="$T/run=3, a:b c"; mkdir -p "$q"; cp "$MODEL" "$q/m.model"
+expect_rc 0 "$C" measure -t "text:spm:\"$q/m.model\"" -t "text:spm:$MODEL" -o "$T/q.json" "$SAMPLE/text/kjv-genesis.txt"
+"$PY" - "$T/q.json" "$q/m.model" <<'PY' && ok "model path with = , : and spaces" || fail "model path with = , : and spaces"
+import json, sys
+d = json.load(open(sys.argv[1]))
+spec = 'text:spm:"%s"' % sys.argv[2]
+toks = {a["tokenizer"]: a["tokens"] for a in d["aggregates"]}
+assert spec in toks, (spec, list(toks))
+other = [v for k, v in toks.items() if k != spec]
+assert other == [toks[spec]], toks          # the same model under both paths counts the same
+PY
+expect_rc 2 "$C" measure -t "text:spm:$q/m.model" "$SAMPLE/text/kjv-genesis.txt"
+grep -q "double quotes" "$T/err" || fail "an unquoted path with '=' does not say to quote it"
 # --info: bits of one zstd frame of the canonical raw stream; for text the file
 # itself, so it equals the zstd CLI's output on stdin (no checksum).
 if command -v zstd >/dev/null; then

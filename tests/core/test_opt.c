@@ -46,5 +46,26 @@ int main(void)
     cim_opt_free(&c, opts);
     EXPECT(cim_opt_parse(&c, opts, shorthand, "thr=nan", &e) == CIM_ERR_USAGE);
     cim_opt_free(&c, opts);
+
+    /* Quoted values hold any character; the canonical form quotes them back. */
+    EXPECT(cim_opt_parse(&c, opts, shorthand, "\"/d/run=3, a:b/m.model\",p=4", &e) == 0);
+    EXPECT(!strcmp(c.model, "/d/run=3, a:b/m.model") && c.p == 4);
+    EXPECT(cim_opt_canon(&c, opts, buf, sizeof buf) == 0);
+    EXPECT(!strcmp(buf, "p=4,thr=0.5,model=\"/d/run=3, a:b/m.model\""));
+    cim_opt_free(&c, opts);
+    EXPECT(cim_opt_parse(&c, opts, shorthand, "model=\"q\\\"b\\\\s\",causal", &e) == 0);
+    EXPECT(!strcmp(c.model, "q\"b\\s") && c.causal);
+    EXPECT(cim_opt_quote(c.model, buf, sizeof buf) == 0);
+    EXPECT(!strcmp(buf, "\"q\\\"b\\\\s\""));
+    cim_opt_free(&c, opts);
+    EXPECT(cim_opt_quote("plain/path:x.model", buf, sizeof buf) == 0);
+    EXPECT(!strcmp(buf, "plain/path:x.model"));
+    EXPECT(cim_opt_parse(&c, opts, shorthand, "/d/run=3/m.model", &e) == CIM_ERR_USAGE);
+    EXPECT(strstr(e.msg, "double quotes") != NULL);
+    cim_opt_free(&c, opts);
+    EXPECT(cim_opt_parse(&c, opts, shorthand, "\"open", &e) == CIM_ERR_USAGE);
+    cim_opt_free(&c, opts);
+    EXPECT(cim_opt_parse(&c, opts, shorthand, "\"a\"b", &e) == CIM_ERR_USAGE);
+    cim_opt_free(&c, opts);
     TEST_DONE();
 }
