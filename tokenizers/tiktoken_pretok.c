@@ -179,12 +179,36 @@ static size_t r50k(Ctx *x, size_t i)
     return whitespace(x, i, 0);
 }
 
+/* The alternatives after the letters, the same in cl100k and o200k: \p{N}{1,3}, then
+ * " ?[^\s\p{L}\p{N}]+[\r\n]*" (o200k also takes '/' into the run: slash), then
+ * whitespace. c is the class of the char at i, which ends at i1. */
+static size_t digits_punct_space(Ctx *x, size_t i, int c, size_t i1, int slash)
+{
+    if (c == C(N)) {
+        size_t p = i1;
+        for (int k = 1; k < 3; k++) {
+            size_t q;
+            if (cls(x, p, &q) != C(N))
+                break;
+            p = q;
+        }
+        return p;
+    }
+    int ck = c;
+    size_t kn = i1;
+    if (x->s[i] == ' ')
+        ck = cls(x, i1, &kn);
+    if (IS(ck, M_PUNCT))
+        return scan_bytes(x, scan(x, kn, M_PUNCT), slash);
+    return whitespace(x, i, 1);
+}
+
 static size_t cl100k(Ctx *x, size_t i)
 {
     size_t w;
     if (x->s[i] != '\'' &&
         (w = ascii_word(x, i + (x->s[i] < 0x80 && IS(ascii_class[x->s[i]], B(OTHER) | B(WS)))))) return w;
-    size_t i1, i2, kn;
+    size_t i1, i2;
     int c = cls(x, i, &i1);
     if (x->s[i] == '\'') {
         size_t e = contraction(x, i, 1);
@@ -194,20 +218,7 @@ static size_t cl100k(Ctx *x, size_t i)
         if (IS(cls(x, i1, &i2), M_L)) return scan(x, i2, M_L);
     } else if (IS(c, M_L))
         return scan(x, i1, M_L);
-    if (c == C(N)) {
-        size_t p = i1;
-        for (int k = 1; k < 3; k++) {
-            size_t q;
-            if (cls(x, p, &q) != C(N)) break;
-            p = q;
-        }
-        return p;
-    }
-    int ck = c;
-    kn = i1;
-    if (x->s[i] == ' ') ck = cls(x, i1, &kn);
-    if (IS(ck, M_PUNCT)) return scan_bytes(x, scan(x, kn, M_PUNCT), 0);
-    return whitespace(x, i, 1);
+    return digits_punct_space(x, i, c, i1, 0);
 }
 
 /* o200k [U]*[W]+ from k: the end, or 0. */
@@ -244,7 +255,7 @@ static size_t o200k(Ctx *x, size_t i)
     if (p > k && p < x->n && s[p] < 0x80 && s[p] != '\'' && (p > u || (uint8_t)(s[p] - 'A') >= 26))
         return p;
 
-    size_t i1, kn, e = 0;
+    size_t i1, e = 0;
     int c = cls(x, i, &i1);
     int pre = IS(c, M_PRE) != 0;
     if ((pre && (e = o200k_alt1(x, i1))) || (e = o200k_alt1(x, i)) ||
@@ -255,20 +266,7 @@ static size_t o200k(Ctx *x, size_t i)
         }
         return e;
     }
-    if (c == C(N)) {
-        size_t p = i1;
-        for (int k = 1; k < 3; k++) {
-            size_t q;
-            if (cls(x, p, &q) != C(N)) break;
-            p = q;
-        }
-        return p;
-    }
-    int ck = c;
-    kn = i1;
-    if (x->s[i] == ' ') ck = cls(x, i1, &kn);
-    if (IS(ck, M_PUNCT)) return scan_bytes(x, scan(x, kn, M_PUNCT), 1);
-    return whitespace(x, i, 1);
+    return digits_punct_space(x, i, c, i1, 1);
 }
 
 size_t cim_tt_next_piece(CimTtPattern pat, const uint8_t *s, size_t i, size_t n, int final)
