@@ -32,6 +32,11 @@ import tempfile
 
 cim = os.environ["CIMETER"]
 root = os.environ["CIM_SOURCE_ROOT"]
+# Under LeakSanitizer: fontconfig (through cairo, in report's plots) keeps its
+# caches to the end of the process; the suppressions the report tests use.
+os.environ["LSAN_OPTIONS"] = ":".join(
+    x for x in ("suppressions=" + os.path.join(root, "tests", "report", "lsan.supp"),
+                os.environ.get("LSAN_OPTIONS", "")) if x)
 MARK = re.compile(r"^<!--\s*doc-check:\s*run(?:\s+needs=(\S+))?\s*-->\s*$")
 FENCE = re.compile(r"^(```+|~~~+)\s*(\S*)")
 EXIT = re.compile(r"#\s*exit\s+(\d+)\s*$")
