@@ -91,6 +91,33 @@ try:
             i = [k for k, l in enumerate(lines) if l.split()[1:2] == [spm]][0]
             check(lines[i].split() == ["text", spm] and lines[i + 1].split()[0] == "1",
                   f"{label}: the long name wraps, its figures on the next line")
+    # A real terminal, 60 columns wide (no COLUMNS): its width comes from the tty.
+    import fcntl, pty, struct, termios
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 60, 0, 0))
+    env = dict(os.environ)
+    env.pop("COLUMNS", None)
+    proc = subprocess.Popen([cim, "measure", "--no-progress", "--bootstrap", "0"] + args,
+                            stdout=slave, stderr=subprocess.DEVNULL, env=env)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:   # EIO once the child has closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait()
+    os.close(master)
+    tty_lines = b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n").splitlines()
+    check(proc.returncode == 0, "tty: measure exits 0")
+    for n in names:
+        check(len([l for l in tty_lines if l.split()[1:2] == [n]]) == 1, f"tty: a row names {n[:60]} whole")
+    i = [k for k, l in enumerate(tty_lines) if l.split()[1:2] == ["cosmos-dv8x16x16"]]
+    check(bool(i) and tty_lines[i[0]].split() == ["video", "cosmos-dv8x16x16"],
+          "tty 60 columns wide: names go on a line of their own")
     # The JSON: the expanded spec as the aggregate's name, the typed name under `requested`.
     out_json = os.path.join(tmp, "out.json")
     rc, out, err = measure(["-t", "cosmos-dv8x16x16", "-t", "vit-b16", "-o", out_json] + corpus[:2])
