@@ -19,7 +19,10 @@
 
 /* Width of the columns after the name: " %6s %5s %10s %12s %9s %21s %9s  " plus
  * about 22 for the tokens per unit ("33515 per second", "10042 per megapixel"). */
-enum { MODALITY_COL = 6, FIGURES_COL = 1 + 6 + 1 + 5 + 1 + 10 + 1 + 12 + 1 + 9 + 1 + 21 + 1 + 9 + 2 + 22 };
+enum {
+    MODALITY_COL = 6,
+    FIGURES_COL = 1 + 6 + 1 + 5 + 1 + 10 + 1 + 12 + 1 + 9 + 1 + 21 + 1 + 9 + 2 + 22,
+};
 
 /* A name holds a model path, i.e. arbitrary bytes: controls (C0, DEL, C1) and
  * bytes that are not UTF-8 are shown as '?', so the table stays one line per
@@ -76,7 +79,8 @@ static size_t name_column(const CimRun *run, size_t columns)
         if (chars > widest) widest = chars;
     }
     if (!columns || MODALITY_COL + 1 + widest + FIGURES_COL <= columns) return widest;
-    size_t room = columns > MODALITY_COL + 1 + FIGURES_COL ? columns - MODALITY_COL - 1 - FIGURES_COL : 0;
+    size_t fixed = MODALITY_COL + 1 + FIGURES_COL;
+    size_t room = columns > fixed ? columns - fixed : 0;
     return room > strlen("tokenizer") ? room : strlen("tokenizer");
 }
 
@@ -147,8 +151,8 @@ int cim_run_print_table(CimRun *run, FILE *f)
     size_t namew = name_column(run, table_columns(f));
     fprintf(f, "%-6s ", "modal.");
     put_padded(f, "tokenizer", strlen("tokenizer"), namew);
-    fprintf(f, " %6s %5s %10s %12s %9s %21s %9s  %s\n", "files", "err", "raw", "tokens", "C (B/tok)",
-            "95% CI", "C_file", "tokens/unit");
+    fprintf(f, " %6s %5s %10s %12s %9s %21s %9s  %s\n", "files", "err", "raw", "tokens",
+            "C (B/tok)", "95% CI", "C_file", "tokens/unit");
     for (size_t i = 0; i < run->nagg; i++) {
         const CimAggregate *a = &run->agg[i];
         size_t chars;
@@ -162,8 +166,8 @@ int cim_run_print_table(CimRun *run, FILE *f)
         nerr += run->rec[i].status == CIM_REC_ERROR;
         nskip += run->rec[i].status == CIM_REC_SKIPPED;
     }
-    fprintf(f, "%zu files: %zu measured, %zu skipped (no tokenizer for their modality), %zu errors\n",
-            run->nrec, run->nrec - nerr - nskip, nskip, nerr);
+    fprintf(f, "%zu files: %zu measured, %zu skipped (no tokenizer for their modality), "
+            "%zu errors\n", run->nrec, run->nrec - nerr - nskip, nskip, nerr);
     print_legend(run, f);
     return 0;
 }

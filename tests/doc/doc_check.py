@@ -115,8 +115,9 @@ def options_in(text):
 def can_set_up(spec, scratch):
     empty = os.path.join(scratch, ".empty")
     open(empty, "w").close()
-    p = subprocess.run([cim, "measure", "--no-progress", "-t", spec, "-o", os.path.join(scratch, ".probe.json"),
-                        empty], capture_output=True, text=True)
+    probe = os.path.join(scratch, ".probe.json")
+    p = subprocess.run([cim, "measure", "--no-progress", "-t", spec, "-o", probe, empty],
+                       capture_output=True, text=True)
     return p.returncode in (0, 1)
 
 
@@ -155,7 +156,8 @@ def run_page(path, page_blocks):
                     rc, err = "timeout", ""
                 ran += 1
                 if rc != want:
-                    fail(f"{rel}:{line_no}", f"`{cmd.strip()}` exited {rc}, documented {want}\n{err[-2000:]}")
+                    fail(f"{rel}:{line_no}",
+                         f"`{cmd.strip()}` exited {rc}, documented {want}\n{err[-2000:]}")
                 else:
                     print(f"ok: {rel}:{line_no}: exit {rc}: {cmd.strip()[:100]}")
     finally:
@@ -183,7 +185,8 @@ def main():
                         continue
                     tail = re.split(r"[|;&#]", cmd[m.end():])[0]
                     for opt in sorted(options_in(tail) - options_in(helps[sub]) - {"--help"}):
-                        fail(f"{rel}:{line_no}", f"`cimeter {sub} {opt}` is not in `cimeter {sub} --help`")
+                        fail(f"{rel}:{line_no}",
+                             f"`cimeter {sub} {opt}` is not in `cimeter {sub} --help`")
             if is_run:
                 runnable.append((start, needs, body))
         if runnable:

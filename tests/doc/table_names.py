@@ -114,7 +114,8 @@ try:
     tty_lines = b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n").splitlines()
     check(proc.returncode == 0, "tty: measure exits 0")
     for n in names:
-        check(len([l for l in tty_lines if l.split()[1:2] == [n]]) == 1, f"tty: a row names {n[:60]} whole")
+        rows = [l for l in tty_lines if l.split()[1:2] == [n]]
+        check(len(rows) == 1, f"tty: a row names {n[:60]} whole")
     i = [k for k, l in enumerate(tty_lines) if l.split()[1:2] == ["cosmos-dv8x16x16"]]
     check(bool(i) and tty_lines[i[0]].split() == ["video", "cosmos-dv8x16x16"],
           "tty 60 columns wide: names go on a line of their own")
@@ -124,7 +125,8 @@ try:
     d = json.load(open(out_json))
     check(rc == 0 and out == "", "with -o nothing is printed")
     check(sorted(a["tokenizer"] for a in d["aggregates"]) ==
-          sorted([expand["cosmos-dv8x16x16"], expand["vit-b16"]]), "JSON aggregates carry the expanded spec")
+          sorted([expand["cosmos-dv8x16x16"], expand["vit-b16"]]),
+          "JSON aggregates carry the expanded spec")
     check({t["requested"]: t["spec"] for t in d["tokenizers"]} ==
           {"cosmos-dv8x16x16": expand["cosmos-dv8x16x16"], "vit-b16": expand["vit-b16"]},
           "JSON tokenizers map each typed name to its spec")
