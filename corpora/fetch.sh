@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# corpora/fetch.sh — draw cimeter's corpora from Debian packages (../shared/CORPORA.md).
+# corpora/fetch.sh — draw cimeter's corpora from Debian packages (doc/corpora.md).
 #
 #   corpora/fetch.sh sample   rebuild corpora/sample/ (committed, < 5 MB) and check it
 #                             against corpora/sample/SHA256SUMS

@@ -2,8 +2,10 @@
  * cimeter.h — the public API of libcimeter.
  *
  * cimeter measures the compression factor C_i of each data modality: how many
- * raw bytes one token covers under a given tokenizer (../shared/SPEC.md is the
- * contract; docs in README.md). The library never prints and never exits:
+ * raw bytes one token covers under a given tokenizer. Every figure is defined
+ * in doc/ (doc/records.md: the per-file record and the JSON; doc/aggregates.md:
+ * C and its spread; doc/tokenizers.md: the counting rules; doc/fitting.md: the
+ * fitter). The library never prints and never exits:
  * every call returns 0 or a negative CIM_ERR_* code and fills a caller-owned
  * CimErr with a message. The `cimeter` CLI (src/cli/) is a client of this
  * header.
@@ -16,7 +18,7 @@
  *     if (cim_run_create(&run, &p, &e) < 0) ... e.msg ...
  *     cim_run_add_path(run, "corpus/", &e);
  *     cim_run_measure(run, &e);          // OpenMP over files
- *     cim_run_write_json(run, stdout, 1, &e);
+ *     cim_run_write_json(run, "out.json", 1, &e);   // "-" for stdout
  *     cim_run_free(run);
  *
  * Thread safety: a CimRun is used by one thread at a time; cim_run_measure
@@ -122,6 +124,10 @@ size_t cim_run_file_count(const CimRun *run);
 /* Output. argv is recorded as `command`. per_file adds the `files` array. */
 void cim_run_set_command(CimRun *run, int argc, char **argv);
 int  cim_run_write_json(CimRun *run, const char *path, int per_file, CimErr *e);
+/* The human-readable table: each tokenizer named as the user gave it (a preset
+ * stays a preset; the expansions follow the table), long names wrapped onto a
+ * line of their own when f is a terminal narrower than the table (COLUMNS
+ * overrides the width), never cut. */
 int  cim_run_print_table(CimRun *run, FILE *f);
 
 void cim_run_free(CimRun *run);

@@ -1,30 +1,87 @@
-/* table.c — the human-readable compression table `measure` prints without -o. */
+/* table.c — the human-readable compression table `measure` prints without -o.
+ *
+ * Each tokenizer is named as the user gave it (`cosmos-dv8x16x16`, or the spec
+ * typed), never cut: a preset's expanded spec is long and its distinguishing
+ * part is at the end, so any cut would hide which tokenizer a row is. Presets
+ * and defaults are expanded in a legend under the table (and in the JSON).
+ * The name column is as wide as the longest name; when that would overflow
+ * the terminal (COLUMNS, else the tty's width; no limit when not a terminal),
+ * a name longer than the room left goes whole on a line of its own and its
+ * figures follow on the next line. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include "common/utf8.h"
 #include "run/run.h"
 
-/* A spec holds a model path, i.e. arbitrary bytes: controls (C0, DEL, C1)
- * and bytes that are not UTF-8 are shown as '?', so the table stays one line
- * per aggregate and valid UTF-8. Longer than `width` bytes, it keeps the tail
- * after "...", cut at a character boundary. */
-static void shown_spec(char *out, size_t width, const char *spec)
+/* Width of the columns after the name: " %6s %5s %10s %12s %9s %21s %9s  " plus
+ * about 22 for the tokens per unit ("33515 per second", "10042 per megapixel"). */
+enum {
+    MODALITY_COL = 6,
+    FIGURES_COL = 1 + 6 + 1 + 5 + 1 + 10 + 1 + 12 + 1 + 9 + 1 + 21 + 1 + 9 + 2 + 22,
+};
+
+/* A name holds a model path, i.e. arbitrary bytes: controls (C0, DEL, C1) and
+ * bytes that are not UTF-8 are shown as '?', so the table stays one line per
+ * aggregate and valid UTF-8. Returns a malloc'd copy; *chars gets its width in
+ * code points. */
+static char *plain_name(const char *name, size_t *chars)
 {
-    size_t n = strlen(spec), o = 0;
-    char buf[1024];
-    for (size_t i = 0; i < n && o + 4 < sizeof buf;) {
-        const uint8_t *p = (const uint8_t *)spec + i;
+    size_t n = strlen(name), o = 0;
+    char *buf = malloc(n + 1);
+    *chars = 0;
+    if (!buf) return NULL;
+    for (size_t i = 0; i < n;) {
+        const uint8_t *p = (const uint8_t *)name + i;
         size_t l = cim_utf8_valid(p, n - i);
         int ctl = l == 0 || p[0] < 0x20 || p[0] == 0x7f || (l == 2 && p[0] == 0xC2 && p[1] < 0xA0);
         if (ctl) { buf[o++] = '?'; i += l ? l : 1; }
         else { memcpy(buf + o, p, l); o += l; i += l; }
+        (*chars)++;
     }
     buf[o] = '\0';
-    if (o <= width) { memcpy(out, buf, o + 1); return; }
-    size_t start = o - (width - 3);
-    while (start < o && ((uint8_t)buf[start] & 0xC0) == 0x80) start++;
-    snprintf(out, width + 1, "...%s", buf + start);
+    return buf;
+}
+
+/* Columns available to the table: COLUMNS when set, else the terminal's width
+ * when f is one, else 0 (no limit: a file or pipe gets every row on one line). */
+static size_t table_columns(FILE *f)
+{
+    const char *env = getenv("COLUMNS");
+    if (env && *env) {
+        char *end;
+        long v = strtol(env, &end, 10);
+        if (!*end && v > 0) return (size_t)v;
+    }
+    struct winsize ws;
+    int fd = fileno(f);
+    if (fd >= 0 && isatty(fd) && ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    return 0;
+}
+
+static const char *name_of(const CimTokInstance *ti)
+{
+    return ti->requested && ti->requested[0] ? ti->requested : ti->spec;
+}
+
+/* The width of the name column: the longest name, or what the terminal leaves. */
+static size_t name_column(const CimRun *run, size_t columns)
+{
+    size_t widest = strlen("tokenizer");
+    for (size_t i = 0; i < run->nagg; i++) {
+        size_t chars;
+        char *shown = plain_name(name_of(&run->toks[run->agg[i].tok]), &chars);
+        free(shown);
+        if (chars > widest) widest = chars;
+    }
+    if (!columns || MODALITY_COL + 1 + widest + FIGURES_COL <= columns) return widest;
+    size_t fixed = MODALITY_COL + 1 + FIGURES_COL;
+    size_t room = columns > fixed ? columns - fixed : 0;
+    return room > strlen("tokenizer") ? room : strlen("tokenizer");
 }
 
 static void human_bytes(char *buf, size_t n, double b)
@@ -43,34 +100,74 @@ static void fmt(char *buf, size_t n, double v)
     else snprintf(buf, n, "%.3f", v);
 }
 
+/* Pads a UTF-8 name to `width` code points (printf pads bytes). */
+static void put_padded(FILE *f, const char *s, size_t chars, size_t width)
+{
+    fputs(s, f);
+    for (size_t k = chars; k < width; k++) fputc(' ', f);
+}
+
+static void print_row(FILE *f, const CimAggregate *a, const char *name, size_t chars, size_t namew)
+{
+    char raw[32], c[32], lo[32], hi[32], cf[32], tpu[32], ci[80];
+    human_bytes(raw, sizeof raw, (double)a->raw_bytes);
+    fmt(c, sizeof c, a->C);
+    fmt(lo, sizeof lo, a->C_lo);
+    fmt(hi, sizeof hi, a->C_hi);
+    fmt(cf, sizeof cf, a->C_file);
+    fmt(tpu, sizeof tpu, a->tokens_per_unit);
+    snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
+    fprintf(f, "%-6s ", cim_modality_name(a->modality));
+    if (chars > namew) {   /* wrapped: the whole name alone, the figures under it */
+        fprintf(f, "%s\n%-6s ", name, "");
+        put_padded(f, "", 0, namew);
+    } else {
+        put_padded(f, name, chars, namew);
+    }
+    fprintf(f, " %6llu %5llu %10s %12llu %9s %21s %9s  %s %s\n", (unsigned long long)a->files,
+            (unsigned long long)a->errors, raw, (unsigned long long)a->tokens, c, ci, cf, tpu,
+            cim__per_unit_name(a->modality) + strlen("tokens "));
+}
+
+/* Names that are not their own spec (presets, defaults), with what they expand to. */
+static void print_legend(const CimRun *run, FILE *f)
+{
+    int header = 0;
+    for (size_t i = 0; i < run->nagg; i++) {
+        const CimTokInstance *ti = &run->toks[run->agg[i].tok];
+        if (!ti->requested || !strcmp(name_of(ti), ti->spec)) continue;
+        if (!header) fputs("expanded (as recorded in the JSON):\n", f);
+        header = 1;
+        size_t chars;
+        char *name = plain_name(name_of(ti), &chars), *spec = plain_name(ti->spec, &chars);
+        if (name && spec) fprintf(f, "  %s = %s\n", name, spec);
+        free(name);
+        free(spec);
+    }
+}
+
 int cim_run_print_table(CimRun *run, FILE *f)
 {
-    fprintf(f, "%-6s %-46s %6s %5s %10s %12s %9s %21s %9s  %s\n", "modal.", "tokenizer", "files", "err",
-            "raw", "tokens", "C (B/tok)", "95% CI", "C_file", "tokens/unit");
+    size_t namew = name_column(run, table_columns(f));
+    fprintf(f, "%-6s ", "modal.");
+    put_padded(f, "tokenizer", strlen("tokenizer"), namew);
+    fprintf(f, " %6s %5s %10s %12s %9s %21s %9s  %s\n", "files", "err", "raw", "tokens",
+            "C (B/tok)", "95% CI", "C_file", "tokens/unit");
     for (size_t i = 0; i < run->nagg; i++) {
         const CimAggregate *a = &run->agg[i];
-        char raw[32], c[32], lo[32], hi[32], cf[32], tpu[32], ci[80];
-        human_bytes(raw, sizeof raw, (double)a->raw_bytes);
-        fmt(c, sizeof c, a->C);
-        fmt(lo, sizeof lo, a->C_lo);
-        fmt(hi, sizeof hi, a->C_hi);
-        fmt(cf, sizeof cf, a->C_file);
-        fmt(tpu, sizeof tpu, a->tokens_per_unit);
-        snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
-        const char *spec = run->toks[a->tok].spec;
-        char shown[47];
-        shown_spec(shown, sizeof shown - 1, spec);
-        fprintf(f, "%-6s %-46s %6llu %5llu %10s %12llu %9s %21s %9s  %s %s\n",
-                cim_modality_name(a->modality), shown, (unsigned long long)a->files,
-                (unsigned long long)a->errors, raw, (unsigned long long)a->tokens, c, ci, cf, tpu,
-                cim__per_unit_name(a->modality) + strlen("tokens "));
+        size_t chars;
+        char *name = plain_name(name_of(&run->toks[a->tok]), &chars);
+        if (!name) return -1;
+        print_row(f, a, name, chars, namew);
+        free(name);
     }
     size_t nerr = 0, nskip = 0;
     for (size_t i = 0; i < run->nrec; i++) {
         nerr += run->rec[i].status == CIM_REC_ERROR;
         nskip += run->rec[i].status == CIM_REC_SKIPPED;
     }
-    fprintf(f, "%zu files: %zu measured, %zu skipped (no tokenizer for their modality), %zu errors\n",
-            run->nrec, run->nrec - nerr - nskip, nskip, nerr);
+    fprintf(f, "%zu files: %zu measured, %zu skipped (no tokenizer for their modality), "
+            "%zu errors\n", run->nrec, run->nrec - nerr - nskip, nskip, nerr);
+    print_legend(run, f);
     return 0;
 }
