@@ -48,6 +48,7 @@
 #include <sys/stat.h>
 #include <sndfile.h>
 #include "common/err.h"
+#include "decode/ogg_count.h"
 
 #define CIM_SND_BLOCK       4096u   /* frames per sf_readf_short call */
 #define CIM_SND_MAX_CHANNELS 1024u
@@ -288,6 +289,8 @@ static uint64_t flac_exact_total(FILE *f, uint32_t *channels, uint32_t *rate)
     return ok;
 }
 
+static int ogg_truncated(FILE *f, uint64_t size);
+
 static int snd_header(const char *path, const CimLimits *lim, CimFileMeasure *m, CimErr *e)
 {
     FILE *f = fopen(path, "rb");
@@ -306,6 +309,8 @@ static int snd_header(const char *path, const CimLimits *lim, CimFileMeasure *m,
             }
         } else if (!memcmp(magic, "fLaC", 4)) {
             n = flac_exact_total(f, &channels, &rate);
+        } else if (!memcmp(magic, "OggS", 4) && !ogg_truncated(f, fsize)) {
+            if (!cim_ogg_count(f, fsize, &n, &rate, &channels)) n = 0;
         }
     }
     fclose(f);
