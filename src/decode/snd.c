@@ -48,6 +48,7 @@
 #include <sys/stat.h>
 #include <sndfile.h>
 #include "common/err.h"
+#include "decode/mp3_count.h"
 #include "decode/ogg_count.h"
 
 #define CIM_SND_BLOCK       4096u   /* frames per sf_readf_short call */
@@ -290,6 +291,7 @@ static uint64_t flac_exact_total(FILE *f, uint32_t *channels, uint32_t *rate)
 }
 
 static int ogg_truncated(FILE *f, uint64_t size);
+static int mpeg_truncated(FILE *f, uint64_t size);
 
 static int snd_header(const char *path, const CimLimits *lim, CimFileMeasure *m, CimErr *e)
 {
@@ -311,6 +313,8 @@ static int snd_header(const char *path, const CimLimits *lim, CimFileMeasure *m,
             n = flac_exact_total(f, &channels, &rate);
         } else if (!memcmp(magic, "OggS", 4) && !ogg_truncated(f, fsize)) {
             if (!cim_ogg_count(f, fsize, &n, &rate, &channels)) n = 0;
+        } else if ((!memcmp(magic, "ID3", 3) || mpeg_frame_len(magic)) && !mpeg_truncated(f, fsize)) {
+            if (!cim_mp3_count(f, path, fsize, &n, &rate, &channels)) n = 0;
         }
     }
     fclose(f);
