@@ -23,10 +23,13 @@
  *    header (CRC-8 checked) starts at sample total - blocksize and the frame
  *    runs to the end of the file with a valid CRC-16, i.e. the file is not
  *    truncated and STREAMINFO agrees with the frames.
- * Everything else (Vorbis, Opus, MP3, AIFF, streamed WAV, ...) decodes:
- * their headers' lengths are estimates (granule positions, Xing tags) and
- * differ from decoded counts on real files. Corruption in the middle of an
- * intact-looking FLAC file is only seen by decoding (--no-fast-path).
+ *  - Ogg Vorbis/Opus (ogg_count.c): libsndfile's packet handling replayed
+ *    page by page without synthesis; the last granule alone is not N;
+ *  - MP3 (mp3_count.c): a clean Layer III frame chain, then the smaller of
+ *    libmpg123's length at opening and after a header scan.
+ * Everything else (AIFF, streamed WAV, doubtful Ogg/MP3, ...) decodes.
+ * Corruption in the middle of an intact-looking file is only seen by
+ * decoding (--no-fast-path).
  *
  * Errors: libsndfile returns the samples of a cut file without complaint,
  * so truncation is checked here: a WAV whose data chunk claims more bytes
