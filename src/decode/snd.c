@@ -25,8 +25,9 @@
  *    truncated and STREAMINFO agrees with the frames.
  *  - Ogg Vorbis/Opus (ogg_count.c): libsndfile's packet handling replayed
  *    page by page without synthesis; the last granule alone is not N;
- *  - MP3 (mp3_count.c): a clean Layer III frame chain, then the smaller of
- *    libmpg123's length at opening and after a header scan.
+ *  - MP3 (mp3_count.c): a clean Layer III frame chain whose first frame has
+ *    no tag, or a Xing/Info tag counting exactly the frames after it, with
+ *    libmpg123's length at opening (where libsndfile stops).
  * Everything else (AIFF, streamed WAV, doubtful Ogg/MP3, ...) decodes.
  * Corruption in the middle of an intact-looking file is only seen by
  * decoding (--no-fast-path).
