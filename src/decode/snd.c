@@ -467,11 +467,11 @@ static int snd_decode(const char *path, const CimLimits *lim, CimSink *sink, Cim
                 return r;
             }
             return cim_err(e, CIM_ERR_CORRUPT, "libsndfile: %s; libavcodec: %s",
-                           sf_strerror(NULL), av_e.msg);
+                           sf_error_number(code), av_e.msg);
         }
 #endif
         return cim_err(e, code == SF_ERR_SYSTEM ? CIM_ERR_IO : CIM_ERR_CORRUPT,
-                       "libsndfile: %s", sf_strerror(NULL));
+                       "libsndfile: %s", sf_error_number(code));
     }
     int rc = 0;
     int16_t *buf = NULL;

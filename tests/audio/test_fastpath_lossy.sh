@@ -137,6 +137,20 @@ for name, value in (("low", count - 5), ("high", count + 5)):
     open(f"{g}/slow-mp3-tag-count-{name}.mp3", "wb").write(e)
 e = bytearray(t); e[43] &= 0xFE
 open(f"{g}/slow-mp3-tag-no-count.mp3", "wb").write(e)
+# Extreme encoder delay and padding in the LAME tag (12 bits each, after the
+# 120-byte Xing part and 21 bytes of the LAME part), on the whole file and on
+# the tag frame plus three frames.
+assert int.from_bytes(t[40:44], "big") == 0xF
+lame = 36 + 141
+for name, delay, pad in (("big-delay", 4095, 1000), ("big-padding", 576, 4095)):
+    e = bytearray(t); e[lame:lame + 3] = (delay << 12 | pad).to_bytes(3, "big")
+    open(f"{g}/fast-mp3-gapless-{name}.mp3", "wb").write(e)
+end = 0
+for _ in range(4):
+    end += 144000 * [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320][t[end + 2] >> 4] \
+        // 44100 + (t[end + 2] >> 1 & 1)
+e = bytearray(t[:end]); e[44:48] = (3).to_bytes(4, "big"); e[lame:lame + 3] = (1500 << 12 | 1500).to_bytes(3, "big")
+open(f"{g}/fast-mp3-gapless-three-frames.mp3", "wb").write(e)
 PYEOF
 rm "$g/cbr48.tmp" "$g/tagged.tmp"
 
