@@ -37,6 +37,7 @@ for t in "${targets[@]}"; do
     log=build-fuzz/fuzz-$t.log
     start=$(date +%s)
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        LSAN_OPTIONS=suppressions=$root/tests/fuzz/lsan.supp \
         "$exe" "${dict[@]}" -error_exitcode=1 -max_total_time="$secs" -max_len=$maxlen -timeout=20 -rss_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix="build-fuzz/crash-$t/" "$work" >"$log" 2>&1
     rc=$?

@@ -23,10 +23,14 @@
  *    header (CRC-8 checked) starts at sample total - blocksize and the frame
  *    runs to the end of the file with a valid CRC-16, i.e. the file is not
  *    truncated and STREAMINFO agrees with the frames.
- * Everything else (Vorbis, Opus, MP3, AIFF, streamed WAV, ...) decodes:
- * their headers' lengths are estimates (granule positions, Xing tags) and
- * differ from decoded counts on real files. Corruption in the middle of an
- * intact-looking FLAC file is only seen by decoding (--no-fast-path).
+ *  - Ogg Vorbis/Opus (ogg_count.c): libsndfile's packet handling replayed
+ *    page by page without synthesis; the last granule alone is not N;
+ *  - MP3 (mp3_count.c): a clean Layer III frame chain whose first frame has
+ *    no tag, or a Xing/Info tag counting exactly the frames after it, with
+ *    libmpg123's length at opening (where libsndfile stops).
+ * Everything else (AIFF, streamed WAV, doubtful Ogg/MP3, ...) decodes.
+ * Corruption in the middle of an intact-looking file is only seen by
+ * decoding (--no-fast-path).
  *
  * Errors: libsndfile returns the samples of a cut file without complaint,
  * so truncation is checked here: a WAV whose data chunk claims more bytes
@@ -48,6 +52,8 @@
 #include <sys/stat.h>
 #include <sndfile.h>
 #include "common/err.h"
+#include "decode/mp3_count.h"
+#include "decode/ogg_count.h"
 
 #define CIM_SND_BLOCK       4096u   /* frames per sf_readf_short call */
 #define CIM_SND_MAX_CHANNELS 1024u
@@ -288,6 +294,9 @@ static uint64_t flac_exact_total(FILE *f, uint32_t *channels, uint32_t *rate)
     return ok;
 }
 
+static int ogg_truncated(FILE *f, uint64_t size);
+static int mpeg_truncated(FILE *f, uint64_t size);
+
 static int snd_header(const char *path, const CimLimits *lim, CimFileMeasure *m, CimErr *e)
 {
     FILE *f = fopen(path, "rb");
@@ -306,6 +315,10 @@ static int snd_header(const char *path, const CimLimits *lim, CimFileMeasure *m,
             }
         } else if (!memcmp(magic, "fLaC", 4)) {
             n = flac_exact_total(f, &channels, &rate);
+        } else if (!memcmp(magic, "OggS", 4) && !ogg_truncated(f, fsize)) {
+            if (!cim_ogg_count(f, fsize, &n, &rate, &channels)) n = 0;
+        } else if ((!memcmp(magic, "ID3", 3) || mpeg_frame_len(magic)) && !mpeg_truncated(f, fsize)) {
+            if (!cim_mp3_count(f, path, fsize, &n, &rate, &channels)) n = 0;
         }
     }
     fclose(f);
@@ -454,11 +467,11 @@ static int snd_decode(const char *path, const CimLimits *lim, CimSink *sink, Cim
                 return r;
             }
             return cim_err(e, CIM_ERR_CORRUPT, "libsndfile: %s; libavcodec: %s",
-                           sf_strerror(NULL), av_e.msg);
+                           sf_error_number(code), av_e.msg);
         }
 #endif
         return cim_err(e, code == SF_ERR_SYSTEM ? CIM_ERR_IO : CIM_ERR_CORRUPT,
-                       "libsndfile: %s", sf_strerror(NULL));
+                       "libsndfile: %s", sf_error_number(code));
     }
     int rc = 0;
     int16_t *buf = NULL;

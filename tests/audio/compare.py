@@ -69,8 +69,8 @@ def main():
             st[1] += f.get("tokens") or 0
             st[2] += f.get("raw_bytes") or 0
         print(f"records {len(ca)}, fast-path records in the first run: {fast}")
-    for tok, (n, toks, raw) in sorted(per_tok.items()):
-        print(f"  {tok:40s} files {n:5d}  tokens {toks:10d}  raw_bytes {raw:12d}  equal")
+    for tok, (n, toks, raw) in sorted(per_tok.items(), key=lambda kv: str(kv[0])):
+        print(f"  {str(tok):40s} files {n:5d}  tokens {toks:10d}  raw_bytes {raw:12d}  equal")
     if bad:
         print(f"{len(bad)} MISMATCHES:")
         for line in bad[:20]:

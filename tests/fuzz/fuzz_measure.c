@@ -11,7 +11,9 @@
  * also run on their own, where the header fast path (SPEC §4) answers: its
  * parsers read the same hostile bytes. When both runs measure a file, the
  * fast path's counts, raw bytes and units must equal the full decode's
- * ("the fast path must equal the full decode's answer").
+ * ("the fast path must equal the full decode's answer"). For audio that
+ * covers every header reader: WAV, FLAC, Ogg Vorbis, Ogg Opus and MP3
+ * (tests/fuzz/seeds/audio holds small Ogg and MP3 seeds).
  * Without libFuzzer, standalone_main.c runs the same entry point over files.
  */
 #include <stdint.h>

@@ -5,6 +5,8 @@
 # of every seed.
 set -eu
 exe=$1 target=$2; shift 2
+# libsndfile's own leak on Ogg Vorbis files with rejected headers (see lsan.supp).
+export LSAN_OPTIONS="suppressions=${CIM_SOURCE_ROOT:?}/tests/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 [ $# -gt 0 ] || set -- "${CIM_SAMPLE:?}/$target"
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 seeds=()
