@@ -1,0 +1,215 @@
+/*
+ * sp_engine.c — one line through the counting engine: normalize, cut into words,
+ * count each word through the thread's memo, add up.
+ *
+ * Words: when no piece holds U+2581 anywhere but at its start (or, for models that
+ * treat whitespace as a suffix, at its end), no piece can cross the point before (after)
+ * a U+2581, so BPE merges and Unigram paths never do either, and the line's count is
+ * the sum of its words' (less one where a run of unknown pieces spans two words, as
+ * Encode makes one piece of such a run). Other models count the whole line at once.
+ *
+ * The memo maps a word's bytes (32 at most) to its count. BPE's count of a word does
+ * not depend on its neighbours. Unigram's does only through floating point: Encode
+ * adds scores along the line in float, so a tie in a word can fall differently after
+ * a long prefix than alone. A word's memo entry holds the smallest difference between
+ * two scores its Viterbi compared and the ids of its path; it is used only when that
+ * difference exceeds what the roundings could move (a bound from the line's running
+ * score and the word's length), and the line's running score is then carried exactly
+ * through the stored path. Otherwise the word is decoded from the running score, as
+ * Encode does.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sp_engine.h"
+
+#define MEMO_LOG2 15
+#define MEMO_KEY  32
+#define MEMO_IDS  8
+
+typedef struct MemoEntry {
+    uint64_t hash;
+    uint32_t tokens;
+    uint8_t  len;           /* 0: empty */
+    uint8_t  first_unk, last_unk;
+    uint8_t  nids;
+    float    gap, mag;      /* Unigram: see the top of this file */
+    int32_t  ids[MEMO_IDS];
+    char     key[MEMO_KEY];
+} MemoEntry;
+
+struct CimSpMemo {
+    unsigned   model_id;    /* 0: unused */
+    MemoEntry *e;
+    CimSpBuf   norm, work;
+    uint64_t   hits, lookups;
+};
+
+static uint64_t word_hash(const char *s, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    if (i < n) {
+        uint64_t w = 0;
+        memcpy(&w, s + i, n - i);
+        h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+    }
+    h ^= h >> 29;
+    return h | 1;
+}
+
+static void memo_free(CimSpMemo *memo)
+{
+    free(memo->e);
+    free(memo->norm.p);
+    free(memo->work.p);
+    memset(memo, 0, sizeof *memo);
+}
+
+static _Thread_local CimSpMemo tls_memos[4];
+
+CimSpMemo *cim_sp_thread_memo(const CimSpModel *m)
+{
+    static _Thread_local unsigned evict;
+    for (int i = 0; i < 4; i++)
+        if (tls_memos[i].model_id == m->id) return &tls_memos[i];
+    CimSpMemo *t = NULL;
+    for (int i = 0; i < 4 && !t; i++)
+        if (!tls_memos[i].model_id) t = &tls_memos[i];
+    if (!t) {
+        t = &tls_memos[evict++ % 4];
+        memo_free(t);
+    }
+    t->e = calloc((size_t)1 << MEMO_LOG2, sizeof *t->e);
+    if (!t->e) return NULL;
+    t->model_id = m->id;
+    return t;
+}
+
+void cim_sp_memo_stats(const CimSpMemo *memo, uint64_t *hits, uint64_t *lookups)
+{
+    *hits = memo->hits;
+    *lookups = memo->lookups;
+}
+
+/* Unigram: a word whose decisions no rounding can flip from running score g. */
+static int unigram_safe(const MemoEntry *e, float g)
+{
+    double tol = (2.0 * e->len + 8.0) * ((double)fabsf(g) + e->mag + 1.0) * FLT_EPSILON;
+    return e->gap > tol;
+}
+
+static void memo_store(MemoEntry *e, uint64_t h, const char *s, size_t n, const CimSpCount *c)
+{
+    e->hash = h;
+    e->len = (uint8_t)n;
+    memcpy(e->key, s, n);
+    e->tokens = (uint32_t)c->tokens;
+    e->first_unk = (uint8_t)c->first_unk;
+    e->last_unk = (uint8_t)c->last_unk;
+}
+
+/* Counts word s[0..n); *g is Unigram's running path score, carried past the word. */
+static int count_word(const CimSpModel *m, CimSpMemo *memo, const char *s, size_t n, float *g,
+                      CimSpCount *c)
+{
+    MemoEntry *e = NULL;
+    uint64_t h = 0;
+    if (n <= MEMO_KEY) {
+        h = word_hash(s, n);
+        e = &memo->e[h & (((size_t)1 << MEMO_LOG2) - 1)];
+        memo->lookups++;
+        int hit = e->hash == h && e->len == n && !memcmp(e->key, s, n);
+        if (hit && (m->type == CIM_SP_BPE || unigram_safe(e, *g))) {
+            memo->hits++;
+            *c = (CimSpCount){e->tokens, e->first_unk, e->last_unk};
+            for (int k = 0; m->type == CIM_SP_UNIGRAM && k < e->nids; k++)
+                *g = cim_sp_unigram_step(m, *g, e->ids[k], m->vocab.piece_len[e->ids[k]]);
+            return 0;
+        }
+        if (hit) e = NULL;   /* a near tie after a long prefix: decode from *g below */
+    }
+    if (m->type == CIM_SP_BPE) {
+        if (cim_sp_bpe_word(m, &memo->work, s, n, c) < 0) return -1;
+        if (e) memo_store(e, h, s, n, c);
+        return 0;
+    }
+    float g_end;
+    if (e) {   /* the word alone, with what a memo entry needs */
+        float gap, mag;
+        int32_t ids[MEMO_IDS];
+        int nids;
+        if (cim_sp_unigram_word(m, &memo->work, s, n, 0.0f, &g_end, c, &gap, &mag, ids, MEMO_IDS,
+                                &nids) < 0)
+            return -1;
+        if (nids <= MEMO_IDS) {
+            memo_store(e, h, s, n, c);
+            e->gap = gap;
+            e->mag = mag;
+            e->nids = (uint8_t)nids;
+            memcpy(e->ids, ids, (size_t)nids * sizeof *ids);
+            if (*g == 0.0f) {
+                *g = g_end;
+                return 0;
+            }
+            if (unigram_safe(e, *g)) {
+                for (int k = 0; k < nids; k++)
+                    *g = cim_sp_unigram_step(m, *g, ids[k], m->vocab.piece_len[ids[k]]);
+                return 0;
+            }
+        }
+    }
+    if (cim_sp_unigram_word(m, &memo->work, s, n, *g, &g_end, c, NULL, NULL, NULL, 0, NULL) < 0)
+        return -1;
+    *g = g_end;
+    return 0;
+}
+
+int64_t cim_sp_count_line(const CimSpModel *m, CimSpMemo *memo, const char *line, size_t n)
+{
+    if (cim_sp_normalize(&m->norm, &m->vocab, line, n, &memo->norm) < 0) return -1;
+    const char *s = memo->norm.p;
+    size_t len = memo->norm.len;
+    if (!len) return 0;
+    CimSpCount c = {0};
+    float g = 0;
+    if (!m->split) {
+        if (m->type == CIM_SP_BPE) {
+            if (cim_sp_bpe_word(m, &memo->work, s, len, &c) < 0) return -1;
+        } else if (cim_sp_unigram_word(m, &memo->work, s, len, 0.0f, &g, &c, NULL, NULL, NULL, 0,
+                                       NULL) < 0) {
+            return -1;
+        }
+        return (int64_t)c.tokens;
+    }
+    int64_t total = 0;
+    int prev_unk = 0;
+    size_t start = 0;
+    while (start < len) {
+        /* the next cut: before the next U+2581 after start (mode 1), after the next (2) */
+        size_t from = m->split == 1 ? start + 1 : start;
+        size_t end = len;
+        for (size_t i = from; i + 3 <= len;) {
+            const char *p = memchr(s + i, 0xE2, len - i);
+            if (!p || (size_t)(p - s) + 3 > len) break;
+            i = (size_t)(p - s);
+            if (p[1] == '\x96' && p[2] == '\x81') {
+                end = m->split == 1 ? i : i + 3;
+                break;
+            }
+            i++;
+        }
+        if (count_word(m, memo, s + start, end - start, &g, &c) < 0) return -1;
+        total += (int64_t)c.tokens - (prev_unk && c.first_unk);
+        prev_unk = c.last_unk;
+        start = end;
+    }
+    return total;
+}
