@@ -14,13 +14,80 @@ typedef struct Sym {
     int32_t  prev, next;
     uint32_t off, len;      /* len 0: merged into its left neighbour */
     int32_t  freeze;
+    int32_t  id;            /* its piece (normal, user or unused), -1 if none */
 } Sym;
 
 typedef struct Pair {
     float    score;
     int32_t  left, right;
     uint32_t size;          /* bytes of the merged piece when it was queued */
+    int32_t  id;            /* the merged piece */
 } Pair;
+
+static uint64_t pair_key(int32_t a, int32_t b)
+{
+    return ((uint64_t)(uint32_t)a << 32 | (uint32_t)b) + 1;
+}
+
+static size_t pair_slot(uint64_t key, size_t mask)
+{
+    key *= 0x9E3779B97F4A7C15ull;
+    return (size_t)(key >> 29) & mask;
+}
+
+static int32_t pairs_find(const CimSpPairs *p, int32_t a, int32_t b)
+{
+    uint64_t key = pair_key(a, b);
+    for (size_t i = pair_slot(key, p->mask);; i = (i + 1) & p->mask) {
+        if (p->slot[i].key == key) return p->slot[i].id;
+        if (!p->slot[i].key) return -1;
+    }
+}
+
+static int32_t normal_id_of(const CimSpVocab *v, const char *s, size_t n);
+
+int cim_sp_pairs_init(CimSpPairs *p, const CimSpVocab *v)
+{
+    memset(p, 0, sizeof *p);
+    size_t splits = 0;
+    for (int id = 0; id < v->npieces; id++) splits += v->piece_len[id];
+    size_t cap = 1024;
+    while (cap < 2 * splits) cap *= 2;
+    p->slot = calloc(cap, sizeof *p->slot);
+    p->final_id = malloc(((size_t)v->npieces + 1) * sizeof *p->final_id);
+    if (!p->slot || !p->final_id) return -1;
+    p->mask = cap - 1;
+    for (int c = 0; c < 128; c++) {
+        char ch = (char)c;
+        p->ascii_id[c] = normal_id_of(v, &ch, 1);
+    }
+    for (int id = 0; id < v->npieces; id++) {
+        const char *s = cim_sp_piece_bytes(v, id);
+        size_t n = v->piece_len[id];
+        p->final_id[id] = cim_sp_piece_to_id(v, s, n);
+        int t = v->type[id];
+        if (t != CIM_SP_NORMAL && t != CIM_SP_USER && t != CIM_SP_UNUSED) continue;
+        if (normal_id_of(v, s, n) != id) continue;   /* a later twin of a piece */
+        for (size_t k = 1; k < n; k++) {
+            if (((uint8_t)s[k] & 0xC0) == 0x80) continue;   /* symbols are whole characters */
+            int32_t a = normal_id_of(v, s, k);
+            int32_t b = a < 0 ? -1 : normal_id_of(v, s + k, n - k);
+            if (b < 0) continue;
+            uint64_t key = pair_key(a, b);
+            size_t i = pair_slot(key, p->mask);
+            while (p->slot[i].key && p->slot[i].key != key) i = (i + 1) & p->mask;
+            p->slot[i] = (CimSpPairSlot){key, id};
+        }
+    }
+    return 0;
+}
+
+void cim_sp_pairs_free(CimSpPairs *p)
+{
+    free(p->slot);
+    free(p->final_id);
+    memset(p, 0, sizeof *p);
+}
 
 static int pair_before(const Pair *a, const Pair *b)
 {
@@ -63,15 +130,22 @@ static uint64_t hash_of(const char *s, size_t n)
     return h;
 }
 
+static int32_t normal_id_of(const CimSpVocab *v, const char *s, size_t n)
+{
+    const CimSpEntry *e = cim_sp_vocab_find(v, hash_of(s, n), s, n);
+    return e ? e->normal_id : -1;
+}
+
 /* Queues the pair (l, r) when their concatenation is a piece (normal, user or unused). */
-static void maybe_push(const CimSpVocab *v, const char *s, const Sym *sym, int32_t l, int32_t r,
+static void maybe_push(const CimSpModel *m, const char *s, const Sym *sym, int32_t l, int32_t r,
                        Pair *heap, size_t *nheap)
 {
     if (l < 0 || r < 0 || sym[l].freeze || sym[r].freeze) return;
     size_t size = sym[l].len + sym[r].len;
-    const CimSpEntry *e = cim_sp_vocab_find(v, hash_of(s + sym[l].off, size), s + sym[l].off, size);
-    if (!e || e->normal_id < 0) return;
-    heap_push(heap, nheap, (Pair){v->score[e->normal_id], l, r, (uint32_t)size});
+    int32_t id = sym[l].id >= 0 && sym[r].id >= 0 ? pairs_find(&m->pairs, sym[l].id, sym[r].id)
+                                                   : normal_id_of(&m->vocab, s + sym[l].off, size);
+    if (id < 0) return;
+    heap_push(heap, nheap, (Pair){m->vocab.score[id], l, r, (uint32_t)size, id});
 }
 
 int cim_sp_bpe_word(const CimSpModel *m, CimSpBuf *work, const char *s, size_t n, CimSpCount *out)
@@ -103,26 +177,30 @@ int cim_sp_bpe_word(const CimSpModel *m, CimSpBuf *work, const char *s, size_t n
             len = "\1\1\1\1\1\1\1\1\1\1\1\1\2\2\3\4"[(uint8_t)s[i] >> 4];
             if (len > n - i) len = n - i;
         }
+        int32_t id = len == 1 && (uint8_t)s[i] < 0x80 ? m->pairs.ascii_id[(uint8_t)s[i]]
+                                                      : normal_id_of(v, s + i, len);
         sym[nsym] = (Sym){(int32_t)nsym - 1, i + len < n ? (int32_t)nsym + 1 : -1, (uint32_t)i,
-                          (uint32_t)len, freeze};
+                          (uint32_t)len, freeze, id};
         nsym++;
         i += len;
     }
-    for (size_t i = 1; i < nsym; i++) maybe_push(v, s, sym, (int32_t)i - 1, (int32_t)i, heap, &nheap);
+    for (size_t i = 1; i < nsym; i++) maybe_push(m, s, sym, (int32_t)i - 1, (int32_t)i, heap, &nheap);
     while (nheap) {
         Pair top = heap_pop(heap, &nheap);
         Sym *l = &sym[top.left], *r = &sym[top.right];
         if (!l->len || !r->len || l->len + r->len != top.size) continue;   /* stale */
         l->len += r->len;
+        l->id = top.id;
         l->next = r->next;
         if (r->next >= 0) sym[r->next].prev = top.left;
         r->len = 0;
-        maybe_push(v, s, sym, l->prev, top.left, heap, &nheap);
-        maybe_push(v, s, sym, top.left, l->next, heap, &nheap);
+        maybe_push(m, s, sym, l->prev, top.left, heap, &nheap);
+        maybe_push(m, s, sym, top.left, l->next, heap, &nheap);
     }
     int prev_unk = 0;
     for (int32_t i = 0; i >= 0; i = sym[i].next) {
-        int id = cim_sp_piece_to_id(v, s + sym[i].off, sym[i].len);
+        int id = sym[i].id >= 0 ? m->pairs.final_id[sym[i].id]
+                                : cim_sp_piece_to_id(v, s + sym[i].off, sym[i].len);
         int unk = v->type[id] == CIM_SP_UNKNOWN;
         if (unk && m->byte_fallback) out->tokens += sym[i].len;
         else if (!(unk && prev_unk)) out->tokens++;

@@ -24,7 +24,7 @@
 #include <string.h>
 #include "sp_engine.h"
 
-#define MEMO_LOG2 15
+#define MEMO_LOG2 16
 #define MEMO_KEY  32
 #define MEMO_IDS  8
 

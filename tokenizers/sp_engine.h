@@ -73,6 +73,7 @@ typedef struct CimSpNorm {
     size_t          repl_len;
     int add_dummy_prefix, remove_extra_ws, escape_ws, ws_suffix;
     uint8_t plain[256];     /* ASCII byte with no rule and no user piece starting there */
+    uint8_t *bmp_plain;     /* bit per U+0080..U+FFFF: the same for 2- and 3-byte characters */
 } CimSpNorm;
 
 typedef struct CimSpBuf {
@@ -80,9 +81,24 @@ typedef struct CimSpBuf {
     size_t len, cap;
 } CimSpBuf;
 
+/* BPE's merges by id: (left piece, right piece) -> the piece they make, for every split
+ * of every piece into two pieces; a symbol that is no piece goes by its bytes. */
+typedef struct CimSpPairSlot {
+    uint64_t key;           /* left << 32 | right, + 1; 0 = empty */
+    int32_t  id;
+} CimSpPairSlot;
+
+typedef struct CimSpPairs {
+    CimSpPairSlot *slot;
+    size_t         mask;
+    int32_t       *final_id;     /* per id: the id Encode reports (a reserved twin first) */
+    int32_t        ascii_id[128];/* the piece of each ASCII character, -1 if none */
+} CimSpPairs;
+
 typedef struct CimSpModel {
     CimSpVocab vocab;
     CimSpNorm  norm;
+    CimSpPairs pairs;          /* BPE */
     void      *proto;          /* the unpacked ModelProto: owns the charsmap bytes */
     int        type;           /* CIM_SP_UNIGRAM or CIM_SP_BPE */
     int        byte_fallback;
@@ -111,7 +127,10 @@ int  cim_sp_normalize(const CimSpNorm *nm, const CimSpVocab *v, const char *in, 
                       CimSpBuf *out);
 int  cim_sp_buf_reserve(CimSpBuf *b, size_t more);
 
-/* sp_bpe.c: BPE of one normalized word; -1 if out of memory. */
+/* sp_bpe.c: the merge table of m's vocabulary (0, or -1 if out of memory); BPE of one
+ * normalized word (-1 if out of memory). */
+int  cim_sp_pairs_init(CimSpPairs *p, const CimSpVocab *v);
+void cim_sp_pairs_free(CimSpPairs *p);
 int  cim_sp_bpe_word(const CimSpModel *m, CimSpBuf *work, const char *s, size_t n, CimSpCount *out);
 
 /* sp_unigram.c: Viterbi of one normalized word from the path score g (float, as

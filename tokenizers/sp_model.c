@@ -150,6 +150,47 @@ static int trie_root_has(const CimSpNorm *nm, uint8_t b)
     return pos < nm->trie_units && (nm->trie[pos] & ((1u << 31) | 0xFF)) == b;
 }
 
+/* Whether no rule of the character map can match at a character encoded as s[0..n):
+ * the double array has no path through all its bytes, and no rule ends inside it. */
+static int trie_misses(const CimSpNorm *nm, const uint8_t *s, size_t n)
+{
+    if (!nm->trie_units) return 1;
+    size_t pos = (size_t)(nm->trie[0] >> 10) << ((nm->trie[0] & (1u << 9)) >> 6);
+    for (size_t k = 0; k < n; k++) {
+        pos ^= s[k];
+        if (pos >= nm->trie_units) return 1;
+        uint32_t unit = nm->trie[pos];
+        if ((unit & ((1u << 31) | 0xFF)) != s[k]) return 1;
+        if ((unit >> 8) & 1) return 0;
+        pos ^= (size_t)(unit >> 10) << ((unit & (1u << 9)) >> 6);
+    }
+    return 0;
+}
+
+static int bmp_init(CimSpNorm *nm, const CimSpVocab *v)
+{
+    nm->bmp_plain = calloc(0x10000 / 8, 1);
+    if (!nm->bmp_plain) return -1;
+    for (uint32_t cp = 0x80; cp < 0x10000; cp++) {
+        if (cp >= 0xD800 && cp < 0xE000) continue;
+        uint8_t u[3];
+        size_t n;
+        if (cp < 0x800) {
+            u[0] = (uint8_t)(0xC0 | cp >> 6);
+            u[1] = (uint8_t)(0x80 | (cp & 0x3F));
+            n = 2;
+        } else {
+            u[0] = (uint8_t)(0xE0 | cp >> 12);
+            u[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+            u[2] = (uint8_t)(0x80 | (cp & 0x3F));
+            n = 3;
+        }
+        if (!v->user_first[u[0]] && trie_misses(nm, u, n))
+            nm->bmp_plain[cp >> 3] |= (uint8_t)(1u << (cp & 7));
+    }
+    return 0;
+}
+
 /* Where words may be cut without changing the count: 1 before each U+2581, 2 after,
  * 0 never (some piece holds one inside). */
 static int word_split(const CimSpVocab *v, int escape_ws, int ws_suffix)
@@ -240,7 +281,9 @@ int cim_sp_model_init(CimSpModel *m, const uint8_t *proto, size_t n, char *err, 
     }
     for (int b = 0; b < 0x80; b++)
         nm->plain[b] = !trie_root_has(nm, (uint8_t)b) && !v->user_first[b];
+    if (bmp_init(nm, v) < 0) goto nomem;
     m->split = word_split(v, nm->escape_ws, nm->ws_suffix);
+    if (m->type == CIM_SP_BPE && cim_sp_pairs_init(&m->pairs, v) < 0) goto nomem;
     m->id = atomic_fetch_add(&next_id, 1);
     return 0;
 nomem:
@@ -253,6 +296,8 @@ fail:
 void cim_sp_model_free(CimSpModel *m)
 {
     cim_sp_vocab_free(&m->vocab);
+    cim_sp_pairs_free(&m->pairs);
+    free(m->norm.bmp_plain);
     if (m->proto) cimsp__model_proto__free_unpacked(m->proto, NULL);
     memset(m, 0, sizeof *m);
 }

@@ -170,6 +170,24 @@ int cim_sp_normalize(const CimSpNorm *nm, const CimSpVocab *v, const char *input
             i++;
             continue;
         }
+        if (b >= 0xC2 && b < 0xF0 && i + 1 < n) {   /* a 2- or 3-byte character with no rule */
+            uint32_t cp = 0;
+            size_t k = 0;
+            if (b < 0xE0 && trail(in[i + 1])) {
+                cp = (uint32_t)(b & 0x1F) << 6 | (in[i + 1] & 0x3F);
+                k = 2;
+            } else if (b >= 0xE0 && i + 2 < n && trail(in[i + 1]) && trail(in[i + 2])) {
+                cp = (uint32_t)(b & 0x0F) << 12 | (uint32_t)(in[i + 1] & 0x3F) << 6 | (in[i + 2] & 0x3F);
+                k = cp >= 0x800 ? 3 : 0;
+            }
+            if (k && (nm->bmp_plain[cp >> 3] >> (cp & 7) & 1)) {
+                memcpy(out->p + out->len, in + i, k);
+                out->len += k;
+                prev_space = 0;
+                i += k;
+                continue;
+            }
+        }
         norm_prefix(nm, v, in + i, n - i, &rep, &rep_len, &consumed);
         while (prev_space && rep_len && rep[0] == ' ') {
             rep++;
