@@ -49,36 +49,43 @@ static int32_t normal_id_of(const CimSpVocab *v, const char *s, size_t n);
 int cim_sp_pairs_init(CimSpPairs *p, const CimSpVocab *v)
 {
     memset(p, 0, sizeof *p);
-    size_t splits = 0;
-    for (int id = 0; id < v->npieces; id++) splits += v->piece_len[id];
-    size_t cap = 1024;
-    while (cap < 2 * splits) cap *= 2;
-    p->slot = calloc(cap, sizeof *p->slot);
-    p->final_id = malloc(((size_t)v->npieces + 1) * sizeof *p->final_id);
-    if (!p->slot || !p->final_id) return -1;
-    p->mask = cap - 1;
+    size_t splits = 0;   /* the merges: splits of a piece at a character into two pieces */
+    for (int pass = 0; pass < 2; pass++) {
+        for (int id = 0; id < v->npieces; id++) {
+            const char *s = cim_sp_piece_bytes(v, id);
+            size_t n = v->piece_len[id];
+            int t = v->type[id];
+            if (t != CIM_SP_NORMAL && t != CIM_SP_USER && t != CIM_SP_UNUSED) continue;
+            if (normal_id_of(v, s, n) != id) continue;   /* a later twin of a piece */
+            for (size_t k = 1; k < n; k++) {
+                if (((uint8_t)s[k] & 0xC0) == 0x80) continue;   /* symbols are whole characters */
+                int32_t a = normal_id_of(v, s, k);
+                int32_t b = a < 0 ? -1 : normal_id_of(v, s + k, n - k);
+                if (b < 0) continue;
+                if (!pass) {
+                    splits++;
+                    continue;
+                }
+                uint64_t key = pair_key(a, b);
+                size_t i = pair_slot(key, p->mask);
+                while (p->slot[i].key && p->slot[i].key != key) i = (i + 1) & p->mask;
+                p->slot[i] = (CimSpPairSlot){key, id};
+            }
+        }
+        if (pass) break;
+        size_t cap = 64;
+        while (cap < splits + splits / 2) cap *= 2;
+        p->slot = calloc(cap, sizeof *p->slot);
+        p->final_id = malloc(((size_t)v->npieces + 1) * sizeof *p->final_id);
+        if (!p->slot || !p->final_id) return -1;
+        p->mask = cap - 1;
+    }
     for (int c = 0; c < 128; c++) {
         char ch = (char)c;
         p->ascii_id[c] = normal_id_of(v, &ch, 1);
     }
-    for (int id = 0; id < v->npieces; id++) {
-        const char *s = cim_sp_piece_bytes(v, id);
-        size_t n = v->piece_len[id];
-        p->final_id[id] = cim_sp_piece_to_id(v, s, n);
-        int t = v->type[id];
-        if (t != CIM_SP_NORMAL && t != CIM_SP_USER && t != CIM_SP_UNUSED) continue;
-        if (normal_id_of(v, s, n) != id) continue;   /* a later twin of a piece */
-        for (size_t k = 1; k < n; k++) {
-            if (((uint8_t)s[k] & 0xC0) == 0x80) continue;   /* symbols are whole characters */
-            int32_t a = normal_id_of(v, s, k);
-            int32_t b = a < 0 ? -1 : normal_id_of(v, s + k, n - k);
-            if (b < 0) continue;
-            uint64_t key = pair_key(a, b);
-            size_t i = pair_slot(key, p->mask);
-            while (p->slot[i].key && p->slot[i].key != key) i = (i + 1) & p->mask;
-            p->slot[i] = (CimSpPairSlot){key, id};
-        }
-    }
+    for (int id = 0; id < v->npieces; id++)
+        p->final_id[id] = cim_sp_piece_to_id(v, cim_sp_piece_bytes(v, id), v->piece_len[id]);
     return 0;
 }
 

@@ -27,7 +27,9 @@
 #define MEMO_LOG2 16
 #define MEMO_KEY  32
 #define MEMO_IDS  8
+#define WORD_BATCH 16
 
+/* One cache line; a Unigram entry's path ids are in CimSpMemo.ids, same index. */
 typedef struct MemoEntry {
     uint64_t hash;
     uint32_t tokens;
@@ -35,13 +37,14 @@ typedef struct MemoEntry {
     uint8_t  first_unk, last_unk;
     uint8_t  nids;
     float    gap, mag;      /* Unigram: see the top of this file */
-    int32_t  ids[MEMO_IDS];
     char     key[MEMO_KEY];
+    uint8_t  pad[8];
 } MemoEntry;
 
 struct CimSpMemo {
     unsigned   model_id;    /* 0: unused */
     MemoEntry *e;
+    int32_t  (*ids)[MEMO_IDS];
     CimSpBuf   norm, work;
     uint64_t   hits, lookups;
 };
@@ -68,6 +71,7 @@ static uint64_t word_hash(const char *s, size_t n)
 static void memo_free(CimSpMemo *memo)
 {
     free(memo->e);
+    free(memo->ids);
     free(memo->norm.p);
     free(memo->work.p);
     memset(memo, 0, sizeof *memo);
@@ -87,8 +91,13 @@ CimSpMemo *cim_sp_thread_memo(const CimSpModel *m)
         t = &tls_memos[evict++ % 4];
         memo_free(t);
     }
-    t->e = calloc((size_t)1 << MEMO_LOG2, sizeof *t->e);
-    if (!t->e) return NULL;
+    t->e = aligned_alloc(64, ((size_t)1 << MEMO_LOG2) * sizeof *t->e);
+    t->ids = m->type == CIM_SP_UNIGRAM ? malloc(((size_t)1 << MEMO_LOG2) * sizeof *t->ids) : NULL;
+    if (!t->e || (m->type == CIM_SP_UNIGRAM && !t->ids)) {
+        memo_free(t);
+        return NULL;
+    }
+    memset(t->e, 0, ((size_t)1 << MEMO_LOG2) * sizeof *t->e);
     t->model_id = m->id;
     return t;
 }
@@ -117,21 +126,22 @@ static void memo_store(MemoEntry *e, uint64_t h, const char *s, size_t n, const 
 }
 
 /* Counts word s[0..n); *g is Unigram's running path score, carried past the word. */
-static int count_word(const CimSpModel *m, CimSpMemo *memo, const char *s, size_t n, float *g,
-                      CimSpCount *c)
+static int count_word(const CimSpModel *m, CimSpMemo *memo, const char *s, size_t n, uint64_t h,
+                      float *g, CimSpCount *c)
 {
     MemoEntry *e = NULL;
-    uint64_t h = 0;
+    int32_t *ids_of_e = NULL;
     if (n <= MEMO_KEY) {
-        h = word_hash(s, n);
-        e = &memo->e[h & (((size_t)1 << MEMO_LOG2) - 1)];
+        size_t slot = h & (((size_t)1 << MEMO_LOG2) - 1);
+        e = &memo->e[slot];
+        if (memo->ids) ids_of_e = memo->ids[slot];
         memo->lookups++;
         int hit = e->hash == h && e->len == n && !memcmp(e->key, s, n);
         if (hit && (m->type == CIM_SP_BPE || unigram_safe(e, *g))) {
             memo->hits++;
             *c = (CimSpCount){e->tokens, e->first_unk, e->last_unk};
             for (int k = 0; m->type == CIM_SP_UNIGRAM && k < e->nids; k++)
-                *g = cim_sp_unigram_step(m, *g, e->ids[k], m->vocab.piece_len[e->ids[k]]);
+                *g = cim_sp_unigram_step(m, *g, ids_of_e[k], m->vocab.piece_len[ids_of_e[k]]);
             return 0;
         }
         if (hit) e = NULL;   /* a near tie after a long prefix: decode from *g below */
@@ -154,7 +164,7 @@ static int count_word(const CimSpModel *m, CimSpMemo *memo, const char *s, size_
             e->gap = gap;
             e->mag = mag;
             e->nids = (uint8_t)nids;
-            memcpy(e->ids, ids, (size_t)nids * sizeof *ids);
+            memcpy(ids_of_e, ids, (size_t)nids * sizeof *ids);
             if (*g == 0.0f) {
                 *g = g_end;
                 return 0;
@@ -170,6 +180,22 @@ static int count_word(const CimSpModel *m, CimSpMemo *memo, const char *s, size_
         return -1;
     *g = g_end;
     return 0;
+}
+
+/* The end of the word at start: before the next U+2581 after start (split 1), or after
+ * the next one from start (split 2); len if none. */
+static size_t next_cut(const char *s, size_t len, size_t start, int split)
+{
+    size_t i = split == 1 ? start + 1 : start;
+    while (i + 3 <= len) {
+        const char *p = memchr(s + i, 0xE2, len - i);
+        if (!p) break;
+        i = (size_t)(p - s);
+        if (i + 3 > len) break;
+        if (p[1] == '\x96' && p[2] == '\x81') return split == 1 ? i : i + 3;
+        i++;
+    }
+    return len;
 }
 
 int64_t cim_sp_count_line(const CimSpModel *m, CimSpMemo *memo, const char *line, size_t n)
@@ -193,23 +219,25 @@ int64_t cim_sp_count_line(const CimSpModel *m, CimSpMemo *memo, const char *line
     int prev_unk = 0;
     size_t start = 0;
     while (start < len) {
-        /* the next cut: before the next U+2581 after start (mode 1), after the next (2) */
-        size_t from = m->split == 1 ? start + 1 : start;
-        size_t end = len;
-        for (size_t i = from; i + 3 <= len;) {
-            const char *p = memchr(s + i, 0xE2, len - i);
-            if (!p || (size_t)(p - s) + 3 > len) break;
-            i = (size_t)(p - s);
-            if (p[1] == '\x96' && p[2] == '\x81') {
-                end = m->split == 1 ? i : i + 3;
-                break;
-            }
-            i++;
+        /* A batch of words, their memo entries fetched ahead of their use. */
+        size_t cut[WORD_BATCH + 1];
+        uint64_t hash[WORD_BATCH];
+        int nw = 0;
+        cut[0] = start;
+        while (nw < WORD_BATCH && start < len) {
+            size_t end = next_cut(s, len, start, m->split);
+            size_t n = end - start;
+            hash[nw] = n <= MEMO_KEY ? word_hash(s + start, n) : 0;
+            if (n <= MEMO_KEY)
+                __builtin_prefetch(&memo->e[hash[nw] & (((size_t)1 << MEMO_LOG2) - 1)]);
+            cut[++nw] = end;
+            start = end;
         }
-        if (count_word(m, memo, s + start, end - start, &g, &c) < 0) return -1;
-        total += (int64_t)c.tokens - (prev_unk && c.first_unk);
-        prev_unk = c.last_unk;
-        start = end;
+        for (int k = 0; k < nw; k++) {
+            if (count_word(m, memo, s + cut[k], cut[k + 1] - cut[k], hash[k], &g, &c) < 0) return -1;
+            total += (int64_t)c.tokens - (prev_unk && c.first_unk);
+            prev_unk = c.last_unk;
+        }
     }
     return total;
 }

@@ -73,6 +73,8 @@ typedef struct CimSpNorm {
     size_t          repl_len;
     int add_dummy_prefix, remove_extra_ws, escape_ws, ws_suffix;
     uint8_t plain[256];     /* ASCII byte with no rule and no user piece starting there */
+    uint8_t ascii_pass[128];/* no rule at this byte unless a non-ASCII byte follows it */
+    int32_t ascii_rule[128];/* an ASCII byte whose rule is that byte alone: its replacement */
     uint8_t *bmp_plain;     /* bit per U+0080..U+FFFF: the same for 2- and 3-byte characters */
 } CimSpNorm;
 

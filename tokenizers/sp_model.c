@@ -167,6 +167,46 @@ static int trie_misses(const CimSpNorm *nm, const uint8_t *s, size_t n)
     return 0;
 }
 
+/* ASCII bytes with no rule of their own after which only rules that go on with a
+ * non-ASCII byte start (letters that begin a base + combining mark sequence). */
+static void ascii_pass(CimSpNorm *nm, const CimSpVocab *v)
+{
+    for (int b = 0; b < 128; b++) {
+        nm->ascii_pass[b] = nm->plain[b];
+        if (nm->plain[b] || v->user_first[b]) continue;
+        size_t pos = (size_t)(nm->trie[0] >> 10) << ((nm->trie[0] & (1u << 9)) >> 6);
+        pos ^= (size_t)b;
+        uint32_t unit = nm->trie[pos];
+        if ((unit >> 8) & 1) continue;   /* a rule ends here */
+        pos ^= (size_t)(unit >> 10) << ((unit & (1u << 9)) >> 6);
+        int ascii_next = 0;
+        for (size_t c = 1; c < 128 && !ascii_next; c++)
+            ascii_next = (pos ^ c) < nm->trie_units && (nm->trie[pos ^ c] & ((1u << 31) | 0xFF)) == c;
+        nm->ascii_pass[b] = !ascii_next;
+    }
+}
+
+/* For each ASCII byte: the replacement offset of a rule that is that byte alone and that
+ * no longer rule extends, else -1. */
+static void ascii_rules(CimSpNorm *nm, const CimSpVocab *v)
+{
+    for (int b = 0; b < 128; b++) {
+        nm->ascii_rule[b] = -1;
+        if (!nm->trie_units || nm->plain[b] || v->user_first[b]) continue;
+        size_t pos = (size_t)(nm->trie[0] >> 10) << ((nm->trie[0] & (1u << 9)) >> 6);
+        pos ^= (size_t)b;
+        uint32_t unit = nm->trie[pos];
+        if (!((unit >> 8) & 1)) continue;
+        pos ^= (size_t)(unit >> 10) << ((unit & (1u << 9)) >> 6);
+        int longer = 0;
+        for (size_t c = 1; c < 256 && !longer; c++)
+            longer = (pos ^ c) < nm->trie_units && (nm->trie[pos ^ c] & ((1u << 31) | 0xFF)) == c;
+        uint32_t value = pos < nm->trie_units ? nm->trie[pos] & ((1u << 31) - 1) : UINT32_MAX;
+        if (!longer && value < nm->repl_len && memchr(nm->repl + value, 0, nm->repl_len - value))
+            nm->ascii_rule[b] = (int32_t)value;
+    }
+}
+
 static int bmp_init(CimSpNorm *nm, const CimSpVocab *v)
 {
     nm->bmp_plain = calloc(0x10000 / 8, 1);
@@ -281,6 +321,8 @@ int cim_sp_model_init(CimSpModel *m, const uint8_t *proto, size_t n, char *err, 
     }
     for (int b = 0; b < 0x80; b++)
         nm->plain[b] = !trie_root_has(nm, (uint8_t)b) && !v->user_first[b];
+    ascii_rules(nm, v);
+    ascii_pass(nm, v);
     if (bmp_init(nm, v) < 0) goto nomem;
     m->split = word_split(v, nm->escape_ws, nm->ws_suffix);
     if (m->type == CIM_SP_BPE && cim_sp_pairs_init(&m->pairs, v) < 0) goto nomem;

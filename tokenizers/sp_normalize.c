@@ -159,7 +159,8 @@ int cim_sp_normalize(const CimSpNorm *nm, const CimSpVocab *v, const char *input
     int prev_space = nm->remove_extra_ws;
     while (i < n) {
         uint8_t b = in[i];
-        if (b < 0x80 && nm->plain[b]) {   /* the common case: a byte that maps to itself */
+        /* the common case: a byte that maps to itself */
+        if (b < 0x80 && (nm->plain[b] || (nm->ascii_pass[b] && (i + 1 == n || in[i + 1] < 0x80)))) {
             if (b != ' ') {
                 out->p[out->len++] = (char)b;
                 prev_space = 0;
@@ -188,7 +189,13 @@ int cim_sp_normalize(const CimSpNorm *nm, const CimSpVocab *v, const char *input
                 continue;
             }
         }
-        norm_prefix(nm, v, in + i, n - i, &rep, &rep_len, &consumed);
+        if (b < 0x80 && nm->ascii_rule[b] >= 0) {
+            rep = nm->repl + nm->ascii_rule[b];
+            rep_len = strlen(rep);
+            consumed = 1;
+        } else {
+            norm_prefix(nm, v, in + i, n - i, &rep, &rep_len, &consumed);
+        }
         while (prev_space && rep_len && rep[0] == ' ') {
             rep++;
             rep_len--;
