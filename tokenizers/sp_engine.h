@@ -97,10 +97,26 @@ typedef struct CimSpPairs {
     int32_t        ascii_id[128];/* the piece of each ASCII character, -1 if none */
 } CimSpPairs;
 
+/* Unigram's piece trie: nodes numbered breadth first, so a node's children are the
+ * consecutive nodes first .. first + nchild - 1, in byte order. */
+typedef struct CimSpTrieNode {
+    int32_t  piece;         /* the normal, user or unused piece ending here, -1 if none */
+    uint32_t first;
+    uint16_t nchild;
+    uint8_t  label;         /* the byte that leads here from the parent */
+    uint8_t  pad;
+} CimSpTrieNode;
+
+typedef struct CimSpTrie {
+    CimSpTrieNode *node;
+    int32_t        root[256];   /* the root's child for each byte, -1 if none */
+} CimSpTrie;
+
 typedef struct CimSpModel {
     CimSpVocab vocab;
     CimSpNorm  norm;
     CimSpPairs pairs;          /* BPE */
+    CimSpTrie  trie;           /* Unigram */
     void      *proto;          /* the unpacked ModelProto: owns the charsmap bytes */
     int        type;           /* CIM_SP_UNIGRAM or CIM_SP_BPE */
     int        byte_fallback;
@@ -135,11 +151,13 @@ int  cim_sp_pairs_init(CimSpPairs *p, const CimSpVocab *v);
 void cim_sp_pairs_free(CimSpPairs *p);
 int  cim_sp_bpe_word(const CimSpModel *m, CimSpBuf *work, const char *s, size_t n, CimSpCount *out);
 
-/* sp_unigram.c: Viterbi of one normalized word from the path score g (float, as
+/* sp_unigram.c: the piece trie of v (0, or -1 if out of memory); Viterbi of one normalized word from the path score g (float, as
  * libsentencepiece keeps it). Writes the path score at the word's end to *g_end, the
  * count, and, when gap is not NULL, the smallest difference between two scores that
  * a decision compared (*gap), the largest score magnitude (*mag) and the path's ids
  * (up to max_ids, *nids = the path length). -1 if out of memory. */
+int  cim_sp_trie_init(CimSpTrie *t, const CimSpVocab *v);
+void cim_sp_trie_free(CimSpTrie *t);
 int  cim_sp_unigram_word(const CimSpModel *m, CimSpBuf *work, const char *s, size_t n, float g,
                          float *g_end, CimSpCount *out, float *gap, float *mag,
                          int32_t *ids, int max_ids, int *nids);

@@ -326,6 +326,7 @@ int cim_sp_model_init(CimSpModel *m, const uint8_t *proto, size_t n, char *err, 
     if (bmp_init(nm, v) < 0) goto nomem;
     m->split = word_split(v, nm->escape_ws, nm->ws_suffix);
     if (m->type == CIM_SP_BPE && cim_sp_pairs_init(&m->pairs, v) < 0) goto nomem;
+    if (m->type == CIM_SP_UNIGRAM && cim_sp_trie_init(&m->trie, v) < 0) goto nomem;
     m->id = atomic_fetch_add(&next_id, 1);
     return 0;
 nomem:
@@ -339,6 +340,7 @@ void cim_sp_model_free(CimSpModel *m)
 {
     cim_sp_vocab_free(&m->vocab);
     cim_sp_pairs_free(&m->pairs);
+    cim_sp_trie_free(&m->trie);
     free(m->norm.bmp_plain);
     if (m->proto) cimsp__model_proto__free_unpacked(m->proto, NULL);
     memset(m, 0, sizeof *m);

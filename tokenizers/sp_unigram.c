@@ -18,6 +18,100 @@ typedef struct Best {
     int32_t id;
 } Best;
 
+static const CimSpVocab *sort_vocab;
+
+static int by_bytes(const void *a, const void *b)
+{
+    const CimSpVocab *v = sort_vocab;
+    int x = *(const int32_t *)a, y = *(const int32_t *)b;
+    size_t nx = v->piece_len[x], ny = v->piece_len[y];
+    int c = memcmp(cim_sp_piece_bytes(v, x), cim_sp_piece_bytes(v, y), nx < ny ? nx : ny);
+    return c ? c : (nx > ny) - (nx < ny);
+}
+
+typedef struct Range {
+    uint32_t lo, hi, depth;
+} Range;
+
+int cim_sp_trie_init(CimSpTrie *t, const CimSpVocab *v)
+{
+    memset(t, 0, sizeof *t);
+    int32_t *ids = malloc(((size_t)v->npieces + 1) * sizeof *ids);
+    size_t nids = 0, bytes = 0;
+    if (!ids) return -1;
+    for (int id = 0; id < v->npieces; id++) {
+        int type = v->type[id];
+        if (type != CIM_SP_NORMAL && type != CIM_SP_USER && type != CIM_SP_UNUSED) continue;
+        const CimSpEntry *e = NULL;
+        uint64_t h = CIM_SP_HASH_INIT;
+        const char *p = cim_sp_piece_bytes(v, id);
+        for (size_t k = 0; k < v->piece_len[id]; k++) h = cim_sp_hash_step(h, (uint8_t)p[k]);
+        e = cim_sp_vocab_find(v, h, p, v->piece_len[id]);
+        if (!e || e->normal_id != id) continue;   /* a later twin: libsentencepiece keeps the first */
+        ids[nids++] = id;
+        bytes += v->piece_len[id];
+    }
+    sort_vocab = v;   /* qsort has no context argument in C11; init runs before any thread */
+    qsort(ids, nids, sizeof *ids, by_bytes);
+    Range *q = malloc((bytes + 2) * sizeof *q);
+    t->node = calloc(bytes + 2, sizeof *t->node);
+    if (!q || !t->node) {
+        free(ids);
+        free(q);
+        cim_sp_trie_free(t);
+        return -1;
+    }
+    size_t nnodes = 1;
+    q[0] = (Range){0, (uint32_t)nids, 0};
+    for (size_t x = 0; x < nnodes; x++) {
+        Range r = q[x];
+        CimSpTrieNode *nd = &t->node[x];
+        nd->piece = -1;
+        uint32_t at = r.lo;
+        if (at < r.hi && v->piece_len[ids[at]] == r.depth) nd->piece = ids[at++];
+        nd->first = (uint32_t)nnodes;
+        while (at < r.hi) {
+            uint8_t b = (uint8_t)cim_sp_piece_bytes(v, ids[at])[r.depth];
+            uint32_t end = at;
+            while (end < r.hi && (uint8_t)cim_sp_piece_bytes(v, ids[end])[r.depth] == b) end++;
+            q[nnodes] = (Range){at, end, r.depth + 1};
+            t->node[nnodes].label = b;
+            nnodes++;
+            nd->nchild++;
+            at = end;
+        }
+    }
+    for (int b = 0; b < 256; b++) t->root[b] = -1;
+    for (uint32_t c = t->node[0].first; c < t->node[0].first + t->node[0].nchild; c++)
+        t->root[t->node[c].label] = (int32_t)c;
+    free(ids);
+    free(q);
+    return 0;
+}
+
+void cim_sp_trie_free(CimSpTrie *t)
+{
+    free(t->node);
+    memset(t, 0, sizeof *t);
+}
+
+/* The child of node x on byte b, -1 if none. */
+static int32_t trie_child(const CimSpTrie *t, int32_t x, uint8_t b)
+{
+    const CimSpTrieNode *nd = &t->node[x];
+    uint32_t lo = nd->first, hi = nd->first + nd->nchild;
+    while (hi - lo > 8) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (t->node[mid].label <= b) lo = mid;
+        else hi = mid;
+    }
+    for (uint32_t c = lo; c < hi; c++) {
+        if (t->node[c].label == b) return (int32_t)c;
+        if (t->node[c].label > b) break;
+    }
+    return -1;
+}
+
 float cim_sp_unigram_step(const CimSpModel *m, float g, int32_t id, size_t len)
 {
     if (id == m->vocab.unk_id) return m->unk_score + g;
@@ -53,12 +147,9 @@ int cim_sp_unigram_word(const CimSpModel *m, CimSpBuf *work, const char *s, size
         size_t mblen = "\1\1\1\1\1\1\1\1\1\1\1\1\2\2\3\4"[(uint8_t)s[at] >> 4];
         if (mblen > n - at) mblen = n - at;
         int single = 0;
-        uint64_t h = CIM_SP_HASH_INIT;
-        for (size_t k = at; k < n; k++) {
-            h = cim_sp_hash_step(h, (uint8_t)s[k]);
-            const CimSpEntry *e = cim_sp_vocab_find(v, h, s + at, k + 1 - at);
-            if (!e || !(e->flags & CIM_SP_PREFIX)) break;
-            int id = e->normal_id;
+        int32_t node = m->trie.root[(uint8_t)s[at]];
+        for (size_t k = at; node >= 0; node = ++k < n ? trie_child(&m->trie, node, (uint8_t)s[k]) : -1) {
+            int id = m->trie.node[node].piece;
             if (id < 0 || v->type[id] == CIM_SP_UNUSED) continue;
             size_t len = k + 1 - at;
             double score = v->type[id] == CIM_SP_USER ? (double)((float)len * m->max_score) - 0.1
