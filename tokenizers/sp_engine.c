@@ -24,8 +24,8 @@
 #include <string.h>
 #include "sp_engine.h"
 
-#define MEMO_LOG2 16
-#define MEMO_KEY  32
+#define MEMO_LOG2 17
+#define MEMO_KEY  40
 #define MEMO_IDS  8
 #define WORD_BATCH 16
 
@@ -38,12 +38,13 @@ typedef struct MemoEntry {
     uint8_t  nids;
     float    gap, mag;      /* Unigram: see the top of this file */
     char     key[MEMO_KEY];
-    uint8_t  pad[8];
 } MemoEntry;
+_Static_assert(sizeof(MemoEntry) == 64, "a memo entry is one cache line");
 
 struct CimSpMemo {
     unsigned   model_id;    /* 0: unused */
-    MemoEntry *e;
+    MemoEntry *e;           /* raw, aligned to a cache line */
+    void      *raw;
     int32_t  (*ids)[MEMO_IDS];
     CimSpBuf   norm, work;
     uint64_t   hits, lookups;
@@ -70,7 +71,7 @@ static uint64_t word_hash(const char *s, size_t n)
 
 static void memo_free(CimSpMemo *memo)
 {
-    free(memo->e);
+    free(memo->raw);
     free(memo->ids);
     free(memo->norm.p);
     free(memo->work.p);
@@ -91,13 +92,14 @@ CimSpMemo *cim_sp_thread_memo(const CimSpModel *m)
         t = &tls_memos[evict++ % 4];
         memo_free(t);
     }
-    t->e = aligned_alloc(64, ((size_t)1 << MEMO_LOG2) * sizeof *t->e);
+    /* calloc: the pages stay untouched until used (a small file pays for few) */
+    t->raw = calloc(((size_t)1 << MEMO_LOG2) + 1, sizeof *t->e);
     t->ids = m->type == CIM_SP_UNIGRAM ? malloc(((size_t)1 << MEMO_LOG2) * sizeof *t->ids) : NULL;
-    if (!t->e || (m->type == CIM_SP_UNIGRAM && !t->ids)) {
+    if (!t->raw || (m->type == CIM_SP_UNIGRAM && !t->ids)) {
         memo_free(t);
         return NULL;
     }
-    memset(t->e, 0, ((size_t)1 << MEMO_LOG2) * sizeof *t->e);
+    t->e = (MemoEntry *)(((uintptr_t)t->raw + 63) & ~(uintptr_t)63);
     t->model_id = m->id;
     return t;
 }

@@ -3,10 +3,10 @@
  * of libsentencepiece's Encode, rebuilt to count (doc/spm-engine.md has the rules).
  *
  * libsentencepiece loads and checks the model; its ModelProto (serialized) is parsed
- * with protobuf-c (sp_model.c). The pieces are indexed in CimSpVocab, a hash of every
- * piece and every prefix of one, which BPE (pair lookups by score) and Unigram
- * (Viterbi over prefix matches) share; a tokenizer.json front-end can fill the same
- * vocabulary (cim_sp_vocab_add) and call cim_sp_bpe_word / cim_sp_unigram_word.
+ * with protobuf-c (sp_model.c). The pieces are indexed in CimSpVocab (a hash by bytes),
+ * from which BPE builds its merge table (pairs of piece ids) and Unigram its piece trie;
+ * a tokenizer.json front-end can fill the same vocabulary (cim_sp_vocab_add), build
+ * those, and call cim_sp_bpe_word / cim_sp_unigram_word.
  *
  * Counting a line: normalize (sp_normalize.c), cut the normalized text into words at
  * each U+2581 when the vocabulary allows (no piece holds one elsewhere than at the
@@ -22,9 +22,8 @@ enum { CIM_SP_NORMAL = 1, CIM_SP_UNKNOWN = 2, CIM_SP_CONTROL = 3, CIM_SP_USER = 
        CIM_SP_UNUSED = 5, CIM_SP_BYTE = 6 };
 enum { CIM_SP_UNIGRAM = 1, CIM_SP_BPE = 2 };
 
-/* Flags of a vocabulary entry (a piece, or only a prefix of some). */
+/* Flags of a vocabulary entry (a piece, or only a prefix of a user-defined one). */
 enum {
-    CIM_SP_PREFIX      = 1 << 0,  /* a prefix (or the whole) of a normal/user/unused piece */
     CIM_SP_USER_PREFIX = 1 << 1,  /* a prefix (or the whole) of a user-defined piece */
 };
 
@@ -100,15 +99,18 @@ typedef struct CimSpPairs {
 /* Unigram's piece trie: nodes numbered breadth first, so a node's children are the
  * consecutive nodes first .. first + nchild - 1, in byte order. */
 typedef struct CimSpTrieNode {
-    int32_t  piece;         /* the normal, user or unused piece ending here, -1 if none */
+    int32_t  piece;         /* the normal or user piece ending here, -1 if none (or unused) */
+    float    score;         /* its score */
     uint32_t first;
     uint16_t nchild;
     uint8_t  label;         /* the byte that leads here from the parent */
-    uint8_t  pad;
+    uint8_t  user;          /* the piece is user-defined */
 } CimSpTrieNode;
 
 typedef struct CimSpTrie {
     CimSpTrieNode *node;
+    uint32_t      *dense_of;    /* per node: 1 + its row in dense (many children), or 0 */
+    int32_t      (*dense)[256]; /* the child for each byte, -1 if none */
     int32_t        root[256];   /* the root's child for each byte, -1 if none */
 } CimSpTrie;
 

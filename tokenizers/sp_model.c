@@ -121,11 +121,11 @@ int cim_sp_vocab_add(CimSpVocab *v, int id, const char *piece, size_t n, float s
         if ((int)n > v->max_user_len) v->max_user_len = (int)n;
     }
     if (type == CIM_SP_UNUSED) v->has_unused = 1;
-    if (!normal) return 0;
-    for (uint32_t k = 1; k <= n; k++) {   /* prefixes: where a match may still grow */
+    if (type != CIM_SP_USER) return 0;
+    for (uint32_t k = 1; k <= n; k++) {   /* prefixes: where a user piece's match may grow */
         e = vocab_entry(v, off, k);
         if (!e) return -1;
-        e->flags |= CIM_SP_PREFIX | (type == CIM_SP_USER ? CIM_SP_USER_PREFIX : 0);
+        e->flags |= CIM_SP_USER_PREFIX;
     }
     return 0;
 }

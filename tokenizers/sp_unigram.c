@@ -68,7 +68,14 @@ int cim_sp_trie_init(CimSpTrie *t, const CimSpVocab *v)
         CimSpTrieNode *nd = &t->node[x];
         nd->piece = -1;
         uint32_t at = r.lo;
-        if (at < r.hi && v->piece_len[ids[at]] == r.depth) nd->piece = ids[at++];
+        if (at < r.hi && v->piece_len[ids[at]] == r.depth) {
+            int32_t id = ids[at++];
+            if (v->type[id] != CIM_SP_UNUSED) {   /* Encode skips unused pieces */
+                nd->piece = id;
+                nd->score = v->score[id];
+                nd->user = v->type[id] == CIM_SP_USER;
+            }
+        }
         nd->first = (uint32_t)nnodes;
         while (at < r.hi) {
             uint8_t b = (uint8_t)cim_sp_piece_bytes(v, ids[at])[r.depth];
@@ -81,6 +88,25 @@ int cim_sp_trie_init(CimSpTrie *t, const CimSpVocab *v)
             at = end;
         }
     }
+    size_t ndense = 0;   /* nodes with many children get a row: one step per byte */
+    for (size_t x = 0; x < nnodes; x++) ndense += t->node[x].nchild > 16;
+    t->dense_of = calloc(nnodes, sizeof *t->dense_of);
+    t->dense = malloc((ndense + 1) * sizeof *t->dense);
+    if (!t->dense_of || !t->dense) {
+        free(ids);
+        free(q);
+        cim_sp_trie_free(t);
+        return -1;
+    }
+    ndense = 0;
+    for (size_t x = 0; x < nnodes; x++) {
+        const CimSpTrieNode *nd = &t->node[x];
+        if (nd->nchild <= 16) continue;
+        for (int b = 0; b < 256; b++) t->dense[ndense][b] = -1;
+        for (uint32_t c = nd->first; c < nd->first + nd->nchild; c++)
+            t->dense[ndense][t->node[c].label] = (int32_t)c;
+        t->dense_of[x] = (uint32_t)++ndense;
+    }
     for (int b = 0; b < 256; b++) t->root[b] = -1;
     for (uint32_t c = t->node[0].first; c < t->node[0].first + t->node[0].nchild; c++)
         t->root[t->node[c].label] = (int32_t)c;
@@ -92,19 +118,17 @@ int cim_sp_trie_init(CimSpTrie *t, const CimSpVocab *v)
 void cim_sp_trie_free(CimSpTrie *t)
 {
     free(t->node);
+    free(t->dense_of);
+    free(t->dense);
     memset(t, 0, sizeof *t);
 }
 
 /* The child of node x on byte b, -1 if none. */
 static int32_t trie_child(const CimSpTrie *t, int32_t x, uint8_t b)
 {
+    if (t->dense_of[x]) return t->dense[t->dense_of[x] - 1][b];
     const CimSpTrieNode *nd = &t->node[x];
     uint32_t lo = nd->first, hi = nd->first + nd->nchild;
-    while (hi - lo > 8) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (t->node[mid].label <= b) lo = mid;
-        else hi = mid;
-    }
     for (uint32_t c = lo; c < hi; c++) {
         if (t->node[c].label == b) return (int32_t)c;
         if (t->node[c].label > b) break;
@@ -149,11 +173,11 @@ int cim_sp_unigram_word(const CimSpModel *m, CimSpBuf *work, const char *s, size
         int single = 0;
         int32_t node = m->trie.root[(uint8_t)s[at]];
         for (size_t k = at; node >= 0; node = ++k < n ? trie_child(&m->trie, node, (uint8_t)s[k]) : -1) {
-            int id = m->trie.node[node].piece;
-            if (id < 0 || v->type[id] == CIM_SP_UNUSED) continue;
+            const CimSpTrieNode *nd = &m->trie.node[node];
+            int id = nd->piece;
+            if (id < 0) continue;
             size_t len = k + 1 - at;
-            double score = v->type[id] == CIM_SP_USER ? (double)((float)len * m->max_score) - 0.1
-                                                      : (double)v->score[id];
+            double score = nd->user ? (double)((float)len * m->max_score) - 0.1 : (double)nd->score;
             double cand = score + (double)till;
             Best *t = &best[k + 1];
             if (t->start >= 0) note_gap(gap, cand, t->score);
