@@ -96,22 +96,18 @@ typedef struct CimSpPairs {
     int32_t        ascii_id[128];/* the piece of each ASCII character, -1 if none */
 } CimSpPairs;
 
-/* Unigram's piece trie: nodes numbered breadth first, so a node's children are the
- * consecutive nodes first .. first + nchild - 1, in byte order. */
-typedef struct CimSpTrieNode {
-    int32_t  piece;         /* the normal or user piece ending here, -1 if none (or unused) */
-    float    score;         /* its score */
-    uint32_t first;
-    uint16_t nchild;
-    uint8_t  label;         /* the byte that leads here from the parent */
-    uint8_t  user;          /* the piece is user-defined */
-} CimSpTrieNode;
+/* Unigram's piece trie as a double array: the child of unit u on byte b is unit
+ * base[u] + b when that unit's check is u. A unit carries the piece that ends there. */
+typedef struct CimSpUnit {
+    int32_t base;
+    int32_t check;          /* the parent unit; -1: free */
+    int32_t piece;          /* the normal or user piece ending here, -1 if none (or unused) */
+    float   score;          /* its score (a user piece's is its length's, at the match) */
+} CimSpUnit;
 
 typedef struct CimSpTrie {
-    CimSpTrieNode *node;
-    uint32_t      *dense_of;    /* per node: 1 + its row in dense (many children), or 0 */
-    int32_t      (*dense)[256]; /* the child for each byte, -1 if none */
-    int32_t        root[256];   /* the root's child for each byte, -1 if none */
+    CimSpUnit *unit;
+    size_t     nunits;
 } CimSpTrie;
 
 typedef struct CimSpModel {
