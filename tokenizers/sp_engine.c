@@ -134,11 +134,20 @@ static int count_word(const CimSpModel *m, CimSpMemo *memo, const char *s, size_
     MemoEntry *e = NULL;
     int32_t *ids_of_e = NULL;
     if (n <= MEMO_KEY) {
-        size_t slot = h & (((size_t)1 << MEMO_LOG2) - 1);
+        /* two ways: the newer entry first; a miss moves it second and takes its place */
+        size_t slot = h & (((size_t)1 << MEMO_LOG2) - 2);
+        memo->lookups++;
+        MemoEntry *way = &memo->e[slot];
+        int hit = way[0].hash == h && way[0].len == n && !memcmp(way[0].key, s, n);
+        if (!hit && way[1].hash == h && way[1].len == n && !memcmp(way[1].key, s, n)) {
+            hit = 1;
+            slot++;
+        } else if (!hit && way[0].hash) {
+            way[1] = way[0];
+            if (memo->ids) memcpy(memo->ids[slot + 1], memo->ids[slot], sizeof memo->ids[slot]);
+        }
         e = &memo->e[slot];
         if (memo->ids) ids_of_e = memo->ids[slot];
-        memo->lookups++;
-        int hit = e->hash == h && e->len == n && !memcmp(e->key, s, n);
         if (hit && (m->type == CIM_SP_BPE || unigram_safe(e, *g))) {
             memo->hits++;
             *c = (CimSpCount){e->tokens, e->first_unk, e->last_unk};
@@ -230,8 +239,11 @@ int64_t cim_sp_count_line(const CimSpModel *m, CimSpMemo *memo, const char *line
             size_t end = next_cut(s, len, start, m->split);
             size_t n = end - start;
             hash[nw] = n <= MEMO_KEY ? word_hash(s + start, n) : 0;
-            if (n <= MEMO_KEY)
-                __builtin_prefetch(&memo->e[hash[nw] & (((size_t)1 << MEMO_LOG2) - 1)]);
+            if (n <= MEMO_KEY) {
+                const MemoEntry *way = &memo->e[hash[nw] & (((size_t)1 << MEMO_LOG2) - 2)];
+                __builtin_prefetch(way);
+                __builtin_prefetch(way + 1);
+            }
             cut[++nw] = end;
             start = end;
         }
