@@ -9,7 +9,9 @@
 #   npm tiktoken (WASM) encode_ordinary, npm gpt-tokenizer countTokens (warm: 2nd pass),
 #     both timed around the calls only (text already decoded in memory), on 1 MB slices
 #     cut after a newline (see node-bench.mjs below)
-#   spm_encode with tokenizers/kjv-bpe8k.model, if present
+#   cimeter text:spm (its own engine) and spm_encode, each with tokenizers/kjv-bpe8k.model
+#     (BPE, 8k) and tests/spm/models/uni32k-bf.model (Unigram, 32k), if present; then the
+#     ratios spm_encode / cimeter text:spm per model (single core, whole processes)
 # Prints MB/s (1 MB = 1e6 bytes of the file) and each one's time relative to cimeter
 # cl100k -j 1, plus the load average before and after: on a shared machine wall times
 # depend on what else runs. CIM_BENCH_PIN=0 runs nothing pinned; CIM_BENCH_CPU picks
@@ -96,13 +98,20 @@ JS
 else
     echo "bench-text.sh: npm tiktoken/gpt-tokenizer absent (scripts/fetch-tokenizers.sh --test): skipped" >&2
 fi
-model=${CIM_SPM_MODEL:-$root/tokenizers/kjv-bpe8k.model}
-if command -v spm_encode >/dev/null && [ -f "$model" ]; then
-    t0=$(now)
-    tok=$($pin spm_encode --model="$model" --output_format=id < "$text" | wc -w)
-    t1=$(now)
-    results+=("spm_encode-kjv-bpe8k $(echo "$t1 - $t0" | bc -l) $tok")
-fi
+# SentencePiece: cimeter's engine and spm_encode, per model (name=path)
+spm_models=("kjv-bpe8k=${CIM_SPM_MODEL:-$root/tokenizers/kjv-bpe8k.model}"
+            "uni32k=$root/tests/spm/models/uni32k-bf.model")
+for nm in "${spm_models[@]}"; do
+    name=${nm%%=*} model=${nm#*=}
+    [ -f "$model" ] || continue
+    run_cimeter "cimeter-spm-$name" "text:spm:$model" 1
+    if command -v spm_encode >/dev/null; then
+        t0=$(now)
+        tok=$(/usr/bin/time -f "%U %S" -o "$bench/cpu" $pin spm_encode --model="$model" --output_format=id < "$text" | wc -w)
+        t1=$(now)
+        results+=("spm_encode-$name $(echo "$t1 - $t0" | bc -l) $tok $(awk '{print $1 + $2}' "$bench/cpu")")
+    fi
+done
 
 base=$(printf '%s\n' "${results[@]}" | awk '$1 == "cimeter-cl100k" {print $2}')
 printf '\n%-24s %9s %8s %9s %12s %12s\n' tokenizer seconds cpu_s MB/s tokens "x cimeter"
@@ -110,6 +119,14 @@ for r in "${results[@]}"; do
     set -- $r
     awk -v n="$1" -v s="$2" -v t="$3" -v c="${4:--}" -v b="$bytes" -v base="$base" \
         'BEGIN { printf "%-24s %9.3f %8s %9.1f %12d %11.2fx\n", n, s, c, b / 1e6 / s, t, s / base }'
+done
+for nm in "${spm_models[@]}"; do
+    name=${nm%%=*}
+    printf '%s\n' "${results[@]}" | awk -v n="$name" '
+        $1 == "cimeter-spm-" n { cs = $2; cc = $4; ct = $3 }
+        $1 == "spm_encode-" n  { ss = $2; sc = $4; st = $3 }
+        END { if (cs && ss) printf "spm %s: spm_encode / cimeter = %.1fx wall, %.1fx cpu; tokens %s\n", n, ss / cs,
+              (cc > 0 ? sc / cc : 0), (ct == st ? "equal" : "DIFFER " ct " vs " st) }'
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -154,10 +171,12 @@ d = open(sys.argv[1], "rb").read()
 m = d.index(b"\n", len(d) // 2) + 1
 open(sys.argv[1] + ".a", "wb").write(d[:m]); open(sys.argv[1] + ".b", "wb").write(d[m:])' "$f"
     fi
-    for spec in text:tiktoken:cl100k_base text:tiktoken:o200k_base; do
+    specs=(text:tiktoken:cl100k_base text:tiktoken:o200k_base)
+    for nm in "${spm_models[@]}"; do [ -f "${nm#*=}" ] && specs+=("text:spm:${nm#*=}"); done
+    for spec in "${specs[@]}"; do
         rounds=()
         for _ in $(seq "$reps"); do
-            rounds+=("$(wall $spec 1 "$f") $(wall $spec 2 "$f") $(wall $spec 1 "$bench/one-line.txt") $(wall $spec 2 "$bench/one-line.txt") $(halves $spec "$f")")
+            rounds+=("$(wall "$spec" 1 "$f") $(wall "$spec" 2 "$f") $(wall "$spec" 1 "$bench/one-line.txt") $(wall "$spec" 2 "$bench/one-line.txt") $(halves "$spec" "$f")")
         done
         printf '%s\n' "${rounds[@]}" | /usr/bin/python3 -c '
 import statistics as st, sys
@@ -170,7 +189,7 @@ net = st.median((a - s1) / (b - s2) for a, b in zip(j1, j2))
 ideal = st.median(x[0] / x[4] for x in r)
 print("%-10s %-12s %6.1f %7.3f %7.3f %7.3f %7.2fx %7.2fx %8.2fx %7.2fx" % (f, enc, int(size) / 1e6, st.median(j1),
       st.median(j2), s1, ratio, net, min(j1) / min(j2), ideal))
-' "$(basename "$f")" "${spec##*:}" "$(stat -c %s "$f")"
+' "$(basename "$f")" "$(basename "${spec##*:}" .model)" "$(stat -c %s "$f")"
     done
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

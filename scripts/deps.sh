@@ -6,7 +6,7 @@
 set -euo pipefail
 build_pkgs="meson ninja-build pkg-config gcc g++ libc6-dev
   libjansson-dev libgsl-dev libzstd-dev libssl-dev
-  libsentencepiece-dev sentencepiece
+  libsentencepiece-dev sentencepiece libprotobuf-c-dev protobuf-c-compiler
   libpng-dev libjpeg62-turbo-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
   libsndfile1-dev libogg-dev libvorbis-dev libopus-dev libmpg123-dev libpcre2-dev libcairo2-dev ca-certificates zstd"

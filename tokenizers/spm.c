@@ -12,6 +12,12 @@
  * size, each cut at a UTF-8 boundary. Only such pathological lines (minified
  * files, binary-ish text) differ from spm_encode, by a few tokens per cut.
  *
+ * Engines: by default lines are counted by cimeter's own engine (sp_engine.h, the
+ * rules in doc/spm-engine.md), which reproduces Encode's count from the model that
+ * libsentencepiece loaded; engine=lib counts with libsentencepiece's Encode itself
+ * (the reference), and so do models the engine does not take (word and char models,
+ * BPE with unused pieces).
+ *
  * Threads: lines are independent, so when threads of the run are idle
  * (CimChunk.spare: one large file) a chunk is cut after newlines into segments
  * that OpenMP tasks encode side by side (Encode is const on a loaded model); the
@@ -21,7 +27,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include "common/err.h"
+#include "sp_engine.h"
 #include "segment.h"
 #include "spm_shim.h"
 #include "tokenizer.h"
@@ -29,9 +37,15 @@
 #define CIM_SPM_MAX_LINE (1u << 20)
 
 typedef struct SpmConf {
-    char   *model;   /* option: path of the .model file */
-    CimSpm *spm;
+    char      *model;    /* option: path of the .model file */
+    char      *engine;   /* option: native (default) or lib */
+    CimSpm    *spm;
+    CimSpModel native;
+    int        use_native;
 } SpmConf;
+
+/* Memo statistics of the native engine, printed at exit with CIMETER_SPM_STATS set. */
+static atomic_uint_fast64_t memo_hits, memo_lookups;
 
 typedef struct SpmState {
     uint64_t tokens;
@@ -39,6 +53,8 @@ typedef struct SpmState {
 
 static const CimOption spm_options[] = {
     {"model", "SentencePiece .model file", offsetof(SpmConf, model), CIM_OPT_STRING, 0, 0, 0, NULL},
+    {"engine", "native (cimeter's counter) or lib (libsentencepiece's Encode)",
+     offsetof(SpmConf, engine), CIM_OPT_STRING, 0, 0, 0, "native"},
     {0}
 };
 static const char *const spm_shorthand[] = {"model", NULL};
@@ -51,7 +67,24 @@ static int spm_init(void *conf, const char *args, char *canon, size_t canon_n,
     CIM_RETURN_IF(!c->model || !*c->model, e, CIM_ERR_USAGE, "spm needs a model: text:spm:PATH.model");
     CIM_RETURN_IF(cim_spm_load(c->model, &c->spm, msg, sizeof msg) < 0, e, CIM_ERR_MODEL,
                   "cannot load SentencePiece model %s: %s", c->model, msg);
+    int lib = !strcmp(c->engine, "lib");
+    CIM_RETURN_IF(!lib && strcmp(c->engine, "native"), e, CIM_ERR_USAGE,
+                  "spm engine must be native or lib, not '%s'", c->engine);
+    if (!lib) {
+        uint8_t *proto = NULL;
+        size_t n = 0;
+        CIM_RETURN_IF(cim_spm_serialized(c->spm, &proto, &n) < 0, e, CIM_ERR_NOMEM,
+                      "cannot serialize SentencePiece model %s", c->model);
+        /* a model the engine does not take is counted by libsentencepiece */
+        c->use_native = cim_sp_model_init(&c->native, proto, n, msg, sizeof msg) == 0;
+        free(proto);
+    }
     CIM_RETURN_IF(cim_opt_quote(c->model, canon, canon_n) < 0, e, CIM_ERR_USAGE, "spm: model path too long");
+    if (lib) {
+        size_t used = strlen(canon);
+        CIM_RETURN_IF(used + sizeof ",engine=lib" > canon_n, e, CIM_ERR_USAGE, "spm: model path too long");
+        memcpy(canon + used, ",engine=lib", sizeof ",engine=lib");
+    }
     snprintf(model_path, model_path_n, "%s", c->model);
     return 0;
 }
@@ -60,6 +93,13 @@ static int spm_init(void *conf, const char *args, char *canon, size_t canon_n,
 static int64_t count_lines(const SpmConf *c, const char *p, const char *end)
 {
     int64_t tokens = 0;
+    CimSpMemo *memo = NULL;
+    uint64_t hits0 = 0, lookups0 = 0;
+    if (c->use_native) {
+        memo = cim_sp_thread_memo(&c->native);
+        if (!memo) return -1;
+        cim_sp_memo_stats(memo, &hits0, &lookups0);
+    }
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
@@ -70,12 +110,19 @@ static int64_t count_lines(const SpmConf *c, const char *p, const char *end)
                 piece = CIM_SPM_MAX_LINE;
                 for (size_t k = 0; k < 4 && ((unsigned char)p[piece] & 0xC0) == 0x80; k++) piece--;
             }
-            int64_t n = cim_spm_count(c->spm, p, piece);
+            int64_t n = memo ? cim_sp_count_line(&c->native, memo, p, piece)
+                             : cim_spm_count(c->spm, p, piece);
             if (n < 0) return -1;
             tokens += n;
             p += piece;
         }
         p = line_end + (nl != NULL);
+    }
+    if (memo) {
+        uint64_t hits, lookups;
+        cim_sp_memo_stats(memo, &hits, &lookups);
+        atomic_fetch_add(&memo_hits, hits - hits0);
+        atomic_fetch_add(&memo_lookups, lookups - lookups0);
     }
     return tokens;
 }
@@ -101,7 +148,8 @@ static int spm_feed(const void *conf, void *state, const CimChunk *ch, CimErr *e
         tok[k] = count_lines(c, p + cut[k], p + cut[k + 1]);
     }
     for (int k = 0; k < nseg; k++) {
-        CIM_RETURN_IF(tok[k] < 0, e, CIM_ERR_INTERNAL, "SentencePiece Encode failed");
+        CIM_RETURN_IF(tok[k] < 0, e, c->use_native ? CIM_ERR_NOMEM : CIM_ERR_INTERNAL,
+                      c->use_native ? "out of memory" : "SentencePiece Encode failed");
         s->tokens += (uint64_t)tok[k];
     }
     return 0;
@@ -116,6 +164,14 @@ static int spm_finish(const void *conf, void *state, const CimGeometry *g, uint6
 static void spm_uninit(void *conf)
 {
     SpmConf *c = conf;
+    if (c->use_native && getenv("CIMETER_SPM_STATS")) {
+        uint64_t hits = atomic_load(&memo_hits), lookups = atomic_load(&memo_lookups);
+        fprintf(stderr, "spm memo: %llu of %llu word lookups hit (%.1f%%)\n",
+                (unsigned long long)hits, (unsigned long long)lookups,
+                lookups ? 100.0 * (double)hits / (double)lookups : 0.0);
+    }
+    if (c->use_native) cim_sp_model_free(&c->native);
+    c->use_native = 0;
     cim_spm_free(c->spm);
     c->spm = NULL;
 }

@@ -1,6 +1,8 @@
 // spm_shim.cc — extern "C" wrapper over libsentencepiece. No exceptions cross
 // into C: every entry point catches and reports through its return value.
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 #include <sentencepiece_processor.h>
@@ -41,6 +43,20 @@ extern "C" int64_t cim_spm_count(const CimSpm *spm, const char *line, size_t len
     try {
         auto st = spm->sp.Encode(absl::string_view(line, len), &ids);
         return st.ok() ? (int64_t)ids.size() : -1;
+    } catch (...) {
+        return -1;
+    }
+}
+
+extern "C" int cim_spm_serialized(const CimSpm *spm, uint8_t **out, size_t *n)
+{
+    try {
+        const auto bytes = spm->sp.serialized_model_proto();
+        *out = static_cast<uint8_t *>(std::malloc(bytes.size() ? bytes.size() : 1));
+        if (!*out) return -1;
+        std::memcpy(*out, bytes.data(), bytes.size());
+        *n = bytes.size();
+        return 0;
     } catch (...) {
         return -1;
     }

@@ -11,6 +11,8 @@ typedef struct CimSpm CimSpm;
 int     cim_spm_load(const char *path, CimSpm **out, char *err, size_t errn);
 /* Pieces of one line (no BOS/EOS), or -1 on error. Thread-safe (Encode is const). */
 int64_t cim_spm_count(const CimSpm *spm, const char *line, size_t len);
+/* The loaded model's ModelProto, serialized by libsentencepiece (malloc'd: free it). */
+int     cim_spm_serialized(const CimSpm *spm, uint8_t **out, size_t *n);
 void    cim_spm_free(CimSpm *spm);
 /* SentencePieceTrainer::Train with a flag string; 0 or -1 with a message. */
 int     cim_spm_train(const char *flags, char *err, size_t errn);
