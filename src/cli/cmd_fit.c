@@ -5,6 +5,7 @@
 #include <string.h>
 #include "cimeter.h"
 #include "cli/commands.h"
+#include "cli/numarg.h"
 #include "fit/fit.h"
 
 static const char fit_help[] =
@@ -51,7 +52,8 @@ int cim_cmd_fit(int argc, char **argv)
     const char *toks[16];
     size_t ntoks = 0;
     int c;
-    char *end;
+    long lv;
+    unsigned long long uv;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:j:h", longopts, NULL)) != -1) {
         switch (c) {
@@ -67,34 +69,38 @@ int cim_cmd_fit(int argc, char **argv)
             toks[ntoks++] = optarg;
             break;
         case 'c': clist = optarg; break;
-        case 'b': {
-            unsigned long v = strtoul(optarg, &end, 10);
-            if (*end || !*optarg || v > 10000000ul) return cim_cli_usage_error("fit", "--bootstrap wants a count, got '%s'", optarg);
-            p.bootstrap = (uint32_t)v;
+        case 'b':
+            if (cim_arg_long(optarg, 0, 10000000, &lv) < 0)
+                return cim_cli_usage_error("fit", "--bootstrap wants a count 0..10000000, got '%s'", optarg);
+            p.bootstrap = (uint32_t)lv;
             break;
-        }
         case 's':
-            p.seed = strtoull(optarg, &end, 10);
-            if (*end || !*optarg) return cim_cli_usage_error("fit", "--seed wants an integer, got '%s'", optarg);
+            if (cim_arg_u64(optarg, &uv) < 0) return cim_cli_usage_error("fit", "--seed wants an unsigned integer, got '%s'", optarg);
+            p.seed = uv;
             break;
         case 'S':
             if (!strcmp(optarg, "all")) { p.starts = 0; break; }
-            p.starts = (int)strtol(optarg, &end, 10);
-            if (*end || p.starts < 1) return cim_cli_usage_error("fit", "--starts wants N >= 1 or 'all', got '%s'", optarg);
+            if (cim_arg_long(optarg, 1, 1000000, &lv) < 0)
+                return cim_cli_usage_error("fit", "--starts wants N >= 1 or 'all', got '%s'", optarg);
+            p.starts = (int)lv;
             break;
         case 'd':
-            p.delta = strtod(optarg, &end);
-            if (*end || !(p.delta > 0)) return cim_cli_usage_error("fit", "--delta wants a positive number");
+            if (cim_arg_double(optarg, &p.delta) < 0 || !(p.delta > 0))
+                return cim_cli_usage_error("fit", "--delta wants a positive number, got '%s'", optarg);
             break;
         case 'H':
-            p.heldout = strtod(optarg, &end);
-            if (*end || !(p.heldout >= 0 && p.heldout < 1)) return cim_cli_usage_error("fit", "--heldout wants a fraction in [0, 1)");
+            if (cim_arg_double(optarg, &p.heldout) < 0 || !(p.heldout >= 0 && p.heldout < 1))
+                return cim_cli_usage_error("fit", "--heldout wants a fraction in [0, 1), got '%s'", optarg);
             break;
         case 'B':
-            p.boot_starts = (int)strtol(optarg, &end, 10);
-            if (*end || p.boot_starts < 0 || p.boot_starts > 64) return cim_cli_usage_error("fit", "--boot-starts wants 0..64");
+            if (cim_arg_long(optarg, 0, 64, &lv) < 0) return cim_cli_usage_error("fit", "--boot-starts wants 0..64, got '%s'", optarg);
+            p.boot_starts = (int)lv;
             break;
-        case 'j': p.threads = atoi(optarg); break;
+        case 'j':
+            if (cim_arg_long(optarg, 1, 4096, &lv) < 0)
+                return cim_cli_usage_error("fit", "--threads wants a count 1..4096, got '%s'", optarg);
+            p.threads = (int)lv;
+            break;
         case 'o': out = optarg; break;
         case 'h': fputs(fit_help, stdout); return 0;
         default: fputs(fit_help, stderr); return 2;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "cimeter.h"
 #include "cli/commands.h"
+#include "cli/numarg.h"
 #include "fit/fit.h"
 
 static const char predict_help[] =
@@ -18,12 +19,7 @@ static const char predict_help[] =
 "  --target-loss L --params P D_eff that P parameters need to reach loss L\n"
 "A target at or below the irreducible loss (or out of reach) is refused, exit 2.\n";
 
-static int num(const char *s, double *v)
-{
-    char *end;
-    *v = strtod(s, &end);
-    return *s && !*end;
-}
+static int num(const char *s, double *v) { return cim_arg_double(s, v) == 0; }
 
 int cim_cmd_predict(int argc, char **argv)
 {

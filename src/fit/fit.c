@@ -257,25 +257,26 @@ int cim_fit_run(const CimRuns *runs, const CimFitC *c, const CimFitParams *p, Ci
             REFUSE("no measured C for %s (column raw_%s): give --results FILE.json or --c %s=VALUE",
                    cim_modality_name((CimModality)m), cim_modality_name((CimModality)m), cim_modality_name((CimModality)m));
     }
+    /* D_eff under the starting C (free-c: the free modalities' C0), and
+     * Dfix, the part of it from the modalities whose C is measured. */
+    double Cmix[CIM_MOD_COUNT];
+    int skip_free[CIM_MOD_COUNT] = {0};
+    for (int m = 0; m < CIM_MOD_COUNT; m++) {
+        Cmix[m] = f->pb.T[m] ? f->pb.C0[m] : c->C[m];
+        skip_free[m] = f->pb.T[m] != NULL;
+    }
     for (size_t i = 0; i < n; i++) {
         size_t ln = runs->line[i];
-        double P = runs->params[i], L = runs->loss[i], D = 0, D0 = 0;
+        double P = runs->params[i], L = runs->loss[i];
         if (!(P > 0) || !isfinite(P)) REFUSE("%s:%zu: params = %g: must be positive and finite", runs->path, ln, P);
         if (!(L > 0) || !isfinite(L)) REFUSE("%s:%zu: loss = %g: must be positive and finite", runs->path, ln, L);
-        if (runs->tokens) {
-            D0 = runs->tokens[i];
-        } else {
-            for (int m = 0; m < CIM_MOD_COUNT; m++) {
-                if (!runs->raw[m]) continue;
-                double T = runs->raw[m][i];
-                if (!(T >= 0) || !isfinite(T)) REFUSE("%s:%zu: raw_%s = %g: must be non-negative and finite", runs->path, ln, cim_modality_name((CimModality)m), T);
-                if (f->pb.T[m]) D0 += T / f->pb.C0[m];
-                else { D += T / c->C[m]; D0 += T / c->C[m]; }
-            }
-            f->Dfix[i] = D;
-        }
-        if (!(D0 > 0) || !isfinite(D0)) REFUSE("%s:%zu: D_eff = %g: must be positive and finite", runs->path, ln, D0);
-        f->lnP[i] = log(P); f->L[i] = L; f->lnL[i] = log(L); f->lnD[i] = log(D0);
+    }
+    if ((rc = cim_runs_deff(runs, Cmix, NULL, f->lnD, e)) < 0) goto fail;
+    if (!runs->tokens && (rc = cim_runs_deff(runs, c->C, skip_free, f->Dfix, e)) < 0) goto fail;
+    for (size_t i = 0; i < n; i++) {
+        double D0 = f->lnD[i];
+        if (!(D0 > 0) || !isfinite(D0)) REFUSE("%s:%zu: D_eff = %g: must be positive and finite", runs->path, runs->line[i], D0);
+        f->lnP[i] = log(runs->params[i]); f->L[i] = runs->loss[i]; f->lnL[i] = log(runs->loss[i]); f->lnD[i] = log(D0);
         idx[i] = i;
     }
 

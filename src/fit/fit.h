@@ -35,7 +35,8 @@ const char *cim_fit_form_name(CimFitForm f);          /* "loglinear", "chinchill
 int         cim_fit_form_from_name(const char *s);    /* CimFitForm, or -1 */
 
 /* One training run per row. Columns other than params, loss, tokens and
- * raw_<modality> are carried along (names kept; values not used). */
+ * raw_<modality> are carried along: names, text and value (NaN where the
+ * cell is not a number), for formulas and grouping. */
 typedef struct CimRuns {
     size_t  n;                       /* data rows */
     double *params;                  /* P */
@@ -45,6 +46,9 @@ typedef struct CimRuns {
     size_t *line;                    /* 1-based source line of each row, for messages */
     size_t  nextra;                  /* carried-along columns */
     char  **extra;                   /* their names */
+    double **extra_v;                /* extra_v[j][row]: the cell as a number, NaN if it is not one */
+    char  ***extra_s;                /* extra_s[j][row]: the cell's text */
+    int     *extra_col;              /* extra column j's position in the file */
     char   *path;                    /* the file read */
 } CimRuns;
 
@@ -54,6 +58,16 @@ typedef struct CimRuns {
  * column. Values are checked later (cim_fit_run), where refusals live. */
 int  cim_runs_read_csv(const char *path, CimRuns **out, CimErr *e);
 void cim_runs_free(CimRuns *r);
+
+/* D_eff per row, the one definition fit, report and plot share: the tokens
+ * column when present, else Σ_m raw_m / C[m] over the raw columns present,
+ * leaving out modality m where skip (optional) has skip[m] != 0. A raw column
+ * without a positive finite C, or a negative or non-finite raw cell, is
+ * CIM_ERR_REFUSED naming the column (and the file and line). D_eff itself is
+ * not checked here: a row may sum to 0. */
+int  cim_runs_deff(const CimRuns *r, const double C[CIM_MOD_COUNT], const int *skip, double *D, CimErr *e);
+/* Index of a carried column by name, or -1. */
+int  cim_runs_extra_col(const CimRuns *r, const char *name);
 
 /* Measured compression factors, NaN where unknown. */
 typedef struct CimFitC {

@@ -344,12 +344,6 @@ static int draw_c_plot(const CimReport *r, cairo_t *cr, double W, double H, CimE
 
 /* ---- figure 2: the fitted law against the runs ------------------------ */
 
-static int col_of(const CimRunsTable *t, const char *name)
-{
-    for (size_t j = 0; j < t->ncols; j++) if (!strcmp(t->cols[j], name)) return (int)j;
-    return -1;
-}
-
 static const CimReportParam *param(const CimReport *r, const char *name)
 {
     for (size_t i = 0; i < r->nparams; i++) if (!strcmp(r->params[i].name, name)) return &r->params[i];
@@ -390,48 +384,36 @@ static double nice_step(double range)
 
 static int draw_law_plot(const CimReport *r, cairo_t *cr, double W, double H, CimErr *e)
 {
-    const CimRunsTable *t = &r->runs;
-    int cp = col_of(t, "params"), cl = col_of(t, "loss"), ct = col_of(t, "tokens");
-    CIM_RETURN_IF(cp < 0 || cl < 0, e, CIM_ERR_USAGE, "the runs CSV needs `params` and `loss` columns");
-    double *D = calloc(t->nrows ? t->nrows : 1, sizeof *D);
-    CIM_RETURN_IF(!D, e, CIM_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < t->nrows; i++) D[i] = ct >= 0 ? t->v[i * t->ncols + ct] : 0;
-    if (ct < 0) {
-        int any = 0;
-        for (size_t j = 0; j < t->ncols; j++) {
-            if (strncmp(t->cols[j], "raw_", 4)) continue;
-            const char *m = t->cols[j] + 4;
-            char pname[128];
-            snprintf(pname, sizeof pname, "C_%s", m);
-            const CimReportParam *p = param(r, pname);
-            double C = p ? p->est : NAN;
-            /* else a C the fit recorded as used ("C_text", "settings.C_text", ...) */
-            for (size_t k = 0; !p && !isfinite(C) && k < r->nfit_kv; k++) {
-                const char *key = r->fit_kv[k].key, *dot = strrchr(key, '.');
-                if (!strcmp(dot ? dot + 1 : key, pname)) C = strtod(r->fit_kv[k].value, NULL);
-            }
-            for (size_t k = 0; !p && !isfinite(C) && k < r->nrows; k++)
-                if (!strcmp(r->rows[k].modality, m)) C = r->rows[k].C;
-            if (!(isfinite(C) && C > 0)) {
-                free(D);
-                return cim_err(e, CIM_ERR_USAGE, "no C for column %s: give a results JSON measuring %s, or a "
-                               "fit with C_%s", t->cols[j], m, m);
-            }
-            for (size_t i = 0; i < t->nrows; i++) {
-                double T = t->v[i * t->ncols + j];
-                if (isfinite(T)) D[i] += T / C;
-            }
-            any = 1;
+    const CimRuns *t = r->runs;
+    double C[CIM_MOD_COUNT];
+    for (int m = 0; m < CIM_MOD_COUNT; m++) {
+        C[m] = NAN;
+        if (t->tokens || !t->raw[m]) continue;
+        const char *mod = cim_modality_name((CimModality)m);
+        char pname[128];
+        snprintf(pname, sizeof pname, "C_%s", mod);
+        const CimReportParam *p = param(r, pname);
+        C[m] = p ? p->est : NAN;
+        /* else a C the fit recorded as used ("C_text", "settings.C_text", ...) */
+        for (size_t k = 0; !p && !isfinite(C[m]) && k < r->nfit_kv; k++) {
+            const char *key = r->fit_kv[k].key, *dot = strrchr(key, '.');
+            if (!strcmp(dot ? dot + 1 : key, pname)) C[m] = strtod(r->fit_kv[k].value, NULL);
         }
-        if (!any) { free(D); return cim_err(e, CIM_ERR_USAGE, "the runs CSV has neither `tokens` nor raw_<modality> columns"); }
+        for (size_t k = 0; !p && !isfinite(C[m]) && k < r->nrows; k++)
+            if (!strcmp(r->rows[k].modality, mod)) C[m] = r->rows[k].C;
+        CIM_RETURN_IF(!(isfinite(C[m]) && C[m] > 0), e, CIM_ERR_USAGE, "no C for column raw_%s: give a results "
+                      "JSON measuring %s, or a fit with C_%s", mod, mod, mod);
     }
+    double *D = calloc(t->n ? t->n : 1, sizeof *D);
+    CIM_RETURN_IF(!D, e, CIM_ERR_NOMEM, "out of memory");
+    if (cim_runs_deff(t, C, NULL, D, e) < 0) { free(D); return e->code; }
     /* Ranges over valid points. */
     double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
-    double *Ps = malloc((t->nrows ? t->nrows : 1) * sizeof *Ps);
+    double *Ps = malloc((t->n ? t->n : 1) * sizeof *Ps);
     size_t np = 0;
     if (!Ps) { free(D); return cim_err(e, CIM_ERR_NOMEM, "out of memory"); }
-    for (size_t i = 0; i < t->nrows; i++) {
-        double P = t->v[i * t->ncols + cp], L = t->v[i * t->ncols + cl];
+    for (size_t i = 0; i < t->n; i++) {
+        double P = t->params[i], L = t->loss[i];
         if (!(P > 0 && isfinite(L) && D[i] > 0)) continue;
         xmin = fmin(xmin, log10(D[i])); xmax = fmax(xmax, log10(D[i]));
         ymin = fmin(ymin, L); ymax = fmax(ymax, L);
@@ -512,7 +494,7 @@ static int draw_law_plot(const CimReport *r, cairo_t *cr, double W, double H, Ci
     cairo_rectangle(cr, x0, y0, x1 - x0, y1 - y0);
     cairo_stroke(cr);
     set_font(cr, 12, 0);
-    text_at(cr, (x0 + x1) / 2, H - 16, ct >= 0 ? "D (tokens, log scale)" :
+    text_at(cr, (x0 + x1) / 2, H - 16, t->tokens ? "D (tokens, log scale)" :
             "D_eff = \xCE\xA3 T_i / C_i (tokens, log scale)", 0.5);
     cairo_save(cr);
     cairo_translate(cr, 22, (y0 + y1) / 2);
@@ -537,8 +519,8 @@ static int draw_law_plot(const CimReport *r, cairo_t *cr, double W, double H, Ci
         }
         cairo_stroke(cr);
     }
-    for (size_t i = 0; i < t->nrows; i++) {
-        double P = t->v[i * t->ncols + cp], L = t->v[i * t->ncols + cl];
+    for (size_t i = 0; i < t->n; i++) {
+        double P = t->params[i], L = t->loss[i];
         if (!(P > 0 && isfinite(L) && D[i] > 0)) continue;
         size_t g = ng;
         for (size_t k = 0; k < ng; k++) if (groups[k] == P) g = k;
@@ -587,7 +569,7 @@ static cairo_status_t to_file(void *closure, const unsigned char *data, unsigned
     return fwrite(data, 1, len, (FILE *)closure) == len ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
 }
 
-static int law_plot(const CimReport *r) { return r->has_fit && r->runs.ncols; }
+static int law_plot(const CimReport *r) { return r->has_fit && r->runs; }
 
 static int draw(const CimReport *r, cairo_t *cr, double W, double H, CimErr *e)
 {
@@ -604,7 +586,7 @@ static int check_inputs(const CimReport *r, CimErr *e)
 {
     CIM_RETURN_IF(!law_plot(r) && !r->nrows, e, CIM_ERR_USAGE,
                   "nothing to plot: give results JSONs, or --fit with --runs for the law");
-    CIM_RETURN_IF(r->runs.ncols && !r->has_fit, e, CIM_ERR_USAGE, "--runs needs --fit");
+    CIM_RETURN_IF(r->runs && !r->has_fit, e, CIM_ERR_USAGE, "--runs needs --fit");
     return 0;
 }
 

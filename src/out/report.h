@@ -13,6 +13,7 @@
 #define CIM_REPORT_H
 #include <stdio.h>
 #include "cimeter.h"
+#include "fit/fit.h"
 
 typedef struct CimReportRow {
     char    *run;             /* label of the input file (shown when several) */
@@ -32,12 +33,6 @@ typedef struct CimReportParam {
     double est, lo, hi;       /* NaN when absent */
 } CimReportParam;
 
-typedef struct CimRunsTable {  /* --runs RUNS.csv (SPEC §5) */
-    char   **cols;
-    size_t   ncols, nrows;
-    double  *v;               /* nrows × ncols, NaN where not a number */
-} CimRunsTable;
-
 typedef struct CimReport {
     CimReportRow   *rows;
     size_t          nrows;
@@ -47,7 +42,7 @@ typedef struct CimReport {
     size_t          nfit_kv;
     CimReportParam *params;
     size_t          nparams;
-    CimRunsTable    runs;        /* ncols == 0 when not given */
+    CimRuns        *runs;        /* --runs RUNS.csv, read by the fitter's reader; NULL when not given */
 } CimReport;
 
 int  cim__report_load(CimReport *r, const char *const *results, size_t n, const char *fit,
