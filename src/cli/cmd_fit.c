@@ -9,7 +9,7 @@
 #include "fit/fit.h"
 
 static const char fit_help[] =
-"usage: cimeter fit RUNS.csv [--form loglinear|chinchilla|free-c] [--results FILE.json]\n"
+"usage: cimeter fit RUNS.csv [--form loglinear|chinchilla|free-c|'Y = FORMULA'] [--results FILE.json]\n"
 "                   [--tokenizer SPEC]... [--c MOD=C,...] [--bootstrap N] [--seed S]\n"
 "                   [--starts N|all] [--threads N] [-o FIT.json]\n"
 "\n"
@@ -20,6 +20,19 @@ static const char fit_help[] =
 "  --form F        loglinear (default): L = a - b ln D_eff - c ln P\n"
 "                  chinchilla: L = E + A/P^alpha + B/D_eff^beta (Huber, Epoch AI's procedure)\n"
 "                  free-c: loglinear with the non-text C_i fitted (text's fixed)\n"
+"                  'L = E + A/N^alpha + B/D^beta': any law as a formula over columns (params,\n"
+"                  loss, tokens, raw_<modality>, the CSV's own numeric columns; N = P = params,\n"
+"                  L = loss, D = D_eff) and parameters (every other name); + - * / ^ ( ),\n"
+"                  exp log ln log10 sqrt abs, `quoted name`\n"
+"  --param SPEC    formula parameter: 'E=1.69' frozen, 'alpha=beta' tied, 'log A' fitted\n"
+"                  as ln A, 'alpha in [0.01,2]' bounded (repeatable)\n"
+"  --column SPEC   derived column 'M = D/N', 'C = 6*N*D' (repeatable, in order)\n"
+"  --start SPEC    start grid per parameter: 'alpha=0:2:0.5' (lo:hi:step, inclusive) or\n"
+"                  'A=1e2,3e2,1e3'; a log parameter's values are of its log; the grid is\n"
+"                  the product (default: every parameter at 1)\n"
+"  --objective O   formula: lsq (least squares on the raw response, Levenberg-Marquardt;\n"
+"                  default) or huber-log (Huber delta on ln y - ln f)\n"
+"  --weight EXPR   formula: per-run weight, an expression over columns ('sqrt(C)')\n"
 "  --results FILE  C_i from `cimeter measure -o FILE`: per modality the aggregate of a\n"
 "                  --tokenizer SPEC (repeatable, one per modality), else the first of\n"
 "                  that modality; the output says which\n"
@@ -27,7 +40,8 @@ static const char fit_help[] =
 "  --bootstrap N   resamples for the intervals (default 1000; 0 = none)\n"
 "  --seed S        bootstrap seed (default 1); results do not depend on threads\n"
 "  --starts N|all  chinchilla: minimise from the best N of Epoch's 4,500 grid starts\n"
-"                  (default 100) or from all of them\n"
+"                  (default 100) or from all of them; formula: from the best N of its\n"
+"                  grid by starting objective (default all)\n"
 "  --boot-starts N chinchilla, per resample: the full-data optimum plus the best N grid\n"
 "                  starts on the full data (default 1)\n"
 "  --delta X       chinchilla Huber delta (default 1e-3)\n"
@@ -46,11 +60,18 @@ int cim_cmd_fit(int argc, char **argv)
         {"bootstrap", required_argument, 0, 'b'}, {"seed", required_argument, 0, 's'},
         {"starts", required_argument, 0, 'S'}, {"delta", required_argument, 0, 'd'},
         {"heldout", required_argument, 0, 'H'}, {"boot-starts", required_argument, 0, 'B'}, {"threads", required_argument, 0, 'j'},
+        {"param", required_argument, 0, 'p'}, {"column", required_argument, 0, 'C'},
+        {"start", required_argument, 0, 'G'}, {"weight", required_argument, 0, 'W'},
+        {"objective", required_argument, 0, 'O'},
         {"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     CimFitParams p = cim_fit_default_params();
     const char *results = NULL, *clist = NULL, *out = NULL;
     const char *toks[16];
     size_t ntoks = 0;
+    enum { MAXSPEC = 64 };
+    const char *params[MAXSPEC], *columns[MAXSPEC], *starts[MAXSPEC];
+    CimFormulaSpec spec = {.params = params, .columns = columns, .starts = starts};
+    int starts_given = 0;
     int c;
     long lv;
     unsigned long long uv;
@@ -58,9 +79,28 @@ int cim_cmd_fit(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "o:j:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'f': {
+            if (strchr(optarg, '=')) {
+                p.form = CIM_FIT_FORMULA;
+                spec.form = optarg;
+                break;
+            }
             int f = cim_fit_form_from_name(optarg);
-            if (f < 0) return cim_cli_usage_error("fit", "unknown --form '%s' (loglinear, chinchilla, free-c)", optarg);
+            if (f < 0) return cim_cli_usage_error("fit", "unknown --form '%s' (loglinear, chinchilla, free-c, or a formula 'L = ...')", optarg);
             p.form = (CimFitForm)f;
+            break;
+        }
+        case 'p': case 'C': case 'G': {
+            const char **list = c == 'p' ? params : c == 'C' ? columns : starts;
+            size_t *n = c == 'p' ? &spec.nparams : c == 'C' ? &spec.ncolumns : &spec.nstarts;
+            if (*n == MAXSPEC) return cim_cli_usage_error("fit", "too many --%s", c == 'p' ? "param" : c == 'C' ? "column" : "start");
+            list[(*n)++] = optarg;
+            break;
+        }
+        case 'W': spec.weight = optarg; break;
+        case 'O': {
+            int o = cim_fit_objective_from_name(optarg);
+            if (o < 0) return cim_cli_usage_error("fit", "unknown --objective '%s' (lsq, huber-log)", optarg);
+            p.objective = o;
             break;
         }
         case 'r': results = optarg; break;
@@ -83,6 +123,7 @@ int cim_cmd_fit(int argc, char **argv)
             if (cim_arg_long(optarg, 1, 1000000, &lv) < 0)
                 return cim_cli_usage_error("fit", "--starts wants N >= 1 or 'all', got '%s'", optarg);
             p.starts = (int)lv;
+            starts_given = 1;
             break;
         case 'd':
             if (cim_arg_double(optarg, &p.delta) < 0 || !(p.delta > 0))
@@ -107,6 +148,13 @@ int cim_cmd_fit(int argc, char **argv)
         }
     }
     if (argc - optind != 1) return cim_cli_usage_error("fit", "one RUNS.csv expected (see --help)");
+    int formula_opts = spec.nparams || spec.ncolumns || spec.nstarts || spec.weight || p.objective;
+    if (formula_opts && p.form != CIM_FIT_FORMULA)
+        return cim_cli_usage_error("fit", "--param, --column, --start, --weight and --objective go with a formula --form 'Y = ...'");
+    if (p.form == CIM_FIT_FORMULA) {
+        p.formula = &spec;
+        if (!starts_given) p.starts = 0;
+    }
     if (ntoks && !results) return cim_cli_usage_error("fit", "--tokenizer picks from --results FILE.json: give one");
     CimErr e = {0};
     CimFitC cs;

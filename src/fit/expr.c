@@ -330,7 +330,9 @@ double cim_expr_eval_grad(const CimExpr *x, const double *cols, const double *th
         case OP_POW: {
             double r = pow(v[a], v[b]);
             /* d(a^b) = b a^(b-1) da + a^b ln a db */
-            double da = nz[a] ? v[b] * pow(v[a], v[b] - 1) : 0, db = nz[b] ? r * log(v[a]) : 0;
+            double da = 0, db = nz[b] ? r * log(v[a]) : 0;
+            /* b·a^b/a saves a pow; not where a^b or a is near the ends of the doubles */
+            if (nz[a]) da = fabs(r) > 1e-280 && fabs(r) < 1e280 && fabs(v[a]) > 1e-280 ? v[b] * r / v[a] : v[b] * pow(v[a], v[b] - 1);
             /* A zero direction contributes 0, not 0·inf (0^b, ln 0). */
             for (int j = 0; (nz[a] || nz[b]) && j < np; j++) {
                 double ga = nz[a] ? g[a][j] : 0, gb = nz[b] ? g[b][j] : 0;

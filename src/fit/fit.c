@@ -37,6 +37,7 @@ const char *cim_fit_form_name(CimFitForm f)
     case CIM_FIT_LOGLINEAR: return "loglinear";
     case CIM_FIT_CHINCHILLA: return "chinchilla";
     case CIM_FIT_FREEC: return "free-c";
+    case CIM_FIT_FORMULA: return "formula";
     }
     return "?";
 }
@@ -46,6 +47,18 @@ int cim_fit_form_from_name(const char *s)
     if (!strcmp(s, "loglinear")) return CIM_FIT_LOGLINEAR;
     if (!strcmp(s, "chinchilla")) return CIM_FIT_CHINCHILLA;
     if (!strcmp(s, "free-c") || !strcmp(s, "freec")) return CIM_FIT_FREEC;
+    return -1;
+}
+
+const char *cim_fit_objective_name(int objective)
+{
+    return objective == CIM_OBJ_LSQ ? "lsq" : objective == CIM_OBJ_HUBER_LOG ? "huber-log" : "?";
+}
+
+int cim_fit_objective_from_name(const char *s)
+{
+    if (!strcmp(s, "lsq")) return CIM_OBJ_LSQ;
+    if (!strcmp(s, "huber-log")) return CIM_OBJ_HUBER_LOG;
     return -1;
 }
 
@@ -64,7 +77,8 @@ CimFitParams cim_fit_default_params(void)
 
 static const CimFitFormImpl *impl_of(CimFitForm f)
 {
-    return f == CIM_FIT_CHINCHILLA ? &cim__fit_chinchilla : f == CIM_FIT_FREEC ? &cim__fit_freec : &cim__fit_loglinear;
+    return f == CIM_FIT_CHINCHILLA ? &cim__fit_chinchilla : f == CIM_FIT_FREEC ? &cim__fit_freec
+         : f == CIM_FIT_FORMULA ? &cim__fit_formula : &cim__fit_loglinear;
 }
 
 void cim_fit_free(CimFit *f)
@@ -72,6 +86,7 @@ void cim_fit_free(CimFit *f)
     if (!f) return;
     free(f->lnP); free(f->L); free(f->lnL); free(f->lnD); free(f->Dfix);
     free(f->boot);
+    cim__formula_free(f->fm);
     free(f);
 }
 
@@ -280,12 +295,27 @@ int cim_fit_run(const CimRuns *runs, const CimFitC *c, const CimFitParams *p, Ci
         idx[i] = i;
     }
 
+    if (p->form == CIM_FIT_FORMULA) {
+        if (!p->formula) REFUSE("the formula form needs a formula");
+        for (size_t i = 0; i < n; i++) f->Dfix[i] = exp(f->lnD[i]);    /* D_eff, for the formula's D */
+        if ((rc = cim__formula_build(runs, f->Dfix, p->formula, p->objective ? p->objective : CIM_OBJ_LSQ,
+                                     p->delta, &f->fm, e)) < 0) goto fail;
+        f->pb.fm = f->fm;
+        for (size_t i = 0; i < n; i++) {
+            f->L[i] = f->fm->colv[f->fm->resp][i];
+            f->lnL[i] = log(f->L[i]);
+        }
+    }
     f->k = f->impl->nparams(&f->pb);
-    if (n < (size_t)f->k + 2) REFUSE("%zu runs for %d parameters: the %s form needs at least %d", n, f->k, f->impl->name, f->k + 2);
+    if (p->form == CIM_FIT_FORMULA) {
+        /* A formula is refused only when the runs cannot determine it; thin
+         * data is a warning (in the output), not a refusal. */
+        if (n < (size_t)f->k) REFUSE("%zu runs for %d free parameters: the formula cannot be determined", n, f->k);
+    } else if (n < (size_t)f->k + 2) REFUSE("%zu runs for %d parameters: the %s form needs at least %d", n, f->k, f->impl->name, f->k + 2);
     f->decades_P = decades(f->lnP, n, 1);
     f->decades_D = decades(f->lnD, n, 1);
-    if (f->decades_P < 1) REFUSE("params span %.2f decades: at least one decade (a factor 10) is needed", f->decades_P);
-    if (f->decades_D < 1) REFUSE("D_eff spans %.2f decades: at least one decade (a factor 10) is needed", f->decades_D);
+    if (p->form != CIM_FIT_FORMULA && f->decades_P < 1) REFUSE("params span %.2f decades: at least one decade (a factor 10) is needed", f->decades_P);
+    if (p->form != CIM_FIT_FORMULA && f->decades_D < 1) REFUSE("D_eff spans %.2f decades: at least one decade (a factor 10) is needed", f->decades_D);
 
     if ((rc = f->impl->fit(&f->pb, idx, n, NULL, 1, f->theta, &f->obj, f->se, e)) < 0) goto fail;
     f->nest = f->impl->estimates(&f->pb, f->theta, f->names, f->est);

@@ -29,9 +29,28 @@ typedef enum CimFitForm {
     CIM_FIT_LOGLINEAR = 0,
     CIM_FIT_CHINCHILLA,
     CIM_FIT_FREEC,
+    CIM_FIT_FORMULA,     /* a law written as a formula (CimFitParams.formula) */
 } CimFitForm;
 
-const char *cim_fit_form_name(CimFitForm f);          /* "loglinear", "chinchilla", "free-c" */
+typedef enum CimFitObjective {
+    CIM_OBJ_LSQ = 1,     /* least squares on the raw response (Levenberg–Marquardt) */
+    CIM_OBJ_HUBER_LOG,   /* Huber δ on ln y − ln f (Hoffmann et al., Epoch AI) */
+} CimFitObjective;
+
+const char *cim_fit_objective_name(int objective);   /* "lsq", "huber-log" */
+int         cim_fit_objective_from_name(const char *s);
+
+/* A law as a formula over named columns and parameters (see formula.c for
+ * the language of each string). */
+typedef struct CimFormulaSpec {
+    const char *form;                              /* "L = E + A/N^alpha + B/D^beta" */
+    const char *const *params;   size_t nparams;   /* --param: "alpha=beta", "E=1.69", "log A", "alpha in [0,2]" */
+    const char *const *columns;  size_t ncolumns;  /* --column: "M = D/N" */
+    const char *const *starts;   size_t nstarts;   /* --start: "alpha=0:2:0.5", "A=1e2,3e2" */
+    const char *weight;                            /* --weight: expression over columns, or NULL */
+} CimFormulaSpec;
+
+const char *cim_fit_form_name(CimFitForm f);          /* "loglinear", "chinchilla", "free-c", "formula" */
 int         cim_fit_form_from_name(const char *s);    /* CimFitForm, or -1 */
 
 /* One training run per row. Columns other than params, loss, tokens and
@@ -96,6 +115,8 @@ typedef struct CimFitParams {
     double     delta;        /* Huber δ (1e-3) */
     double     heldout;      /* fraction of the largest-compute runs held out (0.2) */
     int        threads;      /* OpenMP threads for the bootstrap, 0 = default */
+    const CimFormulaSpec *formula;   /* CIM_FIT_FORMULA */
+    int        objective;    /* formula: CimFitObjective */
 } CimFitParams;
 
 CimFitParams cim_fit_default_params(void);

@@ -35,6 +35,7 @@ int cim_fit_write_json(const CimFit *f, const char *path, int argc, char **argv,
     json_object_set_new(root, "input", input);
 
     json_object_set_new(root, "form", json_string(f->impl->name));
+    json_object_set_new(root, "formula", json_string(cim__fit_formula_text(f)));
     json_object_set_new(root, "n_points", json_integer((json_int_t)f->n));
     json_object_set_new(root, "n_params", json_integer(f->k));
     json_object_set_new(root, "objective", num(f->obj));
@@ -89,11 +90,44 @@ int cim_fit_write_json(const CimFit *f, const char *path, int argc, char **argv,
     }
     json_object_set_new(root, "measured_C", mc);
 
+    json_t *warn = json_array();
+    if (f->n < 2 * (size_t)f->k) {
+        char w[160];
+        snprintf(w, sizeof w, "%zu runs for %d free parameters: fewer than 2 per parameter, the data may not identify them",
+                 f->n, f->k);
+        json_array_append_new(warn, json_string(w));
+    }
+    json_object_set_new(root, "warnings", warn);
+
+    if (f->fm) {
+        const CimFormula *F = f->fm;
+        json_t *fo = json_object(), *roles = json_object(), *cols = json_array();
+        char buf[160];
+        json_object_set_new(fo, "response", json_string(F->lhs));
+        for (int j = 0; j < F->nth; j++) json_object_set_new(roles, F->pname[j], json_string(cim__formula_param_role(F, j, buf, sizeof buf)));
+        for (int j = 0; j < F->ncols; j++) json_array_append_new(cols, json_string(F->colname[j]));
+        json_object_set_new(fo, "parameters", roles);
+        json_object_set_new(fo, "columns", cols);
+        json_object_set_new(fo, "objective", json_string(cim_fit_objective_name(F->objective)));
+        json_object_set_new(fo, "delta", F->objective == CIM_OBJ_HUBER_LOG ? num(F->delta) : json_null());
+        json_object_set_new(fo, "weight", f->p.formula && f->p.formula->weight ? json_string(f->p.formula->weight) : json_null());
+        json_object_set_new(fo, "grid_starts", json_integer(F->ngrid));
+        json_object_set_new(fo, "starts_run", json_integer(f->scratch.bfgs_runs));
+        json_object_set_new(fo, "solver", json_string(F->objective == CIM_OBJ_LSQ
+            ? "Levenberg-Marquardt (gsl_multifit_nlinear, More scaling) from every start, best kept"
+            : "Levenberg-Marquardt on Huber-equivalent residuals from every start, the 5 best polished by BFGS (gsl vector_bfgs2)"));
+        json_object_set_new(fo, "iterations", json_integer(f->scratch.iterations));
+        json_object_set_new(fo, "seconds", num(f->scratch.seconds));
+        json_object_set_new(fo, "cpu_seconds", num(f->scratch.cpu_seconds));
+        json_object_set_new(root, "fit", fo);
+    }
+
     json_t *st = json_object();
     int chin = f->impl == &cim__fit_chinchilla;
-    json_object_set_new(st, "loss", json_string(chin ? "huber" : "squared"));
-    json_object_set_new(st, "delta", chin ? num(f->p.delta) : json_null());
-    json_object_set_new(st, "optimizer", json_string(chin ? "gsl vector_bfgs2 from Epoch AI's grid (best starts by starting objective)"
+    int huber = chin || (f->fm && f->fm->objective == CIM_OBJ_HUBER_LOG);
+    json_object_set_new(st, "loss", json_string(huber ? "huber" : "squared"));
+    json_object_set_new(st, "delta", huber ? num(f->p.delta) : json_null());
+    json_object_set_new(st, "optimizer", json_string(f->fm ? "formula (see fit.solver)" : chin ? "gsl vector_bfgs2 from Epoch AI's grid (best starts by starting objective)"
                                                     : f->impl == &cim__fit_freec ? "variable projection: gsl vector_bfgs2 over ln C, OLS inside"
                                                     : "gsl_multifit_linear (OLS)"));
     if (chin) {
@@ -134,9 +168,27 @@ int cim_fit_write_json(const CimFit *f, const char *path, int argc, char **argv,
     return rc;
 }
 
+/* The law as a formula: the named built-in forms are formulas too. */
+const char *cim__fit_formula_text(const CimFit *f)
+{
+    if (f->fm) return f->fm->text;
+    if (f->impl == &cim__fit_chinchilla) return "L = E + A/N^alpha + B/D^beta";
+    if (f->impl == &cim__fit_loglinear) return "L = a - b*log(D) - c*log(N)";
+    return "L = a - b*log(D_eff(C)) - c*log(N), D_eff = sum of raw_m / C_m with the non-text C_m free";
+}
+
 void cim_fit_print_summary(const CimFit *f, FILE *out)
 {
     fprintf(out, "%s fit of %zu runs (%s): %d parameters\n", f->impl->name, f->n, f->path, f->k);
+    if (f->fm) {
+        fprintf(out, "  %s   (%s", f->fm->text, cim_fit_objective_name(f->fm->objective));
+        if (f->fm->objective == CIM_OBJ_HUBER_LOG) fprintf(out, ", delta %g", f->fm->delta);
+        fprintf(out, "; %d of %d starts run, %ld iterations, %.3g s)\n", f->scratch.bfgs_runs, f->fm->ngrid,
+                f->scratch.iterations, f->scratch.seconds);
+    }
+    if (f->n < 2 * (size_t)f->k)
+        fprintf(out, "  warning: %zu runs for %d free parameters (fewer than 2 per parameter): the data may not identify them\n",
+                f->n, f->k);
     for (int m = 0; m < CIM_MOD_COUNT; m++) {
         if (!f->used[m]) continue;
         if (f->pb.T[m] && isfinite(f->c.C[m]))
