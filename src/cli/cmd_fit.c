@@ -33,6 +33,8 @@ static const char fit_help[] =
 "  --objective O   formula: lsq (least squares on the raw response, Levenberg-Marquardt;\n"
 "                  default) or huber-log (Huber delta on ln y - ln f)\n"
 "  --weight EXPR   formula: per-run weight, an expression over columns ('sqrt(C)')\n"
+"  --solver S      formula, lsq: auto (default: variable projection when parameters enter\n"
+"                  linearly, they are then solved exactly and need no starts), varpro, lm\n"
 "  --results FILE  C_i from `cimeter measure -o FILE`: per modality the aggregate of a\n"
 "                  --tokenizer SPEC (repeatable, one per modality), else the first of\n"
 "                  that modality; the output says which\n"
@@ -62,7 +64,7 @@ int cim_cmd_fit(int argc, char **argv)
         {"heldout", required_argument, 0, 'H'}, {"boot-starts", required_argument, 0, 'B'}, {"threads", required_argument, 0, 'j'},
         {"param", required_argument, 0, 'p'}, {"column", required_argument, 0, 'C'},
         {"start", required_argument, 0, 'G'}, {"weight", required_argument, 0, 'W'},
-        {"objective", required_argument, 0, 'O'},
+        {"objective", required_argument, 0, 'O'}, {"solver", required_argument, 0, 'V'},
         {"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     CimFitParams p = cim_fit_default_params();
     const char *results = NULL, *clist = NULL, *out = NULL;
@@ -71,7 +73,7 @@ int cim_cmd_fit(int argc, char **argv)
     enum { MAXSPEC = 64 };
     const char *params[MAXSPEC], *columns[MAXSPEC], *starts[MAXSPEC];
     CimFormulaSpec spec = {.params = params, .columns = columns, .starts = starts};
-    int starts_given = 0;
+    int starts_given = 0, solver_given = 0;
     int c;
     long lv;
     unsigned long long uv;
@@ -97,6 +99,13 @@ int cim_cmd_fit(int argc, char **argv)
             break;
         }
         case 'W': spec.weight = optarg; break;
+        case 'V':
+            if (!strcmp(optarg, "auto")) p.solver = CIM_SOLVER_AUTO;
+            else if (!strcmp(optarg, "lm")) p.solver = CIM_SOLVER_LM;
+            else if (!strcmp(optarg, "varpro")) p.solver = CIM_SOLVER_VARPRO;
+            else return cim_cli_usage_error("fit", "unknown --solver '%s' (auto, varpro, lm)", optarg);
+            solver_given = 1;
+            break;
         case 'O': {
             int o = cim_fit_objective_from_name(optarg);
             if (o < 0) return cim_cli_usage_error("fit", "unknown --objective '%s' (lsq, huber-log)", optarg);
@@ -148,9 +157,9 @@ int cim_cmd_fit(int argc, char **argv)
         }
     }
     if (argc - optind != 1) return cim_cli_usage_error("fit", "one RUNS.csv expected (see --help)");
-    int formula_opts = spec.nparams || spec.ncolumns || spec.nstarts || spec.weight || p.objective;
+    int formula_opts = spec.nparams || spec.ncolumns || spec.nstarts || spec.weight || p.objective || solver_given;
     if (formula_opts && p.form != CIM_FIT_FORMULA)
-        return cim_cli_usage_error("fit", "--param, --column, --start, --weight and --objective go with a formula --form 'Y = ...'");
+        return cim_cli_usage_error("fit", "--param, --column, --start, --weight, --objective and --solver go with a formula --form 'Y = ...'");
     if (p.form == CIM_FIT_FORMULA) {
         p.formula = &spec;
         if (!starts_given) p.starts = 0;

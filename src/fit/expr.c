@@ -243,6 +243,47 @@ int cim_expr_has_params(const CimExpr *x)
     return 0;
 }
 
+/* Whether the program is affine in the parameter set S: an abstract run
+ * that tracks, per stack entry, the parameters it depends on and whether it
+ * is affine in S. */
+static int affine_in(const CimExpr *x, unsigned S)
+{
+    unsigned deps[MAXDEPTH + 1];
+    int aff[MAXDEPTH + 1], sp = 0;
+    for (int k = 0; k < x->n; k++) {
+        const Ins *in = &x->prog[k];
+        int a = sp - 2, b = sp - 1;
+        switch (in->op) {
+        case OP_CONST: deps[sp] = 0; aff[sp++] = 1; break;
+        case OP_NAME:
+            deps[sp] = x->kind[in->slot] == OP_PARAM ? 1u << x->index[in->slot] : 0;
+            aff[sp++] = 1;
+            break;
+        case OP_ADD: case OP_SUB:
+            aff[a] = aff[a] && aff[b]; deps[a] |= deps[b]; sp--; break;
+        case OP_MUL:
+            aff[a] = aff[a] && aff[b] && (!(deps[a] & S) || !(deps[b] & S)); deps[a] |= deps[b]; sp--; break;
+        case OP_DIV:
+            aff[a] = aff[a] && !(deps[b] & S); deps[a] |= deps[b]; sp--; break;
+        case OP_POW:
+            aff[a] = !((deps[a] | deps[b]) & S); deps[a] |= deps[b]; sp--; break;
+        case OP_NEG: break;
+        default: aff[sp - 1] = !(deps[sp - 1] & S); break;
+        }
+    }
+    return sp == 1 && aff[0];
+}
+
+unsigned cim_expr_linear_params(const CimExpr *x, unsigned candidates)
+{
+    unsigned S = 0;
+    for (int p = 0; p < CIM_EXPR_MAXGRAD; p++) {
+        unsigned bit = 1u << p;
+        if ((candidates & bit) && affine_in(x, S | bit)) S |= bit;
+    }
+    return S;
+}
+
 double cim_expr_eval(const CimExpr *x, const double *cols, const double *theta)
 {
     double st[MAXDEPTH + 1];

@@ -39,6 +39,12 @@ void cim_expr_bind_column(CimExpr *x, int i, int c);
 void cim_expr_bind_param(CimExpr *x, int i, int p);
 /* Whether the value depends on any parameter. */
 int  cim_expr_has_params(const CimExpr *x);
+/* Of the parameters in `candidates` (bit p = parameter p), the largest set S
+ * found greedily in parameter order such that the expression is affine in S:
+ * f = Σ_{p∈S} g_p·θ_p + h with g_p and h free of every parameter in S. Those
+ * enter linearly and can be solved exactly for fixed others (variable
+ * projection). */
+unsigned cim_expr_linear_params(const CimExpr *x, unsigned candidates);
 /* Value only. */
 double cim_expr_eval(const CimExpr *x, const double *cols, const double *theta);
 /* Value and d value / d theta[0..np) into grad (np ≤ CIM_EXPR_MAXGRAD). */

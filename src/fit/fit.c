@@ -299,7 +299,7 @@ int cim_fit_run(const CimRuns *runs, const CimFitC *c, const CimFitParams *p, Ci
         if (!p->formula) REFUSE("the formula form needs a formula");
         for (size_t i = 0; i < n; i++) f->Dfix[i] = exp(f->lnD[i]);    /* D_eff, for the formula's D */
         if ((rc = cim__formula_build(runs, f->Dfix, p->formula, p->objective ? p->objective : CIM_OBJ_LSQ,
-                                     p->delta, &f->fm, e)) < 0) goto fail;
+                                     p->delta, p->solver, &f->fm, e)) < 0) goto fail;
         f->pb.fm = f->fm;
         for (size_t i = 0; i < n; i++) {
             f->L[i] = f->fm->colv[f->fm->resp][i];

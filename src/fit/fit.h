@@ -37,6 +37,8 @@ typedef enum CimFitObjective {
     CIM_OBJ_HUBER_LOG,   /* Huber δ on ln y − ln f (Hoffmann et al., Epoch AI) */
 } CimFitObjective;
 
+enum { CIM_SOLVER_AUTO = 0, CIM_SOLVER_LM, CIM_SOLVER_VARPRO };
+
 const char *cim_fit_objective_name(int objective);   /* "lsq", "huber-log" */
 int         cim_fit_objective_from_name(const char *s);
 
@@ -117,6 +119,8 @@ typedef struct CimFitParams {
     int        threads;      /* OpenMP threads for the bootstrap, 0 = default */
     const CimFormulaSpec *formula;   /* CIM_FIT_FORMULA */
     int        objective;    /* formula: CimFitObjective */
+    int        solver;       /* formula, lsq: CIM_SOLVER_AUTO (variable projection where
+                                parameters enter linearly) or CIM_SOLVER_LM (all by LM) */
 } CimFitParams;
 
 CimFitParams cim_fit_default_params(void);

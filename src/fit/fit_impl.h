@@ -46,10 +46,15 @@ struct CimFormula {
     int      th_of_u[CIM_EXPR_MAXGRAD];
     double  *grid;                         /* ngrid × nu starts in u */
     int      ngrid;
+    /* Variable projection (lsq): the free parameters that enter linearly
+     * (u indexes lin_u[0..nlin)) are solved exactly inside the search over
+     * the others (nl_u[0..nnl)). varpro == 0: plain LM over all. */
+    int      varpro, nlin, nnl;
+    int      lin_u[CIM_EXPR_MAXGRAD], nl_u[CIM_EXPR_MAXGRAD];
 };
 
 int  cim__formula_build(const CimRuns *runs, const double *D, const CimFormulaSpec *sp, int objective, double delta,
-                        CimFormula **out, CimErr *e);
+                        int solver, CimFormula **out, CimErr *e);
 void cim__formula_free(CimFormula *F);
 const char *cim__formula_param_role(const CimFormula *F, int j, char *buf, size_t n);
 const char *cim__fit_formula_text(const CimFit *f);

@@ -40,6 +40,8 @@
  */
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_permutation.h>
 #include <gsl/gsl_multifit_nlinear.h>
 #include <gsl/gsl_multimin.h>
 #include <math.h>
@@ -318,7 +320,7 @@ static int start_spec(CimFormula *F, const char *spec, double **vals, int *nvals
 }
 
 int cim__formula_build(const CimRuns *runs, const double *D, const CimFormulaSpec *sp, int objective, double delta,
-                       CimFormula **out, CimErr *e)
+                       int solver, CimFormula **out, CimErr *e)
 {
     *out = NULL;
     CimFormula *F = calloc(1, sizeof *F);
@@ -353,8 +355,8 @@ int cim__formula_build(const CimRuns *runs, const double *D, const CimFormulaSpe
         if (!v) { rc = cim_err(e, CIM_ERR_NOMEM, "out of memory"); goto done; }
         for (size_t i = 0; i < n; i++)
             if (!isfinite(v[i])) {
-                free(v);
                 rc = cim_err(e, CIM_ERR_REFUSED, "%s:%zu: --column %s = %g: not finite", runs->path, runs->line[i], name, v[i]);
+                free(v);
                 goto done;
             }
         F->colname[F->ncols] = strdup(name);
@@ -416,6 +418,26 @@ int cim__formula_build(const CimRuns *runs, const double *D, const CimFormulaSpe
         if (F->mode[j] == PAR_FREE) F->th_of_u[F->nu++] = j;
     }
     if (!F->nu) { rc = cim_err(e, CIM_ERR_USAGE, "no free parameter left to fit"); goto done; }
+    /* Linear parameters: free, plain (no log or bound transform) and no
+     * other parameter tied to them. */
+    if (objective == CIM_OBJ_LSQ && solver != CIM_SOLVER_LM) {
+        unsigned cand = 0;
+        for (int k = 0; k < F->nu; k++) {
+            int j = F->th_of_u[k], tied_to = 0;
+            for (int q = 0; q < F->nth; q++) tied_to |= F->mode[q] == PAR_TIED && F->tie[q] == j;
+            if (!F->logp[j] && !F->bounded[j] && !tied_to) cand |= 1u << j;
+        }
+        unsigned lin = cim_expr_linear_params(F->law, cand);
+        for (int k = 0; k < F->nu; k++) {
+            if (lin & (1u << F->th_of_u[k])) F->lin_u[F->nlin++] = k;
+            else F->nl_u[F->nnl++] = k;
+        }
+        F->varpro = F->nlin > 0;
+    }
+    if (solver == CIM_SOLVER_VARPRO && !F->varpro) {
+        rc = cim_err(e, CIM_ERR_USAGE, "--solver varpro: no parameter enters linearly (or the objective is not lsq)");
+        goto done;
+    }
     for (size_t k = 0; k < sp->nstarts; k++) TRY(start_spec(F, sp->starts[k], vals, nvals, e));
     double ng = 1;
     for (int k = 0; k < F->nu; k++) ng *= nvals[F->th_of_u[k]] ? nvals[F->th_of_u[k]] : 1;
@@ -600,12 +622,223 @@ static double bfgs(const Ctx *c, double *u, long *iters)
     return best;
 }
 
+
+/* ---- variable projection (lsq) ------------------------------------------ */
+
+typedef struct VP {
+    const CimFormula *F;
+    const size_t *idx;
+    size_t n;
+    double u[CIM_EXPR_MAXGRAD];        /* full u; linear entries set by the last solve */
+    gsl_matrix *A, *G;                 /* n × nlin design, n × nnl model gradient */
+    gsl_vector *tau, *qty, *norm, *col;
+    gsl_permutation *perm;
+    int rank;
+} VP;
+
+static void vp_free(VP *v)
+{
+    if (v->A) gsl_matrix_free(v->A);
+    if (v->G) gsl_matrix_free(v->G);
+    if (v->tau) gsl_vector_free(v->tau);
+    if (v->qty) gsl_vector_free(v->qty);
+    if (v->norm) gsl_vector_free(v->norm);
+    if (v->col) gsl_vector_free(v->col);
+    if (v->perm) gsl_permutation_free(v->perm);
+}
+
+static int vp_alloc(VP *v, const CimFormula *F, const size_t *idx, size_t n)
+{
+    memset(v, 0, sizeof *v);
+    v->F = F;
+    v->idx = idx;
+    v->n = n;
+    size_t s = (size_t)F->nlin;
+    v->A = gsl_matrix_alloc(n, s);
+    v->G = gsl_matrix_alloc(n, F->nnl ? (size_t)F->nnl : 1);
+    v->tau = gsl_vector_alloc(s);
+    v->qty = gsl_vector_alloc(n);
+    v->norm = gsl_vector_alloc(s);
+    v->col = gsl_vector_alloc(n);
+    v->perm = gsl_permutation_alloc(s);
+    if (!v->A || !v->G || !v->tau || !v->qty || !v->norm || !v->col || !v->perm) { vp_free(v); return -1; }
+    return 0;
+}
+
+/* For the nonlinear coordinates unl: builds the design (columns ∂f/∂θ_lin,
+ * which do not depend on the linear parameters) and the offset f(θ_lin = 0),
+ * solves the weighted least squares for the linear parameters by QR with
+ * column pivoting (rank-revealing: a collinear design at a degenerate start
+ * gets the dependent columns at 0), and leaves in qty the projected residual
+ * f − y = −P⊥ sw(y − h). With J, also the Kaufman Jacobian P⊥ sw ∂f/∂u_nl. */
+static void vp_solve(VP *v, const double *unl, gsl_vector *resid, gsl_matrix *J)
+{
+    const CimFormula *F = v->F;
+    double th[CIM_EXPR_MAXGRAD], dth[CIM_EXPR_MAXGRAD * CIM_EXPR_MAXGRAD], gth[CIM_EXPR_MAXGRAD];
+    for (int k = 0; k < F->nnl; k++) v->u[F->nl_u[k]] = unl[k];
+    for (int k = 0; k < F->nlin; k++) v->u[F->lin_u[k]] = 0;
+    theta_of(F, v->u, th, NULL);
+    for (size_t k = 0; k < v->n; k++) {
+        size_t i = v->idx[k];
+        double sw = F->w ? sqrt(F->w[i]) : 1;
+        double h = cim_expr_eval_grad(F->law, F->row + i * (size_t)F->ncols, th, F->nth, gth);
+        for (int l = 0; l < F->nlin; l++) gsl_matrix_set(v->A, k, (size_t)l, sw * gth[F->th_of_u[F->lin_u[l]]]);
+        double y = sw * (F->colv[F->resp][i] - h);
+        gsl_vector_set(v->qty, k, isfinite(y) ? y : 1e150);
+    }
+    for (size_t k = 0; k < v->n; k++)
+        for (int l = 0; l < F->nlin; l++)
+            if (!isfinite(gsl_matrix_get(v->A, k, (size_t)l))) gsl_matrix_set(v->A, k, (size_t)l, 0);
+    int signum;
+    gsl_linalg_QRPT_decomp(v->A, v->tau, v->perm, &signum, v->norm);
+    size_t s = (size_t)F->nlin;
+    double r0 = fabs(gsl_matrix_get(v->A, 0, 0));
+    v->rank = 0;
+    while ((size_t)v->rank < s && r0 > 0 && fabs(gsl_matrix_get(v->A, (size_t)v->rank, (size_t)v->rank)) > 1e-11 * r0) v->rank++;
+    gsl_linalg_QR_QTvec(v->A, v->tau, v->qty);
+    double c[CIM_EXPR_MAXGRAD] = {0}, cp[CIM_EXPR_MAXGRAD];
+    for (int a = v->rank - 1; a >= 0; a--) {            /* R11 c = (Q^T y)[0..rank) */
+        double t = gsl_vector_get(v->qty, (size_t)a);
+        for (int b = a + 1; b < v->rank; b++) t -= gsl_matrix_get(v->A, (size_t)a, (size_t)b) * cp[b];
+        cp[a] = t / gsl_matrix_get(v->A, (size_t)a, (size_t)a);
+    }
+    for (int a = 0; a < v->rank; a++) c[gsl_permutation_get(v->perm, (size_t)a)] = cp[a];
+    for (int l = 0; l < F->nlin; l++) v->u[F->lin_u[l]] = c[l];
+    if (resid) {
+        for (int a = 0; a < v->rank; a++) gsl_vector_set(v->qty, (size_t)a, 0);
+        gsl_linalg_QR_Qvec(v->A, v->tau, v->qty);
+        for (size_t k = 0; k < v->n; k++) gsl_vector_set(resid, k, -gsl_vector_get(v->qty, k));
+    }
+    if (J) {
+        double gu[CIM_EXPR_MAXGRAD];
+        theta_of(F, v->u, th, dth);
+        for (size_t k = 0; k < v->n; k++) {
+            size_t i = v->idx[k];
+            double sw = F->w ? sqrt(F->w[i]) : 1;
+            model(F, i, th, dth, gu);
+            for (int q = 0; q < F->nnl; q++) {
+                double g = sw * gu[F->nl_u[q]];
+                gsl_matrix_set(J, k, (size_t)q, isfinite(g) ? g : 0);
+            }
+        }
+        for (int q = 0; q < F->nnl; q++) {
+            gsl_matrix_get_col(v->col, J, (size_t)q);
+            gsl_linalg_QR_QTvec(v->A, v->tau, v->col);
+            for (int a = 0; a < v->rank; a++) gsl_vector_set(v->col, (size_t)a, 0);
+            gsl_linalg_QR_Qvec(v->A, v->tau, v->col);
+            gsl_matrix_set_col(J, (size_t)q, v->col);
+        }
+    }
+}
+
+static int vp_f(const gsl_vector *x, void *p, gsl_vector *out) { vp_solve(p, x->data, out, NULL); return GSL_SUCCESS; }
+static int vp_df(const gsl_vector *x, void *p, gsl_matrix *J) { vp_solve(p, x->data, NULL, J); return GSL_SUCCESS; }
+
+/* LM over the nonlinear coordinates of u (in place; the linear ones are
+ * filled in); returns the objective. */
+static double vp_lm(VP *v, const Ctx *c, gsl_multifit_nlinear_workspace *w, double *u, long *iters)
+{
+    const CimFormula *F = v->F;
+    double unl[CIM_EXPR_MAXGRAD];
+    for (int k = 0; k < F->nnl; k++) unl[k] = u[F->nl_u[k]];
+    vp_solve(v, unl, NULL, NULL);
+    double best = objective(c, v->u);
+    memcpy(u, v->u, sizeof(double) * (size_t)F->nu);
+    if (!F->nnl) return best;
+    gsl_multifit_nlinear_fdf fdf = {vp_f, vp_df, NULL, v->n, (size_t)F->nnl, v, 0, 0, 0};
+    gsl_vector_view x = gsl_vector_view_array(unl, (size_t)F->nnl);
+    if (gsl_multifit_nlinear_init(&x.vector, &fdf, w) != GSL_SUCCESS) return best;
+    int info;
+    gsl_multifit_nlinear_driver(1000, 1e-12, 1e-12, 1e-12, NULL, NULL, &info, w);
+    *iters += (long)gsl_multifit_nlinear_niter(w);
+    vp_solve(v, gsl_multifit_nlinear_position(w)->data, NULL, NULL);
+    double f = objective(c, v->u);
+    if (f <= best) { best = f; memcpy(u, v->u, sizeof(double) * (size_t)F->nu); }
+    return best;
+}
+
 typedef struct Ranked { double f; int k; } Ranked;
 static int cmp_ranked(const void *x, const void *y)
 {
     const Ranked *a = x, *b = y;
     if (a->f != b->f) return a->f < b->f ? -1 : 1;
     return a->k - b->k;
+}
+
+static int cmp_nl(const void *x, const void *y, void *nnl)
+{
+    const double *a = x, *b = y;
+    for (int k = 0; k < *(int *)nnl; k++)
+        if (a[k] != b[k]) return a[k] < b[k] ? -1 : 1;
+    return 0;
+}
+
+/* Variable projection from the distinct nonlinear parts of the grid (the
+ * linear parameters need no start: they are exact for each). */
+static int fit_varpro(const CimFitProblem *pb, const size_t *idx, size_t n, const double *hint, int main,
+                      double *theta, double *obj, long *iters, int *runs, CimErr *e)
+{
+    const CimFormula *F = pb->fm;
+    int nnl = F->nnl;
+    Ctx c = {F, idx, n};
+    VP v;
+    CIM_RETURN_IF(vp_alloc(&v, F, idx, n) < 0, e, CIM_ERR_NOMEM, "out of memory");
+    gsl_multifit_nlinear_parameters fp = gsl_multifit_nlinear_default_parameters();
+    fp.trs = gsl_multifit_nlinear_trs_lm;
+    fp.scale = gsl_multifit_nlinear_scale_more;
+    gsl_multifit_nlinear_workspace *w = nnl ? gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &fp, n, (size_t)nnl) : NULL;
+    double best = INFINITY, u[CIM_EXPR_MAXGRAD];
+    int rc = 0;
+    if (nnl && !w) { vp_free(&v); return cim_err(e, CIM_ERR_NOMEM, "out of memory"); }
+    if (!main) {
+        memcpy(u, hint ? hint : F->grid, sizeof(double) * (size_t)F->nu);
+        best = vp_lm(&v, &c, w, u, iters);
+        memcpy(theta, u, sizeof(double) * (size_t)F->nu);
+        *runs = 1;
+    } else {
+        /* Distinct nonlinear starts, in grid order. */
+        size_t ng = (size_t)F->ngrid, m = 0, nn = nnl ? (size_t)nnl : 1;
+        double *nl = malloc(ng * nn * sizeof *nl);
+        Ranked *rk = malloc(ng * sizeof *rk);
+        if (!nl || !rk) { free(nl); free(rk); rc = cim_err(e, CIM_ERR_NOMEM, "out of memory"); goto out; }
+        for (size_t g = 0; g < ng; g++)
+            for (int k = 0; k < nnl; k++) nl[g * nn + (size_t)k] = F->grid[g * (size_t)F->nu + (size_t)F->nl_u[k]];
+        if (nnl) qsort_r(nl, ng, nn * sizeof *nl, cmp_nl, &nnl);
+        for (size_t g = 0; g < ng; g++)
+            if (!m || !nnl || cmp_nl(nl + g * nn, nl + (m - 1) * nn, &nnl)) {
+                memmove(nl + m * nn, nl + g * nn, nn * sizeof *nl);
+                m++;
+                if (!nnl) break;
+            }
+        for (size_t g = 0; g < m; g++) {
+            rk[g].k = (int)g;
+            rk[g].f = 0;
+        }
+        size_t nrun = pb->starts > 0 && (size_t)pb->starts < m ? (size_t)pb->starts : m;
+        if (nrun < m) {
+            for (size_t g = 0; g < m; g++) {
+                vp_solve(&v, nl + g * nn, NULL, NULL);
+                rk[g].f = objective(&c, v.u);
+                if (!isfinite(rk[g].f)) rk[g].f = INFINITY;
+            }
+            qsort(rk, m, sizeof *rk, cmp_ranked);
+        }
+        for (size_t r = 0; r < nrun; r++) {
+            double *src = nl + (size_t)rk[r].k * nn;
+            for (int k = 0; k < nnl; k++) u[F->nl_u[k]] = src[k];
+            double f = vp_lm(&v, &c, w, u, iters);
+            (*runs)++;
+            if (f < best) { best = f; memcpy(theta, u, sizeof(double) * (size_t)F->nu); }
+        }
+        free(nl);
+        free(rk);
+    }
+out:
+    if (w) gsl_multifit_nlinear_free(w);
+    vp_free(&v);
+    if (rc < 0) return rc;
+    *obj = best;
+    return 0;
 }
 
 #define POLISH 5
@@ -619,6 +852,26 @@ static int fit_formula(const CimFitProblem *pb, const size_t *idx, size_t n, con
     const CimFormula *F = pb->fm;
     size_t nu = (size_t)F->nu;
     CIM_RETURN_IF(n < nu, e, CIM_ERR_REFUSED, "%zu runs for %zu free parameters", n, nu);
+    if (F->varpro) {
+        struct timespec t0, t1, c0, c1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+        long iters = 0;
+        int runs = 0;
+        double best = INFINITY;
+        CIM_CHECK(fit_varpro(pb, idx, n, hint, main, theta, &best, &iters, &runs, e));
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+        if (main && pb->scratch) {
+            pb->scratch->bfgs_runs = runs;
+            pb->scratch->iterations = iters;
+            pb->scratch->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+            pb->scratch->cpu_seconds = (double)(c1.tv_sec - c0.tv_sec) + 1e-9 * (double)(c1.tv_nsec - c0.tv_nsec);
+        }
+        CIM_RETURN_IF(!isfinite(best), e, CIM_ERR_REFUSED, "formula: no start reached a finite objective");
+        *obj = best;
+        return 0;
+    }
     Ctx c = {F, idx, n};
     gsl_multifit_nlinear_parameters fp = gsl_multifit_nlinear_default_parameters();
     fp.trs = gsl_multifit_nlinear_trs_lm;

@@ -113,7 +113,17 @@ int cim_fit_write_json(const CimFit *f, const char *path, int argc, char **argv,
         json_object_set_new(fo, "weight", f->p.formula && f->p.formula->weight ? json_string(f->p.formula->weight) : json_null());
         json_object_set_new(fo, "grid_starts", json_integer(F->ngrid));
         json_object_set_new(fo, "starts_run", json_integer(f->scratch.bfgs_runs));
-        json_object_set_new(fo, "solver", json_string(F->objective == CIM_OBJ_LSQ
+        char vp[512] = "";
+        if (F->varpro) {
+            size_t l = (size_t)snprintf(vp, sizeof vp, "variable projection: ");
+            for (int k = 0; k < F->nlin && l < sizeof vp; k++)
+                l += (size_t)snprintf(vp + l, sizeof vp - l, "%s%s", k ? ", " : "", F->pname[F->th_of_u[F->lin_u[k]]]);
+            if (l < sizeof vp) l += (size_t)snprintf(vp + l, sizeof vp - l, " solved exactly (QR with column pivoting) inside Levenberg-Marquardt over ");
+            for (int k = 0; k < F->nnl && l < sizeof vp; k++)
+                l += (size_t)snprintf(vp + l, sizeof vp - l, "%s%s", k ? ", " : "", F->pname[F->th_of_u[F->nl_u[k]]]);
+            if (l < sizeof vp) snprintf(vp + l, sizeof vp - l, " (Kaufman's Jacobian), from each distinct start of those");
+        }
+        json_object_set_new(fo, "solver", json_string(F->varpro ? vp : F->objective == CIM_OBJ_LSQ
             ? "Levenberg-Marquardt (gsl_multifit_nlinear, More scaling) from every start, best kept"
             : "Levenberg-Marquardt on Huber-equivalent residuals from every start, the 5 best polished by BFGS (gsl vector_bfgs2)"));
         json_object_set_new(fo, "iterations", json_integer(f->scratch.iterations));
@@ -183,8 +193,8 @@ void cim_fit_print_summary(const CimFit *f, FILE *out)
     if (f->fm) {
         fprintf(out, "  %s   (%s", f->fm->text, cim_fit_objective_name(f->fm->objective));
         if (f->fm->objective == CIM_OBJ_HUBER_LOG) fprintf(out, ", delta %g", f->fm->delta);
-        fprintf(out, "; %d of %d starts run, %ld iterations, %.3g s)\n", f->scratch.bfgs_runs, f->fm->ngrid,
-                f->scratch.iterations, f->scratch.seconds);
+        fprintf(out, "; %s; %d of %d starts run, %ld iterations, %.3g s)\n", f->fm->varpro ? "variable projection" : "LM",
+                f->scratch.bfgs_runs, f->fm->ngrid, f->scratch.iterations, f->scratch.seconds);
     }
     if (f->n < 2 * (size_t)f->k)
         fprintf(out, "  warning: %zu runs for %d free parameters (fewer than 2 per parameter): the data may not identify them\n",

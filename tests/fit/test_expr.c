@@ -172,6 +172,18 @@ int main(void)
           fabs(g[2] + 0.7 * log(3.7) / pow(3.7, 2.2)) < 1e-15, "law gradient");
     cim_expr_free(law);
 
+    /* Linear parameters (variable projection): p0 + p_1/x0^Alpha is affine in p0, p_1. */
+    struct { const char *f; unsigned want; } lin[] = {
+        {"p0 + p_1 / x0^Alpha", 3}, {"p0 * x0^Alpha + p_1 * 6^(Alpha/2) * x0^Alpha", 3},
+        {"p0 * p_1 + Alpha", 5}, {"exp(p0) + p_1 * x0", 6}, {"-(p0 - p_1 * Alpha) / x0", 3},
+        {"(p0 + p_1) * Alpha", 3}, {"p0 / p_1", 5}};  /* Alpha absent: trivially linear */
+    for (size_t k = 0; k < sizeof lin / sizeof *lin; k++) {
+        CimExpr *x = parse_bound(lin[k].f);
+        unsigned got = x ? cim_expr_linear_params(x, 7) : 99;
+        CHECK(got == lin[k].want, "linear parameters of '%s': %u, want %u", lin[k].f, got, lin[k].want);
+        cim_expr_free(x);
+    }
+
     int compared = 0;
     for (int it = 0; it < 20000; it++) {
         char buf[4096];

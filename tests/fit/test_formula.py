@@ -45,6 +45,10 @@ starts = ["--start", "E=1,2", "--start", "A=100,1000", "--start", "B=100,1000", 
 f = recovered("chinchilla form, lsq", chin, T, "--form", "L = E + A/N^alpha + B/D^beta", *starts)
 check(f and f["form"] == "formula" and f["fit"]["objective"] == "lsq" and f["fit"]["grid_starts"] == 32,
       "the output names the formula, the objective and the grid")
+check(f and f["fit"]["solver"].startswith("variable projection: E, A, B solved exactly") and f["fit"]["starts_run"] == 4,
+      "lsq solves E, A, B by variable projection from the 4 distinct (alpha, beta) starts")
+recovered("chinchilla form, lsq, plain LM over all five", chin, T, "--form", "L = E + A/N^alpha + B/D^beta", *starts,
+          "--solver", "lm")
 # The same under Huber on logs with log-scaled E, A, B (Epoch's parameterisation).
 recovered("chinchilla form, huber-log, log parameters", chin, T, "--form", "L = E + A/N^alpha + B/D^beta",
           "--objective", "huber-log", "--param", "log E", "--param", "log A", "--param", "log B",
@@ -111,6 +115,8 @@ expect_usage(["--form", "L = E + A/N^alpha", "--column", "N = D"], "is a column 
 expect_usage(["--form", "L = E + A/N^alpha", "--weight", "E*N"], "'E' is not a column", "--weight over a parameter")
 expect_usage(["--form", "chinchilla", "--param", "E=1"], "go with a formula", "--param without a formula")
 expect_usage(["--form", "L = E + A/N^alpha", "--objective", "l1"], "unknown --objective", "unknown objective")
+expect_usage(["--form", "L = E + A/N^alpha", "--objective", "huber-log", "--solver", "varpro"], "no parameter enters linearly",
+             "varpro asked where it does not apply")
 expect_usage(["--form", "L = E + A/N^alpha", "--param", "alpha=beta"], "neither a number nor another parameter",
              "tie to an unknown parameter")
 done()
