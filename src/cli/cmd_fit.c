@@ -33,6 +33,14 @@ static const char fit_help[] =
 "  --objective O   formula: lsq (least squares on the raw response, Levenberg-Marquardt;\n"
 "                  default) or huber-log (Huber delta on ln y - ln f)\n"
 "  --weight EXPR   formula: per-run weight, an expression over columns ('sqrt(C)')\n"
+"  --isoflop       Hoffmann's approach 2 instead of a law: runs snapped to budgets C (6 N D_eff,\n"
+"                  or --flops-column NAME), a parabola of loss in ln N per budget (budgets\n"
+"                  without an interior minimum refused), then ln N* on ln C: the exponent a\n"
+"                  with a bootstrap interval (runs resampled within budgets)\n"
+"  --budgets LIST  isoflop: budgets to snap to (default 1, 3, 6 x 10^k)\n"
+"  --snap DEX      isoflop: a run joins the nearest budget within DEX decades (0.1)\n"
+"  --weighted      isoflop: the N*-C line weighted by runs per budget\n"
+"  --at FLOPS      isoflop: N* (with interval) and D* at this budget\n"
 "  --solver S      formula, lsq: auto (default: variable projection when parameters enter\n"
 "                  linearly, they are then solved exactly and need no starts), varpro, lm\n"
 "  --results FILE  C_i from `cimeter measure -o FILE`: per modality the aggregate of a\n"
@@ -65,6 +73,8 @@ int cim_cmd_fit(int argc, char **argv)
         {"param", required_argument, 0, 'p'}, {"column", required_argument, 0, 'C'},
         {"start", required_argument, 0, 'G'}, {"weight", required_argument, 0, 'W'},
         {"objective", required_argument, 0, 'O'}, {"solver", required_argument, 0, 'V'},
+        {"isoflop", no_argument, 0, 'I'}, {"budgets", required_argument, 0, 'U'}, {"snap", required_argument, 0, 'N'},
+        {"flops-column", required_argument, 0, 'F'}, {"weighted", no_argument, 0, 'w'}, {"at", required_argument, 0, 'A'},
         {"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     CimFitParams p = cim_fit_default_params();
     const char *results = NULL, *clist = NULL, *out = NULL;
@@ -73,7 +83,9 @@ int cim_cmd_fit(int argc, char **argv)
     enum { MAXSPEC = 64 };
     const char *params[MAXSPEC], *columns[MAXSPEC], *starts[MAXSPEC];
     CimFormulaSpec spec = {.params = params, .columns = columns, .starts = starts};
-    int starts_given = 0, solver_given = 0;
+    int starts_given = 0, solver_given = 0, isoflop = 0, iso_opts = 0;
+    double budgets[256];
+    CimIsoflopParams iso = {.budgets = budgets, .snap = 0.1};
     int c;
     long lv;
     unsigned long long uv;
@@ -99,6 +111,36 @@ int cim_cmd_fit(int argc, char **argv)
             break;
         }
         case 'W': spec.weight = optarg; break;
+        case 'I': isoflop = 1; break;
+        case 'U': {
+            char *dup = strdup(optarg), *save = NULL;
+            if (!dup) return cim_cli_usage_error("fit", "out of memory");
+            iso.nbudgets = 0;
+            for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                double v;
+                if (iso.nbudgets == 256 || cim_arg_double(t, &v) < 0 || !(v > 0)) {
+                    free(dup);
+                    return cim_cli_usage_error("fit", "--budgets wants up to 256 positive numbers, got '%s'", optarg);
+                }
+                budgets[iso.nbudgets++] = v;
+            }
+            free(dup);
+            if (!iso.nbudgets) return cim_cli_usage_error("fit", "--budgets: no budget given");
+            iso_opts = 1;
+            break;
+        }
+        case 'N':
+            if (cim_arg_double(optarg, &iso.snap) < 0 || !(iso.snap > 0))
+                return cim_cli_usage_error("fit", "--snap wants a positive number of decades, got '%s'", optarg);
+            iso_opts = 1;
+            break;
+        case 'F': iso.flops_column = optarg; iso_opts = 1; break;
+        case 'w': iso.weighted = 1; iso_opts = 1; break;
+        case 'A':
+            if (cim_arg_double(optarg, &iso.at) < 0 || !(iso.at > 0))
+                return cim_cli_usage_error("fit", "--at wants a positive FLOP budget, got '%s'", optarg);
+            iso_opts = 1;
+            break;
         case 'V':
             if (!strcmp(optarg, "auto")) p.solver = CIM_SOLVER_AUTO;
             else if (!strcmp(optarg, "lm")) p.solver = CIM_SOLVER_LM;
@@ -157,6 +199,7 @@ int cim_cmd_fit(int argc, char **argv)
         }
     }
     if (argc - optind != 1) return cim_cli_usage_error("fit", "one RUNS.csv expected (see --help)");
+    if (iso_opts && !isoflop) return cim_cli_usage_error("fit", "--budgets, --snap, --flops-column, --weighted and --at go with --isoflop");
     int formula_opts = spec.nparams || spec.ncolumns || spec.nstarts || spec.weight || p.objective || solver_given;
     if (formula_opts && p.form != CIM_FIT_FORMULA)
         return cim_cli_usage_error("fit", "--param, --column, --start, --weight, --objective and --solver go with a formula --form 'Y = ...'");
@@ -172,6 +215,25 @@ int cim_cmd_fit(int argc, char **argv)
     if (clist && cim_fitc_parse(&cs, clist, &e) < 0) return cim_cli_usage_error("fit", "%s", e.msg);
     CimRuns *runs;
     if (cim_runs_read_csv(argv[optind], &runs, &e) < 0) return cim_cli_usage_error("fit", "%s", e.msg);
+    if (isoflop) {
+        double *D = malloc(runs->n * sizeof *D);
+        CimIsoflop *r = NULL;
+        int rc = 0;
+        iso.bootstrap = p.bootstrap;
+        iso.seed = p.seed;
+        iso.threads = p.threads;
+        if (!D) rc = cim_cli_usage_error("fit", "out of memory");
+        else if ((iso.flops_column ? 0 : cim_runs_deff(runs, cs.C, NULL, D, &e)) < 0 || cim_isoflop_run(runs, D, &iso, &r, &e) < 0)
+            rc = cim_cli_usage_error("fit", "%s%s", e.code == CIM_ERR_REFUSED ? "refused: " : "", e.msg);
+        else {
+            cim_isoflop_print_summary(r, out && !strcmp(out, "-") ? stderr : stdout);
+            if (out && cim_isoflop_write_json(r, out, argc, argv, &e) < 0) rc = cim_cli_usage_error("fit", "%s", e.msg);
+        }
+        cim_isoflop_free(r);
+        free(D);
+        cim_runs_free(runs);
+        return rc;
+    }
     CimFit *fit;
     if (cim_fit_run(runs, &cs, &p, &fit, &e) < 0) {
         cim_runs_free(runs);

@@ -99,7 +99,7 @@ double cim_fit_estimate(const CimFit *f, const char *name)
     return NAN;
 }
 
-static uint64_t splitmix64(uint64_t x)
+uint64_t cim__splitmix64(uint64_t x)
 {
     x += 0x9E3779B97F4A7C15ull;
     x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -193,7 +193,7 @@ static void bootstrap(CimFit *f)
             const char *nm[CIM_FIT_MAXP];
             CimErr e = {0};
             if (!idx || !rng) { for (int j = 0; j < k; j++) row[j] = NAN; failed++; continue; }
-            gsl_rng_set(rng, (unsigned long)splitmix64(f->p.seed ^ splitmix64((uint64_t)b)));
+            gsl_rng_set(rng, (unsigned long)cim__splitmix64(f->p.seed ^ cim__splitmix64((uint64_t)b)));
             for (size_t q = 0; q < n; q++) idx[q] = (size_t)gsl_rng_uniform_int(rng, (unsigned long)n);
             if (f->impl->fit(&f->pb, idx, n, f->theta, 0, th, &obj, NULL, &e) < 0) {
                 for (int j = 0; j < k; j++) row[j] = NAN;

@@ -136,6 +136,27 @@ double cim_fit_estimate(const CimFit *f, const char *name);
 double cim_fit_objective(const CimFit *f);
 void cim_fit_free(CimFit *f);
 
+/* Hoffmann et al.'s approach 2 (isoflop.c): runs grouped by budget, a
+ * parabola of loss in ln N per budget, N* ∝ C^a across budgets. */
+typedef struct CimIsoflopParams {
+    const double *budgets;       /* the budgets runs snap to; NULL: 1, 3, 6 × 10^k */
+    size_t      nbudgets;
+    double      snap;            /* decades a run may lie from its budget (0.1) */
+    const char *flops_column;    /* the budget of a run from this column; NULL: 6 N D_eff */
+    int         weighted;        /* the N*-C line weighted by runs per budget */
+    double      at;              /* report N* at this budget (0: none) */
+    uint32_t    bootstrap;
+    uint64_t    seed;
+    int         threads;
+} CimIsoflopParams;
+
+typedef struct CimIsoflop CimIsoflop;
+int    cim_isoflop_run(const CimRuns *runs, const double *D, const CimIsoflopParams *p, CimIsoflop **out, CimErr *e);
+int    cim_isoflop_write_json(const CimIsoflop *r, const char *path, int argc, char **argv, CimErr *e);
+void   cim_isoflop_print_summary(const CimIsoflop *r, FILE *out);
+double cim_isoflop_exponent(const CimIsoflop *r, double *lo, double *hi);
+void   cim_isoflop_free(CimIsoflop *r);
+
 /* A fitted law read back from FIT.json, for `predict`. */
 typedef struct CimFitModel {
     CimFitForm form;

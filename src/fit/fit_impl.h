@@ -58,6 +58,8 @@ int  cim__formula_build(const CimRuns *runs, const double *D, const CimFormulaSp
 void cim__formula_free(CimFormula *F);
 const char *cim__formula_param_role(const CimFormula *F, int j, char *buf, size_t n);
 const char *cim__fit_formula_text(const CimFit *f);
+/* The bootstrap's seed mixer (resample k of seed s: splitmix64(s ^ splitmix64(k))). */
+uint64_t cim__splitmix64(uint64_t x);
 
 /* What the full-data fit leaves for the resamples. */
 typedef struct CimFitScratch {
