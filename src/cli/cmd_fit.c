@@ -56,6 +56,9 @@ static const char fit_help[] =
 "                  starts on the full data (default 1)\n"
 "  --delta X       chinchilla Huber delta (default 1e-3)\n"
 "  --heldout F     fraction of largest-compute runs held out for the check (default 0.2)\n"
+"  --heldout-above C  hold out the runs above C FLOPs (6 P D_eff) instead\n"
+"  --subsample F   each bootstrap resample is floor(F n) runs drawn without replacement\n"
+"                  (0.8: Hoffmann et al.'s 80% subsamples); default: n with replacement\n"
 "  --threads N     OpenMP threads for the bootstrap (default: all)\n"
 "  -o FIT.json     write the fit as JSON (`-` for stdout); the summary goes to stdout\n"
 "\n"
@@ -73,6 +76,7 @@ int cim_cmd_fit(int argc, char **argv)
         {"param", required_argument, 0, 'p'}, {"column", required_argument, 0, 'C'},
         {"start", required_argument, 0, 'G'}, {"weight", required_argument, 0, 'W'},
         {"objective", required_argument, 0, 'O'}, {"solver", required_argument, 0, 'V'},
+        {"heldout-above", required_argument, 0, 'Z'}, {"subsample", required_argument, 0, 'Y'},
         {"isoflop", no_argument, 0, 'I'}, {"budgets", required_argument, 0, 'U'}, {"snap", required_argument, 0, 'N'},
         {"flops-column", required_argument, 0, 'F'}, {"weighted", no_argument, 0, 'w'}, {"at", required_argument, 0, 'A'},
         {"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
@@ -112,6 +116,14 @@ int cim_cmd_fit(int argc, char **argv)
         }
         case 'W': spec.weight = optarg; break;
         case 'I': isoflop = 1; break;
+        case 'Z':
+            if (cim_arg_double(optarg, &p.heldout_above) < 0 || !(p.heldout_above > 0))
+                return cim_cli_usage_error("fit", "--heldout-above wants a positive FLOP count, got '%s'", optarg);
+            break;
+        case 'Y':
+            if (cim_arg_double(optarg, &p.subsample) < 0 || !(p.subsample > 0 && p.subsample < 1))
+                return cim_cli_usage_error("fit", "--subsample wants a fraction in (0, 1), got '%s'", optarg);
+            break;
         case 'U': {
             char *dup = strdup(optarg), *save = NULL;
             if (!dup) return cim_cli_usage_error("fit", "out of memory");

@@ -274,6 +274,23 @@ static int affine_in(const CimExpr *x, unsigned S)
     return sp == 1 && aff[0];
 }
 
+unsigned cim_expr_exponent_params(const CimExpr *x)
+{
+    unsigned deps[MAXDEPTH + 1], out = 0;
+    int sp = 0;
+    for (int k = 0; k < x->n; k++) {
+        const Ins *in = &x->prog[k];
+        switch (in->op) {
+        case OP_CONST: deps[sp++] = 0; break;
+        case OP_NAME: deps[sp++] = x->kind[in->slot] == OP_PARAM ? 1u << x->index[in->slot] : 0; break;
+        case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: deps[sp - 2] |= deps[sp - 1]; sp--; break;
+        case OP_POW: out |= deps[sp - 1]; deps[sp - 2] |= deps[sp - 1]; sp--; break;
+        default: break;
+        }
+    }
+    return out;
+}
+
 unsigned cim_expr_linear_params(const CimExpr *x, unsigned candidates)
 {
     unsigned S = 0;

@@ -45,6 +45,9 @@ int  cim_expr_has_params(const CimExpr *x);
  * enter linearly and can be solved exactly for fixed others (variable
  * projection). */
 unsigned cim_expr_linear_params(const CimExpr *x, unsigned candidates);
+/* The parameters an exponent depends on (the right side of any ^): bit p
+ * for parameter p. */
+unsigned cim_expr_exponent_params(const CimExpr *x);
 /* Value only. */
 double cim_expr_eval(const CimExpr *x, const double *cols, const double *theta);
 /* Value and d value / d theta[0..np) into grad (np ≤ CIM_EXPR_MAXGRAD). */

@@ -21,6 +21,7 @@
  *   than one decade of range in P or in D_eff.
  */
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
@@ -140,8 +141,14 @@ static int cmp_compute(const void *x, const void *y)
 static void heldout(CimFit *f, size_t *idx)
 {
     size_t n = f->n, ntest = (size_t)ceil(f->p.heldout * (double)n);
+    if (f->p.heldout_above > 0) {
+        double cut = log(f->p.heldout_above / 6);
+        ntest = 0;
+        for (size_t i = 0; i < n; i++) ntest += f->lnP[i] + f->lnD[i] > cut;
+    }
     f->ho_ntest = ntest;
     f->ho_ntrain = n - ntest;
+    if (!ntest && f->p.heldout_above > 0) { snprintf(f->ho_reason, sizeof f->ho_reason, "no run above %g FLOPs", f->p.heldout_above); return; }
     if (!ntest) { snprintf(f->ho_reason, sizeof f->ho_reason, "held-out fraction %g leaves no run out", f->p.heldout); return; }
     if (f->ho_ntrain < (size_t)f->k + 2) {
         snprintf(f->ho_reason, sizeof f->ho_reason, "%zu runs left to fit %d parameters", f->ho_ntrain, f->k);
@@ -173,29 +180,91 @@ static void heldout(CimFit *f, size_t *idx)
     f->ho_ok = 1;
 }
 
+/* An exponent and another estimate whose resamples move together
+ * (|rank correlation| > 0.99) lie on a ridge: the data fix a combination of them,
+ * not each. Only pairs with an exponent are checked: an intercept and a slope
+ * over ln D ≈ 20 are always correlated, and say nothing about the data. */
+static void ridge_warnings(CimFit *f)
+{
+    uint32_t B = f->p.bootstrap;
+    int k = f->nest, expo[CIM_FIT_MAXP] = {0};
+    unsigned fe = f->fm ? cim_expr_exponent_params(f->fm->law) : 0;
+    for (int j = 0; j < k; j++) {
+        if (f->fm) {
+            /* a parameter tied to an exponent is one too */
+            int t = f->fm->mode[j] == PAR_TIED ? f->fm->tie[j] : j;
+            expo[j] = ((fe >> j) & 1) || ((fe >> t) & 1);
+            for (int q = 0; q < f->fm->nth; q++)
+                if (f->fm->mode[q] == PAR_TIED && f->fm->tie[q] == j && ((fe >> q) & 1)) expo[j] = 1;
+        } else {
+            expo[j] = f->impl == &cim__fit_chinchilla && (!strcmp(f->names[j], "alpha") || !strcmp(f->names[j], "beta"));
+        }
+    }
+    /* Spearman's rank correlation over the resamples where every estimate
+     * is finite: robust to the heavy tails of a prefactor such as A. */
+    size_t m = 0;
+    double *rank = malloc((size_t)B * (size_t)k * sizeof *rank), *col = malloc((size_t)B * sizeof *col);
+    size_t *ord = malloc((size_t)B * sizeof *ord), *keep = malloc((size_t)B * sizeof *keep);
+    int cst[CIM_FIT_MAXP] = {0};
+    if (!rank || !col || !ord || !keep) goto out;
+    for (uint32_t q = 0; q < B; q++) {
+        int ok = 1;
+        for (int j = 0; j < k; j++) ok &= isfinite(f->boot[(size_t)q * (size_t)k + (size_t)j]);
+        if (ok) keep[m++] = q;
+    }
+    if (m < 10) goto out;
+    for (int j = 0; j < k; j++) {
+        for (size_t q = 0; q < m; q++) col[q] = f->boot[keep[q] * (size_t)k + (size_t)j];
+        gsl_sort_index(ord, col, 1, m);
+        cst[j] = col[ord[0]] == col[ord[m - 1]];
+        for (size_t q = 0; q < m; q++) rank[ord[q] * (size_t)k + (size_t)j] = (double)q;
+    }
+    for (int a = 0; a < k; a++)
+        for (int b = a + 1; b < k; b++) {
+            if ((!expo[a] && !expo[b]) || cst[a] || cst[b]) continue;
+            double mean = 0.5 * (double)(m - 1), sab = 0, saa = 0, sbb = 0;
+            for (size_t q = 0; q < m; q++) {
+                double x = rank[q * (size_t)k + (size_t)a] - mean, y = rank[q * (size_t)k + (size_t)b] - mean;
+                sab += x * y; saa += x * x; sbb += y * y;
+            }
+            double r = sab / sqrt(saa * sbb);
+            if (fabs(r) > 0.99 && f->nwarn < 8)
+                snprintf(f->warn[f->nwarn++], sizeof f->warn[0], "%s and %s lie on a ridge (bootstrap rank correlation %.4f): "
+                         "the data fix a combination of them, not each", f->names[a], f->names[b], r);
+        }
+out:
+    free(rank); free(col); free(ord); free(keep);
+}
+
 static void bootstrap(CimFit *f)
 {
     uint32_t B = f->p.bootstrap;
-    size_t n = f->n;
+    size_t n = f->n, nres = n;
     int k = f->nest;
+    if (f->p.subsample > 0 && f->p.subsample < 1) {
+        nres = (size_t)floor(f->p.subsample * (double)n);
+        if (nres < 1) nres = 1;
+    }
     f->boot = malloc((size_t)B * (size_t)k * sizeof(double));
     if (!f->boot) { f->boot_failed = B; return; }
     uint32_t failed = 0;
     int threads = f->p.threads > 0 ? f->p.threads : omp_get_max_threads();
     #pragma omp parallel num_threads(threads) reduction(+:failed)
     {
-        size_t *idx = malloc(n * sizeof *idx);
+        size_t *idx = malloc(n * sizeof *idx), *all = malloc(n * sizeof *all);
         gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+        for (size_t q = 0; all && q < n; q++) all[q] = q;
         #pragma omp for schedule(dynamic, 1)
         for (uint32_t b = 0; b < B; b++) {
             double *row = f->boot + (size_t)b * (size_t)k;
             double th[CIM_FIT_MAXP], obj, v[CIM_FIT_MAXP];
             const char *nm[CIM_FIT_MAXP];
             CimErr e = {0};
-            if (!idx || !rng) { for (int j = 0; j < k; j++) row[j] = NAN; failed++; continue; }
+            if (!idx || !rng || !all) { for (int j = 0; j < k; j++) row[j] = NAN; failed++; continue; }
             gsl_rng_set(rng, (unsigned long)cim__splitmix64(f->p.seed ^ cim__splitmix64((uint64_t)b)));
-            for (size_t q = 0; q < n; q++) idx[q] = (size_t)gsl_rng_uniform_int(rng, (unsigned long)n);
-            if (f->impl->fit(&f->pb, idx, n, f->theta, 0, th, &obj, NULL, &e) < 0) {
+            if (nres < n) gsl_ran_choose(rng, idx, nres, all, n, sizeof *idx);
+            else for (size_t q = 0; q < n; q++) idx[q] = (size_t)gsl_rng_uniform_int(rng, (unsigned long)n);
+            if (f->impl->fit(&f->pb, idx, nres, f->theta, 0, th, &obj, NULL, &e) < 0) {
                 for (int j = 0; j < k; j++) row[j] = NAN;
                 failed++;
                 continue;
@@ -204,6 +273,7 @@ static void bootstrap(CimFit *f)
             for (int j = 0; j < k; j++) row[j] = isfinite(v[j]) ? v[j] : NAN;
         }
         free(idx);
+        free(all);
         gsl_rng_free(rng);
     }
     f->boot_failed = failed;
@@ -225,6 +295,7 @@ static void bootstrap(CimFit *f)
         f->boot_ok = (uint32_t)m;
     }
     free(col);
+    ridge_warnings(f);
 }
 
 int cim_fit_run(const CimRuns *runs, const CimFitC *c, const CimFitParams *p, CimFit **out, CimErr *e)

@@ -116,6 +116,9 @@ typedef struct CimFitParams {
     int        boot_starts;  /* chinchilla, per resample: the full-data optimum plus this many */
     double     delta;        /* Huber δ (1e-3) */
     double     heldout;      /* fraction of the largest-compute runs held out (0.2) */
+    double     heldout_above;/* > 0: hold out the runs with 6·P·D_eff above this instead */
+    double     subsample;    /* 0: bootstrap resamples n rows with replacement; in (0, 1):
+                                each resample is ⌊subsample·n⌋ rows without replacement */
     int        threads;      /* OpenMP threads for the bootstrap, 0 = default */
     const CimFormulaSpec *formula;   /* CIM_FIT_FORMULA */
     int        objective;    /* formula: CimFitObjective */

@@ -8,6 +8,7 @@
 #define CIM_FORMULA_MAXCOLS 64
 
 typedef struct CimFormula CimFormula;
+enum { PAR_FREE, PAR_FROZEN, PAR_TIED };   /* a formula parameter's mode */
 
 /* The data of one fit, in the logs the forms use. Index arrays pick rows
  * (with repeats for a bootstrap resample). */
@@ -116,6 +117,8 @@ struct CimFit {
     size_t ho_ntrain, ho_ntest;
     double ho_rmse, ho_mare;
     char   ho_reason[600];
+    int    nwarn;
+    char   warn[8][256];                /* identifiability warnings, for the output */
 };
 
 extern const CimFitFormImpl cim__fit_loglinear, cim__fit_chinchilla, cim__fit_freec, cim__fit_formula;

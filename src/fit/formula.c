@@ -51,7 +51,7 @@
 #include "common/err.h"
 #include "fit/fit_impl.h"
 
-enum { PAR_FREE, PAR_FROZEN, PAR_TIED };
+
 #define MAXGRID 10000000
 
 void cim__formula_free(CimFormula *F)

@@ -45,6 +45,7 @@ int cim_fit_write_json(const CimFit *f, const char *path, int argc, char **argv,
     json_t *ho = json_object();
     json_object_set_new(ho, "fraction", num(f->p.heldout));
     json_object_set_new(ho, "order", json_string("largest compute 6*P*D_eff held out"));
+    json_object_set_new(ho, "above_flops", f->p.heldout_above > 0 ? num(f->p.heldout_above) : json_null());
     json_object_set_new(ho, "n_train", json_integer((json_int_t)f->ho_ntrain));
     json_object_set_new(ho, "n_test", json_integer((json_int_t)f->ho_ntest));
     json_object_set_new(ho, "rmse", f->ho_ok ? num(f->ho_rmse) : json_null());
@@ -97,6 +98,7 @@ int cim_fit_write_json(const CimFit *f, const char *path, int argc, char **argv,
                  f->n, f->k);
         json_array_append_new(warn, json_string(w));
     }
+    for (int j = 0; j < f->nwarn; j++) json_array_append_new(warn, json_string(f->warn[j]));
     json_object_set_new(root, "warnings", warn);
 
     if (f->fm) {
@@ -148,6 +150,9 @@ int cim_fit_write_json(const CimFit *f, const char *path, int argc, char **argv,
         json_object_set_new(st, "starts", json_null());
     }
     json_object_set_new(st, "bootstrap", json_integer(f->p.bootstrap));
+    json_object_set_new(st, "resample", json_string(f->p.subsample > 0 && f->p.subsample < 1
+                                                    ? "subsample without replacement" : "n rows with replacement"));
+    json_object_set_new(st, "subsample", f->p.subsample > 0 && f->p.subsample < 1 ? num(f->p.subsample) : json_null());
     json_object_set_new(st, "bootstrap_ok", json_integer(f->boot_ok));
     json_object_set_new(st, "bootstrap_failed", json_integer(f->boot_failed));
     json_object_set_new(st, "interval", json_string(f->p.bootstrap && f->boot_ok ? "95% percentile bootstrap"
@@ -232,6 +237,7 @@ void cim_fit_print_summary(const CimFit *f, FILE *out)
                 f->ho_ntest, f->n, f->ho_rmse, 100 * f->ho_mare);
     else
         fprintf(out, "  held out: skipped (%s)\n", f->ho_reason);
+    for (int j = 0; j < f->nwarn; j++) fprintf(out, "  warning: %s\n", f->warn[j]);
     if (f->p.bootstrap)
         fprintf(out, "  bootstrap: %u resamples, seed %llu, %u fitted%s\n", f->p.bootstrap,
                 (unsigned long long)f->p.seed, f->boot_ok, f->boot_failed ? " (others failed)" : "");

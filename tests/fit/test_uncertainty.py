@@ -1,0 +1,46 @@
+#!/usr/bin/python3
+"""Honest uncertainty in `cimeter fit`: held-out runs above a compute cutoff,
+80%-subsample resampling (identical for any thread count), and the warnings
+when the data cannot identify the parameters (fewer than 2 runs per
+parameter; an exponent on a ridge with another estimate)."""
+import math
+from fitlib import *
+
+rows = []
+for i in range(8):
+    for j in range(6):
+        N, D = 10 ** (7 + 0.4 * i), 10 ** (9 + 0.5 * j)
+        L = 1.7 + 400 / N ** 0.34 + 410 / D ** 0.28
+        rows.append((N, L * (1 + 0.01 * math.sin(3.1 * i + 1.7 * j)), D))
+path = write_csv("runs.csv", ["params", "loss", "tokens"], rows)
+cut = 1e20
+above = sum(6 * N * D > cut for N, _, D in rows)
+rc, f = fit(path, "--form", "chinchilla", "--bootstrap", "0", "--heldout-above", "1e20")
+check(rc == 0 and f["heldout"]["n_test"] == above and f["heldout"]["above_flops"] == cut and f["heldout"]["rmse"] is not None,
+      f"held out: the {above} runs above 1e20 FLOPs")
+
+runs = ["--form", "L = E + A/N^alpha + B/D^beta", "--start", "alpha=0.2,0.5", "--start", "beta=0.2,0.5",
+        "--bootstrap", "60", "--subsample", "0.8", "--heldout", "0"]
+rc1, f1 = fit(path, *runs, "--threads", "1")
+rc2, f2 = fit(path, *runs, "--threads", "2")
+check(rc1 == 0 and rc2 == 0 and f1["intervals"] == f2["intervals"] and f1["std_errors"] == f2["std_errors"],
+      "80% subsamples: identical intervals at 1 and 2 threads")
+check(rc1 == 0 and f1["settings"]["resample"] == "subsample without replacement" and f1["settings"]["subsample"] == 0.8,
+      "the output says how it resampled")
+
+# Model sizes within 30% of each other: A and alpha cannot be told apart.
+narrow = [(1e9 * (1 + 0.3 * (i % 4) / 3), 1.7 + 400 / (1e9 * (1 + 0.3 * (i % 4) / 3)) ** 0.34 * (1 + 0.002 * math.sin(i)),
+           1e10) for i in range(24)]
+p2 = write_csv("narrow.csv", ["params", "loss", "tokens"], narrow)
+rc, f = fit(p2, "--form", "L = E + A/N^alpha", "--start", "alpha=0.2,0.5", "--start", "A=100,1000", "--bootstrap", "100",
+            "--heldout", "0", "--solver", "lm")
+check(rc == 0 and any("ridge" in w and "alpha" in w for w in f["warnings"]), f"a ridge is warned about: {f and f['warnings']}")
+rc, f = fit(path, "--bootstrap", "100", "--heldout", "0")
+check(rc == 0 and not any("ridge" in w for w in f["warnings"]), "loglinear (no exponent) gets no ridge warning")
+few = write_csv("few.csv", ["params", "loss", "tokens"], rows[:7])
+rc, f = fit(few, "--form", "L = E + A/N^alpha + B/D^beta", "--bootstrap", "0", "--heldout", "0",
+            "--start", "alpha=0.2,0.5", "--start", "beta=0.2,0.5")
+check(rc == 0 and any("fewer than 2 per parameter" in w for w in f["warnings"]), "7 runs for 5 parameters: warned")
+rc, so, se = cimeter("fit", path, "--subsample", "1")
+check(rc == 2 and "--subsample" in se, "--subsample 1 is refused")
+done()
