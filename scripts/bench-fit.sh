@@ -4,7 +4,8 @@
 # Part 1, reproductions (tests/fit/test_papers.py checks they reach the same
 # optimum): Gadre et al. 2024's over-training law on each of their three
 # training sets (least squares, LM from their 128 starts) and the Chinchilla
-# form by least squares on raw loss (243 starts), each by cimeter's formula
+# form by least squares on raw loss (243 starts) and under Epoch AI's Huber
+# likelihood (100 best of Epoch's 4,500 starts, then the scale), each by cimeter's formula
 # fitter (default solver: variable projection) and by scipy's curve_fit
 # running the authors' procedure (scripts/ref/fit_papers_scipy.py). Fit times
 # are CPU seconds measured inside each program around the fitting only; the
@@ -99,6 +100,9 @@ for ds in c4_original rpj rw_original; do
     row "gadre $ds (128 starts)" "$tmp/gadre-$ds.csv" gadre "${GADRE[@]}"
 done
 row "chinchilla lsq (243 starts)" "$tmp/chinchilla.csv" lsq "${CHLSQ[@]}"
+HLIK=(--form 'L = E + A/N^alpha + B/D^beta' --objective huber-likelihood --param 'log E' --param 'log A' --param 'log B'
+      --start 'E=-1:1:0.5' --start 'A=0:25:5' --start 'B=0:25:5' --start 'alpha=0:2:0.5' --start 'beta=0:2:0.5' --starts 100)
+row "chinchilla Epoch Huber likelihood" "$tmp/chinchilla.csv" huber-lik "${HLIK[@]}"
 boot() {   # boot LABEL CIMETER_ARGS... → wall and CPU seconds of a 1,000-resample bootstrap at 2 threads
     local label=$1; shift
     local t

@@ -31,7 +31,9 @@ static const char fit_help[] =
 "                  'A=1e2,3e2,1e3'; a log parameter's values are of its log; the grid is\n"
 "                  the product (default: every parameter at 1)\n"
 "  --objective O   formula: lsq (least squares on the raw response, Levenberg-Marquardt;\n"
-"                  default) or huber-log (Huber delta on ln y - ln f)\n"
+"                  default), huber-log (Huber delta on ln y - ln f), or huber-likelihood\n"
+"                  (Epoch AI's: the same residuals under a Huber density with a free scale\n"
+"                  sigma; reports the log-likelihood)\n"
 "  --weight EXPR   formula: per-run weight, an expression over columns ('sqrt(C)')\n"
 "  --isoflop       Hoffmann's approach 2 instead of a law: runs snapped to budgets C (6 N D_eff,\n"
 "                  or --flops-column NAME), a parabola of loss in ln N per budget (budgets\n"
@@ -56,6 +58,8 @@ static const char fit_help[] =
 "                  starts on the full data (default 1)\n"
 "  --delta X       chinchilla Huber delta (default 1e-3)\n"
 "  --heldout F     fraction of largest-compute runs held out for the check (default 0.2)\n"
+"  --lrt FIT0.json  likelihood-ratio test against another fit of the same runs with the\n"
+"                  same likelihood (huber-likelihood, or lsq read as Gaussian errors)\n"
 "  --heldout-above C  hold out the runs above C FLOPs (6 P D_eff) instead\n"
 "  --subsample F   each bootstrap resample is floor(F n) runs drawn without replacement\n"
 "                  (0.8: Hoffmann et al.'s 80% subsamples); default: n with replacement\n"
@@ -76,12 +80,12 @@ int cim_cmd_fit(int argc, char **argv)
         {"param", required_argument, 0, 'p'}, {"column", required_argument, 0, 'C'},
         {"start", required_argument, 0, 'G'}, {"weight", required_argument, 0, 'W'},
         {"objective", required_argument, 0, 'O'}, {"solver", required_argument, 0, 'V'},
-        {"heldout-above", required_argument, 0, 'Z'}, {"subsample", required_argument, 0, 'Y'},
+        {"heldout-above", required_argument, 0, 'Z'}, {"lrt", required_argument, 0, 'L'}, {"subsample", required_argument, 0, 'Y'},
         {"isoflop", no_argument, 0, 'I'}, {"budgets", required_argument, 0, 'U'}, {"snap", required_argument, 0, 'N'},
         {"flops-column", required_argument, 0, 'F'}, {"weighted", no_argument, 0, 'w'}, {"at", required_argument, 0, 'A'},
         {"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     CimFitParams p = cim_fit_default_params();
-    const char *results = NULL, *clist = NULL, *out = NULL;
+    const char *results = NULL, *clist = NULL, *out = NULL, *lrt = NULL;
     const char *toks[16];
     size_t ntoks = 0;
     enum { MAXSPEC = 64 };
@@ -116,6 +120,7 @@ int cim_cmd_fit(int argc, char **argv)
         }
         case 'W': spec.weight = optarg; break;
         case 'I': isoflop = 1; break;
+        case 'L': lrt = optarg; break;
         case 'Z':
             if (cim_arg_double(optarg, &p.heldout_above) < 0 || !(p.heldout_above > 0))
                 return cim_cli_usage_error("fit", "--heldout-above wants a positive FLOP count, got '%s'", optarg);
@@ -162,7 +167,7 @@ int cim_cmd_fit(int argc, char **argv)
             break;
         case 'O': {
             int o = cim_fit_objective_from_name(optarg);
-            if (o < 0) return cim_cli_usage_error("fit", "unknown --objective '%s' (lsq, huber-log)", optarg);
+            if (o < 0) return cim_cli_usage_error("fit", "unknown --objective '%s' (lsq, huber-log, huber-likelihood)", optarg);
             p.objective = o;
             break;
         }
@@ -253,6 +258,11 @@ int cim_cmd_fit(int argc, char **argv)
     }
     int rc = 0;
     int json_stdout = out && !strcmp(out, "-");
+    if (lrt && cim_fit_lrt(fit, lrt, &e) < 0) {
+        cim_fit_free(fit);
+        cim_runs_free(runs);
+        return cim_cli_usage_error("fit", "%s", e.msg);
+    }
     cim_fit_print_summary(fit, json_stdout ? stderr : stdout);
     if (out && cim_fit_write_json(fit, out, argc, argv, &e) < 0) rc = cim_cli_usage_error("fit", "%s", e.msg);
     cim_fit_free(fit);

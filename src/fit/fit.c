@@ -53,13 +53,15 @@ int cim_fit_form_from_name(const char *s)
 
 const char *cim_fit_objective_name(int objective)
 {
-    return objective == CIM_OBJ_LSQ ? "lsq" : objective == CIM_OBJ_HUBER_LOG ? "huber-log" : "?";
+    return objective == CIM_OBJ_LSQ ? "lsq" : objective == CIM_OBJ_HUBER_LOG ? "huber-log"
+         : objective == CIM_OBJ_HUBER_LIK ? "huber-likelihood" : "?";
 }
 
 int cim_fit_objective_from_name(const char *s)
 {
     if (!strcmp(s, "lsq")) return CIM_OBJ_LSQ;
     if (!strcmp(s, "huber-log")) return CIM_OBJ_HUBER_LOG;
+    if (!strcmp(s, "huber-likelihood")) return CIM_OBJ_HUBER_LIK;
     return -1;
 }
 

@@ -35,6 +35,7 @@ typedef enum CimFitForm {
 typedef enum CimFitObjective {
     CIM_OBJ_LSQ = 1,     /* least squares on the raw response (Levenberg–Marquardt) */
     CIM_OBJ_HUBER_LOG,   /* Huber δ on ln y − ln f (Hoffmann et al., Epoch AI) */
+    CIM_OBJ_HUBER_LIK,   /* Epoch AI's Huber likelihood of ln y − ln f with a free scale σ */
 } CimFitObjective;
 
 enum { CIM_SOLVER_AUTO = 0, CIM_SOLVER_LM, CIM_SOLVER_VARPRO };
@@ -134,6 +135,11 @@ int  cim_fit_run(const CimRuns *runs, const CimFitC *c, const CimFitParams *p, C
 /* argv is recorded as `command`; path NULL or "-" = stdout. */
 int  cim_fit_write_json(const CimFit *f, const char *path, int argc, char **argv, CimErr *e);
 void cim_fit_print_summary(const CimFit *f, FILE *out);
+/* Likelihood-ratio test of this fit against another fit of the same runs
+ * (a FIT.json with a log_likelihood): 2(ll − ll0) against χ² with the
+ * difference in parameter counts as degrees of freedom, the fit with more
+ * parameters taken as the alternative. Recorded in the JSON and summary. */
+int cim_fit_lrt(CimFit *f, const char *other_json, CimErr *e);
 /* Named estimate of a fit, NaN when the form has no such name. */
 double cim_fit_estimate(const CimFit *f, const char *name);
 double cim_fit_objective(const CimFit *f);

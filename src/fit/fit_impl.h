@@ -59,6 +59,7 @@ int  cim__formula_build(const CimRuns *runs, const double *D, const CimFormulaSp
 void cim__formula_free(CimFormula *F);
 const char *cim__formula_param_role(const CimFormula *F, int j, char *buf, size_t n);
 const char *cim__fit_formula_text(const CimFit *f);
+double cim__fit_loglik(const CimFit *f);
 /* The bootstrap's seed mixer (resample k of seed s: splitmix64(s ^ splitmix64(k))). */
 uint64_t cim__splitmix64(uint64_t x);
 
@@ -117,6 +118,10 @@ struct CimFit {
     size_t ho_ntrain, ho_ntest;
     double ho_rmse, ho_mare;
     char   ho_reason[600];
+    int    has_lrt;
+    char   lrt_other[512];
+    double lrt_ll0, lrt_stat, lrt_p;
+    int    lrt_k0, lrt_df;
     int    nwarn;
     char   warn[8][256];                /* identifiability warnings, for the output */
 };

@@ -39,6 +39,7 @@
  * bound transforms.
  */
 #include <gsl/gsl_blas.h>
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_permutation.h>
@@ -397,9 +398,9 @@ int cim__formula_build(const CimRuns *runs, const double *D, const CimFormulaSpe
         cim_expr_free(x);
         x = NULL;
     }
-    for (size_t i = 0; i < n && objective == CIM_OBJ_HUBER_LOG; i++)
+    for (size_t i = 0; i < n && objective != CIM_OBJ_LSQ; i++)
         if (!(F->colv[F->resp][i] > 0)) {
-            rc = cim_err(e, CIM_ERR_REFUSED, "%s:%zu: %s = %g: huber-log needs a positive response", runs->path, runs->line[i], F->lhs, F->colv[F->resp][i]);
+            rc = cim_err(e, CIM_ERR_REFUSED, "%s:%zu: %s = %g: the Huber objectives need a positive response", runs->path, runs->line[i], F->lhs, F->colv[F->resp][i]);
             goto done;
         }
     /* Row-major copy for the evaluator. */
@@ -418,6 +419,10 @@ int cim__formula_build(const CimRuns *runs, const double *D, const CimFormulaSpe
         if (F->mode[j] == PAR_FREE) F->th_of_u[F->nu++] = j;
     }
     if (!F->nu) { rc = cim_err(e, CIM_ERR_USAGE, "no free parameter left to fit"); goto done; }
+    if (objective == CIM_OBJ_HUBER_LIK) {
+        if (param_index(F, "sigma") >= 0) { rc = cim_err(e, CIM_ERR_USAGE, "huber-likelihood adds a parameter 'sigma': rename the formula's"); goto done; }
+        if (F->nth >= CIM_EXPR_MAXGRAD) { rc = cim_err(e, CIM_ERR_USAGE, "huber-likelihood: at most %d formula parameters", CIM_EXPR_MAXGRAD - 1); goto done; }
+    }
     /* Linear parameters: free, plain (no log or bound transform) and no
      * other parameter tied to them. */
     if (objective == CIM_OBJ_LSQ && solver != CIM_SOLVER_LM) {
@@ -757,6 +762,107 @@ static double vp_lm(VP *v, const Ctx *c, gsl_multifit_nlinear_workspace *w, doub
     return best;
 }
 
+
+/* ---- Epoch AI's Huber likelihood --------------------------------------- */
+
+/* ln of the normalising constant of the density ∝ exp(−Huber_δ(z)):
+ * sqrt(2π)(1 − 2Q(δ)) + 2 exp(−δ²/2)/δ. */
+static double huber_lnZ(double d)
+{
+    return log(sqrt(2 * M_PI) * (1 - 2 * gsl_cdf_ugaussian_Q(d)) + 2 * exp(-0.5 * d * d) / d);
+}
+
+/* −log-likelihood of u and s = ln σ: Σ w [Huber_δ(r/σ) + ln Z(δ) + s], r = ln y − ln f. */
+static double nll(const Ctx *c, const double *x, double *g)
+{
+    const CimFormula *F = c->F;
+    int nu = F->nu;
+    double th[CIM_EXPR_MAXGRAD], dth[CIM_EXPR_MAXGRAD * CIM_EXPR_MAXGRAD], gu[CIM_EXPR_MAXGRAD];
+    double s = x[nu], sig = exp(s), d = F->delta, lz = huber_lnZ(d), sum = 0;
+    theta_of(F, x, th, g ? dth : NULL);
+    if (g) memset(g, 0, sizeof(double) * (size_t)(nu + 1));
+    for (size_t k = 0; k < c->n; k++) {
+        size_t i = c->idx[k];
+        double f = model(F, i, th, dth, g ? gu : NULL), w = F->w ? F->w[i] : 1;
+        if (!(f > 0)) return INFINITY;
+        double z = (log(F->colv[F->resp][i]) - log(f)) / sig, a = fabs(z);
+        sum += w * ((a <= d ? 0.5 * z * z : d * (a - 0.5 * d)) + lz + s);
+        if (g) {
+            double dz = a <= d ? z : copysign(d, z);      /* ρ'(z) */
+            for (int q = 0; q < nu; q++) g[q] += w * dz * (-gu[q] / f) / sig;
+            g[nu] += w * (1 - dz * z);
+        }
+    }
+    return isfinite(sum) ? sum : INFINITY;
+}
+
+static double lk_f(const gsl_vector *x, void *p) { return nll(p, x->data, NULL); }
+static void lk_df(const gsl_vector *x, void *p, gsl_vector *g) { nll(p, x->data, g->data); }
+static void lk_fdf(const gsl_vector *x, void *p, double *f, gsl_vector *g) { *f = nll(p, x->data, g->data); }
+
+/* From the Huber optimum u (x[0..nu)): the best ln σ on a grid of
+ * e^-25 … e^3, then BFGS over (u, ln σ), restarted until it gains nothing.
+ * x[nu] in: a starting ln σ (NaN: from the grid). Returns the −log-likelihood. */
+static double lik_fit(const Ctx *c, double *x, long *iters)
+{
+    const CimFormula *F = c->F;
+    size_t dim = (size_t)F->nu + 1;
+    double best = INFINITY;
+    if (!isfinite(x[F->nu])) {
+        double bs = 0;
+        for (double s = -25; s <= 3; s += 0.25) {
+            x[F->nu] = s;
+            double v = nll(c, x, NULL);
+            if (v < best) { best = v; bs = s; }
+        }
+        x[F->nu] = bs;
+    }
+    best = nll(c, x, NULL);
+    gsl_multimin_function_fdf fn = {lk_f, lk_df, lk_fdf, dim, (void *)c};
+    gsl_multimin_fdfminimizer *m = gsl_multimin_fdfminimizer_alloc(gsl_multimin_fdfminimizer_vector_bfgs2, dim);
+    if (!m || !isfinite(best)) { if (m) gsl_multimin_fdfminimizer_free(m); return best; }
+    gsl_vector_view xv = gsl_vector_view_array(x, dim);
+    for (int restart = 0; restart < 50; restart++) {
+        gsl_multimin_fdfminimizer_set(m, &fn, &xv.vector, 0.01, 0.5);
+        for (int it = 0; it < 5000; it++) {
+            (*iters)++;
+            if (gsl_multimin_fdfminimizer_iterate(m) != GSL_SUCCESS) break;
+            if (gsl_multimin_test_gradient(m->gradient, 1e-10) == GSL_SUCCESS) break;
+        }
+        double f = m->f;
+        if (!(f < best) || !isfinite(f)) break;
+        int small = best - f < 1e-13 * (1 + fabs(f));
+        best = f;
+        memcpy(x, m->x->data, sizeof(double) * dim);
+        if (small) break;
+    }
+    gsl_multimin_fdfminimizer_free(m);
+    /* The terms have kinks (|z| = δ) where a gradient method stops short:
+     * Nelder–Mead (GSL nmsimplex2) from there, restarted until a restart
+     * gains nothing. */
+    gsl_multimin_function fs = {lk_f, dim, (void *)c};
+    gsl_multimin_fminimizer *nm = gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, dim);
+    gsl_vector *step = gsl_vector_alloc(dim);
+    for (int restart = 0; nm && step && restart < 50; restart++) {
+        for (size_t q = 0; q < dim; q++) gsl_vector_set(step, q, 1e-4 * (fabs(x[q]) + 1e-3));
+        gsl_multimin_fminimizer_set(nm, &fs, &xv.vector, step);
+        for (int it = 0; it < 20000; it++) {
+            (*iters)++;
+            if (gsl_multimin_fminimizer_iterate(nm) != GSL_SUCCESS) break;
+            if (gsl_multimin_test_size(gsl_multimin_fminimizer_size(nm), 1e-13) == GSL_SUCCESS) break;
+        }
+        double f = nm->fval;
+        if (!(f < best)) break;
+        int small = best - f < 1e-14 * (1 + fabs(f));
+        best = f;
+        memcpy(x, nm->x->data, sizeof(double) * dim);
+        if (small) break;
+    }
+    if (nm) gsl_multimin_fminimizer_free(nm);
+    if (step) gsl_vector_free(step);
+    return best;
+}
+
 typedef struct Ranked { double f; int k; } Ranked;
 static int cmp_ranked(const void *x, const void *y)
 {
@@ -843,7 +949,7 @@ out:
 
 #define POLISH 5
 
-static int np_formula(const CimFitProblem *pb) { return pb->fm->nu; }
+static int np_formula(const CimFitProblem *pb) { return pb->fm->nu + (pb->fm->objective == CIM_OBJ_HUBER_LIK); }
 
 static int fit_formula(const CimFitProblem *pb, const size_t *idx, size_t n, const double *hint, int main,
                        double *theta, double *obj, double *se, CimErr *e)
@@ -909,21 +1015,29 @@ static int fit_formula(const CimFitProblem *pb, const size_t *idx, size_t n, con
         }
         free(rk);
         qsort(done, (size_t)nrun, sizeof *done, cmp_ranked);
-        int npol = F->objective == CIM_OBJ_HUBER_LOG ? POLISH : 1;
+        int npol = F->objective != CIM_OBJ_LSQ ? POLISH : 1;
         for (int r = 0; r < nrun && r < npol; r++) {
             double u[CIM_EXPR_MAXGRAD];
             memcpy(u, ends + (size_t)done[r].k * nu, nu * sizeof *u);
             double f = done[r].f;
-            if (F->objective == CIM_OBJ_HUBER_LOG && isfinite(f)) f = bfgs(&c, u, &iters);
+            if (F->objective != CIM_OBJ_LSQ && isfinite(f)) f = bfgs(&c, u, &iters);
             if (f < best) { best = f; memcpy(theta, u, nu * sizeof *u); }
         }
     } else {
         double u[CIM_EXPR_MAXGRAD];
         memcpy(u, hint ? hint : F->grid, nu * sizeof *u);
         best = lm(&c, w, u, &iters);
-        if (F->objective == CIM_OBJ_HUBER_LOG && isfinite(best)) best = bfgs(&c, u, &iters);
+        if (F->objective != CIM_OBJ_LSQ && isfinite(best)) best = bfgs(&c, u, &iters);
         memcpy(theta, u, nu * sizeof *u);
         runs = 1;
+    }
+    if (F->objective == CIM_OBJ_HUBER_LIK && isfinite(best)) {
+        /* Epoch's likelihood from the Huber optimum, with its scale. */
+        double x[CIM_EXPR_MAXGRAD + 1];
+        memcpy(x, theta, nu * sizeof *x);
+        x[nu] = !main && hint ? hint[nu] : NAN;
+        best = lik_fit(&c, x, &iters);
+        memcpy(theta, x, (nu + 1) * sizeof *x);
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
@@ -955,6 +1069,11 @@ static int est_formula(const CimFitProblem *pb, const double *u, const char **na
     double th[CIM_EXPR_MAXGRAD];
     theta_of(F, u, th, NULL);
     for (int j = 0; j < F->nth; j++) { names[j] = F->pname[j]; v[j] = th[j]; }
+    if (F->objective == CIM_OBJ_HUBER_LIK) {
+        names[F->nth] = "sigma";
+        v[F->nth] = exp(u[F->nu]);
+        return F->nth + 1;
+    }
     return F->nth;
 }
 

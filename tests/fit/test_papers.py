@@ -94,4 +94,21 @@ if rc0 == 0 and rc1 == 0:
     check(h["fit"]["grid_starts"] == 4500, "Epoch's grid written as ranges has 4,500 points")
 else:
     check(False, "chinchilla huber-log fits ran")
+
+# Epoch's Huber likelihood with a free scale: its optimum is the point
+# estimate Epoch AI published (E 1.817, A 482.01, B 2085.43, alpha 0.3478,
+# beta 0.3658).
+rc, c = fit(chin, "--bootstrap", "0", "--heldout", "0", "--form", "L = E + A/N^alpha + B/D^beta",
+            "--objective", "huber-likelihood", "--param", "log E", "--param", "log A", "--param", "log B",
+            "--start", "E=-1:1:0.5", "--start", "A=0:25:5", "--start", "B=0:25:5", "--start", "alpha=0:2:0.5",
+            "--start", "beta=0:2:0.5", "--starts", "100")
+s = scipy_ref("huber-lik", chin)
+if rc == 0 and s:
+    same("chinchilla, Epoch's Huber likelihood", c, s, ["E", "A", "B", "alpha", "beta", "sigma"])
+    check(abs(c["log_likelihood"] + c["objective"]) < 1e-9, "log_likelihood = -objective")
+    epoch = {"E": (1.817, 1e-3), "A": (482.01, 1e-2), "B": (2085.43, 1e-2), "alpha": (0.3478, 1e-4), "beta": (0.3658, 1e-4)}
+    ok = all(abs(c["estimates"][k] - v) <= u for k, (v, u) in epoch.items())
+    check(ok, "the optimum rounds to Epoch AI's published estimates")
+else:
+    check(False, "chinchilla huber-likelihood: both fits ran")
 done()

@@ -3,7 +3,7 @@
 80%-subsample resampling (identical for any thread count), and the warnings
 when the data cannot identify the parameters (fewer than 2 runs per
 parameter; an exponent on a ridge with another estimate)."""
-import math
+import json, math
 from fitlib import *
 
 rows = []
@@ -41,6 +41,27 @@ few = write_csv("few.csv", ["params", "loss", "tokens"], rows[:7])
 rc, f = fit(few, "--form", "L = E + A/N^alpha + B/D^beta", "--bootstrap", "0", "--heldout", "0",
             "--start", "alpha=0.2,0.5", "--start", "beta=0.2,0.5")
 check(rc == 0 and any("fewer than 2 per parameter" in w for w in f["warnings"]), "7 runs for 5 parameters: warned")
+# Likelihood-ratio test between nested least-squares fits (Gaussian errors,
+# ML variance): a free E against E frozen at a wrong value; the p-value
+# checked with the chi-square(1) tail erfc(sqrt(x/2)).
+base = ["--form", "L = E + A/N^alpha + B/D^beta", "--start", "alpha=0.2,0.5", "--start", "beta=0.2,0.5",
+        "--bootstrap", "0", "--heldout", "0"]
+rc0, f0 = fit(path, *base, "--param", "E=1.6", "--start", "A=100,1000", "--start", "B=100,1000", "--solver", "lm")
+j0 = os.path.join(TMP, "nested0.json")
+json.dump(f0, open(j0, "w"))
+rc1, f1 = fit(path, *base, "--lrt", j0)
+if rc0 == 0 and rc1 == 0:
+    t = f1["likelihood_ratio_test"]
+    n = len(rows)
+    ll = lambda sse: -0.5 * n * (math.log(2 * math.pi * sse / n) + 1)
+    stat = 2 * (ll(f1["objective"]) - ll(f0["objective"]))
+    check(t["df"] == 1 and abs(t["statistic"] - stat) < 1e-9 * abs(stat) and
+          abs(t["p_value"] - math.erfc(math.sqrt(stat / 2) / 1)) <= 1e-12 + 1e-9 * t["p_value"],
+          f"likelihood-ratio test: 2 dll = {t['statistic']:.6g}, p = {t['p_value']:.3g}")
+else:
+    check(False, "nested fits ran")
+rc, so, se = cimeter("fit", path, "--form", "chinchilla", "--bootstrap", "0", "--lrt", j0)
+check(rc == 2 and "no log-likelihood" in se, "--lrt on a fit without a likelihood is refused")
 rc, so, se = cimeter("fit", path, "--subsample", "1")
 check(rc == 2 and "--subsample" in se, "--subsample 1 is refused")
 done()
