@@ -23,7 +23,10 @@ static const char fit_help[] =
 "                  'L = E + A/N^alpha + B/D^beta': any law as a formula over columns (params,\n"
 "                  loss, tokens, raw_<modality>, the CSV's own numeric columns; N = P = params,\n"
 "                  L = loss, D = D_eff) and parameters (every other name); + - * / ^ ( ),\n"
-"                  exp log ln log10 sqrt abs, `quoted name`\n"
+"                  exp log ln log10 sqrt abs min max, `quoted name`\n"
+"                  named formulas: kaplan, gadre, data-constrained (Muennighoff et al.: needs a\n"
+"                  unique_tokens column; fit RD and RN with the base law frozen by --param),\n"
+"                  chinchilla-formula\n"
 "  --param SPEC    formula parameter: 'E=1.69' frozen, 'alpha=beta' tied, 'log A' fitted\n"
 "                  as ln A, 'alpha in [0.01,2]' bounded (repeatable)\n"
 "  --column SPEC   derived column 'M = D/N', 'C = 6*N*D' (repeatable, in order)\n"
@@ -106,8 +109,15 @@ int cim_cmd_fit(int argc, char **argv)
                 spec.form = optarg;
                 break;
             }
+            const char *named = cim_fit_named_formula(optarg);
+            if (named) {
+                p.form = CIM_FIT_FORMULA;
+                spec.form = named;
+                break;
+            }
             int f = cim_fit_form_from_name(optarg);
-            if (f < 0) return cim_cli_usage_error("fit", "unknown --form '%s' (loglinear, chinchilla, free-c, or a formula 'L = ...')", optarg);
+            if (f < 0) return cim_cli_usage_error("fit", "unknown --form '%s' (loglinear, chinchilla, free-c, kaplan, gadre, data-constrained, "
+                                          "chinchilla-formula, or a formula 'L = ...')", optarg);
             p.form = (CimFitForm)f;
             break;
         }

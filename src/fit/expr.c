@@ -18,7 +18,7 @@
 #include "fit/expr.h"
 
 enum { OP_CONST, OP_COL, OP_PARAM, OP_NAME, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_POW, OP_NEG,
-       OP_EXP, OP_LOG, OP_LOG10, OP_SQRT, OP_ABS };
+       OP_EXP, OP_LOG, OP_LOG10, OP_SQRT, OP_ABS, OP_MIN, OP_MAX };
 
 #define MAXDEPTH 200     /* nesting and stack depth: deeper input is refused, not recursed into */
 #define MAXNAMES 64
@@ -125,19 +125,25 @@ static int parse_primary(Parser *ps)
     }
     skip(ps);
     if (*ps->p == '(' && *p != '`') {
-        static const struct { const char *name; int op; } fn[] = {
-            {"exp", OP_EXP}, {"log", OP_LOG}, {"ln", OP_LOG}, {"log10", OP_LOG10},
-            {"sqrt", OP_SQRT}, {"abs", OP_ABS}};
-        int op = -1;
+        static const struct { const char *name; int op, args; } fn[] = {
+            {"exp", OP_EXP, 1}, {"log", OP_LOG, 1}, {"ln", OP_LOG, 1}, {"log10", OP_LOG10, 1},
+            {"sqrt", OP_SQRT, 1}, {"abs", OP_ABS, 1}, {"min", OP_MIN, 2}, {"max", OP_MAX, 2}};
+        int op = -1, args = 1;
         for (size_t i = 0; i < sizeof fn / sizeof *fn; i++)
-            if (strlen(fn[i].name) == len && !memcmp(fn[i].name, name, len)) op = fn[i].op;
-        if (op < 0) return fail(ps, "unknown function (exp, log, ln, log10, sqrt, abs)");
+            if (strlen(fn[i].name) == len && !memcmp(fn[i].name, name, len)) op = fn[i].op, args = fn[i].args;
+        if (op < 0) return fail(ps, "unknown function (exp, log, ln, log10, sqrt, abs, min, max)");
         ps->p++;
         CIM_CHECK(parse_expr(ps));
+        if (args == 2) {
+            skip(ps);
+            if (*ps->p != ',') return fail(ps, "',' expected (min and max take two arguments)");
+            ps->p++;
+            CIM_CHECK(parse_expr(ps));
+        }
         skip(ps);
         if (*ps->p != ')') return fail(ps, "')' expected");
         ps->p++;
-        return emit(ps, op, 0, 0, 0);
+        return emit(ps, op, 0, 0, args == 2 ? -1 : 0);
     }
     int slot = name_slot(ps, name, len);
     if (slot < 0) return slot;
@@ -265,7 +271,7 @@ static int affine_in(const CimExpr *x, unsigned S)
             aff[a] = aff[a] && aff[b] && (!(deps[a] & S) || !(deps[b] & S)); deps[a] |= deps[b]; sp--; break;
         case OP_DIV:
             aff[a] = aff[a] && !(deps[b] & S); deps[a] |= deps[b]; sp--; break;
-        case OP_POW:
+        case OP_POW: case OP_MIN: case OP_MAX:
             aff[a] = !((deps[a] | deps[b]) & S); deps[a] |= deps[b]; sp--; break;
         case OP_NEG: break;
         default: aff[sp - 1] = !(deps[sp - 1] & S); break;
@@ -283,7 +289,8 @@ unsigned cim_expr_exponent_params(const CimExpr *x)
         switch (in->op) {
         case OP_CONST: deps[sp++] = 0; break;
         case OP_NAME: deps[sp++] = x->kind[in->slot] == OP_PARAM ? 1u << x->index[in->slot] : 0; break;
-        case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: deps[sp - 2] |= deps[sp - 1]; sp--; break;
+        case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: case OP_MIN: case OP_MAX:
+            deps[sp - 2] |= deps[sp - 1]; sp--; break;
         case OP_POW: out |= deps[sp - 1]; deps[sp - 2] |= deps[sp - 1]; sp--; break;
         default: break;
         }
@@ -324,6 +331,8 @@ double cim_expr_eval(const CimExpr *x, const double *cols, const double *theta)
         case OP_LOG10: st[sp - 1] = log10(st[sp - 1]); break;
         case OP_SQRT: st[sp - 1] = sqrt(st[sp - 1]); break;
         case OP_ABS: st[sp - 1] = fabs(st[sp - 1]); break;
+        case OP_MIN: sp--; st[sp - 1] = st[sp] < st[sp - 1] ? st[sp] : st[sp - 1]; break;
+        case OP_MAX: sp--; st[sp - 1] = st[sp] > st[sp - 1] ? st[sp] : st[sp - 1]; break;
         }
     }
     return sp == 1 ? st[0] : NAN;
@@ -398,6 +407,17 @@ double cim_expr_eval_grad(const CimExpr *x, const double *cols, const double *th
             }
             nz[a] |= nz[b];
             v[a] = r;
+            sp--;
+            break;
+        }
+        case OP_MIN: case OP_MAX: {
+            /* the derivative of the branch taken (the first on a tie) */
+            int second = in->op == OP_MIN ? v[b] < v[a] : v[b] > v[a];
+            if (second) {
+                v[a] = v[b];
+                if (nz[b]) for (int j = 0; j < np; j++) g[a][j] = g[b][j];
+                nz[a] = nz[b];
+            }
             sp--;
             break;
         }

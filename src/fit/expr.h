@@ -10,7 +10,8 @@
  *   power   := primary (('^' | '**') unary)?
  *   primary := NUMBER | NAME | NAME '(' expr ')' | '(' expr ')'
  * NAME is [A-Za-z_][A-Za-z0-9_]* or any text in backquotes (`Model Size`).
- * Functions: exp, log (natural; ln is the same), log10, sqrt, abs.
+ * Functions: exp, log (natural; ln is the same), log10, sqrt, abs, and the
+ * two-argument min and max (the gradient of the branch taken).
  *
  * An expression is parsed once into a postfix program over named slots; the
  * caller binds each name to a data column or to a parameter, then evaluates

@@ -41,6 +41,9 @@ typedef enum CimFitObjective {
 enum { CIM_SOLVER_AUTO = 0, CIM_SOLVER_LM, CIM_SOLVER_VARPRO };
 
 const char *cim_fit_objective_name(int objective);   /* "lsq", "huber-log" */
+/* A published law by name ("kaplan", "gadre", "data-constrained", ...) as a
+ * formula string, NULL for an unknown name. */
+const char *cim_fit_named_formula(const char *name);
 int         cim_fit_objective_from_name(const char *s);
 
 /* A law as a formula over named columns and parameters (see formula.c for

@@ -146,6 +146,9 @@ int main(void)
     by_hand("exp(log(x0))", exp(log(3.7)));
     by_hand("log10(1000) + sqrt(16) + abs(-2) + ln(1)", 9);
     by_hand("p0 + p_1 * Alpha", 1.3 + 0.7 * 2.2);
+    by_hand("min(x0, 2) + max(-1, `col 1`) * min(3, max(1, 2))", 2 + 0.45 * 2);
+    bad("min(1)");
+    bad("max(1, 2, 3)");
     bad("");
     bad("1 +");
     bad("(1");
@@ -170,6 +173,11 @@ int main(void)
     double want = 1.3 + 0.7 / pow(3.7, 2.2);
     CHECK(fabs(v - want) < 1e-15 && g[0] == 1 && fabs(g[1] - 1 / pow(3.7, 2.2)) < 1e-15 &&
           fabs(g[2] + 0.7 * log(3.7) / pow(3.7, 2.2)) < 1e-15, "law gradient");
+    cim_expr_free(law);
+    /* min takes the gradient of the smaller branch */
+    law = parse_bound("min(p0 * x0, p_1 * Alpha)");
+    v = cim_expr_eval_grad(law, cols, theta, 3, g);
+    CHECK(v == 0.7 * 2.2 && g[0] == 0 && g[1] == 2.2 && g[2] == 0.7, "min gradient");
     cim_expr_free(law);
 
     /* Linear parameters (variable projection): p0 + p_1/x0^Alpha is affine in p0, p_1. */

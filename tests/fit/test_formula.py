@@ -84,6 +84,29 @@ bump = runs("bump.csv", lambda N, D: T["E"] + T["A"] / N ** T["alpha"] + T["B"] 
 recovered("carried column in the formula", bump, dict(T, k=0.1), "--form", "L = E + A/N^alpha + B/D^beta + k*big",
           *starts, "--start", "k=0")
 
+# Muennighoff et al. 2023 (data-constrained): runs that repeat unique data;
+# R_D* and R_N* fitted with the base law frozen. The law computed here:
+# D' = U + U R_D (1 - e^(-(D/U - 1)/R_D)), U_N = min(N_opt(U), N) with
+# N_opt(U) = (alpha A / (beta B))^(1/alpha) U^(beta/alpha), N' likewise.
+base = dict(E=1.87, A=521.0, B=1488.0, alpha=0.353, beta=0.353)
+RD, RN = 15.4, 5.3
+dc_rows = []
+for N in (1e8, 3e8, 1e9, 3e9):
+    for U in (1e9, 1e10):
+        for ep in (1, 2, 4, 8, 16, 40):
+            D = U * ep
+            Un = min((base["alpha"] * base["A"] / (base["beta"] * base["B"])) ** (1 / base["alpha"]) * U ** (base["beta"] / base["alpha"]), N)
+            Dp = U + U * RD * (1 - math.exp(-(D / U - 1) / RD))
+            Np = Un + Un * RN * (1 - math.exp(-(N / Un - 1) / RN))
+            dc_rows.append((N, base["E"] + base["A"] / Np ** base["alpha"] + base["B"] / Dp ** base["beta"], D, U))
+dc = write_csv("dc.csv", ["params", "loss", "tokens", "unique_tokens"], dc_rows)
+frozen = [a for k, v in base.items() for a in ("--param", f"{k}={v!r}")]
+f = recovered("data-constrained: R_D*, R_N* with the base law frozen", dc, {"RD": RD, "RN": RN}, "--form", "data-constrained",
+              *frozen, "--start", "RD=5,30", "--start", "RN=1,10")
+check(f and f["n_params"] == 2, "two free parameters (the base law frozen)")
+recovered("named formula kaplan", kap, dict(Nc=K["Nc"], Dc=K["Dc"], alphaN=K["aN"], alphaD=K["aD"]), "--form", "kaplan", "--param", "log Nc", "--param", "log Dc",
+          "--start", "Nc=30,32", "--start", "Dc=30,32", "--start", "alphaN=0.05,0.1", "--start", "alphaD=0.05,0.1")
+
 # The built-in loglinear form is the formula L = a - b*log(D) - c*log(N).
 noisy = [(N, 5.0 - 0.05 * math.log(D) - 0.04 * math.log(N) + 0.01 * math.sin(7 * i), D) for i, (N, D) in enumerate(grid)]
 nz = write_csv("noisy.csv", ["params", "loss", "tokens"], noisy)
