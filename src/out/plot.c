@@ -10,8 +10,9 @@
  *  - the fitted law against the runs (--fit and --runs): loss against
  *    D_eff = Σ T_i / C_i on a log axis, one colour per model size P, with the
  *    law's curve for each P. The law is recognised by its parameter names:
- *    E, A, B, alpha, beta (chinchilla) or a, b, c (loglinear, SPEC §5); other
- *    forms get their points without a curve. D_eff uses the `tokens` column
+ *    E, A, B, alpha, beta (chinchilla) or a, b, c (loglinear, SPEC §5), or
+ *    is the fit's formula when that is over N (P) and D alone; other laws
+ *    get their points without a curve. D_eff uses the `tokens` column
  *    when the CSV has one, else raw_<modality> / C with C the fit's estimate
  *    C_<modality> when present, else a C_<modality> the fit recorded among its
  *    settings (any key ending in C_<modality>), else the first measured
@@ -26,6 +27,7 @@
 #include "cim_config.h"
 #include "common/err.h"
 #include "common/utf8.h"
+#include "fit/expr.h"
 #include "out/report.h"
 #if CIM_HAVE_CAIRO
 #include <cairo.h>
@@ -350,7 +352,14 @@ static const CimReportParam *param(const CimReport *r, const char *name)
     return NULL;
 }
 
-typedef struct Law { int form; double E, A, B, al, be, a, b, c; } Law;   /* form 0 none, 1 chinchilla, 2 loglinear */
+/* The fitted law: chinchilla and loglinear by their parameter names, else
+ * the fit's formula when it is over N (or P) and D alone (form 3). */
+typedef struct Law {
+    int form;                /* 0 none, 1 chinchilla, 2 loglinear, 3 formula */
+    double E, A, B, al, be, a, b, c;
+    CimExpr *x;              /* form 3, columns 0 = N, 1 = D */
+    double th[CIM_EXPR_MAXGRAD];
+} Law;
 
 static Law law_of(const CimReport *r)
 {
@@ -358,8 +367,31 @@ static Law law_of(const CimReport *r)
     const CimReportParam *E = param(r, "E"), *A = param(r, "A"), *B = param(r, "B"),
                          *al = param(r, "alpha"), *be = param(r, "beta"),
                          *a = param(r, "a"), *b = param(r, "b"), *c = param(r, "c");
-    if (E && A && B && al && be) L = (Law){1, E->est, A->est, B->est, al->est, be->est, 0, 0, 0};
-    else if (a && b && c) L = (Law){2, 0, 0, 0, 0, 0, a->est, b->est, c->est};
+    const char *form = NULL, *formula = NULL;
+    for (size_t i = 0; i < r->nfit_kv; i++) {
+        if (!strcmp(r->fit_kv[i].key, "form")) form = r->fit_kv[i].value;
+        if (!strcmp(r->fit_kv[i].key, "formula")) formula = r->fit_kv[i].value;
+    }
+    if (form && !strcmp(form, "formula") && formula && strchr(formula, '=')) {
+        CimErr e;
+        CimExpr *x;
+        if (cim_expr_parse(strchr(formula, '=') + 1, &x, &e) < 0) return L;
+        int np = 0, ok = 1;
+        for (int i = 0; ok && i < cim_expr_nnames(x); i++) {
+            const char *n = cim_expr_name(x, i);
+            const CimReportParam *p = param(r, n);
+            if (!strcmp(n, "N") || !strcmp(n, "P") || !strcmp(n, "params")) cim_expr_bind_column(x, i, 0);
+            else if (!strcmp(n, "D") || !strcmp(n, "D_eff")) cim_expr_bind_column(x, i, 1);
+            else if (p && isfinite(p->est) && np < CIM_EXPR_MAXGRAD) { L.th[np] = p->est; cim_expr_bind_param(x, i, np++); }
+            else ok = 0;       /* another column: no curve over D alone */
+        }
+        if (!ok) { cim_expr_free(x); return L; }
+        L.form = 3;
+        L.x = x;
+        return L;
+    }
+    if (E && A && B && al && be) L = (Law){1, E->est, A->est, B->est, al->est, be->est, 0, 0, 0, NULL, {0}};
+    else if (a && b && c) L = (Law){2, 0, 0, 0, 0, 0, a->est, b->est, c->est, NULL, {0}};
     return L;
 }
 
@@ -367,6 +399,10 @@ static double law_eval(const Law *L, double P, double D)
 {
     if (L->form == 1) return L->E + L->A / pow(P, L->al) + L->B / pow(D, L->be);
     if (L->form == 2) return L->a - L->b * log(D) - L->c * log(P);
+    if (L->form == 3) {
+        double cols[2] = {P, D};
+        return cim_expr_eval(L->x, cols, L->th);
+    }
     return NAN;
 }
 
@@ -439,6 +475,8 @@ static int draw_law_plot(const CimReport *r, cairo_t *cr, double W, double H, Ci
     Law law = law_of(r);
     const char *form = "";
     for (size_t i = 0; i < r->nfit_kv; i++) if (!strcmp(r->fit_kv[i].key, "form")) form = r->fit_kv[i].value;
+    if (!strcmp(form, "formula"))           /* a formula fit is titled by its formula */
+        for (size_t i = 0; i < r->nfit_kv; i++) if (!strcmp(r->fit_kv[i].key, "formula")) form = r->fit_kv[i].value;
     char title[256], *pf = plain(form);
     snprintf(title, sizeof title, "Fitted law%s%s against %zu runs", pf && pf[0] ? ": " : "", pf ? pf : "", np);
     free(pf);
@@ -557,6 +595,7 @@ static int draw_law_plot(const CimReport *r, cairo_t *cr, double W, double H, Ci
     }
 #undef PX
 #undef PY
+    cim_expr_free(law.x);
     free(D);
     free(Ps);
     return 0;
