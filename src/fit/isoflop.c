@@ -329,6 +329,12 @@ int cim_isoflop_write_json(const CimIsoflop *r, const char *path, int argc, char
         json_object_set_new(o, "C", num(b->C));
         json_object_set_new(o, "runs", json_integer((json_int_t)b->n));
         json_object_set_new(o, "interior_minimum", json_boolean(b->ok));
+        double lo = INFINITY, hi = -INFINITY;
+        for (size_t t = 0; t < b->n; t++) { lo = fmin(lo, r->lnN[b->rows[t]]); hi = fmax(hi, r->lnN[b->rows[t]]); }
+        json_t *rg = json_array();
+        json_array_append_new(rg, num(exp(lo)));
+        json_array_append_new(rg, num(exp(hi)));
+        json_object_set_new(o, "N_range", rg);
         if (b->n >= MIN_RUNS) {
             /* The parabola in x = ln N (uncentred), for drawing. */
             double c0 = b->coef[0] - b->coef[1] * b->xc + b->coef[2] * b->xc * b->xc;

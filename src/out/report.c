@@ -252,6 +252,28 @@ static int load_fit(CimReport *r, const char *path, CimErr *e)
         p->lo = json_is_number(json_array_get(pair, 0)) ? json_number_value(json_array_get(pair, 0)) : NAN;
         p->hi = json_is_number(json_array_get(pair, 1)) ? json_number_value(json_array_get(pair, 1)) : NAN;
     }
+    json_t *bs = json_object_get(root, "budgets");
+    if (json_is_array(bs) && json_array_size(bs)) {
+        r->budgets = calloc(json_array_size(bs), sizeof *r->budgets);
+        if (!r->budgets) rc = -1;
+        size_t i;
+        json_t *b;
+        json_array_foreach(bs, i, b) {
+            if (!r->budgets) break;
+            CimReportBudget *q = &r->budgets[r->nbudgets++];
+            json_t *pc = json_object_get(b, "parabola_lnN"), *rg = json_object_get(b, "N_range");
+            q->C = jnum(b, "C");
+            q->Nstar = jnum(b, "N_star");
+            q->Lstar = jnum(b, "loss_at_N_star");
+            q->c0 = json_is_number(json_array_get(pc, 0)) ? json_number_value(json_array_get(pc, 0)) : NAN;
+            q->c1 = json_is_number(json_array_get(pc, 1)) ? json_number_value(json_array_get(pc, 1)) : NAN;
+            q->c2 = json_is_number(json_array_get(pc, 2)) ? json_number_value(json_array_get(pc, 2)) : NAN;
+            q->Nlo = json_is_number(json_array_get(rg, 0)) ? json_number_value(json_array_get(rg, 0)) : NAN;
+            q->Nhi = json_is_number(json_array_get(rg, 1)) ? json_number_value(json_array_get(rg, 1)) : NAN;
+        }
+        r->iso_a = jnum(est, "a");
+        r->iso_k = jnum(est, "k");
+    }
     json_decref(root);
     r->has_fit = 1;
     CIM_RETURN_IF(rc < 0, e, CIM_ERR_NOMEM, "out of memory");
@@ -281,5 +303,6 @@ void cim__report_free(CimReport *r)
     for (size_t i = 0; i < r->nparams; i++) free(r->params[i].name);
     free(r->params);
     cim_runs_free(r->runs);
+    free(r->budgets);
     memset(r, 0, sizeof *r);
 }

@@ -33,6 +33,12 @@ typedef struct CimReportParam {
     double est, lo, hi;       /* NaN when absent */
 } CimReportParam;
 
+typedef struct CimReportBudget {  /* an IsoFLOP fit's budget (cimeter.isoflop/1) */
+    double C, Nlo, Nhi;       /* the budget; its runs' range of N */
+    double c0, c1, c2;        /* loss = c0 + c1 ln N + c2 ln² N; NaN when not fitted */
+    double Nstar, Lstar;      /* the minimum; NaN when refused */
+} CimReportBudget;
+
 typedef struct CimReport {
     CimReportRow   *rows;
     size_t          nrows;
@@ -42,6 +48,9 @@ typedef struct CimReport {
     size_t          nfit_kv;
     CimReportParam *params;
     size_t          nparams;
+    CimReportBudget *budgets;    /* IsoFLOP fits */
+    size_t          nbudgets;
+    double          iso_a, iso_k;  /* ln N* = k + a ln C */
     CimRuns        *runs;        /* --runs RUNS.csv, read by the fitter's reader; NULL when not given */
 } CimReport;
 

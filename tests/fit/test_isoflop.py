@@ -40,6 +40,18 @@ few = write_csv("iso-few.csv", ["params", "loss", "tokens"], [x for x in rows if
                                                              abs(6 * x[0] * x[2] / 1e21 - 1) < 1e-6])
 rc, so, se = cimeter("fit", few, "--isoflop", "--bootstrap", "0")
 check(rc == 2 and "refused" in se and "at least 2" in se, f"one usable budget is refused: {se.strip()!r}")
+# report draws the profiles: a parabola per fitted budget (1.6-wide strokes),
+# and reads the IsoFLOP JSON into its tables.
+os.environ["LSAN_OPTIONS"] = "suppressions=" + os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "report", "lsan.supp")
+ij = os.path.join(TMP, "iso.json")
+json.dump(r, open(ij, "w"))
+svg = os.path.join(TMP, "iso.svg")
+rc, so, se = cimeter("report", "--fit", ij, "--runs", path, "-o", svg)
+strokes = open(svg).read().count("stroke-width:1.6") if rc == 0 else -1
+check(rc == 0 and strokes == 6, f"report draws the six parabolas fitted (rc {rc}, {strokes} curves)")
+md = os.path.join(TMP, "iso.md")
+rc, so, se = cimeter("report", "--fit", ij, "-o", md)
+check(rc == 0 and "estimates" not in open(md).read() and "| a " in open(md).read().replace("\\", ""), "report's table lists a")
 rc, so, se = cimeter("fit", path, "--snap", "0.2")
 check(rc == 2 and "go with --isoflop" in se, "isoflop options without --isoflop exit 2")
 
