@@ -65,10 +65,11 @@ int cim_fit_objective_from_name(const char *s)
     return -1;
 }
 
-/* Muennighoff et al. 2023's U_N: the compute-optimal parameters for the
- * unique tokens under the base law (N_opt = (αA/(βB))^(1/α) · U^(β/α)),
- * capped at N. */
-#define DC_UN "min((alpha*A/(beta*B))^(1/alpha)*unique_tokens^(beta/alpha), N)"
+/* Muennighoff et al. 2023: U_D = min(unique tokens, D) (data not exhausted
+ * is not repeated), U_N the compute-optimal parameters for U_D under the
+ * base law (N_opt = (αA/(βB))^(1/α) · U_D^(β/α)), capped at N. */
+#define DC_UD "min(unique_tokens, D)"
+#define DC_UN "min((alpha*A/(beta*B))^(1/alpha)*" DC_UD "^(beta/alpha), N)"
 
 static const struct { const char *name, *formula; } named[] = {
     /* Hoffmann et al. 2022 (also the built-in chinchilla form) */
@@ -78,10 +79,10 @@ static const struct { const char *name, *formula; } named[] = {
     /* Gadre et al. 2024, over-training: L(N, M) with M·N = D */
     {"gadre", "L = a*N^b + c*6^(b/2)*D^b + E"},
     /* Muennighoff et al. 2023: repeated data; unique_tokens is a column of
-     * the runs, D the tokens seen, R_D = D/U − 1, R_N = N/U_N − 1 */
+     * the runs, D the tokens seen, R_D = D/U_D − 1, R_N = N/U_N − 1 */
     {"data-constrained",
      "L = E + A/(" DC_UN " + " DC_UN "*RN*(1 - exp(-(N/" DC_UN " - 1)/RN)))^alpha"
-     " + B/(unique_tokens + unique_tokens*RD*(1 - exp(-(D/unique_tokens - 1)/RD)))^beta"},
+     " + B/(" DC_UD " + " DC_UD "*RD*(1 - exp(-(D/" DC_UD " - 1)/RD)))^beta"},
 };
 
 const char *cim_fit_named_formula(const char *name)

@@ -174,11 +174,24 @@ typedef struct CimFitModel {
     CimFitForm form;
     double E, A, B, alpha, beta;     /* chinchilla */
     double a, b, c;                  /* loglinear, free-c */
+    /* formula fits: the law over columns 0 = N, 1 = D and the other columns
+     * it names (values from cim_fit_model_set; NaN until set) */
+    struct CimExpr *law;
+    double th[16];
+    int    nextra;
+    char   extra[14][64];
+    double extra_v[14];
+    char   formula[1024];
 } CimFitModel;
+
+void cim_fit_model_free(CimFitModel *m);
+/* "unique_tokens=1e10,k=3": values of the formula's other columns. */
+int  cim_fit_model_set(CimFitModel *m, const char *assignments, CimErr *e);
 
 int    cim_fit_model_load(const char *path, CimFitModel *m, CimErr *e);
 double cim_fit_model_loss(const CimFitModel *m, double P, double D);
-/* Compute-optimal P and D for a budget of `flops` (C = 6·P·D). */
+/* Compute-optimal P and D for a budget of `flops` (C = 6·P·D); formula fits
+ * numerically (the minimum over ln P, refused when it is at an end). */
 int cim_predict_compute_optimal(const CimFitModel *m, double flops, double *P, double *D, double *L, CimErr *e);
 /* Smallest P reaching `target` with D_eff = D; data P needs for `target`.
  * CIM_ERR_REFUSED (with the reason) when the target is out of reach. */

@@ -86,7 +86,7 @@ recovered("carried column in the formula", bump, dict(T, k=0.1), "--form", "L = 
 
 # Muennighoff et al. 2023 (data-constrained): runs that repeat unique data;
 # R_D* and R_N* fitted with the base law frozen. The law computed here:
-# D' = U + U R_D (1 - e^(-(D/U - 1)/R_D)), U_N = min(N_opt(U), N) with
+# U_D = min(U, D), D' = U_D + U_D R_D (1 - e^(-(D/U_D - 1)/R_D)), U_N = min(N_opt(U_D), N) with
 # N_opt(U) = (alpha A / (beta B))^(1/alpha) U^(beta/alpha), N' likewise.
 base = dict(E=1.87, A=521.0, B=1488.0, alpha=0.353, beta=0.353)
 RD, RN = 15.4, 5.3
@@ -106,6 +106,45 @@ f = recovered("data-constrained: R_D*, R_N* with the base law frozen", dc, {"RD"
 check(f and f["n_params"] == 2, "two free parameters (the base law frozen)")
 recovered("named formula kaplan", kap, dict(Nc=K["Nc"], Dc=K["Dc"], alphaN=K["aN"], alphaD=K["aD"]), "--form", "kaplan", "--param", "log Nc", "--param", "log Dc",
           "--start", "Nc=30,32", "--start", "Dc=30,32", "--start", "alphaN=0.05,0.1", "--start", "alphaD=0.05,0.1")
+
+# predict from formula fits: the loss at a point, the compute optimum (numeric)
+# against Chinchilla's closed form for the true law, and the data-constrained
+# allocation under a unique-data budget against a dense scan here.
+rc, f = fit(chin, "--bootstrap", "0", "--heldout", "0", "--form", "L = E + A/N^alpha + B/D^beta", *starts)
+fj = os.path.join(TMP, "chin-formula.json")
+json.dump(f, open(fj, "w"))
+rc, so, se = cimeter("predict", fj, "--at", "N=7e10,D=1.4e12")
+want = T["E"] + T["A"] / 7e10 ** T["alpha"] + T["B"] / 1.4e12 ** T["beta"]
+got = float(so.split(":")[-1]) if rc == 0 else float("nan")
+check(abs(got / want - 1) < 1e-5, f"predict --at: {got} (law {want:.6g})")
+C = 5.76e23
+G = (T["alpha"] * T["A"] / (T["beta"] * T["B"])) ** (1 / (T["alpha"] + T["beta"]))
+Pw = G * (C / 6) ** (T["beta"] / (T["alpha"] + T["beta"]))
+rc, so, se = cimeter("predict", fj, "--flops", str(C))
+Pg = float(so.split("params")[1].split()[0]) if rc == 0 else float("nan")
+check(abs(Pg / Pw - 1) < 1e-3, f"predict --flops on a formula fit: P* {Pg:.4g}, closed form {Pw:.4g}")
+dj = os.path.join(TMP, "dc.json")
+rc, f = fit(dc, "--bootstrap", "0", "--heldout", "0", "--form", "data-constrained", *frozen, "--start", "RD=5,30",
+            "--start", "RN=1,10")
+json.dump(f, open(dj, "w"))
+
+
+def dc_loss(N, D, U):
+    U = min(U, D)
+    Un = min((base["alpha"] * base["A"] / (base["beta"] * base["B"])) ** (1 / base["alpha"]) * U ** (base["beta"] / base["alpha"]), N)
+    Dp = U + U * RD * (1 - math.exp(-(D / U - 1) / RD))
+    Np = Un + Un * RN * (1 - math.exp(-(N / Un - 1) / RN))
+    return base["E"] + base["A"] / Np ** base["alpha"] + base["B"] / Dp ** base["beta"]
+
+
+C, U = 1e22, 1e10
+xs = [math.log(C / 6) * k / 20000 for k in range(1, 20000)]
+best = min(xs, key=lambda x: dc_loss(math.exp(x), C / 6 / math.exp(x), U))
+rc, so, se = cimeter("predict", dj, "--flops", str(C), "--set", f"unique_tokens={U!r}")
+Pg = float(so.split("params")[1].split()[0]) if rc == 0 else float("nan")
+check(abs(math.log(Pg) - best) < 2e-3, f"data-constrained allocation at 1e22 FLOPs, 1e10 unique tokens: P* {Pg:.4g}, scan {math.exp(best):.4g}")
+rc, so, se = cimeter("predict", dj, "--flops", str(C))
+check(rc == 2 and "--set unique_tokens=" in se, "the unique-data budget is asked for")
 
 # The built-in loglinear form is the formula L = a - b*log(D) - c*log(N).
 noisy = [(N, 5.0 - 0.05 * math.log(D) - 0.04 * math.log(N) + 0.01 * math.sin(7 * i), D) for i, (N, D) in enumerate(grid)]
