@@ -63,6 +63,7 @@ static const char fit_help[] =
 "  --heldout F     fraction of largest-compute runs held out for the check (default 0.2)\n"
 "  --lrt FIT0.json  likelihood-ratio test against another fit of the same runs with the\n"
 "                  same likelihood (huber-likelihood, or lsq read as Gaussian errors)\n"
+"  --predict-at N=P,D=D  the law's loss there with its bootstrap interval (up to 8)\n"
 "  --heldout-above C  hold out the runs above C FLOPs (6 P D_eff) instead\n"
 "  --subsample F   each bootstrap resample is floor(F n) runs drawn without replacement\n"
 "                  (0.8: Hoffmann et al.'s 80% subsamples); default: n with replacement\n"
@@ -83,7 +84,7 @@ int cim_cmd_fit(int argc, char **argv)
         {"param", required_argument, 0, 'p'}, {"column", required_argument, 0, 'C'},
         {"start", required_argument, 0, 'G'}, {"weight", required_argument, 0, 'W'},
         {"objective", required_argument, 0, 'O'}, {"solver", required_argument, 0, 'V'},
-        {"heldout-above", required_argument, 0, 'Z'}, {"lrt", required_argument, 0, 'L'}, {"subsample", required_argument, 0, 'Y'},
+        {"heldout-above", required_argument, 0, 'Z'}, {"predict-at", required_argument, 0, 'T'}, {"lrt", required_argument, 0, 'L'}, {"subsample", required_argument, 0, 'Y'},
         {"isoflop", no_argument, 0, 'I'}, {"budgets", required_argument, 0, 'U'}, {"snap", required_argument, 0, 'N'},
         {"flops-column", required_argument, 0, 'F'}, {"weighted", no_argument, 0, 'w'}, {"at", required_argument, 0, 'A'},
         {"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
@@ -131,6 +132,25 @@ int cim_cmd_fit(int argc, char **argv)
         case 'W': spec.weight = optarg; break;
         case 'I': isoflop = 1; break;
         case 'L': lrt = optarg; break;
+        case 'T': {
+            char buf[256], *save = NULL;
+            double N = NAN, D = NAN;
+            snprintf(buf, sizeof buf, "%s", optarg);
+            for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                char *eq = strchr(t, '=');
+                double v;
+                if (!eq || cim_arg_double(eq + 1, &v) < 0 || !(v > 0)) { N = NAN; break; }
+                *eq = '\0';
+                if (!strcmp(t, "N") || !strcmp(t, "P")) N = v;
+                else if (!strcmp(t, "D")) D = v;
+                else { N = NAN; break; }
+            }
+            if (!(N > 0) || !(D > 0) || p.npredict == 8)
+                return cim_cli_usage_error("fit", "--predict-at wants N=P,D=D with positive numbers (at most 8), got '%s'", optarg);
+            p.predict_N[p.npredict] = N;
+            p.predict_D[p.npredict++] = D;
+            break;
+        }
         case 'Z':
             if (cim_arg_double(optarg, &p.heldout_above) < 0 || !(p.heldout_above > 0))
                 return cim_cli_usage_error("fit", "--heldout-above wants a positive FLOP count, got '%s'", optarg);

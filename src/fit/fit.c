@@ -21,6 +21,7 @@
  *   than one decade of range in P or in D_eff.
  */
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_sort.h>
@@ -116,6 +117,7 @@ void cim_fit_free(CimFit *f)
     if (!f) return;
     free(f->lnP); free(f->L); free(f->lnL); free(f->lnD); free(f->Dfix);
     free(f->boot);
+    free(f->boot_pred);
     cim__formula_free(f->fm);
     free(f);
 }
@@ -209,6 +211,25 @@ static void heldout(CimFit *f, size_t *idx)
     f->ho_ok = 1;
 }
 
+/* The law's loss at (N, D) for θ: the named forms in closed form, a formula
+ * over N and D alone by its program; NaN otherwise. */
+static double point(const CimFit *f, const double *t, double N, double D)
+{
+    if (f->impl == &cim__fit_chinchilla) return exp(t[2]) + exp(t[0] - t[3] * log(N)) + exp(t[1] - t[4] * log(D));
+    if (f->impl == &cim__fit_loglinear) return t[0] - t[1] * log(D) - t[2] * log(N);
+    if (!f->fm) return NAN;
+    const CimFormula *F = f->fm;
+    double cols[CIM_FORMULA_MAXCOLS], est[CIM_FIT_MAXP];
+    const char *nm[CIM_FIT_MAXP];
+    for (int j = 0; j < F->ncols; j++) {
+        const char *c = F->colname[j];
+        cols[j] = !strcmp(c, "N") || !strcmp(c, "P") || !strcmp(c, "params") ? N
+                : !strcmp(c, "D") || !strcmp(c, "D_eff") ? D : NAN;
+    }
+    f->impl->estimates(&f->pb, t, nm, est);
+    return cim_expr_eval(F->law, cols, est);
+}
+
 /* An exponent and another estimate whose resamples move together
  * (|rank correlation| > 0.99) lie on a ridge: the data fix a combination of them,
  * not each. Only pairs with an exponent are checked: an intercept and a slope
@@ -275,7 +296,9 @@ static void bootstrap(CimFit *f)
         if (nres < 1) nres = 1;
     }
     f->boot = malloc((size_t)B * (size_t)k * sizeof(double));
-    if (!f->boot) { f->boot_failed = B; return; }
+    f->boot_pred = malloc((size_t)B * 8 * sizeof(double));
+    if (!f->boot || !f->boot_pred) { f->boot_failed = B; return; }
+    for (size_t q = 0; q < (size_t)B * 8; q++) f->boot_pred[q] = NAN;
     uint32_t failed = 0;
     int threads = f->p.threads > 0 ? f->p.threads : omp_get_max_threads();
     #pragma omp parallel num_threads(threads) reduction(+:failed)
@@ -299,6 +322,8 @@ static void bootstrap(CimFit *f)
                 continue;
             }
             f->impl->estimates(&f->pb, th, nm, v);
+            for (int q = 0; q < f->p.npredict; q++)
+                f->boot_pred[(size_t)b * 8 + (size_t)q] = point(f, th, f->p.predict_N[q], f->p.predict_D[q]);
             for (int j = 0; j < k; j++) row[j] = isfinite(v[j]) ? v[j] : NAN;
         }
         free(idx);
@@ -323,6 +348,17 @@ static void bootstrap(CimFit *f)
         f->boot_se[j] = gsl_stats_sd(col, 1, m);
         f->boot_ok = (uint32_t)m;
     }
+    for (int q = 0; q < f->p.npredict; q++) {
+        size_t m = 0;
+        for (uint32_t b = 0; b < B; b++) {
+            double x = f->boot_pred[(size_t)b * 8 + (size_t)q];
+            if (isfinite(x)) col[m++] = x;
+        }
+        if (m < 2) continue;
+        gsl_sort(col, 1, m);
+        f->pred_lo[q] = gsl_stats_quantile_from_sorted_data(col, 1, m, 0.025);
+        f->pred_hi[q] = gsl_stats_quantile_from_sorted_data(col, 1, m, 0.975);
+    }
     free(col);
     ridge_warnings(f);
 }
@@ -330,6 +366,10 @@ static void bootstrap(CimFit *f)
 int cim_fit_run(const CimRuns *runs, const CimFitC *c, const CimFitParams *p, CimFit **out, CimErr *e)
 {
     *out = NULL;
+    /* GSL's default error handler aborts the process (a solver meeting a
+     * rank-0 Jacobian at a degenerate start, say): the fitter checks return
+     * values and objectives instead. */
+    gsl_set_error_handler_off();
     size_t n = runs->n;
     CimFit *f = calloc(1, sizeof *f);
     CIM_RETURN_IF(!f, e, CIM_ERR_NOMEM, "out of memory");
@@ -427,6 +467,13 @@ int cim_fit_run(const CimRuns *runs, const CimFitC *c, const CimFitParams *p, Ci
         /* Without a bootstrap, loglinear still has OLS t intervals. */
         double tq = gsl_cdf_tdist_Pinv(0.975, (double)(n - 3));
         for (int j = 0; j < f->nest; j++) { f->lo[j] = f->est[j] - tq * f->se[j]; f->hi[j] = f->est[j] + tq * f->se[j]; }
+    }
+    for (int q = 0; q < 8; q++) f->pred[q] = f->pred_lo[q] = f->pred_hi[q] = NAN;
+    for (int q = 0; q < p->npredict; q++) {
+        f->pred[q] = point(f, f->theta, p->predict_N[q], p->predict_D[q]);
+        if (!isfinite(f->pred[q]))
+            REFUSE("--predict-at N=%g,D=%g: the %s law has no value there (a formula over other columns than N and D, or free-c)",
+                   p->predict_N[q], p->predict_D[q], f->impl->name);
     }
     heldout(f, idx);
     if (p->bootstrap) bootstrap(f);

@@ -125,6 +125,8 @@ typedef struct CimFitParams {
                                 each resample is ⌊subsample·n⌋ rows without replacement */
     int        threads;      /* OpenMP threads for the bootstrap, 0 = default */
     const CimFormulaSpec *formula;   /* CIM_FIT_FORMULA */
+    int        npredict;     /* prediction points: the loss there with a bootstrap interval */
+    double     predict_N[8], predict_D[8];
     int        objective;    /* formula: CimFitObjective */
     int        solver;       /* formula, lsq: CIM_SOLVER_AUTO (variable projection where
                                 parameters enter linearly) or CIM_SOLVER_LM (all by LM) */

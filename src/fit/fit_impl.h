@@ -122,6 +122,8 @@ struct CimFit {
     char   lrt_other[512];
     double lrt_ll0, lrt_stat, lrt_p;
     int    lrt_k0, lrt_df;
+    double pred[8], pred_lo[8], pred_hi[8];   /* the loss at the prediction points */
+    double *boot_pred;                  /* bootstrap × npredict */
     int    nwarn;
     char   warn[8][256];                /* identifiability warnings, for the output */
 };

@@ -694,6 +694,15 @@ static void vp_solve(VP *v, const double *unl, gsl_vector *resid, gsl_matrix *J)
     for (size_t k = 0; k < v->n; k++)
         for (int l = 0; l < F->nlin; l++)
             if (!isfinite(gsl_matrix_get(v->A, k, (size_t)l))) gsl_matrix_set(v->A, k, (size_t)l, 0);
+    /* Columns scaled to unit norm first: the rank test compares columns of
+     * very different scales otherwise (a constant beside a token count). */
+    double scale[CIM_EXPR_MAXGRAD];
+    for (int l = 0; l < F->nlin; l++) {
+        gsl_vector_view cv = gsl_matrix_column(v->A, (size_t)l);
+        double nrm = gsl_blas_dnrm2(&cv.vector);
+        scale[l] = nrm > 0 && isfinite(nrm) ? nrm : 1;
+        gsl_vector_scale(&cv.vector, 1 / scale[l]);
+    }
     int signum;
     gsl_linalg_QRPT_decomp(v->A, v->tau, v->perm, &signum, v->norm);
     size_t s = (size_t)F->nlin;
@@ -708,6 +717,7 @@ static void vp_solve(VP *v, const double *unl, gsl_vector *resid, gsl_matrix *J)
         cp[a] = t / gsl_matrix_get(v->A, (size_t)a, (size_t)a);
     }
     for (int a = 0; a < v->rank; a++) c[gsl_permutation_get(v->perm, (size_t)a)] = cp[a];
+    for (int l = 0; l < F->nlin; l++) c[l] /= scale[l];
     for (int l = 0; l < F->nlin; l++) v->u[F->lin_u[l]] = c[l];
     if (resid) {
         for (int a = 0; a < v->rank; a++) gsl_vector_set(v->qty, (size_t)a, 0);

@@ -21,6 +21,7 @@
  *   budgets is counted as failed. Resample k draws from an RNG seeded by
  *   (seed, k) only: results are the same for any thread count.
  */
+#include <gsl/gsl_errno.h>
 #include <gsl/gsl_multifit.h>
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_sort.h>
@@ -151,6 +152,7 @@ void cim_isoflop_free(CimIsoflop *r)
 int cim_isoflop_run(const CimRuns *runs, const double *D, const CimIsoflopParams *p, CimIsoflop **out, CimErr *e)
 {
     *out = NULL;
+    gsl_set_error_handler_off();      /* return values are checked; never abort the process */
     size_t n = runs->n;
     CimIsoflop *r = calloc(1, sizeof *r);
     CIM_RETURN_IF(!r, e, CIM_ERR_NOMEM, "out of memory");

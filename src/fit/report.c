@@ -102,6 +102,20 @@ int cim_fit_write_json(const CimFit *f, const char *path, int argc, char **argv,
     }
     for (int j = 0; j < f->nwarn; j++) json_array_append_new(warn, json_string(f->warn[j]));
     json_object_set_new(root, "warnings", warn);
+    if (f->p.npredict) {
+        json_t *pr = json_array();
+        for (int q = 0; q < f->p.npredict; q++) {
+            json_t *o = json_object(), *iv = json_array();
+            json_object_set_new(o, "N", num(f->p.predict_N[q]));
+            json_object_set_new(o, "D", num(f->p.predict_D[q]));
+            json_object_set_new(o, "loss", num(f->pred[q]));
+            json_array_append_new(iv, num(f->pred_lo[q]));
+            json_array_append_new(iv, num(f->pred_hi[q]));
+            json_object_set_new(o, "interval", isfinite(f->pred_lo[q]) ? iv : (json_decref(iv), json_null()));
+            json_array_append_new(pr, o);
+        }
+        json_object_set_new(root, "predictions", pr);
+    }
     if (f->has_lrt) {
         json_t *t = json_object();
         json_object_set_new(t, "against", json_string(f->lrt_other));
@@ -301,6 +315,11 @@ void cim_fit_print_summary(const CimFit *f, FILE *out)
     else
         fprintf(out, "  held out: skipped (%s)\n", f->ho_reason);
     for (int j = 0; j < f->nwarn; j++) fprintf(out, "  warning: %s\n", f->warn[j]);
+    for (int q = 0; q < f->p.npredict; q++) {
+        fprintf(out, "  loss at N = %.4g, D = %.4g: %.6g", f->p.predict_N[q], f->p.predict_D[q], f->pred[q]);
+        if (isfinite(f->pred_lo[q])) fprintf(out, "  [%.6g, %.6g] (95%% bootstrap)", f->pred_lo[q], f->pred_hi[q]);
+        fputc('\n', out);
+    }
     double ll = cim__fit_loglik(f);
     if (isfinite(ll)) fprintf(out, "  log-likelihood %.10g\n", ll);
     if (f->has_lrt)

@@ -62,6 +62,26 @@ else:
     check(False, "nested fits ran")
 rc, so, se = cimeter("fit", path, "--form", "chinchilla", "--bootstrap", "0", "--lrt", j0)
 check(rc == 2 and "no log-likelihood" in se, "--lrt on a fit without a likelihood is refused")
+# Prediction intervals: the loss at a point from the estimates (checked here
+# from the reported estimates), its bootstrap interval around it, the same
+# for any thread count; a formula over another column is refused there.
+pa = ["--form", "chinchilla", "--bootstrap", "60", "--heldout", "0", "--predict-at", "N=7e10,D=1.4e12",
+      "--predict-at", "N=1e9,D=2e10"]
+rc1, f1 = fit(path, *pa, "--threads", "1")
+rc2, f2 = fit(path, *pa, "--threads", "2")
+if rc1 == 0 and rc2 == 0:
+    e = f1["estimates"]
+    ok = True
+    for pr in f1["predictions"]:
+        want = e["E"] + e["A"] / pr["N"] ** e["alpha"] + e["B"] / pr["D"] ** e["beta"]
+        lo, hi = pr["interval"]
+        ok &= abs(pr["loss"] / want - 1) < 1e-12 and lo < pr["loss"] < hi
+    check(ok and f1["predictions"] == f2["predictions"], "prediction intervals: the law's value inside its interval, same at -j 1 and 2")
+else:
+    check(False, "prediction fits ran")
+rc, so, se = cimeter("fit", bump if False else path, "--form", "L = E + A/N^alpha + k*tokens", "--bootstrap", "0",
+                     "--predict-at", "N=1e9,D=1e10")
+check(rc == 2 and "--predict-at" in se, "a formula over another column has no value at a point: refused")
 rc, so, se = cimeter("fit", path, "--subsample", "1")
 check(rc == 2 and "--subsample" in se, "--subsample 1 is refused")
 done()
