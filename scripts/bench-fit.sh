@@ -93,7 +93,10 @@ c, s = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 label, cp, sp = sys.argv[3], float(sys.argv[4]), float(sys.argv[5])
 cf, sf = c["fit"]["cpu_seconds"], s["cpu_seconds"]
 print(f"{label:34} {cf:14.5f} {sf:14.4f} {sf / cf:7.0f}x   {cp:12.3f} {sp:12.3f} {sp / cp:7.1f}x")
-print(f"{'':34} objective cimeter {c['objective']:.12g}  scipy {s['objective']:.12g}")
+if "objective" in c:
+    print(f"{'':34} objective cimeter {c['objective']:.12g}  scipy {s['objective']:.12g}")
+else:
+    print(f"{'':34} exponent cimeter {c['estimates']['a']:.10g} {c['intervals'].get('a')}  numpy {s['estimates']['a']:.10g} {s['intervals']['a']}")
 PY
 }
 for ds in c4_original rpj rw_original; do
@@ -103,6 +106,16 @@ row "chinchilla lsq (243 starts)" "$tmp/chinchilla.csv" lsq "${CHLSQ[@]}"
 HLIK=(--form 'L = E + A/N^alpha + B/D^beta' --objective huber-likelihood --param 'log E' --param 'log A' --param 'log B'
       --start 'E=-1:1:0.5' --start 'A=0:25:5' --start 'B=0:25:5' --start 'alpha=0:2:0.5' --start 'beta=0:2:0.5' --starts 100)
 row "chinchilla Epoch Huber likelihood" "$tmp/chinchilla.csv" huber-lik "${HLIK[@]}"
+"$py" - "$data" "$tmp/chin-all.csv" <<'PY'
+import csv, sys
+with open(sys.argv[2], "w") as f:
+    f.write("params,loss,tokens,flops\n")
+    for r in csv.DictReader(open(sys.argv[1])):
+        N, C = float(r["Model Size"]), float(r["Training FLOP"])
+        f.write("%r,%r,%r,%r\n" % (N, float(r["loss"]), C / (6 * N), C))
+PY
+row "chinchilla IsoFLOP + 1,000 resamples" "$tmp/chin-all.csv" isoflop --isoflop --flops-column flops \
+    --budgets 6e18,1e19,3e19,6e19,1e20,3e20,6e20,1e21,3e21 --snap 0.1 --bootstrap 1000 --threads 1
 boot() {   # boot LABEL CIMETER_ARGS... → wall and CPU seconds of a 1,000-resample bootstrap at 2 threads
     local label=$1; shift
     local t

@@ -32,6 +32,13 @@ imports excluded.
       sigma on a grid -25, -24.75, ..., 3, then L-BFGS-B over all six,
       restarted from where it stops until a restart gains nothing, then
       Nelder-Mead from there, restarted likewise.
+  isoflop RUNS.csv
+      Hoffmann et al.'s approach 2 with the protocol of `cimeter fit
+      --isoflop --flops-column flops --budgets 6e18,...,3e21 --snap 0.1`:
+      runs snapped to the nearest of the nine budgets within 0.1 decade,
+      numpy.polyfit of loss on ln N (degree 2) per budget, budgets with an
+      interior minimum kept, polyfit of ln N* on ln C; 1,000 bootstrap
+      resamples of runs within budgets for the interval of the exponent.
 """
 import argparse, csv, itertools, json, sys, time, warnings
 import numpy as np
@@ -152,12 +159,43 @@ def huber_lik(path):
             "seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0}
 
 
+def isoflop(path):
+    r = rows(path)
+    N = np.array([float(v["params"]) for v in r])
+    L = np.array([float(v["loss"]) for v in r])
+    C = np.array([float(v["flops"]) for v in r])
+    B = np.array([6e18, 1e19, 3e19, 6e19, 1e20, 3e20, 6e20, 1e21, 3e21])
+    t0, c0 = time.perf_counter(), time.process_time()
+    d = np.abs(np.log10(C)[:, None] - np.log10(B)[None, :])
+    near = np.argmin(d, axis=1)
+    groups = [np.where((near == j) & (d[np.arange(len(C)), near] <= 0.1))[0] for j in range(len(B))]
+
+    def exponent(sel):
+        xs, ys = [], []
+        for j, g in enumerate(sel):
+            if len(g) < 4:
+                continue
+            x = np.log(N[g])
+            c2, c1, _ = np.polyfit(x, L[g], 2)
+            m = -c1 / (2 * c2)
+            if c2 > 0 and x.min() <= m <= x.max():
+                xs.append(np.log(B[j])); ys.append(m)
+        return np.polyfit(xs, ys, 1)[0] if len(xs) >= 2 else np.nan
+
+    a = exponent(groups)
+    rng = np.random.default_rng(1)
+    boots = [exponent([g[rng.integers(0, len(g), len(g))] if len(g) else g for g in groups]) for _ in range(1000)]
+    boots = np.array([b for b in boots if np.isfinite(b)])
+    return {"estimates": {"a": float(a)}, "intervals": {"a": [float(np.percentile(boots, 2.5)), float(np.percentile(boots, 97.5))]},
+            "objective": float(a), "seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0}
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["gadre", "lsq", "huber-lik"])
+    ap.add_argument("mode", choices=["gadre", "lsq", "huber-lik", "isoflop"])
     ap.add_argument("runs")
     a = ap.parse_args()
-    out = gadre(a.runs) if a.mode == "gadre" else chinchilla_lsq(a.runs) if a.mode == "lsq" else huber_lik(a.runs)
+    out = {"gadre": gadre, "lsq": chinchilla_lsq, "huber-lik": huber_lik, "isoflop": isoflop}[a.mode](a.runs)
     json.dump(out, sys.stdout, indent=1)
     print()
 

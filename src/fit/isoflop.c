@@ -31,6 +31,7 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "common/err.h"
 #include "fit/fit_impl.h"
@@ -57,6 +58,7 @@ struct CimIsoflop {
     double a_lo, a_hi, a_se, n_at, n_at_lo, n_at_hi;
     uint32_t boot_ok, boot_failed;
     char budgets_rule[200];
+    double cpu_seconds;          /* the fit and its bootstrap, all threads */
 };
 
 /* Parabola through rows (with repeats); returns 0 with the minimum, or -1
@@ -153,6 +155,8 @@ int cim_isoflop_run(const CimRuns *runs, const double *D, const CimIsoflopParams
 {
     *out = NULL;
     gsl_set_error_handler_off();      /* return values are checked; never abort the process */
+    struct timespec c0, c1;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
     size_t n = runs->n;
     CimIsoflop *r = calloc(1, sizeof *r);
     CIM_RETURN_IF(!r, e, CIM_ERR_NOMEM, "out of memory");
@@ -299,6 +303,8 @@ int cim_isoflop_run(const CimRuns *runs, const double *D, const CimIsoflopParams
 done:
     free(lnC);
     if (rc < 0) { cim_isoflop_free(r); return rc; }
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+    r->cpu_seconds = (double)(c1.tv_sec - c0.tv_sec) + 1e-9 * (double)(c1.tv_nsec - c0.tv_nsec);
     *out = r;
     return 0;
 #undef FAIL
@@ -389,6 +395,9 @@ int cim_isoflop_write_json(const CimIsoflop *r, const char *path, int argc, char
     json_object_set_new(st, "interval", json_string(r->boot_ok ? "95% percentile bootstrap, runs resampled within budgets" : "none"));
     json_object_set_new(st, "seed", json_integer((json_int_t)r->p.seed));
     json_object_set_new(root, "settings", st);
+    json_t *fo = json_object();
+    json_object_set_new(fo, "cpu_seconds", num(r->cpu_seconds));
+    json_object_set_new(root, "fit", fo);
     int rc = 0;
     if (!path || !strcmp(path, "-")) {
         if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) < 0) rc = cim_err(e, CIM_ERR_IO, "cannot write stdout");
