@@ -70,6 +70,11 @@ for ds in ("c4_original", "rpj", "rw_original"):
     rc, l = fit(path, "--bootstrap", "0", "--heldout", "0", "--solver", "lm", *GADRE)
     if rc == 0:
         same(f"gadre {ds}, plain LM from all 128 starts", l, s, ["alpha", "beta", "b", "E"])
+    # The named formula (M·N = D: their token counts are 20 × multiplier × N exactly).
+    rc, g = fit(path, "--bootstrap", "0", "--heldout", "0", "--form", "gadre", "--start", "a=1e2,3e2,1e3,3e3",
+                "--start", "c=1e2,3e2,1e3,3e3", "--start", "b=-0.1,-0.3", "--start", "E=0,1,2,10")
+    check(rc == 0 and abs(g["objective"] / s["objective"] - 1) < 1e-9 and abs(g["estimates"]["b"] / s["estimates"]["b"] - 1) < 1e-6,
+          f"gadre {ds}: --form gadre reaches the same optimum")
 
 chin = chinchilla_runs()
 rc, c = fit(chin, "--bootstrap", "0", "--heldout", "0", "--form", "L = E + A/N^alpha + B/D^beta",
