@@ -812,8 +812,10 @@ static void lk_fdf(const gsl_vector *x, void *p, double *f, gsl_vector *g) { *f 
 
 /* From the Huber optimum u (x[0..nu)): the best ln σ on a grid of
  * e^-25 … e^3, then BFGS over (u, ln σ), restarted until it gains nothing.
- * x[nu] in: a starting ln σ (NaN: from the grid). Returns the −log-likelihood. */
-static double lik_fit(const Ctx *c, double *x, long *iters)
+ * x[nu] in: a starting ln σ (NaN: from the grid). Returns the −log-likelihood.
+ * polish: the Nelder–Mead stage too (full-data fits; a bootstrap resample,
+ * started at the full-data optimum, stops after BFGS). */
+static double lik_fit(const Ctx *c, double *x, long *iters, int polish)
 {
     const CimFormula *F = c->F;
     size_t dim = (size_t)F->nu + 1;
@@ -849,11 +851,11 @@ static double lik_fit(const Ctx *c, double *x, long *iters)
     gsl_multimin_fdfminimizer_free(m);
     /* The terms have kinks (|z| = δ) where a gradient method stops short:
      * Nelder–Mead (GSL nmsimplex2) from there, restarted until a restart
-     * gains nothing. */
+     * gains nothing (it moves the optimum by ~2e-8 of the objective). */
     gsl_multimin_function fs = {lk_f, dim, (void *)c};
     gsl_multimin_fminimizer *nm = gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, dim);
     gsl_vector *step = gsl_vector_alloc(dim);
-    for (int restart = 0; nm && step && restart < 50; restart++) {
+    for (int restart = 0; polish && nm && step && restart < 50; restart++) {
         for (size_t q = 0; q < dim; q++) gsl_vector_set(step, q, 1e-4 * (fabs(x[q]) + 1e-3));
         gsl_multimin_fminimizer_set(nm, &fs, &xv.vector, step);
         for (int it = 0; it < 20000; it++) {
@@ -1046,7 +1048,7 @@ static int fit_formula(const CimFitProblem *pb, const size_t *idx, size_t n, con
         double x[CIM_EXPR_MAXGRAD + 1];
         memcpy(x, theta, nu * sizeof *x);
         x[nu] = !main && hint ? hint[nu] : NAN;
-        best = lik_fit(&c, x, &iters);
+        best = lik_fit(&c, x, &iters, main);
         memcpy(theta, x, (nu + 1) * sizeof *x);
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
