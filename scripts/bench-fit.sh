@@ -1,6 +1,19 @@
 #!/usr/bin/env bash
-# bench-fit.sh — Chinchilla fit + 1,000-resample bootstrap: cimeter vs scipy.
+# bench-fit.sh — published fits and the Chinchilla bootstrap: cimeter vs scipy.
 #
+# Part 1, reproductions (tests/fit/test_papers.py checks they reach the same
+# optimum): Gadre et al. 2024's over-training law on each of their three
+# training sets (least squares, LM from their 128 starts) and the Chinchilla
+# form by least squares on raw loss (243 starts) and under Epoch AI's Huber
+# likelihood (100 best of Epoch's 4,500 starts, then the scale), each by cimeter's formula
+# fitter (default solver: variable projection) and by scipy's curve_fit
+# running the authors' procedure (scripts/ref/fit_papers_scipy.py). Fit times
+# are CPU seconds measured inside each program around the fitting only; the
+# process columns are whole-process CPU seconds (start-up and imports too).
+# Then a 1,000-resample bootstrap of the Chinchilla fit at --threads 2, wall
+# seconds.
+#
+# Part 2, Epoch AI's Chinchilla procedure:
 # Both do Epoch AI's procedure on the Chinchilla points (../shared/data/scaling,
 # D = FLOP/(6N), 5 highest-loss rows dropped): Huber δ=1e-3 on log loss, a
 # quasi-Newton minimiser from all 4,500 grid starts, then N bootstrap
@@ -13,6 +26,7 @@
 # machine may be shared: the load average is printed before and after.
 #
 # usage: scripts/bench-fit.sh [BUILD_DIR] [RESAMPLES]   (defaults: build, 1000)
+#        PART1_ONLY=1 scripts/bench-fit.sh   (the reproductions and bootstraps only: seconds, not minutes)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
@@ -39,7 +53,82 @@ with open(sys.argv[2], "w") as f:
 PY
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
+gadre_src=$shared/data/scaling/gadre2024_overtraining_losses.csv
+"$py" - "$gadre_src" "$tmp" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+fit_models = {"d=96_l=8_h=4", "d=512_l=8_h=4", "d=576_l=24_h=8", "d=1024_l=24_h=8"}
+for ds in ("c4_original", "rpj", "rw_original"):
+    pick = [r for r in rows if r["train_dataset"] == ds and r["val_set"] == "c4_val" and
+            ((float(r["token_multiplier"]) == 1 and r["model_config"] in fit_models) or
+             (float(r["token_multiplier"]) == 16 and r["model_config"] == "d=96_l=8_h=4"))]
+    with open(f"{sys.argv[2]}/gadre-{ds}.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+        w.writeheader()
+        w.writerows(pick)
+PY
+TIMEFORMAT='%R %U %S'
+pcpu() {   # pcpu OUT CMD... → whole-process CPU seconds on stdout, the command's stdout in OUT
+    local out=$1; shift
+    local t
+    t=$( { time "$@" >"$out" 2>/dev/null; } 2>&1 ) || { echo "bench-fit: failed: $*" >&2; exit 1; }
+    read -r _ u s <<<"$t"
+    awk -v u="$u" -v s="$s" 'BEGIN { printf "%.3f", u + s }'
+}
+GADRE=(--form 'L = alpha*N^b + beta*6^(b/2)*(M*N)^b + E' --column 'M = 20*token_multiplier'
+       --start 'alpha=1e2,3e2,1e3,3e3' --start 'beta=1e2,3e2,1e3,3e3' --start 'b=-0.1,-0.3' --start 'E=0,1,2,10')
+CHLSQ=(--form 'L = E + A/N^alpha + B/D^beta' --start 'E=1,1.5,2' --start 'A=1e2,1e3,1e4' --start 'B=1e2,1e3,1e4'
+       --start 'alpha=0.2,0.35,0.5' --start 'beta=0.2,0.35,0.5')
 echo "machine: $(nproc) cores, load average $(load) (1/5/15 min) before"
+echo
+printf '%-34s %14s %14s %8s   %12s %12s %8s\n' "reproduction" "cimeter fit s" "scipy fit s" "ratio" "cimeter proc" "scipy proc" "ratio"
+row() {   # row LABEL CSV SCIPY_MODE CIMETER_ARGS...
+    local label=$1 csvf=$2 mode=$3; shift 3
+    local cp sp
+    cp=$(pcpu "$tmp/r-cim.out" "$cimeter" fit "$csvf" --bootstrap 0 --heldout 0 -o "$tmp/r-cim.json" "$@")
+    sp=$(pcpu "$tmp/r-sci.json" "$py" "$root/scripts/ref/fit_papers_scipy.py" "$mode" "$csvf")
+    "$py" - "$tmp/r-cim.json" "$tmp/r-sci.json" "$label" "$cp" "$sp" <<'PY'
+import json, sys
+c, s = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+label, cp, sp = sys.argv[3], float(sys.argv[4]), float(sys.argv[5])
+cf, sf = c["fit"]["cpu_seconds"], s["cpu_seconds"]
+print(f"{label:34} {cf:14.5f} {sf:14.4f} {sf / cf:7.0f}x   {cp:12.3f} {sp:12.3f} {sp / cp:7.1f}x")
+if "objective" in c:
+    print(f"{'':34} objective cimeter {c['objective']:.12g}  scipy {s['objective']:.12g}")
+else:
+    print(f"{'':34} exponent cimeter {c['estimates']['a']:.10g} {c['intervals'].get('a')}  numpy {s['estimates']['a']:.10g} {s['intervals']['a']}")
+PY
+}
+for ds in c4_original rpj rw_original; do
+    row "gadre $ds (128 starts)" "$tmp/gadre-$ds.csv" gadre "${GADRE[@]}"
+done
+row "chinchilla lsq (243 starts)" "$tmp/chinchilla.csv" lsq "${CHLSQ[@]}"
+HLIK=(--form 'L = E + A/N^alpha + B/D^beta' --objective huber-likelihood --param 'log E' --param 'log A' --param 'log B'
+      --start 'E=-1:1:0.5' --start 'A=0:25:5' --start 'B=0:25:5' --start 'alpha=0:2:0.5' --start 'beta=0:2:0.5' --starts 100)
+row "chinchilla Epoch Huber likelihood" "$tmp/chinchilla.csv" huber-lik "${HLIK[@]}"
+"$py" - "$data" "$tmp/chin-all.csv" <<'PY'
+import csv, sys
+with open(sys.argv[2], "w") as f:
+    f.write("params,loss,tokens,flops\n")
+    for r in csv.DictReader(open(sys.argv[1])):
+        N, C = float(r["Model Size"]), float(r["Training FLOP"])
+        f.write("%r,%r,%r,%r\n" % (N, float(r["loss"]), C / (6 * N), C))
+PY
+row "chinchilla IsoFLOP + 1,000 resamples" "$tmp/chin-all.csv" isoflop --isoflop --flops-column flops \
+    --budgets 6e18,1e19,3e19,6e19,1e20,3e20,6e20,1e21,3e21 --snap 0.1 --bootstrap 1000 --threads 1
+boot() {   # boot LABEL CIMETER_ARGS... → wall and CPU seconds of a 1,000-resample bootstrap at 2 threads
+    local label=$1; shift
+    local t
+    t=$( { time "$cimeter" fit "$tmp/chinchilla.csv" "$@" --bootstrap 1000 --heldout 0 --threads 2 -o "$tmp/boot.json" >/dev/null 2>&1; } 2>&1 )
+    read -r w u s <<<"$t"
+    awk -v l="$label" -v w="$w" -v u="$u" -v s="$s" 'BEGIN { printf "%-60s wall %6.2f s   cpu %6.2f s (2 threads)\n", l, w, u + s }'
+}
+echo
+boot "chinchilla, Epoch's procedure + 1,000-resample bootstrap" --form chinchilla
+boot "chinchilla lsq formula + 1,000-resample bootstrap" "${CHLSQ[@]}"
+echo "(on an idle 2-core machine wall is about cpu / 2; load average now $(load))"
+echo
+[ "${PART1_ONLY:-0}" = 1 ] && exit 0
 TIMEFORMAT='%R %U %S'
 run() {   # run LABEL CMD... → prints wall and cpu; stores cpu in $cpu
     local label=$1; shift

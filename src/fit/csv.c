@@ -20,8 +20,15 @@ void cim_runs_free(CimRuns *r)
     if (!r) return;
     free(r->params); free(r->loss); free(r->tokens); free(r->line);
     for (int m = 0; m < CIM_MOD_COUNT; m++) free(r->raw[m]);
-    for (size_t i = 0; i < r->nextra; i++) free(r->extra[i]);
-    free(r->extra); free(r->path);
+    for (size_t i = 0; i < r->nextra; i++) {
+        free(r->extra[i]);
+        if (r->extra_v) free(r->extra_v[i]);
+        if (r->extra_s) {
+            for (size_t k = 0; r->extra_s[i] && k < r->n; k++) free(r->extra_s[i][k]);
+            free(r->extra_s[i]);
+        }
+    }
+    free(r->extra); free(r->extra_v); free(r->extra_s); free(r->path); free(r->extra_col);
     free(r);
 }
 
@@ -85,6 +92,10 @@ int cim_runs_read_csv(const char *path, CimRuns **out, CimErr *e)
             if (nf > MAXCOLS) { rc = cim_err(e, CIM_ERR_USAGE, "%s:%zu: more than %d columns", path, lineno, MAXCOLS); goto done; }
             ncols = nf;
             r->extra = calloc((size_t)nf, sizeof *r->extra);
+            r->extra_v = calloc((size_t)nf, sizeof *r->extra_v);
+            r->extra_s = calloc((size_t)nf, sizeof *r->extra_s);
+            r->extra_col = calloc((size_t)nf, sizeof *r->extra_col);
+            if (!r->extra || !r->extra_v || !r->extra_s || !r->extra_col) { rc = cim_err(e, CIM_ERR_NOMEM, "out of memory"); goto done; }
             for (int i = 0; i < nf; i++) {
                 int *slot = NULL;
                 if (!strcmp(f[i], "params")) slot = &col_params;
@@ -97,7 +108,10 @@ int cim_runs_read_csv(const char *path, CimRuns **out, CimErr *e)
                 }
                 if (slot && *slot >= 0) { rc = cim_err(e, CIM_ERR_USAGE, "%s:%zu: column '%s' appears twice", path, lineno, f[i]); goto done; }
                 if (slot) *slot = i;
-                else r->extra[r->nextra++] = strdup(f[i]);
+                else {
+                    r->extra_col[r->nextra] = i;
+                    if (!(r->extra[r->nextra++] = strdup(f[i]))) { rc = cim_err(e, CIM_ERR_NOMEM, "out of memory"); goto done; }
+                }
             }
             int nraw = 0;
             for (int m = 0; m < CIM_MOD_COUNT; m++) nraw += col_raw[m] >= 0;
@@ -121,6 +135,13 @@ int cim_runs_read_csv(const char *path, CimRuns **out, CimErr *e)
             size_t *nl = realloc(r->line, rowcap * sizeof *nl);
             if (!nl) { rc = cim_err(e, CIM_ERR_NOMEM, "out of memory"); goto done; }
             r->line = nl;
+            for (size_t j = 0; j < r->nextra; j++) {
+                double *xv = realloc(r->extra_v[j], rowcap * sizeof *xv);
+                if (xv) r->extra_v[j] = xv;
+                char **xs = realloc(r->extra_s[j], rowcap * sizeof *xs);
+                if (xs) r->extra_s[j] = xs;
+                if (!xv || !xs) { rc = cim_err(e, CIM_ERR_NOMEM, "out of memory"); goto done; }
+            }
         }
         struct { int col; double *dst; const char *name; } want[3 + CIM_MOD_COUNT] = {
             {col_params, r->params, "params"}, {col_loss, r->loss, "loss"}, {col_tokens, r->tokens, "tokens"}};
@@ -140,6 +161,20 @@ int cim_runs_read_csv(const char *path, CimRuns **out, CimErr *e)
             }
             want[k].dst[r->n] = v;
         }
+        for (size_t j = 0; j < r->nextra; j++) {
+            const char *cell = f[r->extra_col[j]];
+            char *end;
+            errno = 0;
+            double v = strtod(cell, &end);
+            r->extra_v[j][r->n] = *cell && !*end && errno != ERANGE ? v : NAN;
+            r->extra_s[j][r->n] = strdup(cell);
+        }
+        for (size_t j = 0; j < r->nextra; j++)
+            if (!r->extra_s[j][r->n]) {
+                for (size_t q = 0; q < r->nextra; q++) free(r->extra_s[q][r->n]);
+                rc = cim_err(e, CIM_ERR_NOMEM, "out of memory");
+                goto done;
+            }
         r->line[r->n++] = lineno;
     }
     if (ncols < 0) rc = cim_err(e, CIM_ERR_USAGE, "%s: no header row", path);
@@ -149,6 +184,40 @@ done:
     fclose(fp);
     if (rc < 0) { cim_runs_free(r); return rc; }
     *out = r;
+    return 0;
+}
+
+int cim_runs_extra_col(const CimRuns *r, const char *name)
+{
+    for (size_t j = 0; j < r->nextra; j++)
+        if (!strcmp(r->extra[j], name)) return (int)j;
+    return -1;
+}
+
+int cim_runs_deff(const CimRuns *r, const double C[CIM_MOD_COUNT], const int *skip, double *D, CimErr *e)
+{
+    if (r->tokens) {
+        memcpy(D, r->tokens, r->n * sizeof *D);
+        return 0;
+    }
+    for (int m = 0; m < CIM_MOD_COUNT; m++) {
+        if (!r->raw[m] || (skip && skip[m])) continue;
+        const char *name = cim_modality_name((CimModality)m);
+        CIM_RETURN_IF(!(C[m] > 0) || !isfinite(C[m]), e, CIM_ERR_REFUSED,
+                      "no measured C for %s (column raw_%s)", name, name);
+    }
+    for (size_t i = 0; i < r->n; i++) {
+        double d = 0;
+        for (int m = 0; m < CIM_MOD_COUNT; m++) {
+            if (!r->raw[m] || (skip && skip[m])) continue;
+            double T = r->raw[m][i];
+            CIM_RETURN_IF(!(T >= 0) || !isfinite(T), e, CIM_ERR_REFUSED,
+                          "%s:%zu: raw_%s = %g: must be non-negative and finite", r->path, r->line[i],
+                          cim_modality_name((CimModality)m), T);
+            d += T / C[m];
+        }
+        D[i] = d;
+    }
     return 0;
 }
 

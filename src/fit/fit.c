@@ -21,6 +21,8 @@
  *   than one decade of range in P or in D_eff.
  */
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
@@ -37,6 +39,7 @@ const char *cim_fit_form_name(CimFitForm f)
     case CIM_FIT_LOGLINEAR: return "loglinear";
     case CIM_FIT_CHINCHILLA: return "chinchilla";
     case CIM_FIT_FREEC: return "free-c";
+    case CIM_FIT_FORMULA: return "formula";
     }
     return "?";
 }
@@ -47,6 +50,47 @@ int cim_fit_form_from_name(const char *s)
     if (!strcmp(s, "chinchilla")) return CIM_FIT_CHINCHILLA;
     if (!strcmp(s, "free-c") || !strcmp(s, "freec")) return CIM_FIT_FREEC;
     return -1;
+}
+
+const char *cim_fit_objective_name(int objective)
+{
+    return objective == CIM_OBJ_LSQ ? "lsq" : objective == CIM_OBJ_HUBER_LOG ? "huber-log"
+         : objective == CIM_OBJ_HUBER_LIK ? "huber-likelihood" : "?";
+}
+
+int cim_fit_objective_from_name(const char *s)
+{
+    if (!strcmp(s, "lsq")) return CIM_OBJ_LSQ;
+    if (!strcmp(s, "huber-log")) return CIM_OBJ_HUBER_LOG;
+    if (!strcmp(s, "huber-likelihood")) return CIM_OBJ_HUBER_LIK;
+    return -1;
+}
+
+/* Muennighoff et al. 2023: U_D = min(unique tokens, D) (data not exhausted
+ * is not repeated), U_N the compute-optimal parameters for U_D under the
+ * base law (N_opt = (αA/(βB))^(1/α) · U_D^(β/α)), capped at N. */
+#define DC_UD "min(unique_tokens, D)"
+#define DC_UN "min((alpha*A/(beta*B))^(1/alpha)*" DC_UD "^(beta/alpha), N)"
+
+static const struct { const char *name, *formula; } named[] = {
+    /* Hoffmann et al. 2022 (also the built-in chinchilla form) */
+    {"chinchilla-formula", "L = E + A/N^alpha + B/D^beta"},
+    /* Kaplan et al. 2020, eq. 1.5 */
+    {"kaplan", "L = ((Nc/N)^(alphaN/alphaD) + Dc/D)^alphaD"},
+    /* Gadre et al. 2024, over-training: L(N, M) with M·N = D */
+    {"gadre", "L = a*N^b + c*6^(b/2)*D^b + E"},
+    /* Muennighoff et al. 2023: repeated data; unique_tokens is a column of
+     * the runs, D the tokens seen, R_D = D/U_D − 1, R_N = N/U_N − 1 */
+    {"data-constrained",
+     "L = E + A/(" DC_UN " + " DC_UN "*RN*(1 - exp(-(N/" DC_UN " - 1)/RN)))^alpha"
+     " + B/(" DC_UD " + " DC_UD "*RD*(1 - exp(-(D/" DC_UD " - 1)/RD)))^beta"},
+};
+
+const char *cim_fit_named_formula(const char *name)
+{
+    for (size_t i = 0; i < sizeof named / sizeof *named; i++)
+        if (!strcmp(named[i].name, name)) return named[i].formula;
+    return NULL;
 }
 
 CimFitParams cim_fit_default_params(void)
@@ -64,7 +108,8 @@ CimFitParams cim_fit_default_params(void)
 
 static const CimFitFormImpl *impl_of(CimFitForm f)
 {
-    return f == CIM_FIT_CHINCHILLA ? &cim__fit_chinchilla : f == CIM_FIT_FREEC ? &cim__fit_freec : &cim__fit_loglinear;
+    return f == CIM_FIT_CHINCHILLA ? &cim__fit_chinchilla : f == CIM_FIT_FREEC ? &cim__fit_freec
+         : f == CIM_FIT_FORMULA ? &cim__fit_formula : &cim__fit_loglinear;
 }
 
 void cim_fit_free(CimFit *f)
@@ -72,6 +117,8 @@ void cim_fit_free(CimFit *f)
     if (!f) return;
     free(f->lnP); free(f->L); free(f->lnL); free(f->lnD); free(f->Dfix);
     free(f->boot);
+    free(f->boot_pred);
+    cim__formula_free(f->fm);
     free(f);
 }
 
@@ -84,7 +131,7 @@ double cim_fit_estimate(const CimFit *f, const char *name)
     return NAN;
 }
 
-static uint64_t splitmix64(uint64_t x)
+uint64_t cim__splitmix64(uint64_t x)
 {
     x += 0x9E3779B97F4A7C15ull;
     x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -125,8 +172,14 @@ static int cmp_compute(const void *x, const void *y)
 static void heldout(CimFit *f, size_t *idx)
 {
     size_t n = f->n, ntest = (size_t)ceil(f->p.heldout * (double)n);
+    if (f->p.heldout_above > 0) {
+        double cut = log(f->p.heldout_above / 6);
+        ntest = 0;
+        for (size_t i = 0; i < n; i++) ntest += f->lnP[i] + f->lnD[i] > cut;
+    }
     f->ho_ntest = ntest;
     f->ho_ntrain = n - ntest;
+    if (!ntest && f->p.heldout_above > 0) { snprintf(f->ho_reason, sizeof f->ho_reason, "no run above %g FLOPs", f->p.heldout_above); return; }
     if (!ntest) { snprintf(f->ho_reason, sizeof f->ho_reason, "held-out fraction %g leaves no run out", f->p.heldout); return; }
     if (f->ho_ntrain < (size_t)f->k + 2) {
         snprintf(f->ho_reason, sizeof f->ho_reason, "%zu runs left to fit %d parameters", f->ho_ntrain, f->k);
@@ -158,37 +211,123 @@ static void heldout(CimFit *f, size_t *idx)
     f->ho_ok = 1;
 }
 
+/* The law's loss at (N, D) for θ: the named forms in closed form, a formula
+ * over N and D alone by its program; NaN otherwise. */
+static double point(const CimFit *f, const double *t, double N, double D)
+{
+    if (f->impl == &cim__fit_chinchilla) return exp(t[2]) + exp(t[0] - t[3] * log(N)) + exp(t[1] - t[4] * log(D));
+    if (f->impl == &cim__fit_loglinear) return t[0] - t[1] * log(D) - t[2] * log(N);
+    if (!f->fm) return NAN;
+    const CimFormula *F = f->fm;
+    double cols[CIM_FORMULA_MAXCOLS], est[CIM_FIT_MAXP];
+    const char *nm[CIM_FIT_MAXP];
+    for (int j = 0; j < F->ncols; j++) {
+        const char *c = F->colname[j];
+        cols[j] = !strcmp(c, "N") || !strcmp(c, "P") || !strcmp(c, "params") ? N
+                : !strcmp(c, "D") || !strcmp(c, "D_eff") ? D : NAN;
+    }
+    f->impl->estimates(&f->pb, t, nm, est);
+    return cim_expr_eval(F->law, cols, est);
+}
+
+/* An exponent and another estimate whose resamples move together
+ * (|rank correlation| > 0.99) lie on a ridge: the data fix a combination of them,
+ * not each. Only pairs with an exponent are checked: an intercept and a slope
+ * over ln D ≈ 20 are always correlated, and say nothing about the data. */
+static void ridge_warnings(CimFit *f)
+{
+    uint32_t B = f->p.bootstrap;
+    int k = f->nest, expo[CIM_FIT_MAXP] = {0};
+    unsigned fe = f->fm ? cim_expr_exponent_params(f->fm->law) : 0;
+    for (int j = 0; j < k; j++) {
+        if (f->fm) {
+            /* a parameter tied to an exponent is one too */
+            int t = f->fm->mode[j] == PAR_TIED ? f->fm->tie[j] : j;
+            expo[j] = ((fe >> j) & 1) || ((fe >> t) & 1);
+            for (int q = 0; q < f->fm->nth; q++)
+                if (f->fm->mode[q] == PAR_TIED && f->fm->tie[q] == j && ((fe >> q) & 1)) expo[j] = 1;
+        } else {
+            expo[j] = f->impl == &cim__fit_chinchilla && (!strcmp(f->names[j], "alpha") || !strcmp(f->names[j], "beta"));
+        }
+    }
+    /* Spearman's rank correlation over the resamples where every estimate
+     * is finite: robust to the heavy tails of a prefactor such as A. */
+    size_t m = 0;
+    double *rank = malloc((size_t)B * (size_t)k * sizeof *rank), *col = malloc((size_t)B * sizeof *col);
+    size_t *ord = malloc((size_t)B * sizeof *ord), *keep = malloc((size_t)B * sizeof *keep);
+    int cst[CIM_FIT_MAXP] = {0};
+    if (!rank || !col || !ord || !keep) goto out;
+    for (uint32_t q = 0; q < B; q++) {
+        int ok = 1;
+        for (int j = 0; j < k; j++) ok &= isfinite(f->boot[(size_t)q * (size_t)k + (size_t)j]);
+        if (ok) keep[m++] = q;
+    }
+    if (m < 10) goto out;
+    for (int j = 0; j < k; j++) {
+        for (size_t q = 0; q < m; q++) col[q] = f->boot[keep[q] * (size_t)k + (size_t)j];
+        gsl_sort_index(ord, col, 1, m);
+        cst[j] = col[ord[0]] == col[ord[m - 1]];
+        for (size_t q = 0; q < m; q++) rank[ord[q] * (size_t)k + (size_t)j] = (double)q;
+    }
+    for (int a = 0; a < k; a++)
+        for (int b = a + 1; b < k; b++) {
+            if ((!expo[a] && !expo[b]) || cst[a] || cst[b]) continue;
+            double mean = 0.5 * (double)(m - 1), sab = 0, saa = 0, sbb = 0;
+            for (size_t q = 0; q < m; q++) {
+                double x = rank[q * (size_t)k + (size_t)a] - mean, y = rank[q * (size_t)k + (size_t)b] - mean;
+                sab += x * y; saa += x * x; sbb += y * y;
+            }
+            double r = sab / sqrt(saa * sbb);
+            if (fabs(r) > 0.99 && f->nwarn < 8)
+                snprintf(f->warn[f->nwarn++], sizeof f->warn[0], "%s and %s lie on a ridge (bootstrap rank correlation %.4f): "
+                         "the data fix a combination of them, not each", f->names[a], f->names[b], r);
+        }
+out:
+    free(rank); free(col); free(ord); free(keep);
+}
+
 static void bootstrap(CimFit *f)
 {
     uint32_t B = f->p.bootstrap;
-    size_t n = f->n;
+    size_t n = f->n, nres = n;
     int k = f->nest;
+    if (f->p.subsample > 0 && f->p.subsample < 1) {
+        nres = (size_t)floor(f->p.subsample * (double)n);
+        if (nres < 1) nres = 1;
+    }
     f->boot = malloc((size_t)B * (size_t)k * sizeof(double));
-    if (!f->boot) { f->boot_failed = B; return; }
+    f->boot_pred = malloc((size_t)B * 8 * sizeof(double));
+    if (!f->boot || !f->boot_pred) { f->boot_failed = B; return; }
+    for (size_t q = 0; q < (size_t)B * 8; q++) f->boot_pred[q] = NAN;
     uint32_t failed = 0;
     int threads = f->p.threads > 0 ? f->p.threads : omp_get_max_threads();
     #pragma omp parallel num_threads(threads) reduction(+:failed)
     {
-        size_t *idx = malloc(n * sizeof *idx);
+        size_t *idx = malloc(n * sizeof *idx), *all = malloc(n * sizeof *all);
         gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+        for (size_t q = 0; all && q < n; q++) all[q] = q;
         #pragma omp for schedule(dynamic, 1)
         for (uint32_t b = 0; b < B; b++) {
             double *row = f->boot + (size_t)b * (size_t)k;
             double th[CIM_FIT_MAXP], obj, v[CIM_FIT_MAXP];
             const char *nm[CIM_FIT_MAXP];
             CimErr e = {0};
-            if (!idx || !rng) { for (int j = 0; j < k; j++) row[j] = NAN; failed++; continue; }
-            gsl_rng_set(rng, (unsigned long)splitmix64(f->p.seed ^ splitmix64((uint64_t)b)));
-            for (size_t q = 0; q < n; q++) idx[q] = (size_t)gsl_rng_uniform_int(rng, (unsigned long)n);
-            if (f->impl->fit(&f->pb, idx, n, f->theta, 0, th, &obj, NULL, &e) < 0) {
+            if (!idx || !rng || !all) { for (int j = 0; j < k; j++) row[j] = NAN; failed++; continue; }
+            gsl_rng_set(rng, (unsigned long)cim__splitmix64(f->p.seed ^ cim__splitmix64((uint64_t)b)));
+            if (nres < n) gsl_ran_choose(rng, idx, nres, all, n, sizeof *idx);
+            else for (size_t q = 0; q < n; q++) idx[q] = (size_t)gsl_rng_uniform_int(rng, (unsigned long)n);
+            if (f->impl->fit(&f->pb, idx, nres, f->theta, 0, th, &obj, NULL, &e) < 0) {
                 for (int j = 0; j < k; j++) row[j] = NAN;
                 failed++;
                 continue;
             }
             f->impl->estimates(&f->pb, th, nm, v);
+            for (int q = 0; q < f->p.npredict; q++)
+                f->boot_pred[(size_t)b * 8 + (size_t)q] = point(f, th, f->p.predict_N[q], f->p.predict_D[q]);
             for (int j = 0; j < k; j++) row[j] = isfinite(v[j]) ? v[j] : NAN;
         }
         free(idx);
+        free(all);
         gsl_rng_free(rng);
     }
     f->boot_failed = failed;
@@ -209,12 +348,28 @@ static void bootstrap(CimFit *f)
         f->boot_se[j] = gsl_stats_sd(col, 1, m);
         f->boot_ok = (uint32_t)m;
     }
+    for (int q = 0; q < f->p.npredict; q++) {
+        size_t m = 0;
+        for (uint32_t b = 0; b < B; b++) {
+            double x = f->boot_pred[(size_t)b * 8 + (size_t)q];
+            if (isfinite(x)) col[m++] = x;
+        }
+        if (m < 2) continue;
+        gsl_sort(col, 1, m);
+        f->pred_lo[q] = gsl_stats_quantile_from_sorted_data(col, 1, m, 0.025);
+        f->pred_hi[q] = gsl_stats_quantile_from_sorted_data(col, 1, m, 0.975);
+    }
     free(col);
+    ridge_warnings(f);
 }
 
 int cim_fit_run(const CimRuns *runs, const CimFitC *c, const CimFitParams *p, CimFit **out, CimErr *e)
 {
     *out = NULL;
+    /* GSL's default error handler aborts the process (a solver meeting a
+     * rank-0 Jacobian at a degenerate start, say): the fitter checks return
+     * values and objectives instead. */
+    gsl_set_error_handler_off();
     size_t n = runs->n;
     CimFit *f = calloc(1, sizeof *f);
     CIM_RETURN_IF(!f, e, CIM_ERR_NOMEM, "out of memory");
@@ -257,34 +412,50 @@ int cim_fit_run(const CimRuns *runs, const CimFitC *c, const CimFitParams *p, Ci
             REFUSE("no measured C for %s (column raw_%s): give --results FILE.json or --c %s=VALUE",
                    cim_modality_name((CimModality)m), cim_modality_name((CimModality)m), cim_modality_name((CimModality)m));
     }
+    /* D_eff under the starting C (free-c: the free modalities' C0), and
+     * Dfix, the part of it from the modalities whose C is measured. */
+    double Cmix[CIM_MOD_COUNT];
+    int skip_free[CIM_MOD_COUNT] = {0};
+    for (int m = 0; m < CIM_MOD_COUNT; m++) {
+        Cmix[m] = f->pb.T[m] ? f->pb.C0[m] : c->C[m];
+        skip_free[m] = f->pb.T[m] != NULL;
+    }
     for (size_t i = 0; i < n; i++) {
         size_t ln = runs->line[i];
-        double P = runs->params[i], L = runs->loss[i], D = 0, D0 = 0;
+        double P = runs->params[i], L = runs->loss[i];
         if (!(P > 0) || !isfinite(P)) REFUSE("%s:%zu: params = %g: must be positive and finite", runs->path, ln, P);
         if (!(L > 0) || !isfinite(L)) REFUSE("%s:%zu: loss = %g: must be positive and finite", runs->path, ln, L);
-        if (runs->tokens) {
-            D0 = runs->tokens[i];
-        } else {
-            for (int m = 0; m < CIM_MOD_COUNT; m++) {
-                if (!runs->raw[m]) continue;
-                double T = runs->raw[m][i];
-                if (!(T >= 0) || !isfinite(T)) REFUSE("%s:%zu: raw_%s = %g: must be non-negative and finite", runs->path, ln, cim_modality_name((CimModality)m), T);
-                if (f->pb.T[m]) D0 += T / f->pb.C0[m];
-                else { D += T / c->C[m]; D0 += T / c->C[m]; }
-            }
-            f->Dfix[i] = D;
-        }
-        if (!(D0 > 0) || !isfinite(D0)) REFUSE("%s:%zu: D_eff = %g: must be positive and finite", runs->path, ln, D0);
-        f->lnP[i] = log(P); f->L[i] = L; f->lnL[i] = log(L); f->lnD[i] = log(D0);
+    }
+    if ((rc = cim_runs_deff(runs, Cmix, NULL, f->lnD, e)) < 0) goto fail;
+    if (!runs->tokens && (rc = cim_runs_deff(runs, c->C, skip_free, f->Dfix, e)) < 0) goto fail;
+    for (size_t i = 0; i < n; i++) {
+        double D0 = f->lnD[i];
+        if (!(D0 > 0) || !isfinite(D0)) REFUSE("%s:%zu: D_eff = %g: must be positive and finite", runs->path, runs->line[i], D0);
+        f->lnP[i] = log(runs->params[i]); f->L[i] = runs->loss[i]; f->lnL[i] = log(runs->loss[i]); f->lnD[i] = log(D0);
         idx[i] = i;
     }
 
+    if (p->form == CIM_FIT_FORMULA) {
+        if (!p->formula) REFUSE("the formula form needs a formula");
+        for (size_t i = 0; i < n; i++) f->Dfix[i] = exp(f->lnD[i]);    /* D_eff, for the formula's D */
+        if ((rc = cim__formula_build(runs, f->Dfix, p->formula, p->objective ? p->objective : CIM_OBJ_LSQ,
+                                     p->delta, p->solver, &f->fm, e)) < 0) goto fail;
+        f->pb.fm = f->fm;
+        for (size_t i = 0; i < n; i++) {
+            f->L[i] = f->fm->colv[f->fm->resp][i];
+            f->lnL[i] = log(f->L[i]);
+        }
+    }
     f->k = f->impl->nparams(&f->pb);
-    if (n < (size_t)f->k + 2) REFUSE("%zu runs for %d parameters: the %s form needs at least %d", n, f->k, f->impl->name, f->k + 2);
+    if (p->form == CIM_FIT_FORMULA) {
+        /* A formula is refused only when the runs cannot determine it; thin
+         * data is a warning (in the output), not a refusal. */
+        if (n < (size_t)f->k) REFUSE("%zu runs for %d free parameters: the formula cannot be determined", n, f->k);
+    } else if (n < (size_t)f->k + 2) REFUSE("%zu runs for %d parameters: the %s form needs at least %d", n, f->k, f->impl->name, f->k + 2);
     f->decades_P = decades(f->lnP, n, 1);
     f->decades_D = decades(f->lnD, n, 1);
-    if (f->decades_P < 1) REFUSE("params span %.2f decades: at least one decade (a factor 10) is needed", f->decades_P);
-    if (f->decades_D < 1) REFUSE("D_eff spans %.2f decades: at least one decade (a factor 10) is needed", f->decades_D);
+    if (p->form != CIM_FIT_FORMULA && f->decades_P < 1) REFUSE("params span %.2f decades: at least one decade (a factor 10) is needed", f->decades_P);
+    if (p->form != CIM_FIT_FORMULA && f->decades_D < 1) REFUSE("D_eff spans %.2f decades: at least one decade (a factor 10) is needed", f->decades_D);
 
     if ((rc = f->impl->fit(&f->pb, idx, n, NULL, 1, f->theta, &f->obj, f->se, e)) < 0) goto fail;
     f->nest = f->impl->estimates(&f->pb, f->theta, f->names, f->est);
@@ -296,6 +467,13 @@ int cim_fit_run(const CimRuns *runs, const CimFitC *c, const CimFitParams *p, Ci
         /* Without a bootstrap, loglinear still has OLS t intervals. */
         double tq = gsl_cdf_tdist_Pinv(0.975, (double)(n - 3));
         for (int j = 0; j < f->nest; j++) { f->lo[j] = f->est[j] - tq * f->se[j]; f->hi[j] = f->est[j] + tq * f->se[j]; }
+    }
+    for (int q = 0; q < 8; q++) f->pred[q] = f->pred_lo[q] = f->pred_hi[q] = NAN;
+    for (int q = 0; q < p->npredict; q++) {
+        f->pred[q] = point(f, f->theta, p->predict_N[q], p->predict_D[q]);
+        if (!isfinite(f->pred[q]))
+            REFUSE("--predict-at N=%g,D=%g: the %s law has no value there (a formula over other columns than N and D, or free-c)",
+                   p->predict_N[q], p->predict_D[q], f->impl->name);
     }
     heldout(f, idx);
     if (p->bootstrap) bootstrap(f);

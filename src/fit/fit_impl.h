@@ -1,9 +1,14 @@
 /* fit_impl.h — internals shared by the fitter's files (not public). */
 #ifndef CIM_FIT_IMPL_H
 #define CIM_FIT_IMPL_H
+#include "fit/expr.h"
 #include "fit/fit.h"
 
-#define CIM_FIT_MAXP 8   /* largest θ: free-c with 3 free modalities has 6 */
+#define CIM_FIT_MAXP 16  /* largest θ: a formula's parameters (CIM_EXPR_MAXGRAD) */
+#define CIM_FORMULA_MAXCOLS 64
+
+typedef struct CimFormula CimFormula;
+enum { PAR_FREE, PAR_FROZEN, PAR_TIED };   /* a formula parameter's mode */
 
 /* The data of one fit, in the logs the forms use. Index arrays pick rows
  * (with repeats for a bootstrap resample). */
@@ -18,14 +23,54 @@ typedef struct CimFitProblem {
     double        delta;               /* Huber δ */
     int           starts;              /* chinchilla: grid points to run BFGS from (≤ 4500) */
     int           boot_starts;
+    const CimFormula *fm;              /* formula forms */
     struct CimFitScratch *scratch;     /* written by the full-data fit only (one thread), read after */
 } CimFitProblem;
+
+/* A formula law bound to the runs (formula.c). θ: the formula's parameters;
+ * u: the free ones in the minimiser's coordinates (log, logistic). */
+struct CimFormula {
+    CimExpr *law;
+    char    *lhs;                          /* response column as written */
+    char     text[1024];                   /* the formula as given */
+    int      objective;                    /* CimFitObjective */
+    double   delta;                        /* Huber δ */
+    int      ncols, resp;                  /* columns used; the response's index */
+    char    *colname[CIM_FORMULA_MAXCOLS];
+    double  *colv[CIM_FORMULA_MAXCOLS];    /* per column, n values */
+    double  *row;                          /* n × ncols, row-major */
+    double  *w;                            /* --weight per row, NULL = 1 */
+    int      nth, nu;
+    char    *pname[CIM_EXPR_MAXGRAD];
+    int      mode[CIM_EXPR_MAXGRAD], tie[CIM_EXPR_MAXGRAD], logp[CIM_EXPR_MAXGRAD], bounded[CIM_EXPR_MAXGRAD];
+    double   fixed[CIM_EXPR_MAXGRAD], lo[CIM_EXPR_MAXGRAD], hi[CIM_EXPR_MAXGRAD];
+    int      th_of_u[CIM_EXPR_MAXGRAD];
+    double  *grid;                         /* ngrid × nu starts in u */
+    int      ngrid;
+    /* Variable projection (lsq): the free parameters that enter linearly
+     * (u indexes lin_u[0..nlin)) are solved exactly inside the search over
+     * the others (nl_u[0..nnl)). varpro == 0: plain LM over all. */
+    int      varpro, nlin, nnl;
+    int      lin_u[CIM_EXPR_MAXGRAD], nl_u[CIM_EXPR_MAXGRAD];
+};
+
+int  cim__formula_build(const CimRuns *runs, const double *D, const CimFormulaSpec *sp, int objective, double delta,
+                        int solver, CimFormula **out, CimErr *e);
+void cim__formula_free(CimFormula *F);
+const char *cim__formula_param_role(const CimFormula *F, int j, char *buf, size_t n);
+const char *cim__fit_formula_text(const CimFit *f);
+double cim__fit_loglik(const CimFit *f);
+/* The bootstrap's seed mixer (resample k of seed s: splitmix64(s ^ splitmix64(k))). */
+uint64_t cim__splitmix64(uint64_t x);
 
 /* What the full-data fit leaves for the resamples. */
 typedef struct CimFitScratch {
     double starts[64][CIM_FIT_MAXP];   /* chinchilla: the best grid points on the full data, best first */
     int    nstarts;
     int    bfgs_runs;                  /* minimiser runs in the full-data fit */
+    long   iterations;                 /* formula: minimiser iterations in the full-data fit */
+    double seconds;                    /* formula: wall time of the full-data fit */
+    double cpu_seconds;                /* formula: its CPU time (one thread) */
 } CimFitScratch;
 
 /* One law: a const struct per form (FFmpeg style). */
@@ -51,6 +96,7 @@ struct CimFit {
     const CimFitFormImpl *impl;
     CimFitProblem pb;
     CimFitScratch scratch;
+    CimFormula *fm;                     /* formula forms, else NULL */
     CimFitC c;                          /* the measured C given */
     int    used[CIM_MOD_COUNT];         /* raw_<modality> columns present */
     int    has_tokens;
@@ -72,9 +118,17 @@ struct CimFit {
     size_t ho_ntrain, ho_ntest;
     double ho_rmse, ho_mare;
     char   ho_reason[600];
+    int    has_lrt;
+    char   lrt_other[512];
+    double lrt_ll0, lrt_stat, lrt_p;
+    int    lrt_k0, lrt_df;
+    double pred[8], pred_lo[8], pred_hi[8];   /* the loss at the prediction points */
+    double *boot_pred;                  /* bootstrap × npredict */
+    int    nwarn;
+    char   warn[8][256];                /* identifiability warnings, for the output */
 };
 
-extern const CimFitFormImpl cim__fit_loglinear, cim__fit_chinchilla, cim__fit_freec;
+extern const CimFitFormImpl cim__fit_loglinear, cim__fit_chinchilla, cim__fit_freec, cim__fit_formula;
 
 /* Chinchilla objective on rows idx (for tests and the start pruning). */
 double cim__chinchilla_objective(const CimFitProblem *pb, const size_t *idx, size_t n, const double *theta);

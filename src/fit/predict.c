@@ -16,7 +16,9 @@
 #include <jansson.h>
 #include <math.h>
 #include <string.h>
+#include <stdlib.h>
 #include "common/err.h"
+#include "fit/expr.h"
 #include "fit/fit.h"
 
 static int get(json_t *est, const char *k, double *v, const char *path, CimErr *e)
@@ -36,7 +38,35 @@ int cim_fit_model_load(const char *path, CimFitModel *m, CimErr *e)
     memset(m, 0, sizeof *m);
     const char *form = json_string_value(json_object_get(root, "form"));
     json_t *est = json_object_get(root, "estimates");
+    const char *formula = json_string_value(json_object_get(root, "formula"));
     int rc = 0, f = form ? cim_fit_form_from_name(form) : -1;
+    if (form && !strcmp(form, "formula")) f = CIM_FIT_FORMULA;
+    if (f == CIM_FIT_FORMULA) {
+        CimExpr *x = NULL;
+        int np = 0;
+        m->form = CIM_FIT_FORMULA;
+        if (!formula || !strchr(formula, '=') || !json_is_object(est))
+            rc = cim_err(e, CIM_ERR_USAGE, "%s: a formula fit without its formula or estimates", path);
+        else if ((rc = cim_expr_parse(strchr(formula, '=') + 1, &x, e)) == 0) {
+            snprintf(m->formula, sizeof m->formula, "%s", formula);
+            for (int i = 0; rc == 0 && i < cim_expr_nnames(x); i++) {
+                const char *n = cim_expr_name(x, i);
+                json_t *v = json_object_get(est, n);
+                if (!strcmp(n, "N") || !strcmp(n, "P") || !strcmp(n, "params")) cim_expr_bind_column(x, i, 0);
+                else if (!strcmp(n, "D") || !strcmp(n, "D_eff") || !strcmp(n, "tokens")) cim_expr_bind_column(x, i, 1);
+                else if (json_is_number(v) && np < 16) { m->th[np] = json_number_value(v); cim_expr_bind_param(x, i, np++); }
+                else if (m->nextra < 14 && strlen(n) < sizeof m->extra[0]) {
+                    snprintf(m->extra[m->nextra], sizeof m->extra[0], "%s", n);
+                    m->extra_v[m->nextra] = NAN;
+                    cim_expr_bind_column(x, i, 2 + m->nextra++);
+                } else rc = cim_err(e, CIM_ERR_USAGE, "%s: formula name '%s' is neither an estimate nor a column", path, n);
+            }
+            if (rc < 0) cim_expr_free(x);
+            else m->law = x;
+        }
+        json_decref(root);
+        return rc < 0 ? rc : 0;
+    }
     if (f < 0 || !json_is_object(est)) rc = cim_err(e, CIM_ERR_USAGE, "%s: not a cimeter fit (no known 'form' / 'estimates')", path);
     else {
         m->form = (CimFitForm)f;
@@ -53,8 +83,48 @@ int cim_fit_model_load(const char *path, CimFitModel *m, CimErr *e)
     return rc < 0 ? rc : 0;
 }
 
+void cim_fit_model_free(CimFitModel *m)
+{
+    cim_expr_free(m->law);
+    m->law = NULL;
+}
+
+int cim_fit_model_set(CimFitModel *m, const char *list, CimErr *e)
+{
+    char buf[1024];
+    CIM_RETURN_IF(strlen(list) >= sizeof buf, e, CIM_ERR_USAGE, "--set: too long");
+    strcpy(buf, list);
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(t, '='), *end;
+        CIM_RETURN_IF(!eq, e, CIM_ERR_USAGE, "--set: '%s' is not NAME=VALUE", t);
+        *eq = '\0';
+        double v = strtod(eq + 1, &end);
+        CIM_RETURN_IF(!eq[1] || *end || !isfinite(v), e, CIM_ERR_USAGE, "--set: %s=%s is not a number", t, eq + 1);
+        int hit = 0;
+        for (int k = 0; k < m->nextra; k++)
+            if (!strcmp(m->extra[k], t)) { m->extra_v[k] = v; hit = 1; }
+        CIM_RETURN_IF(!hit, e, CIM_ERR_USAGE, "--set: '%s' is not a column of the formula%s%s", t,
+                      m->nextra ? " (it has " : "", m->nextra ? m->extra[0] : "");
+    }
+    return 0;
+}
+
+static int formula_ready(const CimFitModel *m, CimErr *e)
+{
+    for (int k = 0; k < m->nextra; k++)
+        CIM_RETURN_IF(!isfinite(m->extra_v[k]), e, CIM_ERR_USAGE, "the formula needs a value for the column %s: give --set %s=VALUE",
+                      m->extra[k], m->extra[k]);
+    return 0;
+}
+
 double cim_fit_model_loss(const CimFitModel *m, double P, double D)
 {
+    if (m->form == CIM_FIT_FORMULA) {
+        double cols[16] = {P, D};
+        for (int k = 0; k < m->nextra; k++) cols[2 + k] = m->extra_v[k];
+        return m->law ? cim_expr_eval(m->law, cols, m->th) : NAN;
+    }
     if (m->form == CIM_FIT_CHINCHILLA) return m->E + m->A / pow(P, m->alpha) + m->B / pow(D, m->beta);
     return m->a - m->b * log(D) - m->c * log(P);
 }
@@ -62,6 +132,29 @@ double cim_fit_model_loss(const CimFitModel *m, double P, double D)
 int cim_predict_compute_optimal(const CimFitModel *m, double flops, double *P, double *D, double *L, CimErr *e)
 {
     CIM_RETURN_IF(!(flops > 0) || !isfinite(flops), e, CIM_ERR_USAGE, "the FLOP budget must be positive and finite");
+    if (m->form == CIM_FIT_FORMULA) {
+        CIM_CHECK(formula_ready(m, e));
+        double hi = log(flops / 6), best = INFINITY, bx = NAN;
+        CIM_RETURN_IF(!(hi > 0), e, CIM_ERR_REFUSED, "a budget of %g FLOPs leaves less than one token per parameter", flops);
+        int K = 4000, bk = -1;
+        for (int k = 1; k < K; k++) {
+            double x = hi * k / K, L = cim_fit_model_loss(m, exp(x), flops / 6 / exp(x));
+            if (isfinite(L) && L < best) { best = L; bx = x; bk = k; }
+        }
+        CIM_RETURN_IF(bk < 0, e, CIM_ERR_REFUSED, "the formula gives no finite loss at this budget");
+        CIM_RETURN_IF(bk == 1 || bk == K - 1, e, CIM_ERR_REFUSED, "no interior compute optimum: the loss falls all the way to "
+                      "%s (P = %.3g)", bk == 1 ? "the smallest model" : "the largest model", exp(bx));
+        double a = hi * (bk - 1) / K, b = hi * (bk + 1) / K, g = (sqrt(5) - 1) / 2;
+        for (int it = 0; it < 200 && b - a > 1e-13 * fabs(b); it++) {
+            double x1 = b - g * (b - a), x2 = a + g * (b - a);
+            double f1 = cim_fit_model_loss(m, exp(x1), flops / 6 / exp(x1)), f2 = cim_fit_model_loss(m, exp(x2), flops / 6 / exp(x2));
+            if (f1 < f2) b = x2; else a = x1;
+        }
+        *P = exp(0.5 * (a + b));
+        *D = flops / 6 / *P;
+        *L = cim_fit_model_loss(m, *P, *D);
+        return 0;
+    }
     if (m->form != CIM_FIT_CHINCHILLA)
         return cim_err(e, CIM_ERR_REFUSED,
                        "the %s law has no compute optimum: at fixed C = 6PD, L changes by (b - c) = %.4g per unit "
@@ -80,6 +173,7 @@ int cim_predict_params_for(const CimFitModel *m, double target, double D, double
 {
     CIM_RETURN_IF(!(D > 0) || !isfinite(D), e, CIM_ERR_USAGE, "--data must be positive and finite");
     CIM_RETURN_IF(!(target > 0) || !isfinite(target), e, CIM_ERR_USAGE, "--target-loss must be positive and finite");
+    CIM_RETURN_IF(m->form == CIM_FIT_FORMULA, e, CIM_ERR_USAGE, "for a formula fit predict answers --flops and --at");
     if (m->form == CIM_FIT_CHINCHILLA) {
         CIM_RETURN_IF(target <= m->E, e, CIM_ERR_REFUSED, "target loss %g is at or below the irreducible loss E = %g: no model reaches it", target, m->E);
         double floor = m->E + m->B / pow(D, m->beta);
@@ -97,6 +191,7 @@ int cim_predict_data_for(const CimFitModel *m, double target, double P, double *
 {
     CIM_RETURN_IF(!(P > 0) || !isfinite(P), e, CIM_ERR_USAGE, "--params must be positive and finite");
     CIM_RETURN_IF(!(target > 0) || !isfinite(target), e, CIM_ERR_USAGE, "--target-loss must be positive and finite");
+    CIM_RETURN_IF(m->form == CIM_FIT_FORMULA, e, CIM_ERR_USAGE, "for a formula fit predict answers --flops and --at");
     if (m->form == CIM_FIT_CHINCHILLA) {
         CIM_RETURN_IF(target <= m->E, e, CIM_ERR_REFUSED, "target loss %g is at or below the irreducible loss E = %g: no model reaches it", target, m->E);
         double floor = m->E + m->A / pow(P, m->alpha);

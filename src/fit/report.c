@@ -3,6 +3,7 @@
  * readable summary. Key order is fixed; a non-finite number is written as
  * null. The JSON goes to a temporary name and is renamed into place.
  */
+#include <gsl/gsl_cdf.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -35,15 +36,18 @@ int cim_fit_write_json(const CimFit *f, const char *path, int argc, char **argv,
     json_object_set_new(root, "input", input);
 
     json_object_set_new(root, "form", json_string(f->impl->name));
+    json_object_set_new(root, "formula", json_string(cim__fit_formula_text(f)));
     json_object_set_new(root, "n_points", json_integer((json_int_t)f->n));
     json_object_set_new(root, "n_params", json_integer(f->k));
     json_object_set_new(root, "objective", num(f->obj));
     json_object_set_new(root, "objective_definition", json_string(f->impl->objective));
     json_object_set_new(root, "rmse", num(f->rmse));
+    json_object_set_new(root, "log_likelihood", num(cim__fit_loglik(f)));
     json_object_set_new(root, "aic", num(f->aic));
     json_t *ho = json_object();
     json_object_set_new(ho, "fraction", num(f->p.heldout));
     json_object_set_new(ho, "order", json_string("largest compute 6*P*D_eff held out"));
+    json_object_set_new(ho, "above_flops", f->p.heldout_above > 0 ? num(f->p.heldout_above) : json_null());
     json_object_set_new(ho, "n_train", json_integer((json_int_t)f->ho_ntrain));
     json_object_set_new(ho, "n_test", json_integer((json_int_t)f->ho_ntest));
     json_object_set_new(ho, "rmse", f->ho_ok ? num(f->ho_rmse) : json_null());
@@ -89,11 +93,81 @@ int cim_fit_write_json(const CimFit *f, const char *path, int argc, char **argv,
     }
     json_object_set_new(root, "measured_C", mc);
 
+    json_t *warn = json_array();
+    if (f->n < 2 * (size_t)f->k) {
+        char w[160];
+        snprintf(w, sizeof w, "%zu runs for %d free parameters: fewer than 2 per parameter, the data may not identify them",
+                 f->n, f->k);
+        json_array_append_new(warn, json_string(w));
+    }
+    for (int j = 0; j < f->nwarn; j++) json_array_append_new(warn, json_string(f->warn[j]));
+    json_object_set_new(root, "warnings", warn);
+    if (f->p.npredict) {
+        json_t *pr = json_array();
+        for (int q = 0; q < f->p.npredict; q++) {
+            json_t *o = json_object(), *iv = json_array();
+            json_object_set_new(o, "N", num(f->p.predict_N[q]));
+            json_object_set_new(o, "D", num(f->p.predict_D[q]));
+            json_object_set_new(o, "loss", num(f->pred[q]));
+            json_array_append_new(iv, num(f->pred_lo[q]));
+            json_array_append_new(iv, num(f->pred_hi[q]));
+            json_object_set_new(o, "interval", isfinite(f->pred_lo[q]) ? iv : (json_decref(iv), json_null()));
+            json_array_append_new(pr, o);
+        }
+        json_object_set_new(root, "predictions", pr);
+    }
+    if (f->has_lrt) {
+        json_t *t = json_object();
+        json_object_set_new(t, "against", json_string(f->lrt_other));
+        json_object_set_new(t, "log_likelihood_other", num(f->lrt_ll0));
+        json_object_set_new(t, "n_params_other", json_integer(f->lrt_k0));
+        json_object_set_new(t, "statistic", num(f->lrt_stat));
+        json_object_set_new(t, "df", json_integer(f->lrt_df));
+        json_object_set_new(t, "p_value", num(f->lrt_p));
+        json_object_set_new(t, "definition", json_string("2 (ll of the fit with more parameters - ll of the other), chi-square with their difference as df"));
+        json_object_set_new(root, "likelihood_ratio_test", t);
+    }
+
+    if (f->fm) {
+        const CimFormula *F = f->fm;
+        json_t *fo = json_object(), *roles = json_object(), *cols = json_array();
+        char buf[160];
+        json_object_set_new(fo, "response", json_string(F->lhs));
+        for (int j = 0; j < F->nth; j++) json_object_set_new(roles, F->pname[j], json_string(cim__formula_param_role(F, j, buf, sizeof buf)));
+        for (int j = 0; j < F->ncols; j++) json_array_append_new(cols, json_string(F->colname[j]));
+        json_object_set_new(fo, "parameters", roles);
+        json_object_set_new(fo, "columns", cols);
+        json_object_set_new(fo, "objective", json_string(cim_fit_objective_name(F->objective)));
+        json_object_set_new(fo, "delta", F->objective != CIM_OBJ_LSQ ? num(F->delta) : json_null());
+        json_object_set_new(fo, "weight", f->p.formula && f->p.formula->weight ? json_string(f->p.formula->weight) : json_null());
+        json_object_set_new(fo, "grid_starts", json_integer(F->ngrid));
+        json_object_set_new(fo, "starts_run", json_integer(f->scratch.bfgs_runs));
+        char vp[512] = "";
+        if (F->varpro) {
+            size_t l = (size_t)snprintf(vp, sizeof vp, "variable projection: ");
+            for (int k = 0; k < F->nlin && l < sizeof vp; k++)
+                l += (size_t)snprintf(vp + l, sizeof vp - l, "%s%s", k ? ", " : "", F->pname[F->th_of_u[F->lin_u[k]]]);
+            if (l < sizeof vp) l += (size_t)snprintf(vp + l, sizeof vp - l, " solved exactly (QR with column pivoting) inside Levenberg-Marquardt over ");
+            for (int k = 0; k < F->nnl && l < sizeof vp; k++)
+                l += (size_t)snprintf(vp + l, sizeof vp - l, "%s%s", k ? ", " : "", F->pname[F->th_of_u[F->nl_u[k]]]);
+            if (l < sizeof vp) snprintf(vp + l, sizeof vp - l, " (Kaufman's Jacobian), from each distinct start of those");
+        }
+        if (F->objective == CIM_OBJ_HUBER_LIK) snprintf(vp, sizeof vp, "huber-log fit (LM from every start, 5 best polished by BFGS), then BFGS over it and ln sigma on the likelihood");
+        json_object_set_new(fo, "solver", json_string(F->varpro || F->objective == CIM_OBJ_HUBER_LIK ? vp : F->objective == CIM_OBJ_LSQ
+            ? "Levenberg-Marquardt (gsl_multifit_nlinear, More scaling) from every start, best kept"
+            : "Levenberg-Marquardt on Huber-equivalent residuals from every start, the 5 best polished by BFGS (gsl vector_bfgs2)"));
+        json_object_set_new(fo, "iterations", json_integer(f->scratch.iterations));
+        json_object_set_new(fo, "seconds", num(f->scratch.seconds));
+        json_object_set_new(fo, "cpu_seconds", num(f->scratch.cpu_seconds));
+        json_object_set_new(root, "fit", fo);
+    }
+
     json_t *st = json_object();
     int chin = f->impl == &cim__fit_chinchilla;
-    json_object_set_new(st, "loss", json_string(chin ? "huber" : "squared"));
-    json_object_set_new(st, "delta", chin ? num(f->p.delta) : json_null());
-    json_object_set_new(st, "optimizer", json_string(chin ? "gsl vector_bfgs2 from Epoch AI's grid (best starts by starting objective)"
+    int huber = chin || (f->fm && f->fm->objective != CIM_OBJ_LSQ);
+    json_object_set_new(st, "loss", json_string(huber ? "huber" : "squared"));
+    json_object_set_new(st, "delta", huber ? num(f->p.delta) : json_null());
+    json_object_set_new(st, "optimizer", json_string(f->fm ? "formula (see fit.solver)" : chin ? "gsl vector_bfgs2 from Epoch AI's grid (best starts by starting objective)"
                                                     : f->impl == &cim__fit_freec ? "variable projection: gsl vector_bfgs2 over ln C, OLS inside"
                                                     : "gsl_multifit_linear (OLS)"));
     if (chin) {
@@ -104,6 +178,9 @@ int cim_fit_write_json(const CimFit *f, const char *path, int argc, char **argv,
         json_object_set_new(st, "starts", json_null());
     }
     json_object_set_new(st, "bootstrap", json_integer(f->p.bootstrap));
+    json_object_set_new(st, "resample", json_string(f->p.subsample > 0 && f->p.subsample < 1
+                                                    ? "subsample without replacement" : "n rows with replacement"));
+    json_object_set_new(st, "subsample", f->p.subsample > 0 && f->p.subsample < 1 ? num(f->p.subsample) : json_null());
     json_object_set_new(st, "bootstrap_ok", json_integer(f->boot_ok));
     json_object_set_new(st, "bootstrap_failed", json_integer(f->boot_failed));
     json_object_set_new(st, "interval", json_string(f->p.bootstrap && f->boot_ok ? "95% percentile bootstrap"
@@ -134,9 +211,76 @@ int cim_fit_write_json(const CimFit *f, const char *path, int argc, char **argv,
     return rc;
 }
 
+/* The log-likelihood where the objective is one: Epoch's Huber likelihood
+ * (−objective), or least squares read as Gaussian errors with the ML
+ * variance SSE/n (unweighted fits only). NaN otherwise. */
+double cim__fit_loglik(const CimFit *f)
+{
+    if (f->fm && f->fm->objective == CIM_OBJ_HUBER_LIK) return -f->obj;
+    int gauss = f->impl == &cim__fit_loglinear || (f->fm && f->fm->objective == CIM_OBJ_LSQ && !f->fm->w);
+    if (!gauss) return NAN;
+    double n = (double)f->n, sse = f->rmse * f->rmse * n;
+    return -0.5 * n * (log(2 * M_PI * sse / n) + 1);
+}
+
+int cim_fit_lrt(CimFit *f, const char *other, CimErr *e)
+{
+    double ll = cim__fit_loglik(f);
+    CIM_RETURN_IF(!isfinite(ll), e, CIM_ERR_USAGE, "--lrt: this fit has no log-likelihood (use --objective "
+                  "huber-likelihood, or an unweighted lsq fit)");
+    json_error_t je;
+    json_t *root = json_load_file(other, 0, &je);
+    CIM_RETURN_IF(!root, e, CIM_ERR_USAGE, "%s:%d: %s", other, je.line, je.text);
+    json_t *l0 = json_object_get(root, "log_likelihood"), *k0 = json_object_get(root, "n_params"),
+           *n0 = json_object_get(root, "n_points");
+    const char *runs0 = json_string_value(json_object_get(json_object_get(root, "input"), "runs"));
+    const char *obj0 = json_string_value(json_object_get(json_object_get(root, "fit"), "objective"));
+    int rc = 0;
+    const char *obj = f->fm ? cim_fit_objective_name(f->fm->objective) : "lsq";
+    if (!json_is_number(l0) || !json_is_integer(k0) || !json_is_integer(n0))
+        rc = cim_err(e, CIM_ERR_USAGE, "--lrt: %s has no log_likelihood, n_params and n_points", other);
+    else if ((size_t)json_integer_value(n0) != f->n || (runs0 && strcmp(runs0, f->path)))
+        rc = cim_err(e, CIM_ERR_USAGE, "--lrt: %s is a fit of other runs (%s, %lld points)", other, runs0 ? runs0 : "?",
+                     (long long)json_integer_value(n0));
+    else if (strcmp(obj0 ? obj0 : "lsq", obj))
+        rc = cim_err(e, CIM_ERR_USAGE, "--lrt: %s maximised another likelihood (%s, here %s)", other, obj0 ? obj0 : "lsq", obj);
+    else if (json_integer_value(k0) == f->k)
+        rc = cim_err(e, CIM_ERR_USAGE, "--lrt: both fits have %d parameters: not nested", f->k);
+    if (rc == 0) {
+        f->has_lrt = 1;
+        snprintf(f->lrt_other, sizeof f->lrt_other, "%s", other);
+        f->lrt_ll0 = json_number_value(l0);
+        f->lrt_k0 = (int)json_integer_value(k0);
+        int big = f->k > f->lrt_k0;
+        f->lrt_df = big ? f->k - f->lrt_k0 : f->lrt_k0 - f->k;
+        f->lrt_stat = 2 * (big ? ll - f->lrt_ll0 : f->lrt_ll0 - ll);
+        f->lrt_p = f->lrt_stat > 0 ? gsl_cdf_chisq_Q(f->lrt_stat, f->lrt_df) : 1;
+    }
+    json_decref(root);
+    return rc;
+}
+
+/* The law as a formula: the named built-in forms are formulas too. */
+const char *cim__fit_formula_text(const CimFit *f)
+{
+    if (f->fm) return f->fm->text;
+    if (f->impl == &cim__fit_chinchilla) return "L = E + A/N^alpha + B/D^beta";
+    if (f->impl == &cim__fit_loglinear) return "L = a - b*log(D) - c*log(N)";
+    return "L = a - b*log(D_eff(C)) - c*log(N), D_eff = sum of raw_m / C_m with the non-text C_m free";
+}
+
 void cim_fit_print_summary(const CimFit *f, FILE *out)
 {
     fprintf(out, "%s fit of %zu runs (%s): %d parameters\n", f->impl->name, f->n, f->path, f->k);
+    if (f->fm) {
+        fprintf(out, "  %s   (%s", f->fm->text, cim_fit_objective_name(f->fm->objective));
+        if (f->fm->objective != CIM_OBJ_LSQ) fprintf(out, ", delta %g", f->fm->delta);
+        fprintf(out, "; %s; %d of %d starts run, %ld iterations, %.3g s)\n", f->fm->varpro ? "variable projection" : "LM",
+                f->scratch.bfgs_runs, f->fm->ngrid, f->scratch.iterations, f->scratch.seconds);
+    }
+    if (f->n < 2 * (size_t)f->k)
+        fprintf(out, "  warning: %zu runs for %d free parameters (fewer than 2 per parameter): the data may not identify them\n",
+                f->n, f->k);
     for (int m = 0; m < CIM_MOD_COUNT; m++) {
         if (!f->used[m]) continue;
         if (f->pb.T[m] && isfinite(f->c.C[m]))
@@ -170,6 +314,17 @@ void cim_fit_print_summary(const CimFit *f, FILE *out)
                 f->ho_ntest, f->n, f->ho_rmse, 100 * f->ho_mare);
     else
         fprintf(out, "  held out: skipped (%s)\n", f->ho_reason);
+    for (int j = 0; j < f->nwarn; j++) fprintf(out, "  warning: %s\n", f->warn[j]);
+    for (int q = 0; q < f->p.npredict; q++) {
+        fprintf(out, "  loss at N = %.4g, D = %.4g: %.6g", f->p.predict_N[q], f->p.predict_D[q], f->pred[q]);
+        if (isfinite(f->pred_lo[q])) fprintf(out, "  [%.6g, %.6g] (95%% bootstrap)", f->pred_lo[q], f->pred_hi[q]);
+        fputc('\n', out);
+    }
+    double ll = cim__fit_loglik(f);
+    if (isfinite(ll)) fprintf(out, "  log-likelihood %.10g\n", ll);
+    if (f->has_lrt)
+        fprintf(out, "  likelihood-ratio test against %s (%d parameters, log-likelihood %.10g): 2 dll = %.6g, df %d, p = %.4g\n",
+                f->lrt_other, f->lrt_k0, f->lrt_ll0, f->lrt_stat, f->lrt_df, f->lrt_p);
     if (f->p.bootstrap)
         fprintf(out, "  bootstrap: %u resamples, seed %llu, %u fitted%s\n", f->p.bootstrap,
                 (unsigned long long)f->p.seed, f->boot_ok, f->boot_failed ? " (others failed)" : "");

@@ -7,11 +7,15 @@
  *    interval as a bar. With --fit, estimates named C_<modality> (the free-c
  *    form) are added to their modality as hollow diamonds, so fitted and
  *    measured C can be read against each other.
+ *  - IsoFLOP profiles (--fit of `cimeter fit --isoflop`, --runs optional):
+ *    loss against N per budget with each budget's parabola and its minimum,
+ *    and N* against C with the fitted line.
  *  - the fitted law against the runs (--fit and --runs): loss against
  *    D_eff = Σ T_i / C_i on a log axis, one colour per model size P, with the
  *    law's curve for each P. The law is recognised by its parameter names:
- *    E, A, B, alpha, beta (chinchilla) or a, b, c (loglinear, SPEC §5); other
- *    forms get their points without a curve. D_eff uses the `tokens` column
+ *    E, A, B, alpha, beta (chinchilla) or a, b, c (loglinear, SPEC §5), or
+ *    is the fit's formula when that is over N (P) and D alone; other laws
+ *    get their points without a curve. D_eff uses the `tokens` column
  *    when the CSV has one, else raw_<modality> / C with C the fit's estimate
  *    C_<modality> when present, else a C_<modality> the fit recorded among its
  *    settings (any key ending in C_<modality>), else the first measured
@@ -26,6 +30,7 @@
 #include "cim_config.h"
 #include "common/err.h"
 #include "common/utf8.h"
+#include "fit/expr.h"
 #include "out/report.h"
 #if CIM_HAVE_CAIRO
 #include <cairo.h>
@@ -344,19 +349,20 @@ static int draw_c_plot(const CimReport *r, cairo_t *cr, double W, double H, CimE
 
 /* ---- figure 2: the fitted law against the runs ------------------------ */
 
-static int col_of(const CimRunsTable *t, const char *name)
-{
-    for (size_t j = 0; j < t->ncols; j++) if (!strcmp(t->cols[j], name)) return (int)j;
-    return -1;
-}
-
 static const CimReportParam *param(const CimReport *r, const char *name)
 {
     for (size_t i = 0; i < r->nparams; i++) if (!strcmp(r->params[i].name, name)) return &r->params[i];
     return NULL;
 }
 
-typedef struct Law { int form; double E, A, B, al, be, a, b, c; } Law;   /* form 0 none, 1 chinchilla, 2 loglinear */
+/* The fitted law: chinchilla and loglinear by their parameter names, else
+ * the fit's formula when it is over N (or P) and D alone (form 3). */
+typedef struct Law {
+    int form;                /* 0 none, 1 chinchilla, 2 loglinear, 3 formula */
+    double E, A, B, al, be, a, b, c;
+    CimExpr *x;              /* form 3, columns 0 = N, 1 = D */
+    double th[CIM_EXPR_MAXGRAD];
+} Law;
 
 static Law law_of(const CimReport *r)
 {
@@ -364,8 +370,31 @@ static Law law_of(const CimReport *r)
     const CimReportParam *E = param(r, "E"), *A = param(r, "A"), *B = param(r, "B"),
                          *al = param(r, "alpha"), *be = param(r, "beta"),
                          *a = param(r, "a"), *b = param(r, "b"), *c = param(r, "c");
-    if (E && A && B && al && be) L = (Law){1, E->est, A->est, B->est, al->est, be->est, 0, 0, 0};
-    else if (a && b && c) L = (Law){2, 0, 0, 0, 0, 0, a->est, b->est, c->est};
+    const char *form = NULL, *formula = NULL;
+    for (size_t i = 0; i < r->nfit_kv; i++) {
+        if (!strcmp(r->fit_kv[i].key, "form")) form = r->fit_kv[i].value;
+        if (!strcmp(r->fit_kv[i].key, "formula")) formula = r->fit_kv[i].value;
+    }
+    if (form && !strcmp(form, "formula") && formula && strchr(formula, '=')) {
+        CimErr e;
+        CimExpr *x;
+        if (cim_expr_parse(strchr(formula, '=') + 1, &x, &e) < 0) return L;
+        int np = 0, ok = 1;
+        for (int i = 0; ok && i < cim_expr_nnames(x); i++) {
+            const char *n = cim_expr_name(x, i);
+            const CimReportParam *p = param(r, n);
+            if (!strcmp(n, "N") || !strcmp(n, "P") || !strcmp(n, "params")) cim_expr_bind_column(x, i, 0);
+            else if (!strcmp(n, "D") || !strcmp(n, "D_eff")) cim_expr_bind_column(x, i, 1);
+            else if (p && isfinite(p->est) && np < CIM_EXPR_MAXGRAD) { L.th[np] = p->est; cim_expr_bind_param(x, i, np++); }
+            else ok = 0;       /* another column: no curve over D alone */
+        }
+        if (!ok) { cim_expr_free(x); return L; }
+        L.form = 3;
+        L.x = x;
+        return L;
+    }
+    if (E && A && B && al && be) L = (Law){1, E->est, A->est, B->est, al->est, be->est, 0, 0, 0, NULL, {0}};
+    else if (a && b && c) L = (Law){2, 0, 0, 0, 0, 0, a->est, b->est, c->est, NULL, {0}};
     return L;
 }
 
@@ -373,6 +402,10 @@ static double law_eval(const Law *L, double P, double D)
 {
     if (L->form == 1) return L->E + L->A / pow(P, L->al) + L->B / pow(D, L->be);
     if (L->form == 2) return L->a - L->b * log(D) - L->c * log(P);
+    if (L->form == 3) {
+        double cols[2] = {P, D};
+        return cim_expr_eval(L->x, cols, L->th);
+    }
     return NAN;
 }
 
@@ -390,48 +423,36 @@ static double nice_step(double range)
 
 static int draw_law_plot(const CimReport *r, cairo_t *cr, double W, double H, CimErr *e)
 {
-    const CimRunsTable *t = &r->runs;
-    int cp = col_of(t, "params"), cl = col_of(t, "loss"), ct = col_of(t, "tokens");
-    CIM_RETURN_IF(cp < 0 || cl < 0, e, CIM_ERR_USAGE, "the runs CSV needs `params` and `loss` columns");
-    double *D = calloc(t->nrows ? t->nrows : 1, sizeof *D);
-    CIM_RETURN_IF(!D, e, CIM_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < t->nrows; i++) D[i] = ct >= 0 ? t->v[i * t->ncols + ct] : 0;
-    if (ct < 0) {
-        int any = 0;
-        for (size_t j = 0; j < t->ncols; j++) {
-            if (strncmp(t->cols[j], "raw_", 4)) continue;
-            const char *m = t->cols[j] + 4;
-            char pname[128];
-            snprintf(pname, sizeof pname, "C_%s", m);
-            const CimReportParam *p = param(r, pname);
-            double C = p ? p->est : NAN;
-            /* else a C the fit recorded as used ("C_text", "settings.C_text", ...) */
-            for (size_t k = 0; !p && !isfinite(C) && k < r->nfit_kv; k++) {
-                const char *key = r->fit_kv[k].key, *dot = strrchr(key, '.');
-                if (!strcmp(dot ? dot + 1 : key, pname)) C = strtod(r->fit_kv[k].value, NULL);
-            }
-            for (size_t k = 0; !p && !isfinite(C) && k < r->nrows; k++)
-                if (!strcmp(r->rows[k].modality, m)) C = r->rows[k].C;
-            if (!(isfinite(C) && C > 0)) {
-                free(D);
-                return cim_err(e, CIM_ERR_USAGE, "no C for column %s: give a results JSON measuring %s, or a "
-                               "fit with C_%s", t->cols[j], m, m);
-            }
-            for (size_t i = 0; i < t->nrows; i++) {
-                double T = t->v[i * t->ncols + j];
-                if (isfinite(T)) D[i] += T / C;
-            }
-            any = 1;
+    const CimRuns *t = r->runs;
+    double C[CIM_MOD_COUNT];
+    for (int m = 0; m < CIM_MOD_COUNT; m++) {
+        C[m] = NAN;
+        if (t->tokens || !t->raw[m]) continue;
+        const char *mod = cim_modality_name((CimModality)m);
+        char pname[128];
+        snprintf(pname, sizeof pname, "C_%s", mod);
+        const CimReportParam *p = param(r, pname);
+        C[m] = p ? p->est : NAN;
+        /* else a C the fit recorded as used ("C_text", "settings.C_text", ...) */
+        for (size_t k = 0; !p && !isfinite(C[m]) && k < r->nfit_kv; k++) {
+            const char *key = r->fit_kv[k].key, *dot = strrchr(key, '.');
+            if (!strcmp(dot ? dot + 1 : key, pname)) C[m] = strtod(r->fit_kv[k].value, NULL);
         }
-        if (!any) { free(D); return cim_err(e, CIM_ERR_USAGE, "the runs CSV has neither `tokens` nor raw_<modality> columns"); }
+        for (size_t k = 0; !p && !isfinite(C[m]) && k < r->nrows; k++)
+            if (!strcmp(r->rows[k].modality, mod)) C[m] = r->rows[k].C;
+        CIM_RETURN_IF(!(isfinite(C[m]) && C[m] > 0), e, CIM_ERR_USAGE, "no C for column raw_%s: give a results "
+                      "JSON measuring %s, or a fit with C_%s", mod, mod, mod);
     }
+    double *D = calloc(t->n ? t->n : 1, sizeof *D);
+    CIM_RETURN_IF(!D, e, CIM_ERR_NOMEM, "out of memory");
+    if (cim_runs_deff(t, C, NULL, D, e) < 0) { free(D); return e->code; }
     /* Ranges over valid points. */
     double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
-    double *Ps = malloc((t->nrows ? t->nrows : 1) * sizeof *Ps);
+    double *Ps = malloc((t->n ? t->n : 1) * sizeof *Ps);
     size_t np = 0;
     if (!Ps) { free(D); return cim_err(e, CIM_ERR_NOMEM, "out of memory"); }
-    for (size_t i = 0; i < t->nrows; i++) {
-        double P = t->v[i * t->ncols + cp], L = t->v[i * t->ncols + cl];
+    for (size_t i = 0; i < t->n; i++) {
+        double P = t->params[i], L = t->loss[i];
         if (!(P > 0 && isfinite(L) && D[i] > 0)) continue;
         xmin = fmin(xmin, log10(D[i])); xmax = fmax(xmax, log10(D[i]));
         ymin = fmin(ymin, L); ymax = fmax(ymax, L);
@@ -457,6 +478,8 @@ static int draw_law_plot(const CimReport *r, cairo_t *cr, double W, double H, Ci
     Law law = law_of(r);
     const char *form = "";
     for (size_t i = 0; i < r->nfit_kv; i++) if (!strcmp(r->fit_kv[i].key, "form")) form = r->fit_kv[i].value;
+    if (!strcmp(form, "formula"))           /* a formula fit is titled by its formula */
+        for (size_t i = 0; i < r->nfit_kv; i++) if (!strcmp(r->fit_kv[i].key, "formula")) form = r->fit_kv[i].value;
     char title[256], *pf = plain(form);
     snprintf(title, sizeof title, "Fitted law%s%s against %zu runs", pf && pf[0] ? ": " : "", pf ? pf : "", np);
     free(pf);
@@ -512,7 +535,7 @@ static int draw_law_plot(const CimReport *r, cairo_t *cr, double W, double H, Ci
     cairo_rectangle(cr, x0, y0, x1 - x0, y1 - y0);
     cairo_stroke(cr);
     set_font(cr, 12, 0);
-    text_at(cr, (x0 + x1) / 2, H - 16, ct >= 0 ? "D (tokens, log scale)" :
+    text_at(cr, (x0 + x1) / 2, H - 16, t->tokens ? "D (tokens, log scale)" :
             "D_eff = \xCE\xA3 T_i / C_i (tokens, log scale)", 0.5);
     cairo_save(cr);
     cairo_translate(cr, 22, (y0 + y1) / 2);
@@ -537,8 +560,8 @@ static int draw_law_plot(const CimReport *r, cairo_t *cr, double W, double H, Ci
         }
         cairo_stroke(cr);
     }
-    for (size_t i = 0; i < t->nrows; i++) {
-        double P = t->v[i * t->ncols + cp], L = t->v[i * t->ncols + cl];
+    for (size_t i = 0; i < t->n; i++) {
+        double P = t->params[i], L = t->loss[i];
         if (!(P > 0 && isfinite(L) && D[i] > 0)) continue;
         size_t g = ng;
         for (size_t k = 0; k < ng; k++) if (groups[k] == P) g = k;
@@ -575,8 +598,181 @@ static int draw_law_plot(const CimReport *r, cairo_t *cr, double W, double H, Ci
     }
 #undef PX
 #undef PY
+    cim_expr_free(law.x);
     free(D);
     free(Ps);
+    return 0;
+}
+
+
+/* ---- figure 3: IsoFLOP profiles (a fit of `cimeter fit --isoflop`) ------- */
+
+/* A frame with a log10 x axis (decade ticks) and a linear or log10 y axis. */
+static void frame(cairo_t *cr, double x0, double x1, double y0, double y1, double xmin, double xmax,
+                  double ymin, double ymax, int ylog, const char *xlabel, const char *ylabel)
+{
+    set_font(cr, 10.5, 0);
+    for (int k = (int)ceil(xmin); k <= (int)floor(xmax); k++) {
+        double x = x0 + (k - xmin) / (xmax - xmin) * (x1 - x0);
+        cairo_set_line_width(cr, 0.5);
+        cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
+        cairo_move_to(cr, floor(x) + 0.5, y0); cairo_line_to(cr, floor(x) + 0.5, y1);
+        cairo_stroke(cr);
+        char lab[32];
+        snprintf(lab, sizeof lab, "1e%d", k);
+        cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
+        text_at(cr, x, y1 + 15, lab, 0.5);
+    }
+    if (ylog) {
+        for (int k = (int)ceil(ymin); k <= (int)floor(ymax); k++) {
+            double y = y1 - (k - ymin) / (ymax - ymin) * (y1 - y0);
+            cairo_set_line_width(cr, 0.5);
+            cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
+            cairo_move_to(cr, x0, floor(y) + 0.5); cairo_line_to(cr, x1, floor(y) + 0.5);
+            cairo_stroke(cr);
+            char lab[32];
+            snprintf(lab, sizeof lab, "1e%d", k);
+            cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
+            text_at(cr, x0 - 5, y + 4, lab, 1);
+        }
+    } else {
+        double step = nice_step(ymax - ymin);
+        for (double v = ceil(ymin / step) * step; v <= ymax; v += step) {
+            double y = y1 - (v - ymin) / (ymax - ymin) * (y1 - y0);
+            cairo_set_line_width(cr, 0.5);
+            cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
+            cairo_move_to(cr, x0, floor(y) + 0.5); cairo_line_to(cr, x1, floor(y) + 0.5);
+            cairo_stroke(cr);
+            char lab[32];
+            snprintf(lab, sizeof lab, "%g", fabs(v) < step * 1e-6 ? 0.0 : v);
+            cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
+            text_at(cr, x0 - 5, y + 4, lab, 1);
+        }
+    }
+    cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+    cairo_set_line_width(cr, 1);
+    cairo_rectangle(cr, x0, y0, x1 - x0, y1 - y0);
+    cairo_stroke(cr);
+    set_font(cr, 11.5, 0);
+    text_at(cr, (x0 + x1) / 2, y1 + 34, xlabel, 0.5);
+    cairo_save(cr);
+    cairo_translate(cr, x0 - 46, (y0 + y1) / 2);
+    cairo_rotate(cr, -M_PI / 2);
+    text_at(cr, 0, 0, ylabel, 0.5);
+    cairo_restore(cr);
+}
+
+static int draw_iso_plot(const CimReport *r, cairo_t *cr, double W, double H, CimErr *e)
+{
+    (void)W;
+    size_t nb = r->nbudgets;
+    double nlo = INFINITY, nhi = -INFINITY, llo = INFINITY, lhi = -INFINITY, clo = INFINITY, chi = -INFINITY;
+    double slo = INFINITY, shi = -INFINITY, snap = 0.1;
+    for (size_t i = 0; i < r->nfit_kv; i++)
+        if (!strcmp(r->fit_kv[i].key, "settings.snap_decades")) snap = strtod(r->fit_kv[i].value, NULL);
+    for (size_t j = 0; j < nb; j++) {
+        const CimReportBudget *b = &r->budgets[j];
+        if (!(b->Nlo > 0 && b->Nhi > 0 && isfinite(b->c2))) continue;
+        nlo = fmin(nlo, log10(b->Nlo)); nhi = fmax(nhi, log10(b->Nhi));
+        for (int s = 0; s <= 20; s++) {
+            double x = log(b->Nlo) + (log(b->Nhi) - log(b->Nlo)) * s / 20.0, L = b->c0 + b->c1 * x + b->c2 * x * x;
+            if (isfinite(L)) { llo = fmin(llo, L); lhi = fmax(lhi, L); }
+        }
+        clo = fmin(clo, log10(b->C)); chi = fmax(chi, log10(b->C));
+        if (b->Nstar > 0) { slo = fmin(slo, log10(b->Nstar)); shi = fmax(shi, log10(b->Nstar)); }
+    }
+    CIM_RETURN_IF(!isfinite(nlo) || !isfinite(llo), e, CIM_ERR_USAGE, "the IsoFLOP fit has no budget with a parabola to draw");
+    /* Runs (with --runs and a tokens column): points coloured by budget. */
+    const CimRuns *t = r->runs;
+    int *bud = NULL;
+    if (t && t->tokens) {
+        bud = malloc(t->n * sizeof *bud);
+        for (size_t i = 0; bud && i < t->n; i++) {
+            double C = 6 * t->params[i] * t->tokens[i], bd = INFINITY;
+            bud[i] = -1;
+            for (size_t j = 0; j < nb; j++) {
+                double d = fabs(log10(C) - log10(r->budgets[j].C));
+                if (d < bd) { bd = d; bud[i] = (int)j; }
+            }
+            if (bd > snap || !(t->params[i] > 0)) { bud[i] = -1; continue; }
+            double lx = log10(t->params[i]);
+            if (lx >= nlo && lx <= nhi) { llo = fmin(llo, t->loss[i]); lhi = fmax(lhi, t->loss[i]); }
+        }
+    }
+    double lr = lhi - llo > 0 ? lhi - llo : 0.1;
+    llo -= 0.06 * lr; lhi += 0.06 * lr;
+    double nr = nhi - nlo > 0 ? nhi - nlo : 1;
+    nlo -= 0.04 * nr; nhi += 0.04 * nr;
+    double cr_ = chi - clo > 0 ? chi - clo : 1, sr = shi - slo > 0 ? shi - slo : 1;
+    clo -= 0.08 * cr_; chi += 0.08 * cr_; slo -= 0.15 * sr; shi += 0.15 * sr;
+
+    cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+    set_font(cr, 16, 1);
+    char title[160];
+    snprintf(title, sizeof title, "IsoFLOP profiles: N* = %.3g C^%.4f", exp(r->iso_k), r->iso_a);
+    text_at(cr, 20, 26, title, 0);
+
+    double ax0 = 80, ax1 = 470, ay0 = 60, ay1 = H - 70, bx0 = 580, bx1 = 830;
+#define LX(v) (ax0 + ((v) - nlo) / (nhi - nlo) * (ax1 - ax0))
+#define LY(v) (ay1 - ((v) - llo) / (lhi - llo) * (ay1 - ay0))
+#define RX(v) (bx0 + ((v) - clo) / (chi - clo) * (bx1 - bx0))
+#define RY(v) (ay1 - ((v) - slo) / (shi - slo) * (ay1 - ay0))
+    frame(cr, ax0, ax1, ay0, ay1, nlo, nhi, llo, lhi, 0, "parameters N (log scale)", "loss");
+    frame(cr, bx0, bx1, ay0, ay1, clo, chi, slo, shi, 1, "budget C (FLOPs)", "N*");
+    cairo_save(cr);
+    cairo_rectangle(cr, ax0, ay0, ax1 - ax0, ay1 - ay0);
+    cairo_clip(cr);
+    for (size_t i = 0; bud && i < t->n; i++) {
+        if (bud[i] < 0) continue;
+        rgb(cr, viridis(nb > 1 ? (double)bud[i] / (double)(nb - 1) : 0.5));
+        cairo_arc(cr, LX(log10(t->params[i])), LY(t->loss[i]), 3, 0, 2 * M_PI);
+        cairo_fill(cr);
+    }
+    for (size_t j = 0; j < nb; j++) {
+        const CimReportBudget *b = &r->budgets[j];
+        if (!(b->Nlo > 0 && isfinite(b->c2))) continue;
+        rgb(cr, viridis(nb > 1 ? (double)j / (double)(nb - 1) : 0.5));
+        cairo_set_line_width(cr, 1.6);
+        for (int s = 0; s <= 60; s++) {
+            double x = log(b->Nlo) + (log(b->Nhi) - log(b->Nlo)) * s / 60.0, L = b->c0 + b->c1 * x + b->c2 * x * x;
+            if (s) cairo_line_to(cr, LX(x / M_LN10), LY(L)); else cairo_move_to(cr, LX(x / M_LN10), LY(L));
+        }
+        cairo_stroke(cr);
+        if (b->Nstar > 0) {
+            double px = LX(log10(b->Nstar)), py = LY(b->Lstar);
+            cairo_move_to(cr, px, py - 5); cairo_line_to(cr, px + 5, py); cairo_line_to(cr, px, py + 5); cairo_line_to(cr, px - 5, py);
+            cairo_close_path(cr);
+            cairo_fill_preserve(cr);
+            cairo_set_source_rgb(cr, 0, 0, 0);
+            cairo_set_line_width(cr, 0.8);
+            cairo_stroke(cr);
+        }
+    }
+    cairo_restore(cr);
+    cairo_save(cr);
+    cairo_rectangle(cr, bx0, ay0, bx1 - bx0, ay1 - ay0);
+    cairo_clip(cr);
+    cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+    cairo_set_line_width(cr, 1.4);
+    cairo_move_to(cr, RX(clo), RY((r->iso_k + r->iso_a * clo * M_LN10) / M_LN10));
+    cairo_line_to(cr, RX(chi), RY((r->iso_k + r->iso_a * chi * M_LN10) / M_LN10));
+    cairo_stroke(cr);
+    for (size_t j = 0; j < nb; j++) {
+        const CimReportBudget *b = &r->budgets[j];
+        if (!(b->Nstar > 0)) continue;
+        rgb(cr, viridis(nb > 1 ? (double)j / (double)(nb - 1) : 0.5));
+        cairo_arc(cr, RX(log10(b->C)), RY(log10(b->Nstar)), 4.5, 0, 2 * M_PI);
+        cairo_fill_preserve(cr);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+        cairo_set_line_width(cr, 0.8);
+        cairo_stroke(cr);
+    }
+    cairo_restore(cr);
+#undef LX
+#undef LY
+#undef RX
+#undef RY
+    free(bud);
     return 0;
 }
 
@@ -587,7 +783,7 @@ static cairo_status_t to_file(void *closure, const unsigned char *data, unsigned
     return fwrite(data, 1, len, (FILE *)closure) == len ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
 }
 
-static int law_plot(const CimReport *r) { return r->has_fit && r->runs.ncols; }
+static int law_plot(const CimReport *r) { return r->has_fit && (r->runs || r->nbudgets); }
 
 static int draw(const CimReport *r, cairo_t *cr, double W, double H, CimErr *e)
 {
@@ -597,6 +793,7 @@ static int draw(const CimReport *r, cairo_t *cr, double W, double H, CimErr *e)
     cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);   /* same layout in SVG and PNG */
     cairo_set_font_options(cr, fo);
     cairo_font_options_destroy(fo);
+    if (r->nbudgets) return draw_iso_plot(r, cr, W, H, e);
     return law_plot(r) ? draw_law_plot(r, cr, W, H, e) : draw_c_plot(r, cr, W, H, e);
 }
 
@@ -604,7 +801,7 @@ static int check_inputs(const CimReport *r, CimErr *e)
 {
     CIM_RETURN_IF(!law_plot(r) && !r->nrows, e, CIM_ERR_USAGE,
                   "nothing to plot: give results JSONs, or --fit with --runs for the law");
-    CIM_RETURN_IF(r->runs.ncols && !r->has_fit, e, CIM_ERR_USAGE, "--runs needs --fit");
+    CIM_RETURN_IF(r->runs && !r->has_fit, e, CIM_ERR_USAGE, "--runs needs --fit");
     return 0;
 }
 

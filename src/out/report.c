@@ -252,79 +252,31 @@ static int load_fit(CimReport *r, const char *path, CimErr *e)
         p->lo = json_is_number(json_array_get(pair, 0)) ? json_number_value(json_array_get(pair, 0)) : NAN;
         p->hi = json_is_number(json_array_get(pair, 1)) ? json_number_value(json_array_get(pair, 1)) : NAN;
     }
+    json_t *bs = json_object_get(root, "budgets");
+    if (json_is_array(bs) && json_array_size(bs)) {
+        r->budgets = calloc(json_array_size(bs), sizeof *r->budgets);
+        if (!r->budgets) rc = -1;
+        size_t i;
+        json_t *b;
+        json_array_foreach(bs, i, b) {
+            if (!r->budgets) break;
+            CimReportBudget *q = &r->budgets[r->nbudgets++];
+            json_t *pc = json_object_get(b, "parabola_lnN"), *rg = json_object_get(b, "N_range");
+            q->C = jnum(b, "C");
+            q->Nstar = jnum(b, "N_star");
+            q->Lstar = jnum(b, "loss_at_N_star");
+            q->c0 = json_is_number(json_array_get(pc, 0)) ? json_number_value(json_array_get(pc, 0)) : NAN;
+            q->c1 = json_is_number(json_array_get(pc, 1)) ? json_number_value(json_array_get(pc, 1)) : NAN;
+            q->c2 = json_is_number(json_array_get(pc, 2)) ? json_number_value(json_array_get(pc, 2)) : NAN;
+            q->Nlo = json_is_number(json_array_get(rg, 0)) ? json_number_value(json_array_get(rg, 0)) : NAN;
+            q->Nhi = json_is_number(json_array_get(rg, 1)) ? json_number_value(json_array_get(rg, 1)) : NAN;
+        }
+        r->iso_a = jnum(est, "a");
+        r->iso_k = jnum(est, "k");
+    }
     json_decref(root);
     r->has_fit = 1;
     CIM_RETURN_IF(rc < 0, e, CIM_ERR_NOMEM, "out of memory");
-    return 0;
-}
-
-/* One CSV record (RFC 4180 quoting) from f into fields; 0 at EOF. */
-static int csv_record(FILE *f, char ***fields, size_t *nf)
-{
-    size_t n = 0, cap = 0, len = 0, bcap = 64;
-    char **v = NULL, *b = malloc(bcap);
-    int c, inq = 0, any = 0;
-    if (!b) return -1;
-    for (;;) {
-        c = fgetc(f);
-        if (c == EOF && !any) { free(b); *fields = NULL; *nf = 0; return 0; }
-        any = 1;
-        if (inq) {
-            if (c == EOF) break;
-            if (c == '"') {
-                int d = fgetc(f);
-                if (d == '"') c = '"';
-                else { inq = 0; if (d != EOF) ungetc(d, f); continue; }
-            }
-        } else if (c == '"' && len == 0) { inq = 1; continue; }
-        else if (c == ',' || c == '\n' || c == EOF) {
-            if (len && b[len - 1] == '\r' && c != ',') len--;
-            b[len] = 0;
-            if (n == cap) { cap = cap ? 2 * cap : 8; char **w = realloc(v, cap * sizeof *w); if (!w) break; v = w; }
-            v[n++] = strdup(b);
-            len = 0;
-            if (c != ',') { free(b); *fields = v; *nf = n; return 1; }
-            continue;
-        }
-        if (len + 2 > bcap) { bcap *= 2; char *w = realloc(b, bcap); if (!w) break; b = w; }
-        b[len++] = (char)c;
-    }
-    free(b);
-    for (size_t i = 0; i < n; i++) free(v[i]);
-    free(v);
-    return -1;
-}
-
-static int load_runs(CimRunsTable *t, const char *path, CimErr *e)
-{
-    FILE *f = fopen(path, "rb");
-    CIM_RETURN_IF(!f, e, CIM_ERR_IO, "cannot open %s", path);
-    char **fl;
-    size_t nf;
-    int rc = csv_record(f, &fl, &nf);
-    if (rc <= 0) { fclose(f); return cim_err(e, CIM_ERR_CORRUPT, "%s: no header row", path); }
-    t->cols = fl;
-    t->ncols = nf;
-    size_t cap = 0;
-    while ((rc = csv_record(f, &fl, &nf)) > 0) {
-        if (nf == 1 && !fl[0][0]) { free(fl[0]); free(fl); continue; }   /* blank line */
-        if (t->nrows == cap) {
-            cap = cap ? 2 * cap : 64;
-            double *w = realloc(t->v, cap * t->ncols * sizeof *w);
-            if (!w) { rc = -1; break; }
-            t->v = w;
-        }
-        for (size_t j = 0; j < t->ncols; j++) {
-            char *end;
-            double x = j < nf ? strtod(fl[j], &end) : NAN;
-            t->v[t->nrows * t->ncols + j] = (j < nf && end != fl[j] && !*end) ? x : NAN;
-        }
-        t->nrows++;
-        for (size_t j = 0; j < nf; j++) free(fl[j]);
-        free(fl);
-    }
-    fclose(f);
-    CIM_RETURN_IF(rc < 0, e, CIM_ERR_CORRUPT, "%s: cannot parse the CSV", path);
     return 0;
 }
 
@@ -335,7 +287,7 @@ int cim__report_load(CimReport *r, const char *const *results, size_t n, const c
     r->multi_run = n > 1;
     for (size_t i = 0; i < n; i++) CIM_CHECK(load_results(r, results[i], e));
     if (fit) CIM_CHECK(load_fit(r, fit, e));
-    if (runs_csv) CIM_CHECK(load_runs(&r->runs, runs_csv, e));
+    if (runs_csv) CIM_CHECK(cim_runs_read_csv(runs_csv, &r->runs, e));
     return 0;
 }
 
@@ -350,8 +302,7 @@ void cim__report_free(CimReport *r)
     free(r->fit_kv);
     for (size_t i = 0; i < r->nparams; i++) free(r->params[i].name);
     free(r->params);
-    for (size_t i = 0; i < r->runs.ncols; i++) free(r->runs.cols[i]);
-    free(r->runs.cols);
-    free(r->runs.v);
+    cim_runs_free(r->runs);
+    free(r->budgets);
     memset(r, 0, sizeof *r);
 }

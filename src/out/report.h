@@ -13,6 +13,7 @@
 #define CIM_REPORT_H
 #include <stdio.h>
 #include "cimeter.h"
+#include "fit/fit.h"
 
 typedef struct CimReportRow {
     char    *run;             /* label of the input file (shown when several) */
@@ -32,11 +33,11 @@ typedef struct CimReportParam {
     double est, lo, hi;       /* NaN when absent */
 } CimReportParam;
 
-typedef struct CimRunsTable {  /* --runs RUNS.csv (SPEC §5) */
-    char   **cols;
-    size_t   ncols, nrows;
-    double  *v;               /* nrows × ncols, NaN where not a number */
-} CimRunsTable;
+typedef struct CimReportBudget {  /* an IsoFLOP fit's budget (cimeter.isoflop/1) */
+    double C, Nlo, Nhi;       /* the budget; its runs' range of N */
+    double c0, c1, c2;        /* loss = c0 + c1 ln N + c2 ln² N; NaN when not fitted */
+    double Nstar, Lstar;      /* the minimum; NaN when refused */
+} CimReportBudget;
 
 typedef struct CimReport {
     CimReportRow   *rows;
@@ -47,7 +48,10 @@ typedef struct CimReport {
     size_t          nfit_kv;
     CimReportParam *params;
     size_t          nparams;
-    CimRunsTable    runs;        /* ncols == 0 when not given */
+    CimReportBudget *budgets;    /* IsoFLOP fits */
+    size_t          nbudgets;
+    double          iso_a, iso_k;  /* ln N* = k + a ln C */
+    CimRuns        *runs;        /* --runs RUNS.csv, read by the fitter's reader; NULL when not given */
 } CimReport;
 
 int  cim__report_load(CimReport *r, const char *const *results, size_t n, const char *fit,

@@ -5,8 +5,8 @@
  * (cim_runs_read_csv), then, when it reads, fitted with the cheap loglinear
  * form (every C_i = 1, no bootstrap) so hostile numbers (NaN, inf, 1e308,
  * negative) reach the refusal checks; the JSON and summary go to /dev/null.
- * The same file is also read by `report --runs` (its own RFC 4180 reader,
- * src/out/report.c). Invariants: an error has a message; a read table has
+ * The same file is also loaded by `report --runs` (which reads it with the
+ * same reader). Invariants: an error has a message; a read table has
  * rows. Without libFuzzer, standalone_main.c replays seeds and crashers.
  */
 #include <stdint.h>
