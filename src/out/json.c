@@ -161,9 +161,23 @@ json_t *cim__run_to_json(CimRun *run, int per_file)
         nerr += run->rec[i].status == CIM_REC_ERROR;
         nskip += run->rec[i].status == CIM_REC_SKIPPED;
     }
-    json_object_set_new(root, "corpus", json_pack("{s:I,s:I,s:I,s:I,s:s}",
+    json_t *corpus = json_pack("{s:I,s:I,s:I,s:I,s:s}",
         "files", (json_int_t)run->nrec, "measured_bytes", (json_int_t)bytes,
-        "errors", (json_int_t)nerr, "skipped", (json_int_t)nskip, "manifest_sha256", sha));
+        "errors", (json_int_t)nerr, "skipped", (json_int_t)nskip, "manifest_sha256", sha);
+    /* Archives read in place: their members' totals, what was not a record included
+     * (only when there were archives, so other results keep their bytes). */
+    uint64_t narch = 0, sum[4] = {0, 0, 0, 0};
+    for (size_t i = 0; i < run->nrec; i++) {
+        uint64_t c[4];
+        if (!cim__archive_counts(&run->rec[i], c)) continue;
+        narch++;
+        for (int k = 0; k < 4; k++) sum[k] += c[k];
+    }
+    if (narch)
+        json_object_set_new(corpus, "archives", json_pack("{s:o,s:o,s:o,s:o,s:o}",
+            "archives", u64(narch), "members", u64(sum[0]), "not_regular", u64(sum[1]),
+            "duplicate_names", u64(sum[2]), "excluded", u64(sum[3])));
+    json_object_set_new(root, "corpus", corpus);
 
     json_t *toks = json_array();
     for (size_t i = 0; i < run->ntok; i++) {
@@ -185,7 +199,8 @@ json_t *cim__run_to_json(CimRun *run, int per_file)
     for (size_t i = 0; i < run->nrec; i++) {
         const CimRecord *r = &run->rec[i];
         if (r->status == CIM_REC_SKIPPED) {
-            const char *mn = cim_modality_name(r->modality);
+            /* An archive is "skipped" itself: its members are the records. */
+            const char *mn = r->modality == CIM_MOD_NONE ? "archive" : cim_modality_name(r->modality);
             json_t *c = json_object_get(skipped, mn);
             json_object_set_new(skipped, mn, json_integer(c ? json_integer_value(c) + 1 : 1));
         } else if (r->status == CIM_REC_ERROR) {

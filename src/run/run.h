@@ -21,7 +21,9 @@ typedef enum CimStatus {
     CIM_REC_PENDING = 0,   /* not measured yet */
     CIM_REC_OK,            /* measured */
     CIM_REC_ERROR,         /* could not be read or decoded: error message, no counts */
-    CIM_REC_SKIPPED,       /* known modality but no tokenizer requested for it */
+    CIM_REC_SKIPPED,       /* known modality but no tokenizer requested for it; or an
+                              archive (modality none): its members are records */
+    CIM_REC_EXCLUDED,      /* internal: left out by --include, dropped after measuring */
 } CimStatus;
 
 typedef struct CimRecord {
@@ -65,7 +67,17 @@ struct CimRun {
     size_t           nagg;
     int              walked;     /* records finalised (sorted, sharded) */
     CimWalkList      walk;       /* paths added, before finalising */
+    char           **include, **exclude;   /* selection globs (copies) */
+    size_t           ninclude, nexclude;
+    struct Worker   *workers;    /* [threads] while measuring: one per OpenMP thread */
+    CimRecord      **extra;      /* archive members found while measuring (cim_extra) */
+    size_t           nextra, capextra;
 };
+
+/* An archive's record is skipped with modality none and this reason, which
+ * carries its counts through journals, MPI and merge like any reason. */
+#define CIM_ARCHIVE_REASON "%s archive: %llu members, %llu not regular, %llu duplicate names, %llu excluded"
+int  cim__archive_counts(const CimRecord *r, uint64_t c[4]);
 
 /* pipeline.c */
 int  cim__run_finalise_files(CimRun *run, CimErr *e);
