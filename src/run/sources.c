@@ -35,6 +35,7 @@
 #include "source/source.h"
 
 #define CIM_MAX_LEVEL 4                     /* archives nested deeper are a limit error */
+#define CIM_MAX_DEPTH 16                    /* streams and archives, one inside another */
 #define CIM_INFLIGHT_PER_THREAD 4
 #define CIM_INFLIGHT_BYTES (256ull << 20)
 
@@ -49,6 +50,7 @@ typedef struct Ctx {
     atomic_size_t   inflight;
     atomic_uint_fast64_t inflight_bytes;
     int         nomem;
+    int         depth;             /* streams and archives open inside one another */
 } Ctx;
 
 typedef struct Job {
@@ -148,6 +150,43 @@ static void spool_and_measure(Ctx *c, CimRecord *r, CimReader *in, int task)
 
 static void measure_archive(Ctx *c, CimArchive *ar, CimRecord *rec, int level);
 
+/* An archive or compressed stream inside a member, a stream or stdin. A compressed
+ * stream keeps the level of what holds it (a .tar.gz is one level, the tar's);
+ * an archive is one level deeper. zip and 7z need to seek (the central
+ * directory, as unzip reads it): they are spooled first. */
+static void open_nested(Ctx *c, CimRecord *r, CimReader *in, CimContainer kind, const char *what,
+                        int level)
+{
+    int stream = kind == CIM_CONT_STREAM;
+    int inner_level = stream ? level : level + 1;
+    if (inner_level > CIM_MAX_LEVEL) {
+        fail_rec(r, CIM_ERR_LIMIT, "%s archive nested deeper than 4 levels", what);
+        return;
+    }
+    /* Compression inside compression does not add levels: bounded apart. */
+    if (c->depth >= CIM_MAX_DEPTH) {
+        fail_rec(r, CIM_ERR_LIMIT, "%s data nested in more than 16 compressed streams and archives", what);
+        return;
+    }
+    CimErr e = {0};
+    CimSpool sp = {.fd = -1};
+    int seek = !stream && (!strcmp(what, "zip") || !strcmp(what, "7z"));
+    if (seek && cim_spool_fill(&sp, in, CIM_SPOOL_MAX, &e) < 0) {
+        cim__record_error(r, &e);
+        return;
+    }
+    CimArchive *inner;
+    if (cim_archive_open(&inner, seek ? sp.path : NULL, in, stream, &e) < 0) {
+        cim__record_error(r, &e);
+    } else {
+        c->depth++;
+        measure_archive(c, inner, r, inner_level);
+        c->depth--;
+        cim_archive_close(inner);
+    }
+    cim_spool_close(&sp);
+}
+
 /* The content read from `in`, measured into r as the extracted file would be.
  * level: of the archive (or stream) it comes from, 0 for standard input. */
 static void measure_content(Ctx *c, CimRecord *r, CimReader *in, int level, int64_t size, int task)
@@ -172,16 +211,7 @@ static void measure_content(Ctx *c, CimRecord *r, CimReader *in, int level, int6
         if (kind == CIM_CONT_OPAQUE) {
             fail_rec(r, CIM_ERR_UNSUPPORTED, "%s data: not measured", what);
         } else if (kind != CIM_CONT_NONE) {
-            CimErr e = {0};
-            CimArchive *inner;
-            if (level + 1 > CIM_MAX_LEVEL)
-                fail_rec(r, CIM_ERR_LIMIT, "%s archive nested deeper than 4 levels", what);
-            else if (cim_archive_open(&inner, NULL, in, &e) < 0)
-                cim__record_error(r, &e);
-            else {
-                measure_archive(c, inner, r, level + 1);
-                cim_archive_close(inner);
-            }
+            open_nested(c, r, in, kind, what, level);
         } else if (!cim__selected(c->run, r->path, 1)) {
             r->status = CIM_REC_EXCLUDED;
         } else if (dec && dec->decode_stream && !need_file && !y4m &&
@@ -251,7 +281,7 @@ static void measure_archive(Ctx *c, CimArchive *ar, CimRecord *rec, int level)
     if (k >= 0 && cim_archive_is_stream(ar)) {
         /* A compressed stream: its content is this record's, at this level. */
         if (k == 0) fail_rec(rec, CIM_ERR_EMPTY, "%s", "empty file");
-        else measure_content(c, rec, cim_archive_data(ar), level - 1, ent.size, 0);
+        else measure_content(c, rec, cim_archive_data(ar), level, ent.size, 0);
         return;
     }
     uint64_t members = 0, not_regular = 0, excluded = 0;
@@ -316,12 +346,12 @@ void cim__measure_source(Worker *w, CimRecord *r, int fd, size_t n)
     int is_stdin = !strcmp(r->path, "-");
     if (kind == CIM_CONT_OPAQUE) {
         fail_rec(r, CIM_ERR_UNSUPPORTED, "%s data: not measured", what);
-    } else if (kind == CIM_CONT_NONE) {   /* standard input holding a plain file */
+    } else if (is_stdin) {   /* as a member at level 0: an archive on it is level 1 */
         measure_content(&c, r, &in, 0, -1, 0);
-    } else if (cim_archive_open(&ar, is_stdin ? NULL : r->path, &in, &e) < 0) {
+    } else if (cim_archive_open(&ar, r->path, NULL, kind == CIM_CONT_STREAM, &e) < 0) {
         cim__record_error(r, &e);
     } else {
-        measure_archive(&c, ar, r, 1);
+        measure_archive(&c, ar, r, kind == CIM_CONT_STREAM ? 0 : 1);
         cim_archive_close(ar);
     }
     #pragma omp taskwait

@@ -3,9 +3,12 @@
  *
  * libarchive is told exactly which filters and formats to try (those of
  * magic.c, never "all": its uuencode filter and mtree format bid on plain
- * text), and a compressed stream that holds no archive is read with its raw
- * format as one entry. Its errors keep their message; one that says the data
- * ended early is `truncated`, any other `corrupt`.
+ * text). A compressed stream is opened with the filters and the raw format
+ * only, as one entry, and its content is looked at like any file's: a tar
+ * inside is recognised by magic.c again (libarchive's tar reader would also
+ * take a stream of zeros for an empty tar). An archive is opened with the
+ * formats only. Errors keep libarchive's message; one that says the data ended
+ * early is `truncated`, any other `corrupt`.
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -227,7 +230,7 @@ static ssize_t entry_read(void *ctx, void *buf, size_t n, CimErr *e)
     return got;
 }
 
-int cim_archive_open(CimArchive **out, const char *path, CimReader *in, CimErr *e)
+int cim_archive_open(CimArchive **out, const char *path, CimReader *in, int stream, CimErr *e)
 {
     *out = NULL;
     CimArchive *ar = calloc(1, sizeof *ar);
@@ -240,18 +243,21 @@ int cim_archive_open(CimArchive **out, const char *path, CimReader *in, CimErr *
         return cim_err(e, CIM_ERR_NOMEM, "out of memory");
     }
     struct archive *a = ar->a;
-    archive_read_support_filter_gzip(a);
-    archive_read_support_filter_bzip2(a);
-    archive_read_support_filter_xz(a);
-    archive_read_support_filter_zstd(a);
-    archive_read_support_filter_lz4(a);
-    archive_read_support_filter_compress(a);
-    archive_read_support_format_tar(a);
-    archive_read_support_format_zip(a);
-    archive_read_support_format_cpio(a);
-    archive_read_support_format_7zip(a);
-    archive_read_support_format_raw(a);
-    archive_read_support_format_empty(a);
+    if (stream) {
+        archive_read_support_filter_gzip(a);
+        archive_read_support_filter_bzip2(a);
+        archive_read_support_filter_xz(a);
+        archive_read_support_filter_zstd(a);
+        archive_read_support_filter_lz4(a);
+        archive_read_support_filter_compress(a);
+        archive_read_support_format_raw(a);
+        archive_read_support_format_empty(a);
+    } else {
+        archive_read_support_format_tar(a);
+        archive_read_support_format_zip(a);
+        archive_read_support_format_cpio(a);
+        archive_read_support_format_7zip(a);
+    }
     locale_t old = utf8_enter();
     int r = path ? archive_read_open_filename(a, path, CIM_ARCHIVE_BLOCK)
                  : archive_read_open(a, ar, NULL, la_read, NULL);
@@ -304,10 +310,9 @@ static int entry_of(CimArchive *a, int r, struct archive_entry *en, CimEntry *en
     }
     if (r == ARCHIVE_EOF) return 0;
     if (r < ARCHIVE_WARN) return la_err(e, a, "header");
-    /* An archive whose format was recognised but is read as one raw stream
-     * (no compression around it) would loop: it is simply not readable. */
+    /* Compressed data that none of the filters took would come back as itself. */
     if (a->is_stream && !a->kind[0])
-        return cim_err(e, CIM_ERR_CORRUPT, "not a readable archive");
+        return cim_err(e, CIM_ERR_CORRUPT, "compressed data that cannot be read");
     /* UTF-8 where the archive says what its names are (pax, zip's UTF-8 flag),
      * whatever the locale; else the bytes as stored (GNU and ustar names). */
     const char *name = archive_entry_pathname_utf8(en);

@@ -7,8 +7,9 @@
  *    the one shape every source has: libarchive entry data, stdin.
  *  - CimArchive: libarchive over a path or a CimReader, with the compression
  *    filters and archive formats cimeter reads (source/magic.h says which);
- *    a single compressed stream is an "archive" of one entry (libarchive's raw
- *    format), so both walk the same loop.
+ *    a compressed stream is an "archive" of one entry (libarchive's raw
+ *    format) whose content is then looked at as any file's (a .tar.gz is a
+ *    gzip stream holding a tar, read without a copy in between).
  *  - CimSpool: a stream's bytes made into a seekable file with a path that
  *    every decoder can open like any other (/proc/self/fd/N): a memfd up to
  *    CIM_SPOOL_MEM bytes, an unlinked temporary file (TMPDIR) beyond it, at most
@@ -65,8 +66,9 @@ typedef struct CimEntry {
 } CimEntry;
 
 /* Opens a file (path) or a stream (in, when path is NULL) that source/magic.h
- * recognised. Fails (corrupt, unsupported) when libarchive cannot read it. */
-int  cim_archive_open(CimArchive **out, const char *path, CimReader *in, CimErr *e);
+ * recognised: a compressed stream (stream = 1: one entry, its content) or an
+ * archive (stream = 0). Fails (corrupt) when libarchive cannot read it. */
+int  cim_archive_open(CimArchive **out, const char *path, CimReader *in, int stream, CimErr *e);
 /* 1 and the next entry, 0 at the end, <0 on damage (truncated or corrupt). The
  * entry stays valid until the next call. */
 int  cim_archive_next(CimArchive *a, CimEntry *ent, CimErr *e);
