@@ -101,6 +101,10 @@ typedef struct CimMeasureParams {
     size_t   ninclude;
     const char *const *exclude;
     size_t   nexclude;
+    /* JSON Lines: a dotted field name ("text", "meta.content"). A text file whose
+     * first non-blank line is a JSON object is then a set of documents, each
+     * measured as a text file of that field's string; NULL: plain text. Copied. */
+    const char *json_field;
     /* Progress callback (optional): called from the measuring thread that
      * finished a file, serialised by the library. */
     void (*progress)(void *ctx, size_t done, size_t total, uint64_t bytes_done);

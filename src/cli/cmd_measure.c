@@ -34,6 +34,8 @@ static const char measure_help[] =
 "                         matches GLOB (repeatable; archives are still opened)\n"
 "      --exclude GLOB     leave out files and members that match (repeatable),\n"
 "                         e.g. --exclude '*.json' for WebDataset metadata\n"
+"      --json-field NAME  JSON Lines: measure each line's field NAME (dotted: meta.text)\n"
+"                         as one text document; the file's record sums them\n"
 "      --bootstrap N      resamples for the 95% interval of C (default 1000, 0 = off)\n"
 "      --seed S           bootstrap seed (default 20240906)\n"
 "      --max-pixels N     per-file limit on W*H (default 1073741824)\n"
@@ -94,7 +96,7 @@ static int parse_double(const char *s, double *v)
 
 enum { OPT_PER_FILE = 256, OPT_INFO, OPT_ZSTD, OPT_NOFAST, OPT_HIDDEN, OPT_BOOT, OPT_SEED,
        OPT_MAXPIX, OPT_MAXFR, OPT_MAXSEC, OPT_MAXBYTES, OPT_BUDGET, OPT_SHARD, OPT_PROGRESS,
-       OPT_NOPROGRESS, OPT_JOURNAL, OPT_TABLE, OPT_INCLUDE, OPT_EXCLUDE };
+       OPT_NOPROGRESS, OPT_JOURNAL, OPT_TABLE, OPT_INCLUDE, OPT_EXCLUDE, OPT_JSON_FIELD };
 
 /* specs, includes and excludes: arrays of argc entries each, filled from the options. */
 static int measure_main(int argc, char **argv, int rank, int size, const char **specs,
@@ -112,6 +114,7 @@ static int measure_main(int argc, char **argv, int rank, int size, const char **
         {"progress", no_argument, 0, OPT_PROGRESS}, {"no-progress", no_argument, 0, OPT_NOPROGRESS},
         {"journal", required_argument, 0, OPT_JOURNAL}, {"table", no_argument, 0, OPT_TABLE},
         {"include", required_argument, 0, OPT_INCLUDE}, {"exclude", required_argument, 0, OPT_EXCLUDE},
+        {"json-field", required_argument, 0, OPT_JSON_FIELD},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     CimMeasureParams p = cim_measure_default_params();
     size_t nspecs = 0;
@@ -155,6 +158,7 @@ static int measure_main(int argc, char **argv, int rank, int size, const char **
         case OPT_TABLE: table = 1; break;
         case OPT_INCLUDE: includes[p.ninclude++] = optarg; break;
         case OPT_EXCLUDE: excludes[p.nexclude++] = optarg; break;
+        case OPT_JSON_FIELD: p.json_field = optarg; break;
         case OPT_PROGRESS: show_progress = 1; break;
         case OPT_NOPROGRESS: show_progress = 0; break;
         case 'h': fputs(measure_help, stdout); return 0;

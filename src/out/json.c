@@ -85,6 +85,8 @@ static json_t *aggregate_json(const CimRun *run, const CimAggregate *a)
     json_object_set_new(o, "C_p10", num(a->C_p10));
     json_object_set_new(o, "C_p90", num(a->C_p90));
     json_object_set_new(o, "C_ci95", json_pack("[oo]", num(a->C_lo), num(a->C_hi)));
+    if (a->documents)
+        json_object_set_new(o, "documents", u64(a->documents));
     if (a->zero_token_files)
         json_object_set_new(o, "zero_token_files", u64(a->zero_token_files));
     if (run->p.info) {
@@ -105,6 +107,8 @@ static json_t *file_json(const CimRun *run, const CimRecord *r, const CimTokInst
         json_object_set_new(o, "file_bytes", u64(r->file_bytes));
         json_object_set_new(o, "raw_bytes", u64(r->raw_bytes));
         json_object_set_new(o, "units", u64(r->units));
+        if (r->documents)
+            json_object_set_new(o, "documents", u64(r->documents));
         if (r->modality == CIM_MOD_VIDEO || r->modality == CIM_MOD_AUDIO)
             json_object_set_new(o, "seconds", num(r->seconds));
         if (r->skipped_packets)
@@ -145,6 +149,8 @@ json_t *cim__run_to_json(CimRun *run, int per_file)
         json_object_set_new(set, "info_compressor", json_pack("{s:s,s:i,s:s}", "name", "zstd",
                             "level", run->p.zstd_level, "version", ZSTD_VERSION_STRING));
     json_object_set_new(set, "fast_path", json_boolean(run->p.fast_path));
+    if (run->json_field)   /* only then: other results keep their bytes */
+        json_object_set_new(set, "json_field", str_json(run->json_field));
     json_object_set_new(set, "limits", json_pack("{s:o,s:o,s:o,s:o,s:o}",
         "max_pixels", u64(run->p.limits.max_pixels), "max_frames", u64(run->p.limits.max_frames),
         "max_seconds", num(run->p.limits.max_seconds),

@@ -77,7 +77,8 @@ int cim_run_print_table(CimRun *run, FILE *f)
             nskip += run->rec[i].status == CIM_REC_SKIPPED;
         }
     }
-    size_t nfiles = run->nrec - narch;
+    size_t nfiles = run->nrec - narch, hints = 0;
+    for (size_t i = 0; i < run->nrec; i++) hints += run->rec[i].jsonl_hint;
     fprintf(f, "%zu files: %zu measured, %zu skipped (no tokenizer for their modality), %zu errors\n",
             nfiles, nfiles - nerr - nskip, nskip, nerr);
     if (narch)
@@ -85,5 +86,8 @@ int cim_run_print_table(CimRun *run, FILE *f)
                 "files and %llu superseded duplicate names are not; %llu excluded\n", narch,
                 (unsigned long long)sum[0], (unsigned long long)sum[1], (unsigned long long)sum[2],
                 (unsigned long long)sum[3]);
+    if (hints)
+        fprintf(f, "%zu text file(s) look like JSON Lines and were measured as plain text: "
+                "--json-field NAME measures their documents\n", hints);
     return 0;
 }

@@ -107,6 +107,14 @@ int cim_run_create(CimRun **out, const CimMeasureParams *p, CimErr *e)
     if (!rc) rc = copy_globs(&run->include, &run->ninclude, p->include, p->ninclude, e);
     if (!rc) rc = copy_globs(&run->exclude, &run->nexclude, p->exclude, p->nexclude, e);
     run->p.include = run->p.exclude = NULL;
+    if (!rc && p->json_field) {
+        if (!p->json_field[0] || p->json_field[0] == '.' || strstr(p->json_field, "..") ||
+            p->json_field[strlen(p->json_field) - 1] == '.')
+            rc = cim_err(e, CIM_ERR_USAGE, "--json-field needs a name or a dotted path (text, meta.content)");
+        else if (!(run->json_field = strdup(p->json_field)))
+            rc = cim_err(e, CIM_ERR_NOMEM, "out of memory");
+    }
+    run->p.json_field = NULL;
     run->p.ninclude = run->p.nexclude = 0;
     if (rc < 0) { cim_run_free(run); return rc; }
     *out = run;
@@ -270,7 +278,7 @@ static int sink_chunk(CimSink *s, const CimChunk *c, CimErr *e)
     return 0;
 }
 
-static void release_states(Worker *w)
+void cim__release_states(Worker *w)
 {
     CimRun *run = w->run;
     for (size_t k = 0; k < run->nmod_tok[w->mod]; k++) {
@@ -334,11 +342,21 @@ void cim__measure_file(Worker *w, CimRecord *r, const char *open_path, size_t n)
         set_error(r, &e);
         return;
     }
-    cim__measure_decoded(w, r, dec, open_path, NULL);
+    int jsonl = 0;
+    if (dec->decode_stream && dec->modality == CIM_MOD_TEXT)   /* text: JSON Lines? */
+        jsonl = cim__jsonl_choice(w->run, r, w->probe, n, 0);
+    cim__measure_decoded(w, r, dec, open_path, NULL, jsonl);
+}
+
+int cim__jsonl_choice(const CimRun *run, CimRecord *r, const uint8_t *probe, size_t n, int partial)
+{
+    int looks = cim__looks_jsonl(probe, n, !partial && n < CIM_PROBE_BYTES);
+    if (looks && !run->json_field) r->jsonl_hint = 1;
+    return looks && run->json_field;
 }
 
 void cim__measure_decoded(Worker *w, CimRecord *r, const CimDecoder *dec, const char *open_path,
-                          FILE *stream)
+                          FILE *stream, int jsonl)
 {
     CimRun *run = w->run;
     CimErr e = {0};
@@ -373,35 +391,41 @@ void cim__measure_decoded(Worker *w, CimRecord *r, const CimDecoder *dec, const 
     w->sink.needs = needs;
     w->deadline = run->p.limits.time_budget_s > 0 ? now_s() + run->p.limits.time_budget_s : 0;
     int rc = CIM_ERR_NEED_DECODE;
-    if (!content && !w->info && run->p.fast_path && dec->header && !stream) {
-        rc = dec->header(open_path, &run->p.limits, &m, &e);
-        if (rc == 0) r->fast = 1;
-    }
-    if (rc == CIM_ERR_NEED_DECODE) {
-        memset(&e, 0, sizeof e);
-        for (size_t k = 0; k < run->nmod_tok[w->mod]; k++) {
-            size_t t = run->mod_tok[w->mod][k];
-            memset(w->state[t], 0, run->toks[t].tok->state_size);
-        }
-        rc = stream ? dec->decode_stream(stream, &run->p.limits, &w->sink, &m, &e)
-                    : dec->decode(open_path, &run->p.limits, &w->sink, &m, &e);
-        if (rc == 0 && content)   /* a decoder that emitted nothing still owes begin() */
-            rc = sink_begin(&w->sink, &m.geom, &e);
+    if (jsonl) {   /* documents: each measured and finished on its own (jsonl.c) */
+        rc = cim__measure_jsonl(w, r, dec, open_path, stream, &m, &e);
         if (rc == 0 && w->info && (rc = zend(w, &e)) == 0)
             r->info_bits = w->zbytes * 8;
+    } else {
+        if (!content && !w->info && run->p.fast_path && dec->header && !stream) {
+            rc = dec->header(open_path, &run->p.limits, &m, &e);
+            if (rc == 0) r->fast = 1;
+        }
+        if (rc == CIM_ERR_NEED_DECODE) {
+            memset(&e, 0, sizeof e);
+            for (size_t k = 0; k < run->nmod_tok[w->mod]; k++) {
+                size_t t = run->mod_tok[w->mod][k];
+                memset(w->state[t], 0, run->toks[t].tok->state_size);
+            }
+            rc = stream ? dec->decode_stream(stream, &run->p.limits, &w->sink, &m, &e)
+                        : dec->decode(open_path, &run->p.limits, &w->sink, &m, &e);
+            if (rc == 0 && content)   /* a decoder that emitted nothing still owes begin() */
+                rc = sink_begin(&w->sink, &m.geom, &e);
+            if (rc == 0 && w->info && (rc = zend(w, &e)) == 0)
+                r->info_bits = w->zbytes * 8;
+        }
+        if (rc == 0 && run->p.limits.max_decoded_bytes && m.raw_bytes > run->p.limits.max_decoded_bytes)
+            rc = cim_err(&e, CIM_ERR_LIMIT, "decoded size %llu exceeds the limit %llu",
+                         (unsigned long long)m.raw_bytes, (unsigned long long)run->p.limits.max_decoded_bytes);
+        for (size_t k = 0; k < run->nmod_tok[w->mod] && rc == 0; k++) {
+            size_t t = run->mod_tok[w->mod][k];
+            const CimTokenizer *tok = run->toks[t].tok;
+            if (tok->feed)
+                rc = tok->finish(run->toks[t].conf, w->state[t], &m.geom, &r->tokens[t], &e);
+            else
+                rc = tok->count_geometry(run->toks[t].conf, &m.geom, &r->tokens[t], &e);
+        }
     }
-    if (rc == 0 && run->p.limits.max_decoded_bytes && m.raw_bytes > run->p.limits.max_decoded_bytes)
-        rc = cim_err(&e, CIM_ERR_LIMIT, "decoded size %llu exceeds the limit %llu",
-                     (unsigned long long)m.raw_bytes, (unsigned long long)run->p.limits.max_decoded_bytes);
-    for (size_t k = 0; k < run->nmod_tok[w->mod] && rc == 0; k++) {
-        size_t t = run->mod_tok[w->mod][k];
-        const CimTokenizer *tok = run->toks[t].tok;
-        if (tok->feed)
-            rc = tok->finish(run->toks[t].conf, w->state[t], &m.geom, &r->tokens[t], &e);
-        else
-            rc = tok->count_geometry(run->toks[t].conf, &m.geom, &r->tokens[t], &e);
-    }
-    release_states(w);
+    cim__release_states(w);
     if (rc < 0) {
         for (size_t t = 0; t < run->ntok; t++) r->tokens[t] = CIM_TOKENS_NA;
         r->info_bits = 0;
@@ -615,6 +639,7 @@ void cim_run_free(CimRun *run)
     for (size_t i = 0; i < run->nexclude; i++) free(run->exclude[i]);
     free(run->include);
     free(run->exclude);
+    free(run->json_field);
     free_extra(run);
     free(run);
 }

@@ -36,6 +36,8 @@ typedef struct CimRecord {
     double      seconds;
     uint64_t    info_bits;       /* with --info */
     int         fast;            /* counted from headers only */
+    uint64_t    documents;       /* JSON Lines: documents measured (0: not JSON Lines) */
+    int         jsonl_hint;      /* text that looks like JSON Lines, measured as plain text */
     uint64_t   *tokens;          /* [run->ntok]; CIM_TOKENS_NA for other modalities */
 } CimRecord;
 
@@ -43,7 +45,7 @@ typedef struct CimRecord {
 typedef struct CimAggregate {
     size_t   tok;                /* index into run->toks */
     CimModality modality;
-    uint64_t files, errors, zero_token_files;
+    uint64_t files, errors, zero_token_files, documents;
     uint64_t file_bytes, raw_bytes, units, tokens, info_bits;
     double   seconds;
     double   C, C_file, tokens_per_unit, info_bits_per_token;
@@ -68,6 +70,7 @@ struct CimRun {
     int              walked;     /* records finalised (sorted, sharded) */
     CimWalkList      walk;       /* paths added, before finalising */
     char           **include, **exclude;   /* selection globs (copies) */
+    char            *json_field; /* --json-field (copy) or NULL */
     size_t           ninclude, nexclude;
     struct Worker   *workers;    /* [threads] while measuring: one per OpenMP thread */
     CimRecord      **extra;      /* archive members found while measuring (cim_extra) */

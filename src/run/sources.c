@@ -223,9 +223,10 @@ static void measure_content(Ctx *c, CimRecord *r, CimReader *in, int level, int6
                 #pragma omp taskwait
             }
             FILE *f = cim_reader_fopen(in);
+            int jsonl = cim__jsonl_choice(c->run, r, probe, (size_t)n, 0);
             if (!f) fail_rec(r, CIM_ERR_NOMEM, "%s", "out of memory");
             else {
-                cim__measure_decoded(c->w, r, dec, NULL, f);
+                cim__measure_decoded(c->w, r, dec, NULL, f, jsonl);
                 fclose(f);
                 if (in->failed) {   /* damage is the error, whatever the decoder made of it */
                     for (size_t t = 0; t < c->run->ntok; t++) r->tokens[t] = CIM_TOKENS_NA;

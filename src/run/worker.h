@@ -35,9 +35,22 @@ typedef struct Worker {
 /* Sets r to an error from e. */
 void cim__record_error(CimRecord *r, const CimErr *e);
 /* Measures r with decoder dec over open_path (a file, or a spool's path), or over
- * stream (a text decoder's unseekable input) when it is not NULL. */
+ * stream (a text decoder's unseekable input) when it is not NULL; jsonl: as
+ * JSON Lines documents (jsonl.c). */
 void cim__measure_decoded(Worker *w, CimRecord *r, const CimDecoder *dec, const char *open_path,
-                          FILE *stream);
+                          FILE *stream, int jsonl);
+/* Ends the tokenizer states a file began. */
+void cim__release_states(Worker *w);
+/* Whether a text file whose first n bytes are probe is measured as JSON Lines
+ * (--json-field given and its first non-blank line a JSON object); notes on r
+ * when it looks like JSON Lines but no field was given. partial: more follows
+ * even when n is short of a probe (never the case for files). */
+int  cim__jsonl_choice(const CimRun *run, CimRecord *r, const uint8_t *probe, size_t n, int partial);
+
+/* jsonl.c */
+int  cim__looks_jsonl(const uint8_t *buf, size_t n, int whole);
+int  cim__measure_jsonl(Worker *w, CimRecord *r, const CimDecoder *text, const char *open_path,
+                        FILE *stream, CimFileMeasure *out, CimErr *e);
 /* Sniffs and measures a file by path whose first n bytes are in w->probe. */
 void cim__measure_file(Worker *w, CimRecord *r, const char *open_path, size_t n);
 
