@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "common/err.h"
 #include "common/utf8.h"
@@ -248,6 +249,18 @@ int cim__json_write_atomic(json_t *root, const char *path, CimErr *e)
         int r = json_dumpf(root, stdout, flags);
         fputc('\n', stdout);
         CIM_RETURN_IF(r < 0, e, CIM_ERR_IO, "cannot write JSON to stdout");
+        return 0;
+    }
+    /* A device or FIFO (-o /dev/null, -o /dev/stdout) is written as it is: renaming a
+     * temporary file over it would replace the device node with a regular file. */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        FILE *f = fopen(path, "wb");
+        CIM_RETURN_IF(!f, e, CIM_ERR_IO, "cannot write %s", path);
+        int r = json_dumpf(root, f, flags);
+        if (r == 0) r = fputc('\n', f) == EOF ? -1 : 0;
+        if (fclose(f) != 0) r = -1;
+        CIM_RETURN_IF(r != 0, e, CIM_ERR_IO, "cannot write %s", path);
         return 0;
     }
     size_t len = strlen(path) + 32;
