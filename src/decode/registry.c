@@ -70,7 +70,9 @@ const CimDecoder *cim_decoder_sniff_prefix(const uint8_t *buf, size_t n, int *ne
     }
     *need_file = 0;
 #if CIM_HAVE_AV
-    *need_file = cim__av_may_claim(buf, n);
+    /* A full-score signature (PNG, JPEG) beats any libavformat claim: no probe. */
+    if (best_score < 100)
+        *need_file = cim__av_may_claim(buf, n);
 #endif
     return best;
 }

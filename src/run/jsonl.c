@@ -3,7 +3,8 @@
  *
  * A text file whose first non-blank line is a JSON object is a set of
  * documents: each line's field value (a JSON string, unescaped to UTF-8 by
- * jansson, surrogate pairs joined; a lone surrogate is invalid JSON) is
+ * simdjson, surrogate pairs joined; a lone surrogate is invalid JSON; of repeated
+ * keys the last, as Python's json module keeps) is
  * measured as a text file with exactly that content would be, and the file's
  * record sums the documents. A document is handed to the tokenizers as the
  * text decoder hands a small file (one chunk, the last); one over
@@ -14,15 +15,21 @@
  * skipped; any other line that is not a JSON object holding the field as a
  * string makes the file an error that names the line.
  *
- * Memory: one line at a time (getline), at most CIM_JSONL_MAX_LINE bytes.
+ * Parallel: lines are read in batches of about 8 MiB and, when the run has idle
+ * threads, shared out in line order to OpenMP tasks that parse and count them with
+ * their own tokenizer states; counts are integer sums, the same for any -j, and
+ * the error reported is the first bad line of the file whoever met it.
+ * Memory: a batch, or one line of at most CIM_JSONL_MAX_LINE bytes.
  */
 #include <errno.h>
-#include <jansson.h>
+#include <omp.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include "common/err.h"
 #include "common/utf8.h"
 #include "run/worker.h"
+#include "source/json_field.h"
 
 #define CIM_TEXT_DOC_WHOLE (1u << 20)       /* the text decoder's read size: one chunk below */
 #define CIM_JSONL_MAX_LINE (256ull << 20)
@@ -42,26 +49,13 @@ int cim__looks_jsonl(const uint8_t *buf, size_t n, int whole)
     const uint8_t *nl = memchr(buf + i, '\n', n - i);
     if (!nl && !whole) return 1;   /* a first line longer than the probe: its parse will tell */
     size_t len = nl ? (size_t)(nl - buf) - i : n - i;
-    json_t *o = json_loadb((const char *)buf + i, len, JSON_ALLOW_NUL, NULL);
-    int yes = json_is_object(o);
-    json_decref(o);
+    char *line = malloc(len + CIM_JSON_PADDING);
+    if (!line) return 0;
+    memcpy(line, buf + i, len);
+    memset(line + len, 0, CIM_JSON_PADDING);
+    int yes = cim_json_is_object(line, len);
+    free(line);
     return yes;
-}
-
-/* The value at a dotted path ("meta.content") of an object, or NULL. */
-static json_t *field(json_t *o, const char *path)
-{
-    char key[256];
-    while (o && *path) {
-        const char *dot = strchr(path, '.');
-        size_t n = dot ? (size_t)(dot - path) : strlen(path);
-        if (n >= sizeof key || !json_is_object(o)) return NULL;
-        memcpy(key, path, n);
-        key[n] = 0;
-        o = json_object_get(o, key);
-        path = dot ? dot + 1 : path + n;
-    }
-    return o;
 }
 
 /* One document into tokens[] (added), as a text file with its content. */
@@ -105,6 +99,95 @@ static int measure_doc(Worker *w, const CimDecoder *text, const char *doc, size_
     return rc;
 }
 
+/* A batch of lines read ahead, and one task's share of it. */
+typedef struct Line { size_t off, len, lineno; } Line;
+
+typedef struct Part {
+    Worker   sub;              /* its own tokenizer states (a copy of the file's worker) */
+    Worker  *w;                /* the worker this part measures with */
+    size_t   first, end;       /* lines [first, end) of the batch */
+    uint64_t docs, bytes, chars;
+    uint64_t *tokens;          /* [ntok], added to */
+    size_t   err_line;         /* the first bad line of the share, 0 = none */
+    int      rc;
+    CimErr   err;
+} Part;
+
+#define CIM_JSONL_BATCH (8u << 20)       /* bytes of lines read before they are shared out */
+#define CIM_JSONL_PARTS 16
+
+static void run_part(Part *p, const CimDecoder *text, const char *buf, const Line *lines)
+{
+    Worker *w = p->w;
+    CimRun *run = w->run;
+    for (size_t i = p->first; i < p->end; i++) {
+        const Line *l = &lines[i];
+        const char *doc = NULL;
+        size_t len = 0;
+        char why[160] = "";
+        CimErr *e = &p->err;
+        int rc = 0;
+        switch (cim_json_field(buf + l->off, l->len, run->json_field, &doc, &len, why, sizeof why)) {
+        case CIM_JSON_OK:
+            p->docs++;
+            p->bytes += len;
+            p->chars += cim_utf8_count((const uint8_t *)doc, len, NULL);
+            if (len && (rc = measure_doc(w, text, doc, len, p->tokens, e)) < 0) {
+                char msg[sizeof e->msg];
+                snprintf(msg, sizeof msg, "%s", e->msg);
+                cim_err(e, rc, "line %zu: %s", l->lineno, msg);
+            }
+            break;
+        case CIM_JSON_INVALID:
+            rc = cim_err(e, CIM_ERR_CORRUPT, "line %zu: not valid JSON (%s)", l->lineno, why);
+            break;
+        case CIM_JSON_NOT_OBJECT:
+            rc = cim_err(e, CIM_ERR_CORRUPT, "line %zu: not a JSON object", l->lineno);
+            break;
+        case CIM_JSON_MISSING:
+            rc = cim_err(e, CIM_ERR_CORRUPT, "line %zu: no field \"%s\"", l->lineno, run->json_field);
+            break;
+        case CIM_JSON_NOT_STRING:
+            rc = cim_err(e, CIM_ERR_CORRUPT, "line %zu: field \"%s\" is not a string", l->lineno,
+                         run->json_field);
+            break;
+        default:
+            rc = cim_err(e, CIM_ERR_NOMEM, "line %zu: out of memory", l->lineno);
+            break;
+        }
+        if (rc < 0) {
+            p->rc = rc;
+            p->err_line = l->lineno;
+            return;
+        }
+    }
+}
+
+/* Documents of one batch are shared out to idle threads of the run (OpenMP tasks, each
+ * with its own tokenizer states); sums are integers, so counts do not depend on how
+ * many took part. With --info the zstd stream is one per file: no sharing. */
+static int sub_init(Part *p, Worker *w)
+{
+    CimRun *run = w->run;
+    p->sub = *w;
+    p->sub.info = 0;
+    memset(p->sub.began, 0, sizeof p->sub.began);
+    p->sub.state = calloc(run->ntok ? run->ntok : 1, sizeof *p->sub.state);
+    if (!p->sub.state) return -1;
+    for (size_t k = 0; k < run->nmod_tok[CIM_MOD_TEXT]; k++) {
+        size_t t = run->mod_tok[CIM_MOD_TEXT][k];
+        size_t sz = run->toks[t].tok->state_size;
+        if (!(p->sub.state[t] = calloc(1, sz ? sz : 1))) return -1;
+    }
+    return 0;
+}
+
+static void sub_free(Part *p, const CimRun *run)
+{
+    for (size_t t = 0; p->sub.state && t < run->ntok; t++) free(p->sub.state[t]);
+    free(p->sub.state);
+}
+
 int cim__measure_jsonl(Worker *w, CimRecord *r, const CimDecoder *text, const char *open_path,
                        FILE *stream, CimFileMeasure *out, CimErr *e)
 {
@@ -112,60 +195,115 @@ int cim__measure_jsonl(Worker *w, CimRecord *r, const CimDecoder *text, const ch
     FILE *f = stream ? stream : fopen(open_path, "rb");
     CIM_RETURN_IF(!f, e, CIM_ERR_IO, "cannot open: %s", strerror(errno));
     setvbuf(f, NULL, _IOFBF, 1u << 20);
-    char *line = NULL;
-    size_t cap = 0, lineno = 0;
+    Part parts[CIM_JSONL_PARTS];
+    memset(parts, 0, sizeof parts);
+    int nsub = 0;                       /* parts with their own states, made when first needed */
+    char *line = NULL, *buf = NULL;
+    size_t cap = 0, bufcap = 0, lineno = 0;
+    Line *lines = NULL;
+    size_t lcap = 0;
     uint64_t file_bytes = 0, docs = 0, bytes = 0, chars = 0;
-    int rc = 0;
-    for (size_t k = 0; k < run->nmod_tok[CIM_MOD_TEXT]; k++) r->tokens[run->mod_tok[CIM_MOD_TEXT][k]] = 0;
-    for (;;) {
-        errno = 0;
-        ssize_t n = getline(&line, &cap, f);
-        if (n < 0) {
-            if (ferror(f)) rc = cim_err(e, CIM_ERR_IO, "read error: %s", strerror(errno ? errno : EIO));
-            break;
+    uint64_t *tok = calloc(CIM_JSONL_PARTS * (run->ntok ? run->ntok : 1), sizeof *tok);
+    int rc = tok ? 0 : cim_err(e, CIM_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < CIM_JSONL_PARTS && tok; i++) parts[i].tokens = tok + i * run->ntok;
+    int eof = 0;
+    while (rc == 0 && !eof) {
+        size_t nl = 0, used = 0;
+        while (used < CIM_JSONL_BATCH) {   /* a batch: lines up to ~8 MiB (one line at least) */
+            errno = 0;
+            ssize_t n = getline(&line, &cap, f);
+            if (n < 0) {
+                if (ferror(f)) rc = cim_err(e, CIM_ERR_IO, "read error: %s", strerror(errno ? errno : EIO));
+                eof = 1;
+                break;
+            }
+            lineno++;
+            file_bytes += (uint64_t)n;
+            if ((uint64_t)n > CIM_JSONL_MAX_LINE) {
+                rc = cim_err(e, CIM_ERR_LIMIT, "line %zu: longer than %llu bytes", lineno,
+                             (unsigned long long)CIM_JSONL_MAX_LINE);
+                break;
+            }
+            if (blank(line, (size_t)n)) continue;
+            if (used + (size_t)n + CIM_JSON_PADDING > bufcap) {   /* simdjson reads past a line */
+                size_t nc = bufcap ? bufcap : 1u << 20;
+                while (nc < used + (size_t)n + CIM_JSON_PADDING) nc *= 2;
+                char *nb = realloc(buf, nc);
+                if (!nb) { rc = cim_err(e, CIM_ERR_NOMEM, "out of memory"); break; }
+                buf = nb;
+                bufcap = nc;
+            }
+            if (nl == lcap) {
+                size_t nc = lcap ? 2 * lcap : 1024;
+                Line *nv = realloc(lines, nc * sizeof *nv);
+                if (!nv) { rc = cim_err(e, CIM_ERR_NOMEM, "out of memory"); break; }
+                lines = nv;
+                lcap = nc;
+            }
+            memcpy(buf + used, line, (size_t)n);
+            lines[nl++] = (Line){used, (size_t)n, lineno};
+            used += (size_t)n;
         }
-        lineno++;
-        file_bytes += (uint64_t)n;
-        if ((uint64_t)n > CIM_JSONL_MAX_LINE) {
-            rc = cim_err(e, CIM_ERR_LIMIT, "line %zu: longer than %llu bytes", lineno,
-                         (unsigned long long)CIM_JSONL_MAX_LINE);
-            break;
+        if (rc < 0 || !nl) break;
+        unsigned spare = w->info || !w->sink.spare ? 0 : w->sink.spare(&w->sink);
+        int k = (int)(spare + 1 < CIM_JSONL_PARTS ? spare + 1 : CIM_JSONL_PARTS);
+        if ((size_t)k > nl) k = (int)nl;
+        for (; nsub < k && k > 1; nsub++)
+            if (sub_init(&parts[nsub], w) < 0) { rc = cim_err(e, CIM_ERR_NOMEM, "out of memory"); break; }
+        if (rc < 0) break;
+        /* Shares of about equal bytes, in line order. */
+        size_t at = 0;
+        for (int i = 0; i < k; i++) {
+            Part *p = &parts[i];
+            p->w = k > 1 ? &p->sub : w;
+            p->first = at;
+            size_t goal = (size_t)((double)used * (i + 1) / k);
+            while (at < nl && (i == k - 1 || lines[at].off < goal)) at++;
+            p->end = at;
+            p->err_line = 0;
+            p->rc = 0;
         }
-        if (blank(line, (size_t)n)) continue;
-        json_error_t je;
-        json_t *o = json_loadb(line, (size_t)n, JSON_ALLOW_NUL, &je);
-        json_t *v = json_is_object(o) ? field(o, run->json_field) : NULL;
-        if (!o) {
-            rc = cim_err(e, CIM_ERR_CORRUPT, "line %zu: not valid JSON (%s at column %d)", lineno,
-                         je.text, je.column);
-        } else if (!json_is_object(o)) {
-            rc = cim_err(e, CIM_ERR_CORRUPT, "line %zu: not a JSON object", lineno);
-        } else if (!v) {
-            rc = cim_err(e, CIM_ERR_CORRUPT, "line %zu: no field \"%s\"", lineno, run->json_field);
-        } else if (!json_is_string(v)) {
-            rc = cim_err(e, CIM_ERR_CORRUPT, "line %zu: field \"%s\" is not a string", lineno,
-                         run->json_field);
+        if (k == 1) {
+            run_part(&parts[0], text, buf, lines);
         } else {
-            const char *doc = json_string_value(v);
-            size_t len = json_string_length(v);
-            docs++;
-            bytes += len;
-            chars += cim_utf8_count((const uint8_t *)doc, len, NULL);
-            if (run->p.limits.max_decoded_bytes && bytes > run->p.limits.max_decoded_bytes)
-                rc = cim_err(e, CIM_ERR_LIMIT, "documents exceed the decoded-bytes limit (%llu)",
-                             (unsigned long long)run->p.limits.max_decoded_bytes);
-            else if (len)
-                rc = measure_doc(w, text, doc, len, r->tokens, e);
-            if (rc < 0) {
-                char msg[sizeof e->msg];
-                snprintf(msg, sizeof msg, "%s", e->msg);
-                cim_err(e, rc, "line %zu: %s", lineno, msg);
+            for (int i = 0; i < k; i++) {
+                Part *p = &parts[i];
+                #pragma omp task default(none) firstprivate(p) shared(text, buf, lines, run)
+                {
+                    atomic_fetch_add(&run->busy, 1);
+                    run_part(p, text, buf, lines);
+                    atomic_fetch_sub(&run->busy, 1);
+                }
+            }
+            #pragma omp taskwait
+        }
+        size_t bad = 0;   /* the first bad line of the batch is the file's error */
+        for (int i = 0; i < k; i++) {
+            Part *p = &parts[i];
+            docs += p->docs;
+            bytes += p->bytes;
+            chars += p->chars;
+            p->docs = p->bytes = p->chars = 0;
+            if (p->rc < 0 && (!bad || p->err_line < bad)) {
+                bad = p->err_line;
+                *e = p->err;
+                rc = p->rc;
             }
         }
-        json_decref(o);
-        if (rc < 0) break;
+        if (rc == 0 && run->p.limits.max_decoded_bytes && bytes > run->p.limits.max_decoded_bytes)
+            rc = cim_err(e, CIM_ERR_LIMIT, "documents exceed the decoded-bytes limit (%llu)",
+                         (unsigned long long)run->p.limits.max_decoded_bytes);
     }
+    for (size_t k = 0; k < run->nmod_tok[CIM_MOD_TEXT] && tok; k++) {
+        size_t t = run->mod_tok[CIM_MOD_TEXT][k];
+        r->tokens[t] = 0;
+        for (int i = 0; i < CIM_JSONL_PARTS; i++) r->tokens[t] += parts[i].tokens[t];
+    }
+    for (int i = 0; i < nsub; i++) sub_free(&parts[i], run);
+    free(tok);
     free(line);
+    free(buf);
+    free(lines);
     if (!stream) fclose(f);
     if (rc < 0) return rc;
     CIM_RETURN_IF(!docs, e, CIM_ERR_EMPTY, "no documents (only blank lines)");
