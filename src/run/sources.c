@@ -149,6 +149,7 @@ static void spool_and_measure(Ctx *c, CimRecord *r, CimReader *in, int task)
 }
 
 static void measure_archive(Ctx *c, CimArchive *ar, CimRecord *rec, int level);
+static void measure_content(Ctx *c, CimRecord *r, CimReader *in, int level, int64_t size, int task);
 
 /* An archive or compressed stream inside a member, a stream or stdin. A compressed
  * stream keeps the level of what holds it (a .tar.gz is one level, the tar's);
@@ -169,6 +170,18 @@ static void open_nested(Ctx *c, CimRecord *r, CimReader *in, CimContainer kind, 
         return;
     }
     CimErr e = {0};
+    if (stream && !strcmp(what, "gzip")) {   /* zlib, which checks the CRC (source.h) */
+        CimGunzip *gz;
+        if (cim_gunzip_open(&gz, in, &e) < 0) {
+            cim__record_error(r, &e);
+            return;
+        }
+        c->depth++;
+        measure_content(c, r, cim_gunzip_reader(gz), level, -1, 0);
+        c->depth--;
+        cim_gunzip_close(gz);
+        return;
+    }
     CimSpool sp = {.fd = -1};
     int seek = !stream && (!strcmp(what, "zip") || !strcmp(what, "7z"));
     if (seek && cim_spool_fill(&sp, in, CIM_SPOOL_MAX, &e) < 0) {
@@ -347,8 +360,15 @@ void cim__measure_source(Worker *w, CimRecord *r, int fd, size_t n)
     int is_stdin = !strcmp(r->path, "-");
     if (kind == CIM_CONT_OPAQUE) {
         fail_rec(r, CIM_ERR_UNSUPPORTED, "%s data: not measured", what);
-    } else if (is_stdin) {   /* as a member at level 0: an archive on it is level 1 */
-        measure_content(&c, r, &in, 0, -1, 0);
+    } else if (is_stdin || !strcmp(what, "gzip")) {
+        /* Read as a member at level 0 (an archive in it is level 1): stdin, and gzip,
+         * which zlib reads from the file's descriptor. */
+        if (!is_stdin && lseek(fd, 0, SEEK_SET) != 0) {
+            fail_rec(r, CIM_ERR_IO, "cannot read: %s", strerror(errno));
+        } else {
+            in.nprefix = is_stdin ? n : 0;
+            measure_content(&c, r, &in, 0, -1, 0);
+        }
     } else if (cim_archive_open(&ar, r->path, NULL, kind == CIM_CONT_STREAM, &e) < 0) {
         cim__record_error(r, &e);
     } else {
@@ -376,7 +396,9 @@ void cim__measure_source(Worker *w, CimRecord *r, int fd, size_t n)
             CimRecord **v = realloc(run->extra, cap * sizeof *v);
             if (v) { run->extra = v; run->capextra = cap; }
         }
-        if (run->nextra + keep <= run->capextra) {
+        if (!keep) {
+            /* nothing to add (c.v may be NULL) */
+        } else if (run->nextra + keep <= run->capextra) {
             memcpy(run->extra + run->nextra, c.v, keep * sizeof *c.v);
             run->nextra += keep;
         } else {

@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 #include "common/err.h"
 #include "source/source.h"
 
@@ -344,4 +345,80 @@ void cim_archive_close(CimArchive *a)
     free(a->block);
     free(a->name);
     free(a);
+}
+
+/* ---- gzip ----------------------------------------------------------------- */
+
+/* libarchive's gzip reader does not check a member's CRC-32 and length, so damage
+ * that still inflates would be measured: zlib's own gzip decoding checks both, and
+ * a new member after the end of one is read on (multi-member files). */
+struct CimGunzip {
+    z_stream   z;
+    CimReader *in;
+    uint8_t   *buf;
+    size_t     cap;
+    int        ended;          /* the last member ended and no input followed */
+    CimReader  out;
+};
+
+#define CIM_GZ_IN (256u << 10)
+
+static ssize_t gunzip_read(void *ctx, void *dst, size_t n, CimErr *e)
+{
+    CimGunzip *g = ctx;
+    if (g->ended || !n) return 0;
+    g->z.next_out = dst;
+    g->z.avail_out = (uInt)(n > (1u << 30) ? (1u << 30) : n);
+    while (g->z.avail_out) {
+        if (!g->z.avail_in) {
+            ssize_t got = cim_reader_read(g->in, g->buf, g->cap);
+            if (got < 0) { *e = g->in->err; return -1; }
+            if (got == 0) {
+                if (g->z.total_in || g->z.total_out)   /* inside a member: cut short */
+                    return cim_err(e, CIM_ERR_TRUNCATED, "gzip data: truncated gzip input");
+                g->ended = 1;
+                break;
+            }
+            g->z.next_in = g->buf;
+            g->z.avail_in = (uInt)got;
+        }
+        int r = inflate(&g->z, Z_NO_FLUSH);
+        if (r == Z_STREAM_END) {
+            inflateReset(&g->z);   /* total_in/out back to 0: between members */
+            continue;
+        }
+        if (r == Z_BUF_ERROR && g->z.avail_in == 0) continue;
+        if (r != Z_OK)
+            return cim_err(e, r == Z_MEM_ERROR ? CIM_ERR_NOMEM : CIM_ERR_CORRUPT, "gzip data: %s",
+                           g->z.msg ? g->z.msg : "cannot inflate");
+    }
+    return (ssize_t)(n > (1u << 30) ? (1u << 30) : n) - (ssize_t)g->z.avail_out;
+}
+
+int cim_gunzip_open(CimGunzip **out, CimReader *in, CimErr *e)
+{
+    CimGunzip *g = calloc(1, sizeof *g);
+    CIM_RETURN_IF(!g, e, CIM_ERR_NOMEM, "out of memory");
+    g->cap = CIM_GZ_IN;
+    g->buf = malloc(g->cap);
+    if (!g->buf || inflateInit2(&g->z, 15 + 16) != Z_OK) {
+        free(g->buf);
+        free(g);
+        return cim_err(e, CIM_ERR_NOMEM, "out of memory");
+    }
+    g->in = in;
+    g->out.read = gunzip_read;
+    g->out.ctx = g;
+    *out = g;
+    return 0;
+}
+
+CimReader *cim_gunzip_reader(CimGunzip *g) { return &g->out; }
+
+void cim_gunzip_close(CimGunzip *g)
+{
+    if (!g) return;
+    inflateEnd(&g->z);
+    free(g->buf);
+    free(g);
 }

@@ -79,4 +79,11 @@ int  cim_archive_is_stream(const CimArchive *a);
 /* "tar", "tar.gz", "zip", "zstd", ...: for messages. */
 const char *cim_archive_kind(const CimArchive *a);
 void cim_archive_close(CimArchive *a);
+
+/* gzip through zlib, which checks each member's CRC-32 and length (libarchive's
+ * gzip reader does not): the content of a gzip stream read from in. */
+typedef struct CimGunzip CimGunzip;
+int  cim_gunzip_open(CimGunzip **out, CimReader *in, CimErr *e);
+CimReader *cim_gunzip_reader(CimGunzip *g);
+void cim_gunzip_close(CimGunzip *g);
 #endif
