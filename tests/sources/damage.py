@@ -198,6 +198,44 @@ try:
             if m.get(k) != outs[0].get(k):
                 fail(f"--shard 3 + merge differs in {k}")
     print("determinism: -j 1/2, argument order and 3 shards merged give the same result")
+    # 6. Selection: --exclude and --include on loose paths and member names alike.
+    wds = io.BytesIO()
+    with tarfile.open(fileobj=wds, mode="w", format=tarfile.GNU_FORMAT) as t:
+        for k, (n, data) in enumerate(sorted(files.items())):
+            for name, d in ((f"{k:04d}.{n.rsplit('.', 1)[-1]}", data), (f"{k:04d}.json", b'{"k": 1}\n')):
+                info = tarfile.TarInfo(name)
+                info.size = len(d)
+                t.addfile(info, io.BytesIO(d))
+    wdsp = os.path.join(tmp, "000000.tar")
+    open(wdsp, "wb").write(wds.getvalue())
+    d, _ = measure(["--exclude", "*.json", wdsp, loose])
+    paths = {f["path"] for f in d["files"]} if d else set()
+    arch = [f for f in d["files"] if f["path"] == wdsp][0] if d else {}
+    if any(p.endswith(".json") for p in paths) or f"{len(files)} excluded" not in arch.get("skipped", ""):
+        fail(f"--exclude '*.json': {arch}")
+    d, _ = measure(["--include", "*.png", wdsp, loose])
+    got = {f["path"] for f in d["files"] if f.get("skipped") is None} if d else set()
+    if not got or any(not p.endswith(".png") for p in got) or not any("//" in p for p in got):
+        fail(f"--include '*.png': {sorted(got)}")
+    print("selection: --exclude and --include on files and members")
+
+    # 7. A journal resumes to the same result (archives are measured again).
+    jpath = os.path.join(tmp, "j.journal")
+    outs = []
+    for _ in range(2):
+        p = subprocess.run([CIMETER, "measure", "--per-file", "--journal", jpath, "-o", "-", tarp, gzp, loose],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        d = json.loads(p.stdout) if p.returncode in (0, 1) else None
+        if d:
+            d.pop("command")
+        outs.append(d)
+    if not outs[0] or outs[0] != outs[1] or outs[0] != {k: v for k, v in outs[0].items()}:
+        fail("a journal resumed to another result")
+    ref_out, _ = measure([tarp, gzp, loose], jobs=1)
+    ref_out.pop("command")
+    if outs[0] and outs[0]["files"] != ref_out["files"]:
+        fail("a journaled run differs from a plain one")
+    print("journal: resumed runs equal a plain run")
 finally:
     shutil.rmtree(tmp)
 if fails:
