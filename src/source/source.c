@@ -204,7 +204,8 @@ static int la_err(CimErr *e, CimArchive *ar, const char *what)
     if (archive_errno(ar->a) == ENOMEM)
         code = CIM_ERR_NOMEM;
     else if (strcasestr(m, "truncat") || strcasestr(m, "premature") || strcasestr(m, "unexpected end") ||
-             strcasestr(m, "end of") || strcasestr(m, "eof"))
+             strcasestr(m, "end of") || strcasestr(m, "eof") ||
+             strstr(m, "decompression failed (-5)"))   /* zlib's Z_BUF_ERROR: the data ran out */
         code = CIM_ERR_TRUNCATED;
     return cim_err(e, code, "%s%s%s: %s", ar->kind, ar->kind[0] ? " " : "", what, m);
 }

@@ -3,8 +3,8 @@
 
 Archives and compressed streams are built from the sample corpus (all four
 modalities) with Python's tarfile (ustar, GNU, pax; plain, gz, bz2, xz), zipfile
-(stored, deflated), gzip (multi-member), bz2, lzma, zstandard (multi-frame) and the
-lz4 tool, nested up to four levels, and with duplicate names and members that
+(stored, deflated), gzip (multi-member), bz2, lzma, zstandard (multi-frame), the
+lz4 tool, and the cpio and 7z tools, nested up to four levels, and with duplicate names and members that
 are not regular files. The same modules (and `lz4 -d`) extract every one of them
 into a tree, nested archives into directories of the archive's name, regular
 files only (cimeter does not make records of the rest). cimeter measures the
@@ -124,6 +124,24 @@ def build(src):
                      zipfile.ZIP_STORED)
     out["toodeep.tar"] = tar_bytes({"l2.tar": tar_bytes({"l3.tar": tar_bytes(
         {"l4.zip": lvl5}, tarfile.GNU_FORMAT)}, tarfile.GNU_FORMAT)}, tarfile.GNU_FORMAT)
+    # cpio (newc) and 7z, made and extracted by their own tools when installed.
+    stage = os.path.join(os.path.dirname(src), "stage")
+    for name, data in files.items():
+        os.makedirs(os.path.dirname(os.path.join(stage, name)), exist_ok=True)
+        open(os.path.join(stage, name), "wb").write(data)
+    names = sorted(files)
+    if shutil.which("cpio"):
+        out["newc.cpio"] = subprocess.run(["cpio", "-o", "-H", "newc", "--quiet"], cwd=stage,
+                                          input="\n".join(names).encode(), stdout=subprocess.PIPE,
+                                          check=True).stdout
+    else:
+        print("note: cpio absent, cpio case left out")
+    if shutil.which("7z"):
+        subprocess.run(["7z", "a", "-bd", "-y", os.path.join(stage, "x.7z")] + names, cwd=stage,
+                       stdout=subprocess.PIPE, check=True)
+        out["seven.7z"] = open(os.path.join(stage, "x.7z"), "rb").read()
+    else:
+        print("note: 7z absent, 7z case left out")
     for name, data in out.items():
         open(os.path.join(src, name), "wb").write(data)
     return out
@@ -155,8 +173,27 @@ def decompress(name, data):
     return None
 
 
+def extract_tool(name, data, dest):
+    """cpio and 7z archives, extracted by their own tools (regular files only)."""
+    os.makedirs(dest)
+    arch = dest + ".archive"
+    open(arch, "wb").write(data)
+    if name.endswith(".cpio"):
+        subprocess.run(["cpio", "-idm", "--quiet", "-F", arch], cwd=dest, check=True)
+    else:
+        subprocess.run(["7z", "x", "-bd", "-y", "-o" + dest, arch], stdout=subprocess.PIPE, check=True)
+    os.unlink(arch)
+    for root, dirs, fs in os.walk(dest):
+        for f in fs:
+            if os.path.islink(os.path.join(root, f)):
+                os.unlink(os.path.join(root, f))
+
+
 def extract(name, data, dest, level):
     """Writes what extraction leaves of `data` (named name) at dest: a file, or a directory."""
+    if level == 1 and (name.endswith(".cpio") or name.endswith(".7z")):
+        extract_tool(name, data, dest)
+        return
     inner = decompress(name, data)
     if inner is not None and not is_archive(inner):
         open(dest, "wb").write(inner)
