@@ -212,9 +212,11 @@ int cim__av_may_claim(const uint8_t *buf, size_t n)
 CimAvKind cim__av_classify(const char *path, const uint8_t *buf, size_t n)
 {
     int score;
+    if (!path)        /* a stream not spooled yet: cim__av_may_claim answers for it */
+        return CIM_AV_NONE;
     cim__av_init();   /* before any probe: some of them log (av_image_check_size) */
     const AVInputFormat *fmt = probe_buf(buf, n, &score);
-    if (!fmt || is_image_format(fmt->name) || score < AVPROBE_SCORE_MAX / 2 || !path)
+    if (!fmt || is_image_format(fmt->name) || score < AVPROBE_SCORE_MAX / 2)
         return CIM_AV_NONE;
     if (is_audio_only_format(fmt->name))
         return CIM_AV_AUDIO;
