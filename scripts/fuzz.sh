@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # scripts/fuzz.sh [SECONDS] [TARGET...] — run every libFuzzer target (default:
-# text image video audio csv json) for SECONDS each (default 60), one after
+# text image video audio csv json sources jsonl) for SECONDS each (default 60), one after
 # the other, under ASan+UBSan (build-fuzz/, clang, -Dfuzz=true).
 # Seeds: corpora/sample/<modality> for the decode targets, corpora/runs/*.csv
-# for csv, results/*.json for json, plus tests/fuzz/seeds/<target>/ and the
+# for csv, results/*.json for json, tests/fuzz/seeds/sources for sources and jsonl,
+# plus tests/fuzz/seeds/<target>/ and the
 # committed crashers; tests/fuzz/<target>.dict is passed when present.
 # A target whose front-ends are not built (exit 77; libFuzzer's own error exit
 # is set to 1 so a crash is never taken for that) is skipped. Crashers land
@@ -12,7 +13,7 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-60}; shift || true
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(text image video audio csv json)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(text image video audio csv json sources jsonl)
 cd "$root"
 if [ ! -f build-fuzz/build.ninja ]; then
     CC=clang CXX=clang++ meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \
@@ -27,6 +28,7 @@ for t in "${targets[@]}"; do
     case $t in
         csv)  seeds=(corpora/runs/*.csv) ;;
         json) seeds=(results/*.json) ;;
+        sources|jsonl) seeds=(tests/fuzz/seeds/sources/*) ;;
         *)    seeds=(corpora/sample/$t/*) ;;
     esac
     seeds+=(tests/fuzz/seeds/$t/* tests/fuzz/crashers/$t/*)

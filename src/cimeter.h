@@ -94,6 +94,19 @@ typedef struct CimMeasureParams {
     uint32_t bootstrap;          /* resamples for the interval of C (default 1000) */
     uint64_t seed;               /* bootstrap seed */
     CimLimits limits;
+    /* Selection: shell globs (fnmatch, '*' also matches '/') matched against a
+     * file's path and an archive member's name (ARCHIVE//MEMBER), whole or its
+     * last component. With includes, only what matches one is measured (archives
+     * are still opened, their members selected); excludes drop what matches.
+     * The strings are copied. */
+    const char *const *include;
+    size_t   ninclude;
+    const char *const *exclude;
+    size_t   nexclude;
+    /* JSON Lines: a dotted field name ("text", "meta.content"). A text file whose
+     * first non-blank line is a JSON object is then a set of documents, each
+     * measured as a text file of that field's string; NULL: plain text. Copied. */
+    const char *json_field;
     /* Progress callback (optional): called from the measuring thread that
      * finished a file, serialised by the library. */
     void (*progress)(void *ctx, size_t done, size_t total, uint64_t bytes_done);

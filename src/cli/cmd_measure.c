@@ -16,6 +16,9 @@ static const char measure_help[] =
 "Walks PATHs (files or directories, recursively, sorted), sniffs each file's\n"
 "modality by content, decodes it once and counts tokens with every requested\n"
 "tokenizer of that modality. Prints a table, or writes JSON with -o.\n"
+"Compressed files (gzip, bzip2, xz, zstd, lz4) are measured as their content, and\n"
+"archives (tar, zip, cpio, 7z) member by member as ARCHIVE//MEMBER, in place;\n"
+"PATH \"-\" reads standard input (doc/sources.md).\n"
 "\n"
 "  -t, --tokenizer SPEC   tokenizer spec or preset (repeatable; `cimeter tokenizers`);\n"
 "                         default: one per modality\n"
@@ -27,6 +30,12 @@ static const char measure_help[] =
 "      --zstd-level N     level for --info (default 3)\n"
 "      --no-fast-path     always decode, even when headers would give exact counts\n"
 "      --hidden           include dot-files and dot-directories\n"
+"      --include GLOB     measure only files and archive members whose path or name\n"
+"                         matches GLOB (repeatable; archives are still opened)\n"
+"      --exclude GLOB     leave out files and members that match (repeatable),\n"
+"                         e.g. --exclude '*.json' for WebDataset metadata\n"
+"      --json-field NAME  JSON Lines: measure each line's field NAME (dotted: meta.text)\n"
+"                         as one text document; the file's record sums them\n"
 "      --bootstrap N      resamples for the 95% interval of C (default 1000, 0 = off)\n"
 "      --seed S           bootstrap seed (default 20240906)\n"
 "      --max-pixels N     per-file limit on W*H (default 1073741824)\n"
@@ -87,9 +96,11 @@ static int parse_double(const char *s, double *v)
 
 enum { OPT_PER_FILE = 256, OPT_INFO, OPT_ZSTD, OPT_NOFAST, OPT_HIDDEN, OPT_BOOT, OPT_SEED,
        OPT_MAXPIX, OPT_MAXFR, OPT_MAXSEC, OPT_MAXBYTES, OPT_BUDGET, OPT_SHARD, OPT_PROGRESS,
-       OPT_NOPROGRESS, OPT_JOURNAL, OPT_TABLE };
+       OPT_NOPROGRESS, OPT_JOURNAL, OPT_TABLE, OPT_INCLUDE, OPT_EXCLUDE, OPT_JSON_FIELD };
 
-static int measure_main(int argc, char **argv, int rank, int size, const char **specs)
+/* specs, includes and excludes: arrays of argc entries each, filled from the options. */
+static int measure_main(int argc, char **argv, int rank, int size, const char **specs,
+                        const char **includes, const char **excludes)
 {
     static const struct option longopts[] = {
         {"tokenizer", required_argument, 0, 't'}, {"jobs", required_argument, 0, 'j'},
@@ -102,6 +113,8 @@ static int measure_main(int argc, char **argv, int rank, int size, const char **
         {"time-budget", required_argument, 0, OPT_BUDGET}, {"shard", required_argument, 0, OPT_SHARD},
         {"progress", no_argument, 0, OPT_PROGRESS}, {"no-progress", no_argument, 0, OPT_NOPROGRESS},
         {"journal", required_argument, 0, OPT_JOURNAL}, {"table", no_argument, 0, OPT_TABLE},
+        {"include", required_argument, 0, OPT_INCLUDE}, {"exclude", required_argument, 0, OPT_EXCLUDE},
+        {"json-field", required_argument, 0, OPT_JSON_FIELD},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     CimMeasureParams p = cim_measure_default_params();
     size_t nspecs = 0;
@@ -143,6 +156,9 @@ static int measure_main(int argc, char **argv, int rank, int size, const char **
             break;
         case OPT_JOURNAL: journal = optarg; break;
         case OPT_TABLE: table = 1; break;
+        case OPT_INCLUDE: includes[p.ninclude++] = optarg; break;
+        case OPT_EXCLUDE: excludes[p.nexclude++] = optarg; break;
+        case OPT_JSON_FIELD: p.json_field = optarg; break;
         case OPT_PROGRESS: show_progress = 1; break;
         case OPT_NOPROGRESS: show_progress = 0; break;
         case 'h': fputs(measure_help, stdout); return 0;
@@ -152,6 +168,8 @@ static int measure_main(int argc, char **argv, int rank, int size, const char **
     if (optind >= argc) { return cim_cli_usage_error("measure", "no PATH given (see --help)"); }
     p.specs = specs;
     p.nspecs = nspecs;
+    p.include = includes;
+    p.exclude = excludes;
     if (size > 1 && nshards > 1) {
         return cim_cli_usage_error("measure", "--shard and MPI ranks exclude each other");
     }
@@ -199,8 +217,9 @@ int cim_cmd_measure(int argc, char **argv)
 {
     int rank, size;
     int mpi = cim_mpi_init(&rank, &size);
-    const char **specs = calloc((size_t)argc, sizeof *specs);   /* -t values, at most argc */
-    int rc = specs ? measure_main(argc, argv, rank, size, specs) : 2;
+    /* -t, --include and --exclude values: at most argc each */
+    const char **specs = calloc(3 * (size_t)argc, sizeof *specs);
+    int rc = specs ? measure_main(argc, argv, rank, size, specs, specs + argc, specs + 2 * argc) : 2;
     free(specs);
     return mpi ? cim_mpi_finish(rc) : rc;
 }

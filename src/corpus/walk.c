@@ -115,6 +115,10 @@ static int walk(CimWalkList *l, const char *path, int hidden, Ancestor *anc, siz
 
 int cim_walk_add(CimWalkList *l, const char *path, int hidden, CimErr *e)
 {
+    if (!strcmp(path, "-")) {   /* standard input: read when measured, never walked */
+        CIM_RETURN_IF(push(l, path, NULL, 0, NULL) < 0, e, CIM_ERR_NOMEM, "out of memory");
+        return 0;
+    }
     Ancestor *anc = malloc(257 * sizeof *anc);
     CIM_RETURN_IF(!anc, e, CIM_ERR_NOMEM, "out of memory");
     int rc = walk(l, path, hidden, anc, 0);

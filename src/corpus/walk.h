@@ -17,7 +17,7 @@ typedef struct CimWalkList {
     size_t n, cap;
 } CimWalkList;
 
-/* Adds `path` (a file, or a directory walked recursively). Dot-files inside
+/* Adds `path` (a file, or a directory walked recursively; "-" is standard input). Dot-files inside
  * directories are skipped unless hidden; symlinks are followed, loops are
  * reported as error entries; special files (FIFOs, devices, sockets) are
  * error entries, never opened. Returns <0 only on out-of-memory. */

@@ -11,10 +11,14 @@
  *    (every container and elementary stream we know has one in its first 64 KiB:
  *    box sizes, start codes, EBML ids) except YUV4MPEG2, which is tested by
  *    name. This keeps libavformat's ~300 probes off every text file.
- *  - A weak probe (score < AVPROBE_SCORE_RETRY, e.g. raw MPEG-PS or MP3 sync
- *    words found in random binary data) only claims a file when it opens and
- *    shows a video stream; an unopenable strong signature is CIM_AV_BROKEN so
- *    a truncated MP4 gets libavformat's "moov atom not found" as its error.
+ *  - A weak probe (score below AVPROBE_SCORE_MAX / 2) never claims a file: raw
+ *    H.263 start codes turn up in zstd output, MPEG-PS and MP3 sync words in
+ *    random or encrypted data, and such a demuxer happily "opens" them and shows a
+ *    video stream. Real raw elementary streams score 50 and up. An unopenable
+ *    strong signature is CIM_AV_BROKEN so a truncated MP4 gets libavformat's
+ *    "moov atom not found" as its error.
+ *  - Compressed streams, archives and encrypted files (source/magic.h) are never
+ *    shown to libavformat at all: libgme, for one, claims any gzip data.
  */
 #include <pthread.h>
 #include <stdarg.h>
@@ -26,6 +30,7 @@
 #include <libavutil/log.h>
 #include "common/err.h"
 #include "decode/av_common.h"
+#include "source/magic.h"
 
 #define CIM_AV_PROBE_BYTES 65536
 
@@ -121,6 +126,8 @@ static const AVInputFormat *probe_buf(const uint8_t *buf, size_t n, int *score)
     if (!n) return NULL;
     if (!memchr(buf, 0, n) && !(n >= 9 && !memcmp(buf, "YUV4MPEG2", 9)))
         return NULL;
+    if (cim_source_magic(buf, n, NULL) != CIM_CONT_NONE)
+        return NULL;
     uint8_t *pad = av_mallocz(n + AVPROBE_PADDING_SIZE);
     if (!pad) return NULL;
     memcpy(pad, buf, n);
@@ -192,26 +199,37 @@ int cim__av_open(const char *path, int find_info, AVFormatContext **fc, CimErr *
     return 0;
 }
 
+int cim__av_may_claim(const uint8_t *buf, size_t n)
+{
+    int score;
+    cim__av_init();
+    const AVInputFormat *fmt = probe_buf(buf, n, &score);
+    /* Audio-only demuxers at any score: av_audio decides by its own signatures. */
+    return fmt && !is_image_format(fmt->name) &&
+           (score >= AVPROBE_SCORE_MAX / 2 || is_audio_only_format(fmt->name));
+}
+
 CimAvKind cim__av_classify(const char *path, const uint8_t *buf, size_t n)
 {
     int score;
+    if (!path)        /* a stream not spooled yet: cim__av_may_claim answers for it */
+        return CIM_AV_NONE;
     cim__av_init();   /* before any probe: some of them log (av_image_check_size) */
     const AVInputFormat *fmt = probe_buf(buf, n, &score);
-    if (!fmt || is_image_format(fmt->name))
+    if (!fmt || is_image_format(fmt->name) || score < AVPROBE_SCORE_MAX / 2)
         return CIM_AV_NONE;
     if (is_audio_only_format(fmt->name))
         return CIM_AV_AUDIO;
-    int strong = score >= AVPROBE_SCORE_MAX / 2;
     AVFormatContext *fc = NULL;
     if (open_fmt(path, fmt, &fc, NULL) < 0)
-        return !strong ? CIM_AV_NONE : audio_brand(buf, n) ? CIM_AV_AUDIO : CIM_AV_BROKEN;
+        return audio_brand(buf, n) ? CIM_AV_AUDIO : CIM_AV_BROKEN;
     /* Streams known from the header are enough unless the demuxer finds them
      * only in packets (MPEG-TS/PS, raw elementary streams). */
     if (cim__av_video_stream(fc) < 0 && ((fc->ctx_flags & AVFMTCTX_NOHEADER) || !fc->nb_streams))
         avformat_find_stream_info(fc, NULL);   /* failure leaves what the header said */
     CimAvKind k = cim__av_video_stream(fc) >= 0 ? CIM_AV_VIDEO
                 : has_audio(fc) ? CIM_AV_AUDIO
-                : strong ? CIM_AV_BROKEN : CIM_AV_NONE;
+                : CIM_AV_BROKEN;
     avformat_close_input(&fc);
     return k;
 }

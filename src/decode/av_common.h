@@ -16,7 +16,9 @@
  *                     (an unopenable MP4 whose ftyp brand is an audio one, M4A
  *                     and kin, is CIM_AV_AUDIO instead: av_audio reports it)
  *   CIM_AV_NONE       not an av container, or an image format (image2 pipes,
- *                     GIF, APNG, ICO...: single pictures are the image modality)
+ *                     GIF, APNG, ICO...: single pictures are the image modality),
+ *                     or only a weak probe's guess (score below 50), or a
+ *                     compressed, archived or encrypted file (source/magic.h)
  * A classification costs avformat_open_input (header parse) and, for demuxers
  * that find streams only from packets (AVFMTCTX_NOHEADER) or when the header
  * shows no stream, avformat_find_stream_info.
@@ -49,6 +51,9 @@ void cim__av_init(void);
 
 /* Classifies a file (see above). buf/n: its first bytes (n <= 64 KiB). */
 CimAvKind cim__av_classify(const char *path, const uint8_t *buf, size_t n);
+/* Whether classify() might claim these first bytes once they are a file (path
+ * NULL answers CIM_AV_NONE): a stream is spooled only then. */
+int cim__av_may_claim(const uint8_t *buf, size_t n);
 
 /* Opens path (content-probed demuxer) and runs avformat_find_stream_info when
  * find_info is set. On error fills e (CIM_ERR_EMPTY, _CORRUPT, _TRUNCATED, _IO)

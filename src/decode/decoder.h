@@ -10,6 +10,7 @@
 #ifndef CIM_DECODER_H
 #define CIM_DECODER_H
 #include <stdint.h>
+#include <stdio.h>
 #include "cimeter.h"
 #include "tokenizer.h"
 
@@ -44,6 +45,9 @@ typedef struct CimDecoder {
     /* (optional) exact geometry from headers only, or CIM_ERR_NEED_DECODE. */
     int (*header)(const char *path, const CimLimits *lim, CimFileMeasure *m, CimErr *e);
     int (*decode)(const char *path, const CimLimits *lim, CimSink *sink, CimFileMeasure *m, CimErr *e);
+    /* (optional) decode() from an unseekable stream (a compressed file's or an
+     * archive member's content): only decoders that never seek have one (text). */
+    int (*decode_stream)(FILE *f, const CimLimits *lim, CimSink *sink, CimFileMeasure *m, CimErr *e);
 } CimDecoder;
 
 /* Image decoders hand rows on in bands of about CIM_BAND_BYTES, at most
@@ -60,5 +64,9 @@ static inline uint32_t cim_band_rows(size_t rowbytes, uint32_t h, int pixels)
 
 /* registry.c: the best decoder for a file, or NULL (no known modality). */
 const CimDecoder *cim_decoder_sniff(const char *path, const uint8_t *buf, size_t n);
+/* The same from the first bytes alone, before a stream is spooled to a file:
+ * *need_file is set when a decoder that must open the data (libavformat) may
+ * still claim it, so the stream must be spooled and sniffed again by path. */
+const CimDecoder *cim_decoder_sniff_prefix(const uint8_t *buf, size_t n, int *need_file);
 const CimDecoder *const *cim_decoder_list(void);
 #endif

@@ -1,4 +1,7 @@
-/* registry.c — the decoders, one extern line each (FFmpeg's allcodecs.c). */
+/* registry.c — the decoders, one extern line each (FFmpeg's allcodecs.c).
+ * Every probe takes a NULL path (a stream not yet spooled): those that must
+ * open the file to decide (libavformat's) then answer 0, and
+ * cim_decoder_sniff_prefix says whether they might claim it. */
 #include <stddef.h>
 #include "cim_config.h"
 #include "decode/decoder.h"
@@ -50,5 +53,26 @@ const CimDecoder *cim_decoder_sniff(const char *path, const uint8_t *buf, size_t
         int s = (*d)->probe(path, buf, n);
         if (s > best_score) { best_score = s; best = *d; }
     }
+    return best;
+}
+
+#if CIM_HAVE_AV
+int cim__av_may_claim(const uint8_t *buf, size_t n);
+#endif
+
+const CimDecoder *cim_decoder_sniff_prefix(const uint8_t *buf, size_t n, int *need_file)
+{
+    const CimDecoder *best = NULL;
+    int best_score = 0;
+    for (const CimDecoder *const *d = decoders; *d; d++) {
+        int s = (*d)->probe(NULL, buf, n);
+        if (s > best_score) { best_score = s; best = *d; }
+    }
+    *need_file = 0;
+#if CIM_HAVE_AV
+    /* A full-score signature (PNG, JPEG) beats any libavformat claim: no probe. */
+    if (best_score < 100)
+        *need_file = cim__av_may_claim(buf, n);
+#endif
     return best;
 }

@@ -131,11 +131,9 @@ static void fill(TextChunk *t, FILE *f, const uint8_t *tail, size_t ntail, uint6
  * take one chunk, an OpenMP task reads and counts the next, and an idle thread of
  * the file loop's team runs it, which takes reading off the critical path of a large
  * file. Otherwise everything runs in order on this thread. */
-static int text_decode(const char *path, const CimLimits *lim, CimSink *sink,
-                       CimFileMeasure *m, CimErr *e)
+static int text_decode_stream(FILE *f, const CimLimits *lim, CimSink *sink,
+                              CimFileMeasure *m, CimErr *e)
 {
-    FILE *f = fopen(path, "rb");
-    CIM_RETURN_IF(!f, e, CIM_ERR_IO, "cannot open: %s", strerror(errno));
     TextChunk ch[2] = {{.cap = 2 * CIM_TEXT_READ}, {.cap = 2 * CIM_TEXT_READ}};
     ch[0].buf = malloc(ch[0].cap);
     ch[1].buf = malloc(ch[1].cap);
@@ -175,6 +173,15 @@ static int text_decode(const char *path, const CimLimits *lim, CimSink *sink,
 done:
     free(ch[0].buf);
     free(ch[1].buf);
+    return rc;
+}
+
+static int text_decode(const char *path, const CimLimits *lim, CimSink *sink,
+                       CimFileMeasure *m, CimErr *e)
+{
+    FILE *f = fopen(path, "rb");
+    CIM_RETURN_IF(!f, e, CIM_ERR_IO, "cannot open: %s", strerror(errno));
+    int rc = text_decode_stream(f, lim, sink, m, e);
     fclose(f);
     return rc;
 }
@@ -184,4 +191,5 @@ const CimDecoder cim_dec_text = {
     .modality = CIM_MOD_TEXT,
     .probe    = text_probe,
     .decode   = text_decode,
+    .decode_stream = text_decode_stream,
 };

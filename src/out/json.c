@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "common/err.h"
 #include "common/utf8.h"
@@ -85,6 +86,8 @@ static json_t *aggregate_json(const CimRun *run, const CimAggregate *a)
     json_object_set_new(o, "C_p10", num(a->C_p10));
     json_object_set_new(o, "C_p90", num(a->C_p90));
     json_object_set_new(o, "C_ci95", json_pack("[oo]", num(a->C_lo), num(a->C_hi)));
+    if (a->documents)
+        json_object_set_new(o, "documents", u64(a->documents));
     if (a->zero_token_files)
         json_object_set_new(o, "zero_token_files", u64(a->zero_token_files));
     if (run->p.info) {
@@ -105,6 +108,8 @@ static json_t *file_json(const CimRun *run, const CimRecord *r, const CimTokInst
         json_object_set_new(o, "file_bytes", u64(r->file_bytes));
         json_object_set_new(o, "raw_bytes", u64(r->raw_bytes));
         json_object_set_new(o, "units", u64(r->units));
+        if (r->documents)
+            json_object_set_new(o, "documents", u64(r->documents));
         if (r->modality == CIM_MOD_VIDEO || r->modality == CIM_MOD_AUDIO)
             json_object_set_new(o, "seconds", num(r->seconds));
         if (r->skipped_packets)
@@ -145,6 +150,8 @@ json_t *cim__run_to_json(CimRun *run, int per_file)
         json_object_set_new(set, "info_compressor", json_pack("{s:s,s:i,s:s}", "name", "zstd",
                             "level", run->p.zstd_level, "version", ZSTD_VERSION_STRING));
     json_object_set_new(set, "fast_path", json_boolean(run->p.fast_path));
+    if (run->json_field)   /* only then: other results keep their bytes */
+        json_object_set_new(set, "json_field", str_json(run->json_field));
     json_object_set_new(set, "limits", json_pack("{s:o,s:o,s:o,s:o,s:o}",
         "max_pixels", u64(run->p.limits.max_pixels), "max_frames", u64(run->p.limits.max_frames),
         "max_seconds", num(run->p.limits.max_seconds),
@@ -161,9 +168,23 @@ json_t *cim__run_to_json(CimRun *run, int per_file)
         nerr += run->rec[i].status == CIM_REC_ERROR;
         nskip += run->rec[i].status == CIM_REC_SKIPPED;
     }
-    json_object_set_new(root, "corpus", json_pack("{s:I,s:I,s:I,s:I,s:s}",
+    json_t *corpus = json_pack("{s:I,s:I,s:I,s:I,s:s}",
         "files", (json_int_t)run->nrec, "measured_bytes", (json_int_t)bytes,
-        "errors", (json_int_t)nerr, "skipped", (json_int_t)nskip, "manifest_sha256", sha));
+        "errors", (json_int_t)nerr, "skipped", (json_int_t)nskip, "manifest_sha256", sha);
+    /* Archives read in place: their members' totals, what was not a record included
+     * (only when there were archives, so other results keep their bytes). */
+    uint64_t narch = 0, sum[4] = {0, 0, 0, 0};
+    for (size_t i = 0; i < run->nrec; i++) {
+        uint64_t c[4];
+        if (!cim__archive_counts(&run->rec[i], c)) continue;
+        narch++;
+        for (int k = 0; k < 4; k++) sum[k] += c[k];
+    }
+    if (narch)
+        json_object_set_new(corpus, "archives", json_pack("{s:o,s:o,s:o,s:o,s:o}",
+            "archives", u64(narch), "members", u64(sum[0]), "not_regular", u64(sum[1]),
+            "duplicate_names", u64(sum[2]), "excluded", u64(sum[3])));
+    json_object_set_new(root, "corpus", corpus);
 
     json_t *toks = json_array();
     for (size_t i = 0; i < run->ntok; i++) {
@@ -185,7 +206,8 @@ json_t *cim__run_to_json(CimRun *run, int per_file)
     for (size_t i = 0; i < run->nrec; i++) {
         const CimRecord *r = &run->rec[i];
         if (r->status == CIM_REC_SKIPPED) {
-            const char *mn = cim_modality_name(r->modality);
+            /* An archive is "skipped" itself: its members are the records. */
+            const char *mn = r->modality == CIM_MOD_NONE ? "archive" : cim_modality_name(r->modality);
             json_t *c = json_object_get(skipped, mn);
             json_object_set_new(skipped, mn, json_integer(c ? json_integer_value(c) + 1 : 1));
         } else if (r->status == CIM_REC_ERROR) {
@@ -227,6 +249,18 @@ int cim__json_write_atomic(json_t *root, const char *path, CimErr *e)
         int r = json_dumpf(root, stdout, flags);
         fputc('\n', stdout);
         CIM_RETURN_IF(r < 0, e, CIM_ERR_IO, "cannot write JSON to stdout");
+        return 0;
+    }
+    /* A device or FIFO (-o /dev/null, -o /dev/stdout) is written as it is: renaming a
+     * temporary file over it would replace the device node with a regular file. */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        FILE *f = fopen(path, "wb");
+        CIM_RETURN_IF(!f, e, CIM_ERR_IO, "cannot write %s", path);
+        int r = json_dumpf(root, f, flags);
+        if (r == 0) r = fputc('\n', f) == EOF ? -1 : 0;
+        if (fclose(f) != 0) r = -1;
+        CIM_RETURN_IF(r != 0, e, CIM_ERR_IO, "cannot write %s", path);
         return 0;
     }
     size_t len = strlen(path) + 32;

@@ -115,6 +115,8 @@ static int record_from_json(CimRun *run, json_t *o, int join, CimErr *e)
             r->file_bytes = ju64(o, "file_bytes", &bad);
             r->raw_bytes = ju64(o, "raw_bytes", &bad);
             r->units = ju64(o, "units", &bad);
+            if (json_is_integer(json_object_get(o, "documents")))
+                r->documents = ju64(o, "documents", &bad);
             r->seconds = jnum(o, "seconds", &bad);
             r->skipped_packets = ju64(o, "skipped_packets", &bad);
             r->info_bits = ju64(o, "info_bits", &bad);
@@ -154,6 +156,8 @@ static int run_from_header(CimRun *run, json_t *root, CimErr *e)
         run->p.limits.max_decoded_bytes = ju64(lim, "max_decoded_bytes", &bad);
         run->p.limits.time_budget_s = jnum(lim, "time_budget_s", &bad);
     }
+    json_t *jf = json_object_get(set, "json_field");
+    if (json_is_string(jf) && !(run->json_field = strdup(json_string_value(jf)))) bad = 1;
     CIM_RETURN_IF(bad, e, CIM_ERR_CORRUPT, "settings of the wrong type");
     size_t nt = json_array_size(toks);
     run->toks = calloc(nt ? nt : 1, sizeof *run->toks);

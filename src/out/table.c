@@ -161,13 +161,30 @@ int cim_run_print_table(CimRun *run, FILE *f)
         print_row(f, a, name, chars, namew);
         free(name);
     }
-    size_t nerr = 0, nskip = 0;
+    size_t nerr = 0, nskip = 0, narch = 0;
+    uint64_t sum[4] = {0, 0, 0, 0};
     for (size_t i = 0; i < run->nrec; i++) {
+        uint64_t c[4];
         nerr += run->rec[i].status == CIM_REC_ERROR;
-        nskip += run->rec[i].status == CIM_REC_SKIPPED;
+        if (cim__archive_counts(&run->rec[i], c)) {
+            narch++;
+            for (int k = 0; k < 4; k++) sum[k] += c[k];
+        } else {
+            nskip += run->rec[i].status == CIM_REC_SKIPPED;
+        }
     }
-    fprintf(f, "%zu files: %zu measured, %zu skipped (no tokenizer for their modality), "
-            "%zu errors\n", run->nrec, run->nrec - nerr - nskip, nskip, nerr);
+    size_t nfiles = run->nrec - narch, hints = 0;
+    for (size_t i = 0; i < run->nrec; i++) hints += run->rec[i].jsonl_hint;
+    fprintf(f, "%zu files: %zu measured, %zu skipped (no tokenizer for their modality), %zu errors\n",
+            nfiles, nfiles - nerr - nskip, nskip, nerr);
+    if (narch)
+        fprintf(f, "%zu archives read in place: %llu members are files above; %llu not regular "
+                "files and %llu superseded duplicate names are not; %llu excluded\n", narch,
+                (unsigned long long)sum[0], (unsigned long long)sum[1], (unsigned long long)sum[2],
+                (unsigned long long)sum[3]);
+    if (hints)
+        fprintf(f, "%zu text file(s) look like JSON Lines and were measured as plain text: "
+                "--json-field NAME measures their documents\n", hints);
     print_legend(run, f);
     return 0;
 }

@@ -86,6 +86,8 @@ char *cim__record_to_line(const CimRun *run, const CimRecord *r)
         json_object_set_new(o, "seconds", json_string(secs));
         json_object_set_new(o, "info_bits", u64j(r->info_bits));
         json_object_set_new(o, "fast", json_boolean(r->fast));
+        if (r->documents)
+            json_object_set_new(o, "documents", u64j(r->documents));
         json_object_set_new(o, "tokens", json_incref(toks));
         line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     }
@@ -130,6 +132,8 @@ int cim__record_from_line(const CimRun *run, const char *line, CimRecord *r, Cim
            get_u64(o, "units", &r->units) | get_u64(o, "skipped_packets", &r->skipped_packets) |
            get_u64(o, "info_bits", &r->info_bits);
     r->fast = json_is_true(json_object_get(o, "fast"));
+    if (json_is_integer(json_object_get(o, "documents")))
+        bad |= get_u64(o, "documents", &r->documents);
     if (!bad) {
         char *end;
         r->seconds = strtod(json_string_value(secs), &end);
@@ -252,6 +256,8 @@ static char *journal_header(const CimRun *run)
     json_object_set_new(cfg, "zstd_level", json_integer(run->p.info ? run->p.zstd_level : 0));
     json_object_set_new(cfg, "fast_path", json_integer(run->p.fast_path));
     json_object_set_new(cfg, "limits", json_string(lim));
+    if (run->json_field)   /* only then: older journals stay valid */
+        json_object_set_new(cfg, "json_field", json_string(run->json_field));
     json_t *h = json_pack("{s:i,s:o}", "cimeter_journal", 1, "config", cfg);
     char *s = h ? json_dumps(h, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(h);

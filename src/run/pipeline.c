@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +20,8 @@
 #include "decode/decoder.h"
 #include "run/journal.h"
 #include "run/run.h"
-
-#define CIM_PROBE_BYTES 65536
+#include "run/worker.h"
+#include "source/magic.h"
 
 CimMeasureParams cim_measure_default_params(void)
 {
@@ -60,6 +61,31 @@ static int add_tokenizer(CimRun *run, const char *spec, CimErr *e)
     return 0;
 }
 
+static int copy_globs(char ***out, size_t *nout, const char *const *v, size_t n, CimErr *e)
+{
+    if (!n) return 0;
+    *out = calloc(n, sizeof **out);
+    CIM_RETURN_IF(!*out, e, CIM_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        CIM_RETURN_IF(!v[i] || !v[i][0], e, CIM_ERR_USAGE, "an empty --include or --exclude pattern");
+        CIM_RETURN_IF(!((*out)[i] = strdup(v[i])), e, CIM_ERR_NOMEM, "out of memory");
+        (*nout)++;
+    }
+    return 0;
+}
+
+int cim__selected(const CimRun *run, const char *path, int include_too)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    for (size_t i = 0; i < run->nexclude; i++)
+        if (!fnmatch(run->exclude[i], path, 0) || !fnmatch(run->exclude[i], base, 0)) return 0;
+    if (!include_too || !run->ninclude) return 1;
+    for (size_t i = 0; i < run->ninclude; i++)
+        if (!fnmatch(run->include[i], path, 0) || !fnmatch(run->include[i], base, 0)) return 1;
+    return 0;
+}
+
 int cim_run_create(CimRun **out, const CimMeasureParams *p, CimErr *e)
 {
     CimRun *run = calloc(1, sizeof *run);
@@ -78,6 +104,18 @@ int cim_run_create(CimRun **out, const CimMeasureParams *p, CimErr *e)
     }
     run->p.specs = NULL;   /* not owned; do not keep */
     run->p.nspecs = 0;
+    if (!rc) rc = copy_globs(&run->include, &run->ninclude, p->include, p->ninclude, e);
+    if (!rc) rc = copy_globs(&run->exclude, &run->nexclude, p->exclude, p->nexclude, e);
+    run->p.include = run->p.exclude = NULL;
+    if (!rc && p->json_field) {
+        if (!p->json_field[0] || p->json_field[0] == '.' || strstr(p->json_field, "..") ||
+            p->json_field[strlen(p->json_field) - 1] == '.')
+            rc = cim_err(e, CIM_ERR_USAGE, "--json-field needs a name or a dotted path (text, meta.content)");
+        else if (!(run->json_field = strdup(p->json_field)))
+            rc = cim_err(e, CIM_ERR_NOMEM, "out of memory");
+    }
+    run->p.json_field = NULL;
+    run->p.ninclude = run->p.nexclude = 0;
     if (rc < 0) { cim_run_free(run); return rc; }
     *out = run;
     return 0;
@@ -135,6 +173,7 @@ int cim__run_finalise_files(CimRun *run, CimErr *e)
     for (size_t i = 0; i < run->walk.n; i++) {
         if ((int)(i % (size_t)run->nshards) != run->shard) continue;
         CimWalkEntry *w = &run->walk.v[i];
+        if (!w->err && !cim__selected(run, w->path, 0)) continue;   /* --exclude */
         CimRecord *r = cim__run_new_record(run, w->path, e);
         if (!r) return CIM_ERR_NOMEM;
         if (w->err) {
@@ -150,20 +189,6 @@ int cim__run_finalise_files(CimRun *run, CimErr *e)
 
 /* ---- one file ---------------------------------------------------------- */
 
-typedef struct Worker {
-    CimSink     sink;          /* first: decoders see a CimSink* */
-    CimRun     *run;
-    void      **state;         /* [ntok] per-file tokenizer states */
-    uint8_t    *probe;
-    ZSTD_CCtx  *zc;
-    uint8_t    *zout;
-    size_t      zcap;
-    uint64_t    zbytes;
-    int         info;
-    CimModality mod;
-    double      deadline;      /* CLOCK_MONOTONIC seconds, 0 = none */
-    int         began[32];     /* begin() called: release() owed */
-} Worker;
 
 static double now_s(void)
 {
@@ -253,7 +278,7 @@ static int sink_chunk(CimSink *s, const CimChunk *c, CimErr *e)
     return 0;
 }
 
-static void release_states(Worker *w)
+void cim__release_states(Worker *w)
 {
     CimRun *run = w->run;
     for (size_t k = 0; k < run->nmod_tok[w->mod]; k++) {
@@ -265,41 +290,76 @@ static void release_states(Worker *w)
     }
 }
 
-static int set_error(CimRecord *r, const CimErr *e)
+void cim__record_error(CimRecord *r, const CimErr *e)
 {
+    free(r->error);
     r->status = CIM_REC_ERROR;
     r->err_code = e->code ? e->code : CIM_ERR_INTERNAL;
     r->error = strdup(e->msg[0] ? e->msg : cim_strerror(r->err_code));
-    return 0;
 }
+
+static void set_error(CimRecord *r, const CimErr *e) { cim__record_error(r, e); }
 
 static void measure_one(Worker *w, CimRecord *r)
 {
-    CimRun *run = w->run;
     CimErr e = {0};
-    int fd = open(r->path, O_RDONLY | O_CLOEXEC);
+    int is_stdin = !strcmp(r->path, "-");
+    int fd = is_stdin ? 0 : open(r->path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         cim_err(&e, CIM_ERR_IO, "cannot open: %s", strerror(errno));
         set_error(r, &e);
         return;
     }
-    ssize_t n = 0, got;
+    ssize_t n = 0, got = 0;
     while (n < CIM_PROBE_BYTES && (got = read(fd, w->probe + n, CIM_PROBE_BYTES - (size_t)n)) > 0)
         n += got;
     int read_errno = got < 0 ? errno : 0;
-    close(fd);
+    if (n > 0 && (is_stdin || cim_source_magic(w->probe, (size_t)n, NULL) != CIM_CONT_NONE)) {
+        cim__measure_source(w, r, fd, (size_t)n);
+        if (!is_stdin) close(fd);
+        return;
+    }
+    if (!is_stdin) close(fd);
     if (n == 0) {
         cim_err(&e, read_errno ? CIM_ERR_IO : CIM_ERR_EMPTY,
                 read_errno ? "cannot read: %s" : "empty file", strerror(read_errno));
         set_error(r, &e);
         return;
     }
-    const CimDecoder *dec = cim_decoder_sniff(r->path, w->probe, (size_t)n);
+    if (!cim__selected(w->run, r->path, 1)) {
+        r->status = CIM_REC_EXCLUDED;
+        return;
+    }
+    cim__measure_file(w, r, r->path, (size_t)n);
+}
+
+void cim__measure_file(Worker *w, CimRecord *r, const char *open_path, size_t n)
+{
+    CimErr e = {0};
+    const CimDecoder *dec = cim_decoder_sniff(open_path, w->probe, n);
     if (!dec) {
         cim_err(&e, CIM_ERR_UNSUPPORTED, "no known modality (not text, and no image, video or audio signature)");
         set_error(r, &e);
         return;
     }
+    int jsonl = 0;
+    if (dec->decode_stream && dec->modality == CIM_MOD_TEXT)   /* text: JSON Lines? */
+        jsonl = cim__jsonl_choice(w->run, r, w->probe, n, 0);
+    cim__measure_decoded(w, r, dec, open_path, NULL, jsonl);
+}
+
+int cim__jsonl_choice(const CimRun *run, CimRecord *r, const uint8_t *probe, size_t n, int partial)
+{
+    int looks = cim__looks_jsonl(probe, n, !partial && n < CIM_PROBE_BYTES);
+    if (looks && !run->json_field) r->jsonl_hint = 1;
+    return looks && run->json_field;
+}
+
+void cim__measure_decoded(Worker *w, CimRecord *r, const CimDecoder *dec, const char *open_path,
+                          FILE *stream, int jsonl)
+{
+    CimRun *run = w->run;
+    CimErr e = {0};
     r->modality = dec->modality;
     CimFileMeasure m;
     memset(&m, 0, sizeof m);
@@ -331,34 +391,41 @@ static void measure_one(Worker *w, CimRecord *r)
     w->sink.needs = needs;
     w->deadline = run->p.limits.time_budget_s > 0 ? now_s() + run->p.limits.time_budget_s : 0;
     int rc = CIM_ERR_NEED_DECODE;
-    if (!content && !w->info && run->p.fast_path && dec->header) {
-        rc = dec->header(r->path, &run->p.limits, &m, &e);
-        if (rc == 0) r->fast = 1;
-    }
-    if (rc == CIM_ERR_NEED_DECODE) {
-        memset(&e, 0, sizeof e);
-        for (size_t k = 0; k < run->nmod_tok[w->mod]; k++) {
-            size_t t = run->mod_tok[w->mod][k];
-            memset(w->state[t], 0, run->toks[t].tok->state_size);
-        }
-        rc = dec->decode(r->path, &run->p.limits, &w->sink, &m, &e);
-        if (rc == 0 && content)   /* a decoder that emitted nothing still owes begin() */
-            rc = sink_begin(&w->sink, &m.geom, &e);
+    if (jsonl) {   /* documents: each measured and finished on its own (jsonl.c) */
+        rc = cim__measure_jsonl(w, r, dec, open_path, stream, &m, &e);
         if (rc == 0 && w->info && (rc = zend(w, &e)) == 0)
             r->info_bits = w->zbytes * 8;
+    } else {
+        if (!content && !w->info && run->p.fast_path && dec->header && !stream) {
+            rc = dec->header(open_path, &run->p.limits, &m, &e);
+            if (rc == 0) r->fast = 1;
+        }
+        if (rc == CIM_ERR_NEED_DECODE) {
+            memset(&e, 0, sizeof e);
+            for (size_t k = 0; k < run->nmod_tok[w->mod]; k++) {
+                size_t t = run->mod_tok[w->mod][k];
+                memset(w->state[t], 0, run->toks[t].tok->state_size);
+            }
+            rc = stream ? dec->decode_stream(stream, &run->p.limits, &w->sink, &m, &e)
+                        : dec->decode(open_path, &run->p.limits, &w->sink, &m, &e);
+            if (rc == 0 && content)   /* a decoder that emitted nothing still owes begin() */
+                rc = sink_begin(&w->sink, &m.geom, &e);
+            if (rc == 0 && w->info && (rc = zend(w, &e)) == 0)
+                r->info_bits = w->zbytes * 8;
+        }
+        if (rc == 0 && run->p.limits.max_decoded_bytes && m.raw_bytes > run->p.limits.max_decoded_bytes)
+            rc = cim_err(&e, CIM_ERR_LIMIT, "decoded size %llu exceeds the limit %llu",
+                         (unsigned long long)m.raw_bytes, (unsigned long long)run->p.limits.max_decoded_bytes);
+        for (size_t k = 0; k < run->nmod_tok[w->mod] && rc == 0; k++) {
+            size_t t = run->mod_tok[w->mod][k];
+            const CimTokenizer *tok = run->toks[t].tok;
+            if (tok->feed)
+                rc = tok->finish(run->toks[t].conf, w->state[t], &m.geom, &r->tokens[t], &e);
+            else
+                rc = tok->count_geometry(run->toks[t].conf, &m.geom, &r->tokens[t], &e);
+        }
     }
-    if (rc == 0 && run->p.limits.max_decoded_bytes && m.raw_bytes > run->p.limits.max_decoded_bytes)
-        rc = cim_err(&e, CIM_ERR_LIMIT, "decoded size %llu exceeds the limit %llu",
-                     (unsigned long long)m.raw_bytes, (unsigned long long)run->p.limits.max_decoded_bytes);
-    for (size_t k = 0; k < run->nmod_tok[w->mod] && rc == 0; k++) {
-        size_t t = run->mod_tok[w->mod][k];
-        const CimTokenizer *tok = run->toks[t].tok;
-        if (tok->feed)
-            rc = tok->finish(run->toks[t].conf, w->state[t], &m.geom, &r->tokens[t], &e);
-        else
-            rc = tok->count_geometry(run->toks[t].conf, &m.geom, &r->tokens[t], &e);
-    }
-    release_states(w);
+    cim__release_states(w);
     if (rc < 0) {
         for (size_t t = 0; t < run->ntok; t++) r->tokens[t] = CIM_TOKENS_NA;
         r->info_bits = 0;
@@ -397,6 +464,7 @@ static int worker_init(Worker *w, CimRun *run)
         w->zout = malloc(w->zcap);
         if (!w->zc || !w->zout) return -1;
     }
+    w->ready = 1;
     return 0;
 }
 
@@ -407,6 +475,51 @@ static void worker_free(Worker *w)
     free(w->probe);
     ZSTD_freeCCtx(w->zc);
     free(w->zout);
+}
+
+static int cmp_rec(const void *a, const void *b)
+{
+    return strcmp(((const CimRecord *)a)->path, ((const CimRecord *)b)->path);
+}
+
+/* Archive members join the records, in path order as everything else; files left
+ * out by --include leave. Runs without either keep their array untouched. */
+static int settle_records(CimRun *run, CimErr *e)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < run->nrec; i++) {
+        if (run->rec[i].status == CIM_REC_EXCLUDED) { cim__record_clear(&run->rec[i]); continue; }
+        run->rec[out++] = run->rec[i];
+    }
+    run->nrec = out;
+    if (!run->nextra) return 0;
+    if (run->nrec + run->nextra > run->caprec) {
+        size_t cap = run->nrec + run->nextra;
+        CimRecord *v = realloc(run->rec, cap * sizeof *v);
+        CIM_RETURN_IF(!v, e, CIM_ERR_NOMEM, "out of memory");
+        run->rec = v;
+        run->caprec = cap;
+    }
+    for (size_t i = 0; i < run->nextra; i++) {
+        run->rec[run->nrec++] = *run->extra[i];
+        free(run->extra[i]);
+    }
+    free(run->extra);
+    run->extra = NULL;
+    run->nextra = run->capextra = 0;
+    qsort(run->rec, run->nrec, sizeof *run->rec, cmp_rec);
+    return 0;
+}
+
+static void free_extra(CimRun *run)
+{
+    for (size_t i = 0; i < run->nextra; i++) {
+        cim__record_clear(run->extra[i]);
+        free(run->extra[i]);
+    }
+    free(run->extra);
+    run->extra = NULL;
+    run->nextra = run->capextra = 0;
 }
 
 int cim_run_measure(CimRun *run, CimErr *e)
@@ -423,23 +536,31 @@ int cim_run_measure(CimRun *run, CimErr *e)
         ptotal = 0;
         for (size_t i = 0; i < total; i++) ptotal += run->rec[i].status == CIM_REC_PENDING;
     }
+    Worker *workers = calloc((size_t)threads, sizeof *workers);
+    if (!workers) { cim__journal_close(jr); return cim_err(e, CIM_ERR_NOMEM, "out of memory"); }
+    run->workers = workers;
     #pragma omp parallel num_threads(threads)
     {
-        Worker w;
-        int ok = worker_init(&w, run) == 0;
+        Worker *w = &workers[omp_get_thread_num()];
+        int ok = worker_init(w, run) == 0;
         if (!ok) {
             #pragma omp atomic write
             fail = 1;
         }
+        /* Workers are used by other threads' member tasks until the loop's barrier. */
+        #pragma omp barrier
         #pragma omp for schedule(dynamic, 1)
         for (size_t i = 0; i < total; i++) {
             CimRecord *r = &run->rec[i];
             int pending = r->status == CIM_REC_PENDING;
             if (ok && pending) {
                 atomic_fetch_add(&run->busy, 1);
-                measure_one(&w, r);
+                measure_one(w, r);
                 atomic_fetch_sub(&run->busy, 1);
-                if (jr) {
+                /* An archive is measured again on resume (its members are not journaled). */
+                int container = r->status == CIM_REC_EXCLUDED ||
+                                (r->status == CIM_REC_SKIPPED && r->modality == CIM_MOD_NONE);
+                if (jr && !container) {
                     #pragma omp critical(cim_journal)
                     if (cim__journal_append(jr, run, r) < 0) jfail = 1;
                 }
@@ -453,11 +574,16 @@ int cim_run_measure(CimRun *run, CimErr *e)
                 }
             }
         }
-        worker_free(&w);
+        #pragma omp barrier
+        worker_free(w);
     }
+    run->workers = NULL;
+    free(workers);
     cim__journal_close(jr);
+    if (fail) free_extra(run);
     CIM_RETURN_IF(fail, e, CIM_ERR_NOMEM, "out of memory setting up workers");
     CIM_RETURN_IF(jfail, e, CIM_ERR_IO, "cannot append to journal %s", run->journal);
+    CIM_CHECK(settle_records(run, e));
     return cim__reduce(run, e);
 }
 
@@ -467,6 +593,7 @@ int cim__measure_path(CimRun *run, const char *path, CimRecord *out, CimErr *e)
     memset(out, 0, sizeof *out);
     out->modality = CIM_MOD_NONE;
     int rc = worker_init(&w, run);
+    run->workers = &w;
     out->path = strdup(path);
     out->tokens = malloc((run->ntok ? run->ntok : 1) * sizeof *out->tokens);
     if (rc < 0 || !out->path || !out->tokens) {
@@ -477,6 +604,8 @@ int cim__measure_path(CimRun *run, const char *path, CimRecord *out, CimErr *e)
         measure_one(&w, out);
         atomic_fetch_sub(&run->busy, 1);
     }
+    run->workers = NULL;
+    free_extra(run);   /* archive members: harnesses look at the archive's record */
     worker_free(&w);
     return rc;
 }
@@ -506,5 +635,11 @@ void cim_run_free(CimRun *run)
     free(run->agg);
     free(run->journal);
     cim_walk_free(&run->walk);
+    for (size_t i = 0; i < run->ninclude; i++) free(run->include[i]);
+    for (size_t i = 0; i < run->nexclude; i++) free(run->exclude[i]);
+    free(run->include);
+    free(run->exclude);
+    free(run->json_field);
+    free_extra(run);
     free(run);
 }

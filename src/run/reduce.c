@@ -68,6 +68,7 @@ static int aggregate(CimRun *run, size_t t, CimAggregate *a, CimErr *e)
         a->units += r->units;
         a->seconds += r->seconds;
         a->tokens += r->tokens[t];
+        a->documents += r->documents;
         a->info_bits += r->info_bits;
         n++;
     }

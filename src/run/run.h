@@ -21,7 +21,9 @@ typedef enum CimStatus {
     CIM_REC_PENDING = 0,   /* not measured yet */
     CIM_REC_OK,            /* measured */
     CIM_REC_ERROR,         /* could not be read or decoded: error message, no counts */
-    CIM_REC_SKIPPED,       /* known modality but no tokenizer requested for it */
+    CIM_REC_SKIPPED,       /* known modality but no tokenizer requested for it; or an
+                              archive (modality none): its members are records */
+    CIM_REC_EXCLUDED,      /* internal: left out by --include, dropped after measuring */
 } CimStatus;
 
 typedef struct CimRecord {
@@ -34,6 +36,8 @@ typedef struct CimRecord {
     double      seconds;
     uint64_t    info_bits;       /* with --info */
     int         fast;            /* counted from headers only */
+    uint64_t    documents;       /* JSON Lines: documents measured (0: not JSON Lines) */
+    int         jsonl_hint;      /* text that looks like JSON Lines, measured as plain text */
     uint64_t   *tokens;          /* [run->ntok]; CIM_TOKENS_NA for other modalities */
 } CimRecord;
 
@@ -41,7 +45,7 @@ typedef struct CimRecord {
 typedef struct CimAggregate {
     size_t   tok;                /* index into run->toks */
     CimModality modality;
-    uint64_t files, errors, zero_token_files;
+    uint64_t files, errors, zero_token_files, documents;
     uint64_t file_bytes, raw_bytes, units, tokens, info_bits;
     double   seconds;
     double   C, C_file, tokens_per_unit, info_bits_per_token;
@@ -65,7 +69,18 @@ struct CimRun {
     size_t           nagg;
     int              walked;     /* records finalised (sorted, sharded) */
     CimWalkList      walk;       /* paths added, before finalising */
+    char           **include, **exclude;   /* selection globs (copies) */
+    char            *json_field; /* --json-field (copy) or NULL */
+    size_t           ninclude, nexclude;
+    struct Worker   *workers;    /* [threads] while measuring: one per OpenMP thread */
+    CimRecord      **extra;      /* archive members found while measuring (cim_extra) */
+    size_t           nextra, capextra;
 };
+
+/* An archive's record is skipped with modality none and this reason, which
+ * carries its counts through journals, MPI and merge like any reason. */
+#define CIM_ARCHIVE_REASON "%s archive: %llu members, %llu not regular, %llu duplicate names, %llu excluded"
+int  cim__archive_counts(const CimRecord *r, uint64_t c[4]);
 
 /* pipeline.c */
 int  cim__run_finalise_files(CimRun *run, CimErr *e);

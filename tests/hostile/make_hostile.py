@@ -6,7 +6,8 @@ garbage, wrong magic, and format-aware header lies (huge, zero and negative
 sizes, absurd sample rates, zero frames) with checksums fixed where the format
 checks them (PNG CRC) so the lie reaches the decoder; plus a few files of
 their own (extras(): PNG decompression bombs, a 100 MB single-line text, a
-NUL after the 64 KiB sniff window, invalid UTF-8). Writes OUT_DIR/clean/
+NUL after the 64 KiB sniff window, invalid UTF-8; cut, flipped, nested and
+bomb archives and compressed streams of the samples). Writes OUT_DIR/clean/
 (copies) and OUT_DIR/bad/ (mutants), and OUT_DIR/manifest.tsv.
 """
 import os, random, shutil, struct, sys, zlib
@@ -92,6 +93,58 @@ def extras():
            ("text-invalid-utf8.txt", bytes(range(0x80, 0x100)) * 64)]
     return out
 
+def archive_extras(sample, rng):
+    """Damaged archives and streams of the sample files, bombs, nesting past the limit."""
+    import gzip, io, tarfile, zipfile
+    files = []
+    for mod in sorted(os.listdir(sample)):
+        d = os.path.join(sample, mod)
+        if os.path.isdir(d):
+            files += [(f"{mod}/{n}", open(os.path.join(d, n), "rb").read()) for n in sorted(os.listdir(d))]
+    def tar(items, mode="w"):
+        b = io.BytesIO()
+        with tarfile.open(fileobj=b, mode=mode, format=tarfile.GNU_FORMAT) as t:
+            for n, data in items:
+                i = tarfile.TarInfo(n); i.size = len(data); t.addfile(i, io.BytesIO(data))
+        return b.getvalue()
+    def zipb(items):
+        b = io.BytesIO()
+        with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:
+            for n, data in items: z.writestr(n, data)
+        return b.getvalue()
+    whole, tgz, zp = tar(files), tar(files, "w:gz"), zipb(files)
+    out = []
+    for k in range(1, 6):
+        out.append((f"archive-cut{k}.tar", whole[:len(whole) * k // 6]))
+        out.append((f"archive-cut{k}.tar.gz", tgz[:len(tgz) * k // 6]))
+        out.append((f"archive-cut{k}.zip", zp[:len(zp) * k // 6]))
+    for k in range(4):
+        m = bytearray(whole); at = rng.randrange(512, len(m) - 64)
+        m[at:at + 32] = rng.randbytes(32)
+        out.append((f"archive-flip{k}.tar", bytes(m)))
+        m = bytearray(tgz); at = rng.randrange(64, len(m) - 64)
+        m[at:at + 16] = rng.randbytes(16)
+        out.append((f"archive-flip{k}.tar.gz", bytes(m)))
+        m = bytearray(zp); at = rng.randrange(64, len(m) - 64)
+        m[at:at + 16] = rng.randbytes(16)
+        out.append((f"archive-flip{k}.zip", bytes(m)))
+    z = zlib.compressobj(9, zlib.DEFLATED, 31)          # 1 GiB of zeros in ~1 MB of gzip
+    block = bytes(1 << 20)
+    bomb = b"".join(z.compress(block) for _ in range(1024)) + z.flush()
+    out.append(("archive-bomb-zeros.gz", bomb))
+    out.append(("archive-bomb-in.tar", tar([("zeros.gz", bomb), ("a.txt", b"after the bomb\n")])))
+    nest = tar([("x.txt", b"deep\n")])
+    for _ in range(6):
+        nest = zipb([("inner", nest)]) if len(nest) % 2 else tar([("inner.tar", nest)])
+    out.append(("archive-nested-6.tar", nest))
+    gz = gzip.compress(b"gzip of text\n" * 1000)
+    for _ in range(20):                                  # gzip in gzip in gzip ...
+        gz = gzip.compress(gz)
+    out.append(("archive-gzip-in-gzip.gz", gz))
+    out.append(("archive-empty.gz", gzip.compress(b"")))
+    out.append(("archive-empty.tar", tar([])))
+    return out
+
 def mp4_box_lie(data, value):
     """Sets the size field of the first 'moov' (or 'mdat') box."""
     for tag in (b"moov", b"mdat"):
@@ -166,7 +219,7 @@ def main():
                 fn = f"{out}/bad/{mod}-{name}.{tag}"
                 open(fn, "wb").write(m)
                 man.append(f"{fn}\t{tag}\n")
-    for name, m in extras():
+    for name, m in extras() + archive_extras(sample, rng):
         fn = f"{out}/bad/{name}"
         open(fn, "wb").write(m)
         man.append(f"{fn}\textra\n")

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# scripts/bench-sources.sh — archives and compressed streams against the same data loose.
+#   scripts/bench-sources.sh [BUILD_DIR]        (default: build)
+# Side by side in one run, each figure the best of CIM_BENCH_REPS (default 5) rounds
+# (wall seconds; a shared machine's speed drifts, the best is the least disturbed):
+#  1. Images: the dev corpus's images ($CIM_DEV_CORPUS/image, default corpora/dev) loose
+#     against one tar shard of the same files, with the default image tokenizer
+#     (headers only) and with a content-aware one (image:adaptive, a full decode);
+#     the counts must be identical (checked), the ratio is loose time / shard time
+#     (1.0 = as fast; the goal is >= 0.9).
+#  2. Text: a JSON Lines file of the dev corpus's text files (one document each, in
+#     the field "text"), zstd-compressed, measured with --json-field text, against
+#     the same documents as plain text files concatenated (one text file); tokenizer
+#     text:tiktoken:cl100k_base. Throughput = documents' bytes / second; the ratio is
+#     JSONL-zst throughput / plain-text throughput (the goal is >= 0.8).
+# Threads: -j CIM_BENCH_JOBS (default: all cores).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build}
+cimeter=$build/cimeter
+dev=${CIM_DEV_CORPUS:-$root/corpora/dev}
+bench=${CIM_BENCH_DIR:-$build/bench-sources}
+reps=${CIM_BENCH_REPS:-5}
+jobs=${CIM_BENCH_JOBS:-$(nproc)}
+[ -x "$cimeter" ] || { echo "bench-sources.sh: build first ($cimeter missing)" >&2; exit 2; }
+[ -d "$dev/image" ] && [ -d "$dev/text" ] || { echo "bench-sources.sh: no dev corpus at $dev" >&2; exit 2; }
+command -v zstd >/dev/null || { echo "bench-sources.sh: zstd missing" >&2; exit 2; }
+mkdir -p "$bench"
+
+# best SECONDS of $reps runs of "$@" (stdout to /dev/null)
+best() {
+    local b=""
+    for _ in $(seq "$reps"); do
+        local t0 t1
+        t0=$(date +%s.%N)
+        "$@" >/dev/null
+        t1=$(date +%s.%N)
+        b=$(echo "$t0 $t1 $b" | awk '{d = $2 - $1; if ($3 == "" || d < $3) print d; else print $3}')
+    done
+    echo "$b"
+}
+
+counts() {   # the per-file figures of a result, paths reduced to names, sorted
+    /usr/bin/python3 - "$1" <<'EOF'
+import hashlib, json, sys
+d = json.load(open(sys.argv[1]))
+rows = []
+for f in d["files"]:
+    if f.get("skipped") is not None and f["modality"] is None:
+        continue
+    name = f["path"].split("//")[-1].split("/")[-1]
+    rows.append((name, f["tokenizer"], f.get("raw_bytes"), f.get("tokens"), f.get("error")))
+print(len(rows), hashlib.sha256(json.dumps(sorted(rows, key=str)).encode()).hexdigest())
+EOF
+}
+
+echo "== images: loose files vs one tar shard (-j $jobs, best of $reps)"
+loose=$bench/images
+shard=$bench/images.tar
+if [ ! -d "$loose" ]; then
+    mkdir -p "$loose"
+    find -L "$dev/image" -type f | LC_ALL=C sort | while read -r f; do
+        cp "$f" "$loose/$(echo "${f#"$dev"/image/}" | tr / _)"
+    done
+fi
+[ -s "$shard" ] || tar -cf "$shard" -C "$loose" .
+n=$(find "$loose" -type f | wc -l)
+echo "$n images, $(du -sh "$loose" | cut -f1)"
+for spec in image:vit-b16 image:adaptive:min=8,max=32,thr=16; do
+    "$cimeter" measure -j "$jobs" -t "$spec" --per-file -o "$bench/loose.json" "$loose" || true
+    "$cimeter" measure -j "$jobs" -t "$spec" --per-file -o "$bench/shard.json" "$shard" || true
+    same=$([ "$(counts "$bench/loose.json")" = "$(counts "$bench/shard.json")" ] && echo identical || echo DIFFERENT)
+    tl=$(best "$cimeter" measure -j "$jobs" -t "$spec" -o - "$loose")
+    ts=$(best "$cimeter" measure -j "$jobs" -t "$spec" -o - "$shard")
+    awk -v s="$spec" -v l="$tl" -v t="$ts" -v c="$same" \
+        'BEGIN { printf "%-36s loose %.3f s  shard %.3f s  shard speed %.2fx of loose  counts %s\n", s, l, t, l / t, c }'
+done
+
+echo "== text: JSON Lines (zstd) with --json-field text vs the same text plain (-j $jobs, best of $reps)"
+jsonl=$bench/docs.jsonl.zst
+plain=$bench/docs.txt
+if [ ! -s "$jsonl" ]; then
+    find -L "$dev/text" -type f | LC_ALL=C sort | /usr/bin/python3 -c '
+import hashlib, json, sys
+out = open(sys.argv[1], "w", encoding="utf-8")
+txt = open(sys.argv[2], "wb")
+for p in sys.stdin.read().splitlines():
+    b = open(p, "rb").read()
+    try:
+        s = b.decode("utf-8")
+    except UnicodeDecodeError:
+        continue
+    out.write(json.dumps({"id": p, "text": s}) + "\n")
+    txt.write(b)
+' "$bench/docs.jsonl" "$plain"
+    zstd -q -f --rm "$bench/docs.jsonl" -o "$jsonl"
+fi
+bytes=$(stat -c %s "$plain")
+echo "$(du -h "$jsonl" | cut -f1) of JSON Lines (zstd), $((bytes / 1000000)) MB of documents"
+spec=text:tiktoken:cl100k_base
+tj=$(best "$cimeter" measure -j "$jobs" -t "$spec" --json-field text -o - "$jsonl")
+tp=$(best "$cimeter" measure -j "$jobs" -t "$spec" -o - "$plain")
+awk -v b="$bytes" -v j="$tj" -v p="$tp" 'BEGIN {
+    printf "plain text      %.3f s  %.1f MB/s\n", p, b / 1e6 / p
+    printf "JSONL.zst       %.3f s  %.1f MB/s of documents\n", j, b / 1e6 / j
+    printf "JSONL.zst throughput %.2fx of plain text\n", p / j }'

@@ -1,0 +1,425 @@
+/*
+ * source.c — readers, spools and libarchive (source.h).
+ *
+ * libarchive is told exactly which filters and formats to try (those of
+ * magic.c, never "all": its uuencode filter and mtree format bid on plain
+ * text). A compressed stream is opened with the filters and the raw format
+ * only, as one entry, and its content is looked at like any file's: a tar
+ * inside is recognised by magic.c again (libarchive's tar reader would also
+ * take a stream of zeros for an empty tar). An archive is opened with the
+ * formats only. Errors keep libarchive's message; one that says the data ended
+ * early is `truncated`, any other `corrupt`.
+ */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include "common/err.h"
+#include "source/source.h"
+
+#define CIM_ARCHIVE_BLOCK (256u << 10)
+
+/* ---- readers -------------------------------------------------------------- */
+
+ssize_t cim_reader_read(CimReader *r, void *buf, size_t n)
+{
+    if (r->failed) return -1;
+    if (r->pos < r->nprefix) {
+        size_t k = r->nprefix - r->pos < n ? r->nprefix - r->pos : n;
+        memcpy(buf, r->prefix + r->pos, k);
+        r->pos += k;
+        r->total += k;
+        return (ssize_t)k;
+    }
+    if (!r->read || !n) return 0;
+    ssize_t got = r->read(r->ctx, buf, n, &r->err);
+    if (got < 0) {
+        r->failed = 1;
+        if (!r->err.code) cim_err(&r->err, CIM_ERR_IO, "read error");
+        return -1;
+    }
+    r->total += (uint64_t)got;
+    return got;
+}
+
+ssize_t cim_reader_fill(CimReader *r, void *buf, size_t n)
+{
+    size_t have = 0;
+    while (have < n) {
+        ssize_t got = cim_reader_read(r, (uint8_t *)buf + have, n - have);
+        if (got < 0) return -1;
+        if (got == 0) break;
+        have += (size_t)got;
+    }
+    return (ssize_t)have;
+}
+
+static ssize_t cookie_read(void *ctx, char *buf, size_t n)
+{
+    ssize_t got = cim_reader_read(ctx, buf, n);
+    if (got < 0) errno = EIO;
+    return got;
+}
+
+FILE *cim_reader_fopen(CimReader *r)
+{
+    cookie_io_functions_t io = {.read = cookie_read};
+    return fopencookie(r, "rb", io);
+}
+
+/* ---- spools --------------------------------------------------------------- */
+
+static int spool_tmpfile(void)
+{
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir) dir = "/tmp";
+    return open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Moves the spool from its memfd to a temporary file on disk. */
+static int spool_to_disk(CimSpool *s, CimErr *e)
+{
+    int fd = spool_tmpfile();
+    CIM_RETURN_IF(fd < 0, e, CIM_ERR_IO, "cannot make a temporary file for a %llu-byte member: %s",
+                  (unsigned long long)s->size, strerror(errno));
+    off_t in = 0;
+    uint64_t left = s->size;
+    while (left) {
+        ssize_t c = copy_file_range(s->fd, &in, fd, NULL, left, 0);
+        if (c <= 0) {
+            close(fd);
+            return cim_err(e, CIM_ERR_IO, "cannot write a temporary file: %s", strerror(errno));
+        }
+        left -= (uint64_t)c;
+    }
+    close(s->fd);
+    s->fd = fd;
+    return 0;
+}
+
+int cim_spool_fill(CimSpool *s, CimReader *in, uint64_t max, CimErr *e)
+{
+    memset(s, 0, sizeof *s);
+    s->fd = memfd_create("cimeter-spool", MFD_CLOEXEC);
+    CIM_RETURN_IF(s->fd < 0, e, CIM_ERR_IO, "cannot make a memory file: %s", strerror(errno));
+    size_t cap = 1u << 20;
+    uint8_t *buf = malloc(cap);
+    int rc = buf ? 0 : cim_err(e, CIM_ERR_NOMEM, "out of memory");
+    int on_disk = 0;
+    while (rc == 0) {
+        ssize_t got = cim_reader_read(in, buf, cap);
+        if (got < 0) { *e = in->err; rc = e->code ? e->code : CIM_ERR_IO; break; }
+        if (got == 0) break;
+        if (s->size + (uint64_t)got > max) {
+            rc = cim_err(e, CIM_ERR_LIMIT, "content larger than %llu bytes, the most cimeter "
+                         "holds for a decoder that must seek", (unsigned long long)max);
+            break;
+        }
+        if (!on_disk && s->size + (uint64_t)got > CIM_SPOOL_MEM) {
+            if ((rc = spool_to_disk(s, e)) < 0) break;
+            on_disk = 1;
+        }
+        if (write_all(s->fd, buf, (size_t)got) < 0) {
+            rc = cim_err(e, CIM_ERR_IO, "cannot spool: %s", strerror(errno));
+            break;
+        }
+        s->size += (uint64_t)got;
+    }
+    free(buf);
+    if (rc < 0) { cim_spool_close(s); return rc; }
+    snprintf(s->path, sizeof s->path, "/proc/self/fd/%d", s->fd);
+    return 0;
+}
+
+void cim_spool_close(CimSpool *s)
+{
+    if (s->fd > 0) close(s->fd);
+    s->fd = -1;
+}
+
+/* ---- libarchive ------------------------------------------------------------- */
+
+/* libarchive converts member names to the locale's charset: a C locale drops any
+ * UTF-8 name it cannot convert. Its calls run under a thread-local UTF-8 locale
+ * (uselocale), which leaves the process's own locale alone. */
+static locale_t utf8_locale;
+
+static void utf8_locale_init(void)
+{
+    utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+static locale_t utf8_enter(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, utf8_locale_init);
+    return utf8_locale ? uselocale(utf8_locale) : (locale_t)0;
+}
+
+static void utf8_leave(locale_t old)
+{
+    if (old) uselocale(old);
+}
+
+struct CimArchive {
+    struct archive *a;
+    CimReader *in;              /* the stream read (path NULL) */
+    uint8_t   *block;
+    CimReader  data;            /* the current entry */
+    char      *name;
+    char       kind[64];
+    int        is_stream;
+    int        started;
+};
+
+static int la_err(CimErr *e, CimArchive *ar, const char *what)
+{
+    if (ar->in && ar->in->failed) {   /* the stream under it failed: its error first */
+        *e = ar->in->err;
+        return e->code;
+    }
+    const char *m = archive_error_string(ar->a);
+    if (!m) m = "unknown error";
+    int code = CIM_ERR_CORRUPT;
+    if (archive_errno(ar->a) == ENOMEM)
+        code = CIM_ERR_NOMEM;
+    else if (strcasestr(m, "truncat") || strcasestr(m, "premature") || strcasestr(m, "unexpected end") ||
+             strcasestr(m, "end of") || strcasestr(m, "eof") ||
+             strstr(m, "decompression failed (-5)"))   /* zlib's Z_BUF_ERROR: the data ran out */
+        code = CIM_ERR_TRUNCATED;
+    return cim_err(e, code, "%s%s%s: %s", ar->kind, ar->kind[0] ? " " : "", what, m);
+}
+
+static la_ssize_t la_read(struct archive *a, void *ctx, const void **buf)
+{
+    CimArchive *ar = ctx;
+    ssize_t got = cim_reader_read(ar->in, ar->block, CIM_ARCHIVE_BLOCK);
+    if (got < 0) {
+        archive_set_error(a, EIO, "%s", ar->in->err.msg);
+        return -1;
+    }
+    *buf = ar->block;
+    return got;
+}
+
+static ssize_t entry_read(void *ctx, void *buf, size_t n, CimErr *e)
+{
+    CimArchive *ar = ctx;
+    locale_t old = utf8_enter();
+    la_ssize_t got = archive_read_data(ar->a, buf, n);
+    utf8_leave(old);
+    if (got < 0) return la_err(e, ar, "data");
+    return got;
+}
+
+int cim_archive_open(CimArchive **out, const char *path, CimReader *in, int stream, CimErr *e)
+{
+    *out = NULL;
+    CimArchive *ar = calloc(1, sizeof *ar);
+    CIM_RETURN_IF(!ar, e, CIM_ERR_NOMEM, "out of memory");
+    ar->a = archive_read_new();
+    ar->in = path ? NULL : in;
+    ar->block = path ? NULL : malloc(CIM_ARCHIVE_BLOCK);
+    if (!ar->a || (!path && !ar->block)) {
+        cim_archive_close(ar);
+        return cim_err(e, CIM_ERR_NOMEM, "out of memory");
+    }
+    struct archive *a = ar->a;
+    if (stream) {
+        archive_read_support_filter_gzip(a);
+        archive_read_support_filter_bzip2(a);
+        archive_read_support_filter_xz(a);
+        archive_read_support_filter_zstd(a);
+        archive_read_support_filter_lz4(a);
+        archive_read_support_filter_compress(a);
+        archive_read_support_format_raw(a);
+        archive_read_support_format_empty(a);
+    } else {
+        archive_read_support_format_tar(a);
+        archive_read_support_format_zip(a);
+        archive_read_support_format_cpio(a);
+        archive_read_support_format_7zip(a);
+    }
+    locale_t old = utf8_enter();
+    int r = path ? archive_read_open_filename(a, path, CIM_ARCHIVE_BLOCK)
+                 : archive_read_open(a, ar, NULL, la_read, NULL);
+    utf8_leave(old);
+    if (r != ARCHIVE_OK) {
+        int rc = la_err(e, ar, "cannot be opened");
+        cim_archive_close(ar);
+        return rc;
+    }
+    ar->data.read = entry_read;
+    ar->data.ctx = ar;
+    *out = ar;
+    return 0;
+}
+
+static void set_kind(CimArchive *ar)
+{
+    struct archive *a = ar->a;
+    int fmt = archive_format(a) & ARCHIVE_FORMAT_BASE_MASK;
+    ar->is_stream = fmt == ARCHIVE_FORMAT_RAW || fmt == ARCHIVE_FORMAT_EMPTY;
+    const char *base = fmt == ARCHIVE_FORMAT_TAR ? "tar" : fmt == ARCHIVE_FORMAT_ZIP ? "zip"
+                     : fmt == ARCHIVE_FORMAT_CPIO ? "cpio" : fmt == ARCHIVE_FORMAT_7ZIP ? "7z" : "";
+    snprintf(ar->kind, sizeof ar->kind, "%s", base);
+    /* Filters from the format outwards; "none" is the raw input. */
+    for (int i = 0; i < archive_filter_count(a); i++) {
+        if (archive_filter_code(a, i) == ARCHIVE_FILTER_NONE) continue;
+        size_t l = strlen(ar->kind);
+        snprintf(ar->kind + l, sizeof ar->kind - l, "%s%s", l ? "+" : "", archive_filter_name(a, i));
+    }
+}
+
+static int entry_of(CimArchive *a, int r, struct archive_entry *en, CimEntry *ent, CimErr *e);
+
+int cim_archive_next(CimArchive *a, CimEntry *ent, CimErr *e)
+{
+    struct archive_entry *en;
+    memset(ent, 0, sizeof *ent);
+    locale_t old = utf8_enter();
+    int r = archive_read_next_header(a->a, &en);
+    int rc = entry_of(a, r, en, ent, e);
+    utf8_leave(old);
+    return rc;
+}
+
+static int entry_of(CimArchive *a, int r, struct archive_entry *en, CimEntry *ent, CimErr *e)
+{
+    if (!a->started) {
+        a->started = 1;
+        set_kind(a);
+    }
+    if (r == ARCHIVE_EOF) return 0;
+    if (r < ARCHIVE_WARN) return la_err(e, a, "header");
+    /* Compressed data that none of the filters took would come back as itself. */
+    if (a->is_stream && !a->kind[0])
+        return cim_err(e, CIM_ERR_CORRUPT, "compressed data that cannot be read");
+    /* UTF-8 where the archive says what its names are (pax, zip's UTF-8 flag),
+     * whatever the locale; else the bytes as stored (GNU and ustar names). */
+    const char *name = archive_entry_pathname_utf8(en);
+    if (!name) name = archive_entry_pathname(en);
+    if (!name) name = "";
+    while (name[0] == '.' && name[1] == '/') name += 2;
+    free(a->name);
+    a->name = strdup(name);
+    CIM_RETURN_IF(!a->name, e, CIM_ERR_NOMEM, "out of memory");
+    ent->name = a->name;
+    ent->regular = archive_entry_filetype(en) == AE_IFREG && !archive_entry_hardlink(en);
+    ent->size = archive_entry_size_is_set(en) ? archive_entry_size(en) : -1;
+    memset(&a->data.err, 0, sizeof a->data.err);
+    a->data.failed = 0;
+    a->data.total = 0;
+    a->data.prefix = NULL;
+    a->data.nprefix = a->data.pos = 0;
+    return 1;
+}
+
+CimReader *cim_archive_data(CimArchive *a) { return &a->data; }
+int cim_archive_is_stream(const CimArchive *a) { return a->is_stream; }
+const char *cim_archive_kind(const CimArchive *a) { return a->kind; }
+
+void cim_archive_close(CimArchive *a)
+{
+    if (!a) return;
+    if (a->a) archive_read_free(a->a);
+    free(a->block);
+    free(a->name);
+    free(a);
+}
+
+/* ---- gzip ----------------------------------------------------------------- */
+
+/* libarchive's gzip reader does not check a member's CRC-32 and length, so damage
+ * that still inflates would be measured: zlib's own gzip decoding checks both, and
+ * a new member after the end of one is read on (multi-member files). */
+struct CimGunzip {
+    z_stream   z;
+    CimReader *in;
+    uint8_t   *buf;
+    size_t     cap;
+    int        ended;          /* the last member ended and no input followed */
+    CimReader  out;
+};
+
+#define CIM_GZ_IN (256u << 10)
+
+static ssize_t gunzip_read(void *ctx, void *dst, size_t n, CimErr *e)
+{
+    CimGunzip *g = ctx;
+    if (g->ended || !n) return 0;
+    g->z.next_out = dst;
+    g->z.avail_out = (uInt)(n > (1u << 30) ? (1u << 30) : n);
+    while (g->z.avail_out) {
+        if (!g->z.avail_in) {
+            ssize_t got = cim_reader_read(g->in, g->buf, g->cap);
+            if (got < 0) { *e = g->in->err; return -1; }
+            if (got == 0) {
+                if (g->z.total_in || g->z.total_out)   /* inside a member: cut short */
+                    return cim_err(e, CIM_ERR_TRUNCATED, "gzip data: truncated gzip input");
+                g->ended = 1;
+                break;
+            }
+            g->z.next_in = g->buf;
+            g->z.avail_in = (uInt)got;
+        }
+        int r = inflate(&g->z, Z_NO_FLUSH);
+        if (r == Z_STREAM_END) {
+            inflateReset(&g->z);   /* total_in/out back to 0: between members */
+            continue;
+        }
+        if (r == Z_BUF_ERROR && g->z.avail_in == 0) continue;
+        if (r != Z_OK)
+            return cim_err(e, r == Z_MEM_ERROR ? CIM_ERR_NOMEM : CIM_ERR_CORRUPT, "gzip data: %s",
+                           g->z.msg ? g->z.msg : "cannot inflate");
+    }
+    return (ssize_t)(n > (1u << 30) ? (1u << 30) : n) - (ssize_t)g->z.avail_out;
+}
+
+int cim_gunzip_open(CimGunzip **out, CimReader *in, CimErr *e)
+{
+    CimGunzip *g = calloc(1, sizeof *g);
+    CIM_RETURN_IF(!g, e, CIM_ERR_NOMEM, "out of memory");
+    g->cap = CIM_GZ_IN;
+    g->buf = malloc(g->cap);
+    if (!g->buf || inflateInit2(&g->z, 15 + 16) != Z_OK) {
+        free(g->buf);
+        free(g);
+        return cim_err(e, CIM_ERR_NOMEM, "out of memory");
+    }
+    g->in = in;
+    g->out.read = gunzip_read;
+    g->out.ctx = g;
+    *out = g;
+    return 0;
+}
+
+CimReader *cim_gunzip_reader(CimGunzip *g) { return &g->out; }
+
+void cim_gunzip_close(CimGunzip *g)
+{
+    if (!g) return;
+    inflateEnd(&g->z);
+    free(g->buf);
+    free(g);
+}

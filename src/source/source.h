@@ -1,0 +1,89 @@
+/*
+ * source.h — bytes that are not a plain file: compressed streams, archive
+ * members and standard input, read in place (no extraction to disk).
+ *
+ * Three pieces, each small:
+ *  - CimReader: a pull stream (a prefix already read, then a read callback),
+ *    the one shape every source has: libarchive entry data, stdin.
+ *  - CimArchive: libarchive over a path or a CimReader, with the compression
+ *    filters and archive formats cimeter reads (source/magic.h says which);
+ *    a compressed stream is an "archive" of one entry (libarchive's raw
+ *    format) whose content is then looked at as any file's (a .tar.gz is a
+ *    gzip stream holding a tar, read without a copy in between).
+ *  - CimSpool: a stream's bytes made into a seekable file with a path that
+ *    every decoder can open like any other (/proc/self/fd/N): a memfd up to
+ *    CIM_SPOOL_MEM bytes, an unlinked temporary file (TMPDIR) beyond it, at most
+ *    CIM_SPOOL_MAX. Decoders of images, audio and video need to seek (headers
+ *    at the end, libavformat's probing); text never does and streams through a
+ *    FILE* instead (cim_reader_fopen), whatever its size.
+ * The same pieces serve a caller's in-memory buffer: a CimReader over it.
+ */
+#ifndef CIM_SOURCE_H
+#define CIM_SOURCE_H
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include "cimeter.h"
+
+#define CIM_SPOOL_MEM (64ull << 20)    /* a member up to this size is spooled in memory */
+#define CIM_SPOOL_MAX (64ull << 30)    /* beyond this a non-text member is a limit error */
+
+typedef struct CimReader {
+    const uint8_t *prefix;     /* bytes read before (the probe), delivered first */
+    size_t   nprefix, pos;
+    /* The rest: bytes read (>0), 0 at the end, <0 on error with *e filled. */
+    ssize_t (*read)(void *ctx, void *buf, size_t n, CimErr *e);
+    void    *ctx;
+    int      failed;           /* a read failed: err says why (damage: truncated, corrupt) */
+    CimErr   err;
+    uint64_t total;            /* bytes delivered */
+} CimReader;
+
+/* Reads up to n bytes (fewer only at the end or on error): >=0 bytes, <0 error. */
+ssize_t cim_reader_read(CimReader *r, void *buf, size_t n);
+/* Reads until n bytes or the end: the count, or <0 on error. */
+ssize_t cim_reader_fill(CimReader *r, void *buf, size_t n);
+/* A read-only, unseekable FILE* over the reader (fclose does not free it). */
+FILE *cim_reader_fopen(CimReader *r);
+
+typedef struct CimSpool {
+    int      fd;               /* -1 when closed */
+    char     path[48];         /* "/proc/self/fd/N" */
+    uint64_t size;
+} CimSpool;
+
+/* Copies the whole reader into a spool. Errors: the reader's, CIM_ERR_LIMIT past
+ * max bytes, CIM_ERR_IO when no memfd or temporary file can be made. */
+int  cim_spool_fill(CimSpool *s, CimReader *in, uint64_t max, CimErr *e);
+void cim_spool_close(CimSpool *s);
+
+typedef struct CimArchive CimArchive;
+
+typedef struct CimEntry {
+    const char *name;          /* as stored, a leading "./" dropped */
+    int      regular;          /* a regular file (not a directory, link, device, FIFO) */
+    int64_t  size;             /* -1 when the header does not say */
+} CimEntry;
+
+/* Opens a file (path) or a stream (in, when path is NULL) that source/magic.h
+ * recognised: a compressed stream (stream = 1: one entry, its content) or an
+ * archive (stream = 0). Fails (corrupt) when libarchive cannot read it. */
+int  cim_archive_open(CimArchive **out, const char *path, CimReader *in, int stream, CimErr *e);
+/* 1 and the next entry, 0 at the end, <0 on damage (truncated or corrupt). The
+ * entry stays valid until the next call. */
+int  cim_archive_next(CimArchive *a, CimEntry *ent, CimErr *e);
+/* The current entry's data. */
+CimReader *cim_archive_data(CimArchive *a);
+/* 1 when the source is a single compressed stream (one entry: its content). */
+int  cim_archive_is_stream(const CimArchive *a);
+/* "tar", "tar.gz", "zip", "zstd", ...: for messages. */
+const char *cim_archive_kind(const CimArchive *a);
+void cim_archive_close(CimArchive *a);
+
+/* gzip through zlib, which checks each member's CRC-32 and length (libarchive's
+ * gzip reader does not): the content of a gzip stream read from in. */
+typedef struct CimGunzip CimGunzip;
+int  cim_gunzip_open(CimGunzip **out, CimReader *in, CimErr *e);
+CimReader *cim_gunzip_reader(CimGunzip *g);
+void cim_gunzip_close(CimGunzip *g);
+#endif

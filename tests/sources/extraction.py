@@ -1,0 +1,318 @@
+#!/usr/bin/python3
+"""extraction.py — extraction equivalence against Python's own readers.
+
+Archives and compressed streams are built from the sample corpus (all four
+modalities) with Python's tarfile (ustar, GNU, pax; plain, gz, bz2, xz), zipfile
+(stored, deflated), gzip (multi-member), bz2, lzma, zstandard (multi-frame), the
+lz4 tool, and the cpio and 7z tools, nested up to four levels, and with duplicate names and members that
+are not regular files. The same modules (and `lz4 -d`) extract every one of them
+into a tree, nested archives into directories of the archive's name, regular
+files only (cimeter does not make records of the rest). cimeter measures the
+archives in place and the tree, and every record must be equal but for its path
+(ARCHIVE//MEMBER against ARCHIVE/MEMBER), with content-aware tokenizers (full
+decodes) and with the header-only defaults. A fifth level of nesting must be a
+`limit` error. Run with -j 1 and -j 2: the in-place result is the same bytes."""
+import bz2
+import gzip
+import io
+import json
+import lzma
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+
+try:
+    import zstandard
+except ImportError:
+    zstandard = None
+
+CIMETER = os.environ["CIMETER"]
+ROOT = os.environ["CIM_SOURCE_ROOT"]
+SAMPLE = os.environ.get("CIM_SAMPLE") or os.path.join(ROOT, "corpora/sample")
+MODEL = os.path.join(ROOT, "tokenizers/kjv-bpe8k.model")
+fails = 0
+
+
+def fail(msg):
+    global fails
+    fails += 1
+    print("FAIL:", msg)
+
+
+def sample_files():
+    """name -> bytes: every sample file, plus text in several scripts and a few edge cases."""
+    files = {}
+    for sub in ("text", "image", "audio", "video"):
+        for n in sorted(os.listdir(os.path.join(SAMPLE, sub))):
+            files[f"{sub}/{n}"] = open(os.path.join(SAMPLE, sub, n), "rb").read()
+    files["text/mixed-ünïcödé.txt"] = ("Ελληνικά — 日本語のテキスト — עברית — हिन्दी\r\n" * 300).encode()
+    files["text/no-newline.txt"] = b"last line without a newline"
+    files["text/empty.txt"] = b""
+    return files
+
+
+def tar_bytes(files, fmt, mode="w", extra=None):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode=mode, format=fmt) as t:
+        d = tarfile.TarInfo("text")
+        d.type = tarfile.DIRTYPE
+        t.addfile(d)
+        for name, data in files.items():
+            info = tarfile.TarInfo("./" + name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+        link = tarfile.TarInfo("link-to-kjv")
+        link.type = tarfile.SYMTYPE
+        link.linkname = "text/kjv-genesis.txt"
+        t.addfile(link)
+        for name, data in (extra or []):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def zip_bytes(files, method):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=method) as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def build(src):
+    """The archives and streams cimeter reads in place, written under src."""
+    files = sample_files()
+    out = {}
+    dup = [("text/kjv-genesis.txt", b"the second copy wins\n")]
+    out["gnu.tar"] = tar_bytes(files, tarfile.GNU_FORMAT, extra=dup)
+    out["pax.tar"] = tar_bytes(files, tarfile.PAX_FORMAT)
+    out["ustar.tar.gz"] = tar_bytes(files, tarfile.USTAR_FORMAT, "w:gz")
+    out["pax.tar.bz2"] = tar_bytes(files, tarfile.PAX_FORMAT, "w:bz2")
+    out["gnu.tar.xz"] = tar_bytes(files, tarfile.GNU_FORMAT, "w:xz")
+    out["stored.zip"] = zip_bytes(files, zipfile.ZIP_STORED)
+    out["deflate.zip"] = zip_bytes(files, zipfile.ZIP_DEFLATED)
+    kjv = files["text/kjv-genesis.txt"]
+    png = files["image/astronaut.png"]
+    mp4 = files["video/cockatoo.mp4"]
+    flac = files["audio/bd_fat.flac"]
+    out["kjv.txt.gz"] = gzip.compress(kjv[:5000]) + gzip.compress(kjv[5000:])   # two members
+    out["astronaut.png.bz2"] = bz2.compress(png)
+    out["cockatoo.mp4.xz"] = lzma.compress(mp4)
+    out["mixed.txt.xz"] = lzma.compress(files["text/mixed-ünïcödé.txt"])
+    if zstandard:
+        c = zstandard.ZstdCompressor()
+        out["kjv.txt.zst"] = b"".join(c.compress(kjv[i:i + 7000]) for i in range(0, len(kjv), 7000))
+        out["bd_fat.flac.zst"] = c.compress(flac)
+        out["gnu.tar.zst"] = c.compress(out["gnu.tar"])
+    else:
+        print("note: python3-zstandard absent, zstd cases left out")
+    if shutil.which("lz4"):
+        out["kjv.txt.lz4"] = subprocess.run(["lz4", "-q", "-c"], input=kjv, stdout=subprocess.PIPE,
+                                            check=True).stdout
+    # Nesting: a tar.gz in a zip in a tar, members at levels 1..4, and one level too deep.
+    lvl4 = tar_bytes({"deep/kjv.txt": kjv, "deep/camera.png": files["image/camera.png"]},
+                     tarfile.USTAR_FORMAT, "w:gz")
+    lvl3 = zip_bytes({"level4.tar.gz": lvl4, "three.txt": b"level three\n"}, zipfile.ZIP_DEFLATED)
+    lvl2 = tar_bytes({"level3.zip": lvl3, "two.flac": flac}, tarfile.PAX_FORMAT)
+    out["nested.tar"] = tar_bytes({"level2.tar": lvl2, "one.png": png}, tarfile.GNU_FORMAT)
+    lvl5 = zip_bytes({"level5.tar": tar_bytes({"x.txt": b"too deep\n"}, tarfile.GNU_FORMAT)},
+                     zipfile.ZIP_STORED)
+    out["toodeep.tar"] = tar_bytes({"l2.tar": tar_bytes({"l3.tar": tar_bytes(
+        {"l4.zip": lvl5}, tarfile.GNU_FORMAT)}, tarfile.GNU_FORMAT)}, tarfile.GNU_FORMAT)
+    # cpio (newc) and 7z, made and extracted by their own tools when installed.
+    stage = os.path.join(os.path.dirname(src), "stage")
+    for name, data in files.items():
+        os.makedirs(os.path.dirname(os.path.join(stage, name)), exist_ok=True)
+        open(os.path.join(stage, name), "wb").write(data)
+    names = sorted(files)
+    if shutil.which("cpio"):
+        out["newc.cpio"] = subprocess.run(["cpio", "-o", "-H", "newc", "--quiet"], cwd=stage,
+                                          input="\n".join(names).encode(), stdout=subprocess.PIPE,
+                                          check=True).stdout
+    else:
+        print("note: cpio absent, cpio case left out")
+    if shutil.which("7z"):
+        subprocess.run(["7z", "a", "-bd", "-y", os.path.join(stage, "x.7z")] + names, cwd=stage,
+                       stdout=subprocess.PIPE, check=True)
+        out["seven.7z"] = open(os.path.join(stage, "x.7z"), "rb").read()
+    else:
+        print("note: 7z absent, 7z case left out")
+    for name, data in out.items():
+        open(os.path.join(src, name), "wb").write(data)
+    return out
+
+
+def is_archive(data):
+    for opener in (lambda b: tarfile.open(fileobj=io.BytesIO(b)), lambda b: zipfile.ZipFile(io.BytesIO(b))):
+        try:
+            opener(data).close()
+            return True
+        except Exception:
+            pass
+    return False
+
+
+def decompress(name, data):
+    """The content of a compressed stream (None when it is not one)."""
+    if data[:2] == b"\x1f\x8b":
+        return gzip.decompress(data)
+    if data[:3] == b"BZh":
+        return bz2.decompress(data)
+    if data[:6] == b"\xfd7zXZ\x00":
+        return lzma.decompress(data)
+    if data[:4] == b"\x28\xb5\x2f\xfd" and zstandard:
+        reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data), read_across_frames=True)
+        return reader.read()
+    if data[:4] == b"\x04\x22\x4d\x18":
+        return subprocess.run(["lz4", "-d", "-c"], input=data, stdout=subprocess.PIPE, check=True).stdout
+    return None
+
+
+def extract_tool(name, data, dest):
+    """cpio and 7z archives, extracted by their own tools (regular files only)."""
+    os.makedirs(dest)
+    arch = dest + ".archive"
+    open(arch, "wb").write(data)
+    if name.endswith(".cpio"):
+        subprocess.run(["cpio", "-idm", "--quiet", "-F", arch], cwd=dest, check=True)
+    else:
+        subprocess.run(["7z", "x", "-bd", "-y", "-o" + dest, arch], stdout=subprocess.PIPE, check=True)
+    os.unlink(arch)
+    for root, dirs, fs in os.walk(dest):
+        for f in fs:
+            if os.path.islink(os.path.join(root, f)):
+                os.unlink(os.path.join(root, f))
+
+
+def extract(name, data, dest, level):
+    """Writes what extraction leaves of `data` (named name) at dest: a file, or a directory."""
+    if level == 1 and (name.endswith(".cpio") or name.endswith(".7z")):
+        extract_tool(name, data, dest)
+        return
+    inner = decompress(name, data)
+    if inner is not None and not is_archive(inner):
+        open(dest, "wb").write(inner)
+        return
+    if inner is not None:
+        data = inner
+    members = None
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data)) as t:
+            members = [(m.name, t.extractfile(m).read()) for m in t.getmembers() if m.isfile()]
+    except tarfile.ReadError:
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                members = [(i.filename, z.read(i)) for i in z.infolist() if not i.is_dir()]
+        except zipfile.BadZipFile:
+            pass
+    if members is None:
+        open(dest, "wb").write(data)
+        return
+    if level > 4:
+        return   # cimeter: a limit error, nothing of it is measured
+    os.makedirs(dest)
+    for mname, mdata in members:   # later duplicates overwrite, as extraction does
+        while mname.startswith("./"):
+            mname = mname[2:]
+        path = os.path.join(dest, mname)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        if os.path.isdir(path):
+            shutil.rmtree(path)
+        extract(mname, mdata, path, level + 1)
+
+
+def measure(args, out, jobs=2):
+    p = subprocess.run([CIMETER, "measure", "--per-file", "-j", str(jobs), "-o", out] + args,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if p.returncode not in (0, 1):
+        fail(f"measure {args} exited {p.returncode}: {p.stderr.decode()[-800:]}")
+        return None
+    return json.load(open(out))
+
+
+DEEP = "toodeep.tar//l2.tar//l3.tar//l4.zip//level5.tar"   # an archive at level 5
+KEYS = ("modality", "tokenizer", "file_bytes", "raw_bytes", "units", "seconds", "tokens",
+        "skipped_packets", "error_code", "fast_path")
+
+
+def compare(tmp, specs, label):
+    src, ext = os.path.join(tmp, "src"), os.path.join(tmp, "ext")
+    inplace = measure(specs + [src], os.path.join(tmp, f"in-{label}.json"))
+    tree = measure(specs + [ext], os.path.join(tmp, f"tree-{label}.json"))
+    if not inplace or not tree:
+        return inplace
+    want = {}
+    for f in tree["files"]:
+        want[(f["path"][len(ext):], f["tokenizer"])] = f
+    seen = set()
+    members = 0
+    for f in inplace["files"]:
+        rel = f["path"][len(src):]
+        if f.get("skipped") and f["modality"] is None:
+            continue   # an archive's own record
+        if rel.lstrip("/") == DEEP:
+            continue   # checked below: a limit error
+        key = (rel.replace("//", "/"), f["tokenizer"])
+        g = want.get(key)
+        if g is None:
+            fail(f"[{label}] {rel}: no extracted counterpart")
+            continue
+        seen.add(key)
+        members += "//" in rel
+        for k in KEYS:
+            if f.get(k) != g.get(k):
+                fail(f"[{label}] {rel} {f['tokenizer']}: {k} in place {f.get(k)!r}, extracted {g.get(k)!r}")
+    for key in want:
+        if key not in seen:
+            fail(f"[{label}] extracted {key} has no in-place record")
+    print(f"[{label}] {len(seen)} records equal to the extracted ones ({members} archive members)")
+    return inplace
+
+
+tmp = tempfile.mkdtemp()
+try:
+    src, ext = os.path.join(tmp, "src"), os.path.join(tmp, "ext")
+    os.makedirs(src)
+    os.makedirs(ext)
+    made = build(src)
+    for name, data in made.items():
+        extract(name, data, os.path.join(ext, name), 1)
+    content = ["-t", "text:tiktoken:cl100k_base", "-t", f"text:spm:{MODEL}", "-t", "text:chars",
+               "-t", "image:adaptive:min=8,max=32,thr=16", "-t", "image:vit-b16",
+               "-t", "video:rlt:t=2,p=16,thr=0.1", "-t", "video:vivit-2x16",
+               "-t", "audio:vad:hop=20,thr=-40", "-t", "audio:whisper"]
+    d = compare(tmp, content, "decode")
+    compare(tmp, [], "defaults")
+    if d:
+        recs = {f["path"][len(src) + 1:]: f for f in d["files"]}
+        deep = recs.get(DEEP)
+        if not deep or deep.get("error_code") != "limit":
+            fail(f"level-5 archive: expected a limit error, got {deep}")
+        gnu = recs.get("gnu.tar")
+        if not gnu or "1 duplicate names" not in gnu.get("skipped", "") or \
+                "2 not regular" not in gnu.get("skipped", ""):
+            fail(f"gnu.tar record should count 1 duplicate and 2 non-regular members: {gnu}")
+        empty = recs.get("gnu.tar//text/empty.txt")
+        if not empty or empty.get("error_code") != "empty":
+            fail(f"an empty member is an empty error: {empty}")
+        arch = d["corpus"].get("archives", {})
+        if arch.get("archives", 0) < 10:
+            fail(f"corpus.archives: {arch}")
+        # The same bytes with one thread.
+        one = measure(content + [src], os.path.join(tmp, "in-j1.json"), jobs=1)
+        if one:
+            one.pop("command")
+            d.pop("command")
+            if one != d:
+                fail("-j 1 and -j 2 differ on archives")
+finally:
+    shutil.rmtree(tmp)
+if fails:
+    print(f"{fails} check(s) failed")
+    sys.exit(1)
+print("all checks passed")
