@@ -397,6 +397,13 @@ int cim__formula_build(const CimRuns *runs, const double *D, const CimFormulaSpe
             }
         cim_expr_free(x);
         x = NULL;
+        size_t pos = 0;
+        for (size_t i = 0; i < n; i++) pos += F->w[i] > 0;
+        if (pos < (size_t)F->nth) {
+            rc = cim_err(e, CIM_ERR_REFUSED, "--weight: %zu runs have a positive weight, fewer than the formula's %d parameters",
+                         pos, F->nth);
+            goto done;
+        }
     }
     for (size_t i = 0; i < n && objective != CIM_OBJ_LSQ; i++)
         if (!(F->colv[F->resp][i] > 0)) {

@@ -175,6 +175,8 @@ expect_usage(["--form", "L = E + A/N^alpha", "--param", "alpha in [0,1]", "--sta
 expect_usage(["--form", "L = E + A/N^alpha", "--start", "alpha=1:0:0.5"], "lo <= hi", "bad start range")
 expect_usage(["--form", "L = E + A/N^alpha", "--column", "N = D"], "is a column already", "--column over an existing name")
 expect_usage(["--form", "L = E + A/N^alpha", "--weight", "E*N"], "'E' is not a column", "--weight over a parameter")
+rc, so, se = cimeter("fit", chin, "--bootstrap", "0", "--form", "L = E + A/N^alpha", "--weight", "0*N")
+check(rc == 2 and "positive weight" in se, f"all-zero weights are refused: {se.strip()!r}")
 expect_usage(["--form", "chinchilla", "--param", "E=1"], "go with a formula", "--param without a formula")
 expect_usage(["--form", "L = E + A/N^alpha", "--objective", "l1"], "unknown --objective", "unknown objective")
 expect_usage(["--form", "L = E + A/N^alpha", "--objective", "huber-log", "--solver", "varpro"], "no parameter enters linearly",
