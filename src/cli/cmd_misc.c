@@ -5,6 +5,7 @@
 #include <string.h>
 #include "cimeter.h"
 #include "cli/commands.h"
+#include "cli/numarg.h"
 
 int cim_cmd_tokenizers(int argc, char **argv)
 {
@@ -34,7 +35,13 @@ int cim_cmd_train_text(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'v': vocab = atoi(optarg); break;
+        case 'v': {
+            long v;
+            if (cim_arg_long(optarg, 1, 10000000, &v))
+                return cim_cli_usage_error("train-text", "--vocab needs a vocabulary size >= 1, not '%s'", optarg);
+            vocab = (int)v;
+            break;
+        }
         case 'T': type = optarg; break;
         case 'B': byte_fallback = 0; break;
         case 'o': out = optarg; break;

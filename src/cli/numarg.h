@@ -1,4 +1,4 @@
-/* numarg.h — strict number arguments for fit, predict and report: the whole
+/* numarg.h — strict number arguments for every command: the whole
  * string must be the number (no sign where a count is asked, no trailing
  * text, no overflow, finite), so `-j abc` is a usage error and not 0. */
 #ifndef CIM_NUMARG_H

@@ -55,6 +55,11 @@ for a in d["aggregates"]:
     lo, hi = a["C_ci95"]
     assert lo <= a["C"] <= hi, a
 PY
+# Numbers are parsed strictly by every command: trailing text is a usage error, never 0.
+expect_rc 2 "$C" train-text --vocab abc -o "$T/x.model" "$SAMPLE/text/kjv-genesis.txt"
+expect_rc 2 "$C" train-text --vocab 8k -o "$T/x.model" "$SAMPLE/text/kjv-genesis.txt"
+expect_rc 2 "$C" measure -j abc "$SAMPLE/text/kjv-genesis.txt"
+expect_rc 2 "$C" compare "$T/none.json" "$T/none.json" --tolerance 1%
 # A model path may hold any character a file name may: in double quotes, '=', ',',
 # ':' and spaces are part of it, and the recorded spec quotes it back.
 q="$T/run=3, a:b c"; mkdir -p "$q"; cp "$MODEL" "$q/m.model"
