@@ -200,13 +200,6 @@ void cim_sp_trie_free(CimSpTrie *t)
     memset(t, 0, sizeof *t);
 }
 
-float cim_sp_unigram_step(const CimSpModel *m, float g, int32_t id, size_t len)
-{
-    if (id == m->vocab.unk_id) return m->unk_score + g;
-    double score = m->vocab.type[id] == CIM_SP_USER ? (double)((float)len * m->max_score) - 0.1
-                                                    : (double)m->vocab.score[id];
-    return (float)(score + (double)g);
-}
 
 static void note_gap(float *gap, double a, double b)
 {
