@@ -22,6 +22,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "sp_engine.h"
 
 #define MEMO_LOG2 17
@@ -69,10 +70,12 @@ static uint64_t word_hash(const char *s, size_t n)
     return h | 1;
 }
 
+#define MEMO_BYTES (((size_t)1 << MEMO_LOG2) * (sizeof(MemoEntry) + MEMO_IDS * sizeof(int32_t)))
+#define HUGE_PAGE  ((size_t)2 << 20)
+
 static void memo_free(CimSpMemo *memo)
 {
-    free(memo->raw);
-    free(memo->ids);
+    if (memo->raw) munmap(memo->raw, MEMO_BYTES + HUGE_PAGE);
     free(memo->norm.p);
     free(memo->work.p);
     memset(memo, 0, sizeof *memo);
@@ -92,14 +95,15 @@ CimSpMemo *cim_sp_thread_memo(const CimSpModel *m)
         t = &tls_memos[evict++ % 4];
         memo_free(t);
     }
-    /* calloc: the pages stay untouched until used (a small file pays for few) */
-    t->raw = calloc(((size_t)1 << MEMO_LOG2) + 1, sizeof *t->e);
-    t->ids = m->type == CIM_SP_UNIGRAM ? malloc(((size_t)1 << MEMO_LOG2) * sizeof *t->ids) : NULL;
-    if (!t->raw || (m->type == CIM_SP_UNIGRAM && !t->ids)) {
-        memo_free(t);
-        return NULL;
-    }
-    t->e = (MemoEntry *)(((uintptr_t)t->raw + 63) & ~(uintptr_t)63);
+    /* Fresh zero pages, touched only as entries fill; huge pages where the system gives
+     * them on request, since words land on random entries (one TLB entry per 2 MiB). */
+    void *raw = mmap(NULL, MEMO_BYTES + HUGE_PAGE, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) return NULL;
+    t->raw = raw;
+    t->e = (MemoEntry *)(((uintptr_t)t->raw + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+    if (m->type == CIM_SP_UNIGRAM) t->ids = (int32_t(*)[MEMO_IDS])(t->e + ((size_t)1 << MEMO_LOG2));
+    madvise(t->e, MEMO_BYTES, MADV_HUGEPAGE);   /* a hint: without it, 4 KiB pages */
     t->model_id = m->id;
     return t;
 }

@@ -73,6 +73,7 @@ typedef struct CimSpNorm {
     int add_dummy_prefix, remove_extra_ws, escape_ws, ws_suffix;
     uint8_t plain[256];     /* ASCII byte with no rule and no user piece starting there */
     uint8_t ascii_pass[128];/* no rule at this byte unless a non-ASCII byte follows it */
+    uint8_t copy[256];      /* not a space: 1 plain, 2 plain when an ASCII byte follows */
     int32_t ascii_rule[128];/* an ASCII byte whose rule is that byte alone: its replacement */
     uint8_t *bmp_plain;     /* bit per U+0080..U+FFFF: the same for 2- and 3-byte characters */
 } CimSpNorm;
@@ -160,7 +161,13 @@ int  cim_sp_unigram_word(const CimSpModel *m, CimSpBuf *work, const char *s, siz
                          float *g_end, CimSpCount *out, float *gap, float *mag,
                          int32_t *ids, int max_ids, int *nids);
 /* The path score after adding node id (the unknown piece when id == unk_id, of len bytes). */
-float cim_sp_unigram_step(const CimSpModel *m, float g, int32_t id, size_t len);
+static inline float cim_sp_unigram_step(const CimSpModel *m, float g, int32_t id, size_t len)
+{
+    if (id == m->vocab.unk_id) return m->unk_score + g;
+    double score = m->vocab.type[id] == CIM_SP_USER ? (double)((float)len * m->max_score) - 0.1
+                                                    : (double)m->vocab.score[id];
+    return (float)(score + (double)g);
+}
 
 /* sp_engine.c: tokens of one line (no '\n') as Encode gives them; -1 if out of memory. */
 typedef struct CimSpMemo CimSpMemo;

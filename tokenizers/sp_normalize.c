@@ -158,8 +158,17 @@ int cim_sp_normalize(const CimSpNorm *nm, const CimSpVocab *v, const char *input
     if (!nm->ws_suffix && nm->add_dummy_prefix) add_ws(nm, out);
     int prev_space = nm->remove_extra_ws;
     while (i < n) {
+        /* the common case: a run of ASCII bytes that map to themselves (no space) */
+        char *o = out->p;   /* (moves when a long replacement grows the buffer) */
+        size_t len = out->len;
+        while (i + 1 < n && nm->copy[in[i]] && (nm->copy[in[i]] == 1 || in[i + 1] < 0x80))
+            o[len++] = (char)in[i++];
+        if (len != out->len) {
+            out->len = len;
+            prev_space = 0;
+            if (i == n) break;
+        }
         uint8_t b = in[i];
-        /* the common case: a byte that maps to itself */
         if (b < 0x80 && (nm->plain[b] || (nm->ascii_pass[b] && (i + 1 == n || in[i + 1] < 0x80)))) {
             if (b != ' ') {
                 out->p[out->len++] = (char)b;

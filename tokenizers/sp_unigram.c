@@ -18,11 +18,9 @@ typedef struct Best {
     int32_t id;
 } Best;
 
-static const CimSpVocab *sort_vocab;
-
-static int by_bytes(const void *a, const void *b)
+static int by_bytes(const void *a, const void *b, void *vocab)
 {
-    const CimSpVocab *v = sort_vocab;
+    const CimSpVocab *v = vocab;
     int x = *(const int32_t *)a, y = *(const int32_t *)b;
     size_t nx = v->piece_len[x], ny = v->piece_len[y];
     int c = memcmp(cim_sp_piece_bytes(v, x), cim_sp_piece_bytes(v, y), nx < ny ? nx : ny);
@@ -118,8 +116,7 @@ int cim_sp_trie_init(CimSpTrie *t, const CimSpVocab *v)
         ids[nids++] = id;
         bytes += v->piece_len[id];
     }
-    sort_vocab = v;   /* qsort has no context argument in C11; init runs before any thread */
-    qsort(ids, nids, sizeof *ids, by_bytes);
+    qsort_r(ids, nids, sizeof *ids, by_bytes, (void *)v);
     Range *q = malloc((bytes + 2) * sizeof *q);
     BfsNode *node = calloc(bytes + 2, sizeof *node);
     int32_t *unit_of = malloc((bytes + 2) * sizeof *unit_of);
@@ -203,13 +200,6 @@ void cim_sp_trie_free(CimSpTrie *t)
     memset(t, 0, sizeof *t);
 }
 
-float cim_sp_unigram_step(const CimSpModel *m, float g, int32_t id, size_t len)
-{
-    if (id == m->vocab.unk_id) return m->unk_score + g;
-    double score = m->vocab.type[id] == CIM_SP_USER ? (double)((float)len * m->max_score) - 0.1
-                                                    : (double)m->vocab.score[id];
-    return (float)(score + (double)g);
-}
 
 static void note_gap(float *gap, double a, double b)
 {

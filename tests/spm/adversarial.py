@@ -8,7 +8,7 @@ import random, sys
 rng = random.Random(20240611)
 out = []
 add = lambda s: out.append(s.encode("utf-8", "surrogatepass") if isinstance(s, str) else s)
-for ch in ["a", " ", "\t", "▁", "あ", "é", "0", "\u0301", "ﬁ", "Ａ", "\u3000", "-", "😀"]:
+for ch in ["a", " ", "\t", "▁", "あ", "é", "0", "\u0301", "ﬁ", "ﷺ", "ﷺa", "Ａ", "\u3000", "-", "😀"]:
     for n in (1, 2, 3, 7, 64, 1000, 30000):
         add(ch * n)
 add("    ")

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # ref_lines.sh — text:spm's own engine counts what spm_encode counts, line by line, for the
 # bundled model and the models in tests/spm/models (BPE and Unigram, with and without byte
-# fallback, nmt_nfkc / nfkc_cf / identity, split_digits, user-defined symbols, whitespace as
-# suffix, pieces across words, 32k pieces), on adversarial lines, the sample corpus and a
-# slice of the dev corpus (the whole dev text with CIM_SPM_FULL=1); and `measure` gives the
-# same total with engine=native and engine=lib, at -j 1 and -j 2.
+# fallback, nmt_nfkc / nfkc_cf / identity / custom rules, split_digits, user-defined
+# symbols, whitespace as suffix, pieces across words, 32k pieces; train-models.sh), on
+# adversarial lines, the sample corpus and a slice of the dev corpus (the whole dev text
+# with CIM_SPM_FULL=1); and `measure` gives the same total with engine=native and
+# engine=lib, at -j 1 and -j 2.
 . "$(dirname "$0")/../core/lib.sh"
 command -v spm_encode >/dev/null || { echo "spm_encode not installed (scripts/deps.sh --test): skipping"; exit 77; }
 SPM_LINES=${1:?usage: ref_lines.sh SPM_LINES}

@@ -12,6 +12,8 @@
 #   uni4k-cf-user    unigram, nfkc_cf, split_digits, user-defined symbols @@ <br> http
 #   bpe4k-suffix     BPE, treat_whitespace_as_suffix, remove_extra_whitespaces off
 #   uni4k-nows       unigram, split_by_whitespace off (pieces span words), no dummy prefix
+#   bpe2k-custom     BPE, custom normalization rules (custom-rules.tsv: multi-character
+#                    rules, a rule to several spaces, one to nothing), on the first 1.5 MB
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cimeter=$(realpath "${CIMETER:-$root/build/cimeter}")
@@ -35,5 +37,9 @@ spm_train $common --model_prefix=bpe4k-suffix --vocab_size=4000 --model_type=bpe
     --treat_whitespace_as_suffix=true --remove_extra_whitespaces=false --character_coverage=1.0
 spm_train $common --model_prefix=uni4k-nows --vocab_size=4000 --model_type=unigram \
     --split_by_whitespace=false --add_dummy_prefix=false --character_coverage=1.0
+head -c 1500000 mix.txt > mix.txt.head && mv mix.txt.head mix.txt
+spm_train $common --model_prefix=bpe2k-custom --vocab_size=2000 --model_type=bpe \
+    --normalization_rule_tsv="$root/tests/spm/custom-rules.tsv" --byte_fallback=true \
+    --character_coverage=0.995
 mv ./*.model "$out/"
 ls -l "$out"
