@@ -2,7 +2,8 @@
 # scripts/bench-sources.sh — archives and compressed streams against the same data loose.
 #   scripts/bench-sources.sh [BUILD_DIR]        (default: build)
 # Side by side in one run, each figure the best of CIM_BENCH_REPS (default 5) rounds
-# (wall seconds; a shared machine's speed drifts, the best is the least disturbed):
+# (wall seconds and CPU seconds; a shared machine's speed drifts, the best is the least
+# disturbed):
 #  1. Images: the dev corpus's images ($CIM_DEV_CORPUS/image, default corpora/dev) loose
 #     against one tar shard of the same files, with the default image tokenizer
 #     (headers only) and with a content-aware one (image:adaptive, a full decode);
@@ -27,17 +28,17 @@ jobs=${CIM_BENCH_JOBS:-$(nproc)}
 command -v zstd >/dev/null || { echo "bench-sources.sh: zstd missing" >&2; exit 2; }
 mkdir -p "$bench"
 
-# best SECONDS of $reps runs of "$@" (stdout to /dev/null)
+# best "WALL CPU" seconds of $reps runs of "$@" (stdout to /dev/null; CPU = user + sys,
+# which a loaded machine disturbs less than the wall time)
 best() {
-    local b=""
+    local b="" c=""
     for _ in $(seq "$reps"); do
-        local t0 t1
-        t0=$(date +%s.%N)
-        "$@" >/dev/null
-        t1=$(date +%s.%N)
-        b=$(echo "$t0 $t1 $b" | awk '{d = $2 - $1; if ($3 == "" || d < $3) print d; else print $3}')
+        /usr/bin/time -f "%e %U %S" -o "$bench/time" "$@" >/dev/null || true
+        read -r w u s < "$bench/time"
+        b=$(echo "$w $b" | awk '{if ($2 == "" || $1 < $2) print $1; else print $2}')
+        c=$(echo "$u $s $c" | awk '{t = $1 + $2; if ($3 == "" || t < $3) print t; else print $3}')
     done
-    echo "$b"
+    echo "$b $c"
 }
 
 counts() {   # the per-file figures of a result, paths reduced to names, sorted
@@ -70,10 +71,10 @@ for spec in image:vit-b16 image:adaptive:min=8,max=32,thr=16; do
     "$cimeter" measure -j "$jobs" -t "$spec" --per-file -o "$bench/loose.json" "$loose" || true
     "$cimeter" measure -j "$jobs" -t "$spec" --per-file -o "$bench/shard.json" "$shard" || true
     same=$([ "$(counts "$bench/loose.json")" = "$(counts "$bench/shard.json")" ] && echo identical || echo DIFFERENT)
-    tl=$(best "$cimeter" measure -j "$jobs" -t "$spec" -o - "$loose")
-    ts=$(best "$cimeter" measure -j "$jobs" -t "$spec" -o - "$shard")
-    awk -v s="$spec" -v l="$tl" -v t="$ts" -v c="$same" \
-        'BEGIN { printf "%-36s loose %.3f s  shard %.3f s  shard speed %.2fx of loose  counts %s\n", s, l, t, l / t, c }'
+    read -r tl cl <<<"$(best "$cimeter" measure -j "$jobs" -t "$spec" -o - "$loose")"
+    read -r ts cs <<<"$(best "$cimeter" measure -j "$jobs" -t "$spec" -o - "$shard")"
+    awk -v s="$spec" -v l="$tl" -v t="$ts" -v c="$same" -v cl="$cl" -v cs="$cs" \
+        'BEGIN { printf "%-36s loose %.3f s (cpu %.3f)  shard %.3f s (cpu %.3f)  shard speed %.2fx of loose (cpu %.2fx)  counts %s\n", s, l, cl, t, cs, l / t, cl / cs, c }'
 done
 
 echo "== text: JSON Lines (zstd) with --json-field text vs the same text plain (-j $jobs, best of $reps)"
@@ -98,9 +99,9 @@ fi
 bytes=$(stat -c %s "$plain")
 echo "$(du -h "$jsonl" | cut -f1) of JSON Lines (zstd), $((bytes / 1000000)) MB of documents"
 spec=text:tiktoken:cl100k_base
-tj=$(best "$cimeter" measure -j "$jobs" -t "$spec" --json-field text -o - "$jsonl")
-tp=$(best "$cimeter" measure -j "$jobs" -t "$spec" -o - "$plain")
-awk -v b="$bytes" -v j="$tj" -v p="$tp" 'BEGIN {
-    printf "plain text      %.3f s  %.1f MB/s\n", p, b / 1e6 / p
-    printf "JSONL.zst       %.3f s  %.1f MB/s of documents\n", j, b / 1e6 / j
-    printf "JSONL.zst throughput %.2fx of plain text\n", p / j }'
+read -r tj cj <<<"$(best "$cimeter" measure -j "$jobs" -t "$spec" --json-field text -o - "$jsonl")"
+read -r tp cp <<<"$(best "$cimeter" measure -j "$jobs" -t "$spec" -o - "$plain")"
+awk -v b="$bytes" -v j="$tj" -v p="$tp" -v cj="$cj" -v cp="$cp" 'BEGIN {
+    printf "plain text      %.3f s (cpu %.3f)  %.1f MB/s\n", p, cp, b / 1e6 / p
+    printf "JSONL.zst       %.3f s (cpu %.3f)  %.1f MB/s of documents\n", j, cj, b / 1e6 / j
+    printf "JSONL.zst throughput %.2fx of plain text (cpu %.2fx)\n", p / j, cp / cj }'

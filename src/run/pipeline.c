@@ -5,6 +5,9 @@
  * orders of magnitude). Each worker owns its tokenizer states, probe buffer
  * and zstd context, and writes only its file's slot of run->rec, so there is
  * no locking on the hot path and the result does not depend on scheduling.
+ * Compressed files, archives and standard input go to sources.c, whose archive
+ * members are OpenMP tasks measured with the worker of the thread that runs
+ * them; their records join run->rec, sorted by path, after the loop.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -188,7 +191,6 @@ int cim__run_finalise_files(CimRun *run, CimErr *e)
 }
 
 /* ---- one file ---------------------------------------------------------- */
-
 
 static double now_s(void)
 {

@@ -35,12 +35,30 @@ static int cpio_header(const uint8_t *b, size_t n)
     if (!newc && b[5] != '7') return 0;
     size_t len = newc ? 110 : 76;
     if (n < len) return 0;
+    unsigned long namesize = 0;
     for (size_t i = 6; i < len; i++) {
         int hex = (b[i] >= '0' && b[i] <= '9') || (b[i] >= 'a' && b[i] <= 'f') ||
                   (b[i] >= 'A' && b[i] <= 'F');
         if (newc ? !hex : (b[i] < '0' || b[i] > '7')) return 0;
     }
-    return 1;
+    /* The name that follows ends with a NUL (no text file has one): its size is
+     * the header's c_namesize (newc: hex at 94, odc: octal at 59). */
+    size_t at = newc ? 94 : 59, width = newc ? 8 : 6;
+    for (size_t i = at; i < at + width; i++) {
+        int d = b[i] <= '9' ? b[i] - '0' : (b[i] | 0x20) - 'a' + 10;
+        namesize = namesize * (newc ? 16 : 8) + (unsigned long)d;
+    }
+    return namesize >= 1 && namesize <= 4096 && len + namesize <= n && b[len + namesize - 1] == 0;
+}
+
+/* Whether a control byte (other than tab, newline, CR) or a byte >= 0x80 occurs
+ * within the 64 bytes after `from`, and at least 24 bytes follow it. */
+static int binary_after(const uint8_t *b, size_t n, size_t from)
+{
+    if (n < from + 24) return 0;
+    for (size_t i = from; i < n && i < from + 64; i++)
+        if (b[i] >= 0x80 || (b[i] < 0x20 && b[i] != '\t' && b[i] != '\n' && b[i] != '\r')) return 1;
+    return 0;
 }
 
 CimContainer cim_source_magic(const uint8_t *b, size_t n, const char **name)
@@ -70,12 +88,17 @@ CimContainer cim_source_magic(const uint8_t *b, size_t n, const char **name)
         if (name) *name = "zstd";
         return CIM_CONT_STREAM;
     }
-    if (n >= 4 && b[0] == 'B' && b[1] == 'Z' && b[2] == 'h' && b[3] >= '1' && b[3] <= '9') {
+    /* bzip2: "BZh1".."BZh9" then a block's magic (pi) or the end of an empty stream (sqrt pi):
+     * a text that starts with "BZh9" is still text. */
+    if (n >= 10 && b[0] == 'B' && b[1] == 'Z' && b[2] == 'h' && b[3] >= '1' && b[3] <= '9' &&
+        (!memcmp(b + 4, "\x31\x41\x59\x26\x53\x59", 6) || !memcmp(b + 4, "\x17\x72\x45\x38\x50\x90", 6))) {
         if (name) *name = "bzip2";
         return CIM_CONT_STREAM;
     }
     for (size_t i = 0; i < sizeof sig / sizeof sig[0]; i++) {
         if (n < sig[i].len || memcmp(b, sig[i].magic, sig[i].len)) continue;
+        /* openssl's salt and cipher text are binary: a text that starts "Salted__" is text. */
+        if (sig[i].magic[0] == 'S' && !binary_after(b, n, 8)) continue;
         if (name) *name = sig[i].name;
         return sig[i].kind;
     }

@@ -78,9 +78,19 @@ try:
     for s in sizes:
         open(os.path.join(enc, f"random-{s:08d}.bin"), "wb").write(rng.randbytes(s))
     print(f"{made} compressed files, {len(os.listdir(enc))} encrypted or random files")
+    # Text that starts like a signature is still text.
+    look = os.path.join(tmp, "lookalike")
+    os.makedirs(look)
+    alike = {"bzip2.txt": "BZh9 is how a bzip2 stream starts\n",
+             "salted.txt": "Salted__ peanuts, a recipe in plain words, long enough to matter\n",
+             "cpio.txt": "0707070" * 40 + "\n",
+             "ustar.txt": "x" * 257 + "ustar  and then more text\n" * 20,
+             "pk.txt": "PK is a pair of letters\n"}
+    for n, text in alike.items():
+        open(os.path.join(look, n), "w").write(text)
 
     out = os.path.join(tmp, "out.json")
-    p = subprocess.run([CIMETER, "measure", "--per-file", "-j", "2", "-o", out, comp, enc],
+    p = subprocess.run([CIMETER, "measure", "--per-file", "-j", "2", "-o", out, comp, enc, look],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if p.returncode not in (0, 1):
         fail(f"measure exited {p.returncode}: {p.stderr.decode()[-500:]}")
@@ -93,6 +103,8 @@ try:
             inner = path.split("//")[-1] if "//" in path else base
             if not inner.startswith("cockatoo.mp4"):
                 fail(f"{path} measured as {f['modality']}")
+        if path.startswith(look) and (f["modality"] != "text" or f.get("error")):
+            fail(f"{path}: text that starts like a signature is not measured as text: {f}")
         if path.startswith(enc) and f.get("error_code") != "unsupported":
             fail(f"{path}: expected an unsupported error, got {f.get('error_code')} "
                  f"({f['modality']}, {f.get('error')})")
