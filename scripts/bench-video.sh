@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/bench-video.sh — speed of cimeter's video pass against its peers (issue 5).
+# scripts/bench-video.sh — speed of cimeter's video pass against its peers.
 #
 #   scripts/bench-video.sh [-r REPEAT] [-t] [FILE|DIR]...
 #       default inputs: corpora/sample/video and corpora/dev/video (when fetched)

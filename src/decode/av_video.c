@@ -1,6 +1,6 @@
 /*
  * av_video.c — the video decoder over libavformat/libavcodec/libswscale
- * (SPEC §2 "Video", §4 fast path). Issue 5.
+ * (SPEC §2 "Video", §4 fast path).
  *
  * What is measured: the first video stream that is not an attached picture.
  *   file_bytes  Σ size of that stream's packets
