@@ -1,6 +1,6 @@
 /*
  * av_common.h — libav* helpers shared by the video (av_video.c) and audio
- * (av_audio.c) decoders. 
+ * (av_audio.c) decoders.
  *
  * Everything here is internal (cim__ prefix) and only built with CIM_HAVE_AV.
  *
