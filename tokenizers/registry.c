@@ -1,6 +1,7 @@
 /*
  * registry.c — every tokenizer front-end, one extern line each.
- * A new tokenizer is one new file, one line here and one line in meson.build.
+ * A new tokenizer is one new file, its extern line and its table line here, and one line in
+ * meson.build.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include "common/err.h"
 #include "common/utf8.h"
+#include "common/hex.h"
 #include "out/out.h"
 #include "run/run.h"
 
@@ -51,9 +52,9 @@ static void set_path(json_t *o, const char *path)
     size_t n = strlen(path);
     json_object_set_new(o, "path", str_json(path));
     if (utf8_ok(path, n)) return;
-    char *hex = malloc(2 * n + 1);
-    for (size_t i = 0; hex && i < n; i++) snprintf(hex + 2 * i, 3, "%02x", (unsigned char)path[i]);
-    if (hex) json_object_set_new(o, "path_hex", json_string(hex));
+    char *hex = cim_hex_encode(path, n);
+    if (hex)
+        json_object_set_new(o, "path_hex", json_string(hex));
     free(hex);
 }
 

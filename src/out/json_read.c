@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common/err.h"
+#include "common/hex.h"
 #include "out/json_read.h"
 #include "run/journal.h"
 
@@ -82,7 +83,7 @@ static int record_from_json(CimRun *run, json_t *o, int join, CimErr *e)
 {
     CIM_RETURN_IF(!json_is_object(o), e, CIM_ERR_CORRUPT, "`files` holds a non-object");
     json_t *ph = json_object_get(o, "path_hex");
-    char *path = json_is_string(ph) ? cim__hex_decode(json_string_value(ph))
+    char *path = json_is_string(ph) ? cim_hex_decode(json_string_value(ph))
                : json_is_string(json_object_get(o, "path")) ? strdup(json_string_value(json_object_get(o, "path")))
                : NULL;
     CIM_RETURN_IF(!path, e, CIM_ERR_CORRUPT, "a `files` entry has no valid path");

@@ -13,6 +13,4 @@ json_t *cim__measure_json_load(const char *path, CimErr *e);
  * re-reduced, so writing it gives the bytes one run over all files gives
  * (except `command`). */
 int cim__run_from_shards(CimRun **out, const char *const *paths, size_t n, CimErr *e);
-/* Decodes a hex string (journal.c); NULL when malformed. */
-char *cim__hex_decode(const char *h);
 #endif

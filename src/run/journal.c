@@ -22,6 +22,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 #include "common/err.h"
+#include "common/hex.h"
 #include "run/journal.h"
 
 struct CimJournal {
@@ -30,36 +31,7 @@ struct CimJournal {
 
 static char *hex_encode(const char *s)
 {
-    size_t n = strlen(s);
-    char *h = malloc(2 * n + 1);
-    if (!h) return NULL;
-    for (size_t i = 0; i < n; i++) snprintf(h + 2 * i, 3, "%02x", (unsigned char)s[i]);
-    h[2 * n] = 0;
-    return h;
-}
-
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-/* Decodes a hex string; NULL when malformed or when it holds a NUL byte. */
-char *cim__hex_decode(const char *h)
-{
-    size_t n = strlen(h);
-    if (n % 2) return NULL;
-    char *s = malloc(n / 2 + 1);
-    if (!s) return NULL;
-    for (size_t i = 0; i < n / 2; i++) {
-        int a = hexval(h[2 * i]), b = hexval(h[2 * i + 1]);
-        if (a < 0 || b < 0 || (a == 0 && b == 0)) { free(s); return NULL; }
-        s[i] = (char)(a * 16 + b);
-    }
-    s[n / 2] = 0;
-    return s;
+    return cim_hex_encode(s, strlen(s));
 }
 
 static json_t *u64j(uint64_t v) { return v == UINT64_MAX ? json_null() : json_integer((json_int_t)v); }
@@ -138,8 +110,8 @@ int cim__record_from_line(const CimRun *run, const char *line, CimRecord *r, Cim
         char *end;
         r->seconds = strtod(json_string_value(secs), &end);
         bad |= *end != 0;
-        r->path = cim__hex_decode(json_string_value(ph));
-        r->error = json_is_string(eh) ? cim__hex_decode(json_string_value(eh)) : NULL;
+        r->path = cim_hex_decode(json_string_value(ph));
+        r->error = json_is_string(eh) ? cim_hex_decode(json_string_value(eh)) : NULL;
         r->tokens = malloc((run->ntok ? run->ntok : 1) * sizeof *r->tokens);
         bad |= !r->path || (json_is_string(eh) && !r->error) || !r->tokens;
         for (size_t t = 0; !bad && t < run->ntok; t++) {
