@@ -9,7 +9,8 @@ build_pkgs="meson ninja-build pkg-config gcc g++ libc6-dev
   libsentencepiece-dev sentencepiece
   libpng-dev libjpeg62-turbo-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
-  libsndfile1-dev libpcre2-dev libcairo2-dev ca-certificates zstd"
+  libsndfile1-dev libogg-dev libvorbis-dev libopus-dev libmpg123-dev
+  libpcre2-dev libcairo2-dev ca-certificates zstd"
 test_pkgs="python3 python3-sentencepiece python3-pil python3-av python3-soundfile
   python3-numpy python3-scipy ffmpeg clang llvm libclang-rt-14-dev
   openmpi-bin libopenmpi-dev util-linux time"
