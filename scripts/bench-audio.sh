@@ -23,18 +23,23 @@
 # Then (no DIR given, ffmpeg present) the header fast path on lossy formats,
 # side by side in the same run: Ogg Vorbis, Ogg Opus and MP3 copies, made here
 # with ffmpeg, of the dev corpus's sonic-pi samples ("clips": 165 short music
-# files) and of its asterisk speech joined into 3-minute files at 48 kHz
-# ("speech": 8 files, Common Voice's rate). audio:frame:hop=20 at -j 2,
-# today's decode path (--no-fast-path) against the fast path, best of $REPS
-# single runs, wall time; the target is a ratio of at least 50. Last, the
-# whole dev audio set plus those copies with the standard audio tokenizers
-# (VAD included, which decodes whatever the format) and without VAD.
-# LOSSY_ONLY=1 skips the first part.
+# files), of those samples joined, looped and cut into 5-minute stereo
+# 44.1 kHz files ("music": 12 files, an hour) and of its asterisk speech joined and cut
+# into 3-minute files at 48 kHz ("speech": 8 files, Common Voice's rate).
+# audio:frame:hop=20 at -j 2, today's decode path (--no-fast-path, best of
+# $DEC_REPS, default 1) against the fast path (best of $REPS timings of 5
+# back-to-back runs): CPU time (user + sys, the figure that
+# holds on a loaded machine) and wall time, with their ratios, and the CPU
+# ratio net of the process start-up; the target is a ratio of at least 50.
+# Last, the whole dev audio set plus those copies with the standard audio
+# tokenizers (VAD included, which decodes whatever the format) and without
+# VAD. LOSSY_ONLY=1 skips the first part.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}; shift || true
 REPS=${REPS:-3}
 INNER=${INNER:-3}
+DEC_REPS=${DEC_REPS:-1}
 cim=$build/cimeter
 [ -x "$cim" ] || { echo "no cimeter at $cim (ninja -C build)" >&2; exit 2; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -113,33 +118,58 @@ if [ $# = 0 ] && command -v ffmpeg >/dev/null && [ -d "$dev/sonic-pi" ] && [ -d 
         for f in "$dev"/sonic-pi/*.flac; do
             ff -i "$f" $opts "$lossy/$fmt-clips/$(basename "${f%.flac}").$ext"
         done
-        ff -i "$tmp/speech.wav" -f segment -segment_time 180 $opts "$lossy/$fmt-speech/part%02d.$ext"
-    done
-    rm -f "$tmp/speech.wav"
-    wall() {  # best of REPS single runs: wall seconds
-        local b=""
-        for _ in $(seq "$REPS"); do
-            /usr/bin/time -f "%e" -o "$tmp/time" "$@" >/dev/null 2>&1 || true
-            local w; w=$(cat "$tmp/time")
-            if [ -z "$b" ] || [ "$(echo "$w < $b" | bc)" = 1 ]; then b=$w; fi
+        # (separate encodes: ffmpeg's segment muxer leaves Ogg files without an
+        # end-of-stream page, which cimeter reports as truncated)
+        for i in $(seq 0 7); do
+            ff -ss $((i * 180)) -t 180 -i "$tmp/speech.wav" $opts "$lossy/$fmt-speech/part$i.$ext"
         done
-        echo "$b"
+    done
+    # music: the sonic-pi samples one after the other (stereo 44.1 kHz), looped.
+    args=(); chain=""; i=0
+    for f in "$dev"/sonic-pi/*.flac; do
+        args+=(-i "$f"); chain+="[$i:a]aformat=sample_fmts=s16:sample_rates=44100:channel_layouts=stereo[a$i];"
+        i=$((i + 1))
+    done
+    chain+=$(for ((k = 0; k < i; k++)); do printf '[a%d]' $k; done)"concat=n=$i:v=0:a=1"
+    ff "${args[@]}" -filter_complex "$chain" -c:a pcm_s16le "$tmp/once.wav"
+    ff -stream_loop 11 -i "$tmp/once.wav" -t 3600 -c:a pcm_s16le "$tmp/music.wav"
+    for e in "${enc[@]}"; do
+        read -r fmt ext opts <<< "$e"
+        mkdir -p "$lossy/$fmt-music"
+        for i in $(seq 0 11); do
+            ff -ss $((i * 300)) -t 300 -i "$tmp/music.wav" $opts "$lossy/$fmt-music/part$i.$ext"
+        done
+    done
+    rm -f "$tmp/speech.wav" "$tmp/once.wav" "$tmp/music.wav"
+    cpuwall() {  # cpuwall REPS INNER CMD...: best of REPS timings of INNER back-to-back runs, per run: "cpu wall" s
+        local reps=$1 inner=$2 bc="" bw=""; shift 2
+        for _ in $(seq "$reps"); do
+            /usr/bin/time -f "%U %S %e" -o "$tmp/time" \
+                bash -c 'for _ in $(seq '"$inner"'); do "$@" >/dev/null 2>&1 || true; done' _ "$@"
+            local u s w c w1
+            read -r u s w < <(tail -1 "$tmp/time")
+            c=$(echo "($u + $s) / $inner" | bc -l); w1=$(echo "$w / $inner" | bc -l)
+            if [ -z "$bc" ] || [ "$(echo "$c < $bc" | bc)" = 1 ]; then bc=$c; fi
+            if [ -z "$bw" ] || [ "$(echo "$w1 < $bw" | bc)" = 1 ]; then bw=$w1; fi
+        done
+        echo "$bc $bw"
     }
+    ratio() { echo "if ($2 > 0.001) $1 / $2 else $1 / 0.001" | bc -l; }
     echo
-    echo "header fast path, audio:frame:hop=20, -j 2, wall s (best of $REPS); load: $(cut -d' ' -f1-3 /proc/loadavg)"
-    su=$(wall "$cim" measure -j 2 --bootstrap 0 -t audio:frame:hop=20 -o "$tmp/o.json" "$tmp/empty")
-    echo "process start-up (empty directory): $su s"
-    printf "%-14s %5s %8s %9s %9s %8s %9s %11s\n" set files MB decode_s fast_s ratio on_fast "ratio net"
+    echo "header fast path, audio:frame:hop=20, -j 2, s per run; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+    read -r sc sw <<< "$(cpuwall "$REPS" 10 "$cim" measure -j 2 --bootstrap 0 -t audio:frame:hop=20 -o "$tmp/o.json" "$tmp/empty")"
+    echo "process start-up (empty directory): cpu $sc s, wall $sw s"
+    printf "%-14s %5s %5s %8s %8s %7s %8s %8s %7s %8s %8s\n" set files MB "dec cpu" "fast cpu" ratio \
+        "dec wall" "fastwall" ratio "cpu net" "on fast"
     for d in "$lossy"/*; do
         n=$(find "$d" -type f | wc -l)
         mb=$(du -sm "$d" | cut -f1)
-        dec=$(wall "$cim" measure -j 2 --bootstrap 0 --no-fast-path -t audio:frame:hop=20 -o "$tmp/o.json" "$d")
-        fst=$(wall "$cim" measure -j 2 --bootstrap 0 -t audio:frame:hop=20 --per-file -o "$tmp/f.json" "$d")
+        read -r dc dw <<< "$(cpuwall "$DEC_REPS" 1 "$cim" measure -j 2 --bootstrap 0 --no-fast-path -t audio:frame:hop=20 -o "$tmp/o.json" "$d")"
+        read -r fc fw <<< "$(cpuwall "$REPS" 5 "$cim" measure -j 2 --bootstrap 0 -t audio:frame:hop=20 --per-file -o "$tmp/f.json" "$d")"
         on=$($PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sum(1 for f in d["files"] if f.get("fast_path")))' "$tmp/f.json")
-        net_d=$(echo "$dec - $su" | bc -l); net_f=$(echo "$fst - $su" | bc -l)
-        net=$(echo "if ($net_f > 0.005) $net_d / $net_f else $net_d / 0.005" | bc -l)
-        printf "%-14s %5d %8d %9.3f %9.3f %8.1f %9d %11.1f\n" "$(basename "$d")" "$n" "$mb" "$dec" "$fst" \
-            "$(echo "$dec / $fst" | bc -l)" "$on" "$net"
+        printf "%-14s %5d %5d %8.3f %8.3f %7.1f %8.3f %8.3f %7.1f %8.1f %8d\n" "$(basename "$d")" "$n" "$mb" \
+            "$dc" "$fc" "$(ratio "$dc" "$fc")" "$dw" "$fw" "$(ratio "$dw" "$fw")" \
+            "$(ratio "$(echo "$dc - $sc" | bc -l)" "$(echo "$fc - $sc" | bc -l)")" "$on"
     done
     mapfile -t std < <("$root/scripts/standard-set.sh" "$cim" 2>/dev/null | paste - - |
                        grep -E 'whisper|hubert|encodec|dac|mimi|vad' | tr '\t' '\n')
@@ -147,14 +177,15 @@ if [ $# = 0 ] && command -v ffmpeg >/dev/null && [ -d "$dev/sonic-pi" ] && [ -d 
         case ${std[i + 1]} in *vad*) ;; *) novad+=("${std[i]}" "${std[i + 1]}") ;; esac
     done
     echo
-    echo "dev audio set + the lossy copies, standard audio tokenizers, -j 2, wall s (best of $REPS)"
-    printf "%-40s %9s %9s %8s\n" tokenizers decode_s default_s ratio
+    echo "dev audio set + the lossy copies, standard audio tokenizers, -j 2, best of $DEC_REPS"
+    printf "%-28s %8s %8s %7s %8s %8s %7s\n" tokenizers "dec cpu" "def cpu" ratio "dec wall" "def wall" ratio
     for set in std novad; do
         declare -n specs=$set
-        dec=$(wall "$cim" measure -j 2 --bootstrap 0 --no-fast-path "${specs[@]}" -o "$tmp/o.json" "$dev" "$lossy")
-        fst=$(wall "$cim" measure -j 2 --bootstrap 0 "${specs[@]}" -o "$tmp/o.json" "$dev" "$lossy")
+        read -r dc dw <<< "$(cpuwall "$DEC_REPS" 1 "$cim" measure -j 2 --bootstrap 0 --no-fast-path "${specs[@]}" -o "$tmp/o.json" "$dev" "$lossy")"
+        read -r fc fw <<< "$(cpuwall "$DEC_REPS" 1 "$cim" measure -j 2 --bootstrap 0 "${specs[@]}" -o "$tmp/o.json" "$dev" "$lossy")"
         label="standard set (with vad)"; [ $set = novad ] && label="standard set without vad"
-        printf "%-40s %9.3f %9.3f %8.1f\n" "$label" "$dec" "$fst" "$(echo "$dec / $fst" | bc -l)"
+        printf "%-28s %8.3f %8.3f %7.1f %8.3f %8.3f %7.1f\n" "$label" "$dc" "$fc" "$(ratio "$dc" "$fc")" \
+            "$dw" "$fw" "$(ratio "$dw" "$fw")"
         unset -n specs
     done
 fi
