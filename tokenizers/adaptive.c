@@ -1,6 +1,6 @@
 /*
  * adaptive.c — image:adaptive:min=P1,max=P2,thr=T, the content-aware quadtree
- * of SPEC §4 (spatial redundancy), on the decoded 8-bit canonical samples at
+ * of doc/tokenizers.md (spatial redundancy), on the decoded 8-bit canonical samples at
  * native resolution.
  *
  * Rule: the image is tiled with P2×P2 blocks in raster order, clipped at the

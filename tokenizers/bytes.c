@@ -1,4 +1,4 @@
-/* bytes.c — text:bytes, one token per byte (baseline, SPEC §4). */
+/* bytes.c — text:bytes, one token per byte (baseline, doc/tokenizers.md). */
 #include "tokenizer.h"
 
 static int bytes_count(const void *conf, const CimGeometry *g, uint64_t *tokens, CimErr *e)

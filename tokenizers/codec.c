@@ -1,5 +1,5 @@
 /*
- * codec.c — audio:codec:rate=F,codebooks=K (SPEC §4, audio): neural codecs.
+ * codec.c — audio:codec:rate=F,codebooks=K (doc/tokenizers.md, audio): neural codecs.
  *
  *   tokens = ⌈N·F / R⌉ · K
  * F (frames per second) is kept as an exact reduced fraction p/q: "75",

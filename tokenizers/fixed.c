@@ -1,5 +1,5 @@
 /*
- * fixed.c — image:fixed:n=N (SPEC §4): N tokens per image whatever its size
+ * fixed.c — image:fixed:n=N (doc/tokenizers.md): N tokens per image whatever its size
  * (TiTok-style 1D tokenizers; preset titok-l32 = n=32). Geometry only.
  */
 #include "tokenizer.h"

@@ -1,5 +1,5 @@
 /*
- * frame.c — audio:frame:hop=H[,sr=S][,window=W] (SPEC §4, audio).
+ * frame.c — audio:frame:hop=H[,sr=S][,window=W] (doc/tokenizers.md, audio).
  *
  * A duration-based count, so geometry alone decides it (fast path):
  *   tokens = ⌈N·1000 / (R·H)⌉                      (H ms hop, N samples/channel, R Hz)

@@ -1,4 +1,4 @@
-/* geometry.c — SPEC §4 geometry rules (resize=native|S|WxH, max=S), integer-exact. */
+/* geometry.c — doc/tokenizers.md geometry rules (resize=native|S|WxH, max=S), integer-exact. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

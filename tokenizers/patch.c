@@ -1,6 +1,6 @@
 /*
  * patch.c — image:patch:p=P[,resize=native|S|WxH][,max=S][,pad=ceil|crop]
- * (SPEC §4 "Image (patch-based)"): tokens = ⌈W'/P⌉·⌈H'/P⌉ (floor with
+ * (doc/tokenizers.md "Image (patch-based)"): tokens = ⌈W'/P⌉·⌈H'/P⌉ (floor with
  * pad=crop), W'×H' from the shared geometry rules (geometry.c).
  *
  * Geometry only: the count never looks at pixels, so with no content-aware

@@ -1,5 +1,5 @@
 /*
- * presets.c — names of real systems, each expanding to a spec string (SPEC §4).
+ * presets.c — names of real systems, each expanding to a spec string (doc/tokenizers.md).
  * The output records the expanded spec, never just the preset name.
  */
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /*
  * rlt.c — video:rlt:t=T,p=P,thr=X, run-length tokenization (Choudhury et al.
- * 2024, "Don't Look Twice"), exactly as SPEC §4 "Video (frame-patch)" states it:
+ * 2024, "Don't Look Twice"), exactly as doc/tokenizers.md "Video (frame-patch)" states it:
  *
  *   native resolution and rate, on the luma plane as decoded (the decoder hands
  *   the Y plane of 8-bit YUV byte for byte, other formats as swscale GRAY8);

@@ -1,5 +1,5 @@
 /*
- * spm.c — text:spm:MODEL, SentencePiece through libsentencepiece (SPEC §4).
+ * spm.c — text:spm:MODEL, SentencePiece through libsentencepiece (doc/tokenizers.md).
  *
  * Counts equal `spm_encode --output_format=id` on the same file: the file is
  * split at '\n'; each line (a '\r' kept, a last line without '\n' included,

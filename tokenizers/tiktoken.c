@@ -1,5 +1,5 @@
 /*
- * tiktoken.c — text:tiktoken:NAME|FILE, exact tiktoken token counts (SPEC §4 Text).
+ * tiktoken.c — text:tiktoken:NAME|FILE, exact tiktoken token counts (doc/tokenizers.md Text).
  *
  * Counts equal tiktoken's encode_ordinary on the whole file decoded as UTF-8 the
  * WHATWG way (each maximal invalid subpart becomes U+FFFD, a BOM stays U+FEFF): what

@@ -1,5 +1,5 @@
 /*
- * tokenizer.h — the front-end interface (SPEC §4).
+ * tokenizer.h — the front-end interface (doc/tokenizers.md).
  *
  * A tokenizer is a const CimTokenizer (FFmpeg's FFCodec style) listed by one
  * extern line in tokenizers/registry.c. The framework allocates `conf_size`
@@ -31,7 +31,7 @@
 typedef struct CimGeometry {
     CimModality modality;
     uint32_t width, height;      /* image; video: the first decoded frame */
-    uint32_t channels;           /* image: canonical 8-bit channels (SPEC §2) */
+    uint32_t channels;           /* image: canonical 8-bit channels (doc/records.md) */
     uint64_t frames;             /* video: frames actually decoded */
     int64_t  rate_num, rate_den; /* video: frame rate (average, else nominal) */
     uint64_t samples;            /* audio: samples per channel actually decoded */
@@ -132,7 +132,7 @@ typedef struct CimPreset {
 const CimPreset *cim_preset_find(const char *name);
 const CimPreset *cim_preset_list(void);
 
-/* geometry.c — SPEC §4 "Geometry rules", shared by image and video. */
+/* geometry.c — doc/tokenizers.md "Geometry rules", shared by image and video. */
 typedef struct CimResize {
     int      mode;           /* 0 native, 1 short side = s, 2 exact w x h, 3 max long side = s */
     uint32_t s, w, h;

@@ -1,12 +1,12 @@
 /*
  * tubelet.c — video:tubelet:t=T,p=P[,fps=native|f][,resize=…][,max=S][,pad=ceil|crop][,causal]
- * (SPEC §4 "Video (frame-patch)"): fixed spatio-temporal patches.
+ * (doc/tokenizers.md "Video (frame-patch)"): fixed spatio-temporal patches.
  *
  *   F  = frames actually decoded (CimGeometry.frames, never the container's estimate)
  *   F' = ⌈F·f/r⌉ when the target rate f is below the native rate r, else F
  *   tokens = ⌈F'/T⌉·gw·gh, or (1 + ⌈(F'−1)/T⌉)·gw·gh with causal (Cosmos: the
  *            first frame is a tubelet of its own); gw, gh the patch grid of the
- *            resized frame (SPEC geometry rules, pad=ceil or crop).
+ *            resized frame (doc/tokenizers.md geometry rules, pad=ceil or crop).
  *
  * f and r are exact rationals: f is parsed from its decimal or a/b text
  * ("29.97" is 2997/100, "30000/1001" stays so), r is the stream's rate as

@@ -1,5 +1,5 @@
 /*
- * vad.c — audio:vad:hop=H,thr=DB (SPEC §4, audio): energy voice-activity
+ * vad.c — audio:vad:hop=H,thr=DB (doc/tokenizers.md, audio): energy voice-activity
  * tokens, content-aware (fed PCM).
  *
  * Frames of L = ⌈H·R/1000⌉ samples per channel (the last may be short, m < L).
@@ -23,7 +23,7 @@
  *    "k ≥ T(m)" ⟺ k^b · 10^(-a) ≥ (m·2^30)^b on a small bignum. The exact
  *    path is taken whenever T(m) is an integer (DB a multiple of 10 and m
  *    suitably divisible: thr=-10, m=10 gives T = 2^30), which the tests use.
- *    So two implementations that follow SPEC §4 agree to the token whatever
+ *    So two implementations that follow doc/tokenizers.md agree to the token whatever
  *    DB is (scripts/ref/sf_audio.py does the same test with Python integers).
  */
 #include <ctype.h>

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""Independent reference for cimeter's video counts (SPEC §2 video, §4 tubelet and rlt).
+"""Independent reference for cimeter's video counts (doc/records.md video, doc/tokenizers.md tubelet and rlt).
 
-Written from SPEC.md alone, with python3-av (PyAV) and numpy; shares no code
+Written from the definitions in doc/ alone, with python3-av (PyAV) and numpy; shares no code
 with src/decode/av_video.c or tokenizers/{tubelet,rlt}.c.
 
     av_video.py [--tubelet SPEC]... [--rlt SPEC]... FILE...

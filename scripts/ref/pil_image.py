@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """pil_image.py — an independent reference for cimeter's image rules.
 
-Implements SPEC §2 (canonical channels and raw_bytes) and SPEC §4 (geometry
+Implements doc/records.md (canonical channels and raw_bytes) and doc/tokenizers.md (geometry
 rules, image:patch, image:fixed, image:adaptive) with PIL and numpy, written
-from the SPEC text and sharing no code or algorithm with the C side: resizes
+from the text of doc/ and sharing no code or algorithm with the C side: resizes
 use exact rational arithmetic (fractions), and the adaptive quadtree is the
 literal recursive rule on pixel blocks (the C side works on P1 cells).
 
@@ -69,7 +69,7 @@ def round_half_up(q):
 
 
 def target_size(w, h, resize, cap):
-    """SPEC §4 geometry: resize=native|S|WxH, then max=S on the longer side."""
+    """doc/tokenizers.md geometry: resize=native|S|WxH, then max=S on the longer side."""
     if resize in (None, "", "native"):
         tw, th = w, h
     elif "x" in resize:

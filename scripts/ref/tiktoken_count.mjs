@@ -1,5 +1,5 @@
 // tiktoken_count.mjs — reference token counts from OpenAI's tiktoken (npm `tiktoken`,
-// the WASM build), the independent check for cimeter's text:tiktoken (SPEC §4).
+// the WASM build), the independent check for cimeter's text:tiktoken (doc/tokenizers.md).
 //
 //   node scripts/ref/tiktoken_count.mjs ENC[,ENC...] FILE...   (or FILE list on stdin with -)
 // prints "ENC<TAB>TOKENS<TAB>PATH" per file and encoding. Each file is decoded as a whole

@@ -1,5 +1,5 @@
 /* cmd_compare.c — `cimeter compare BASELINE.json CURRENT.json [--tolerance REL]`
- * (SPEC §6): the CI gate. Every aggregate of the baseline, keyed by
+ * (doc/cimeter.1): the CI gate. Every aggregate of the baseline, keyed by
  * (modality, tokenizer), must be in the current result with
  * |C_cur − C_base| <= REL·|C_base|. Exit 0 all within, 1 some not (each
  * printed), 2 bad input. Aggregates only in the current file are listed, not

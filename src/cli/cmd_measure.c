@@ -1,4 +1,4 @@
-/* cmd_measure.c — `cimeter measure` (SPEC §6). */
+/* cmd_measure.c — `cimeter measure` (doc/cimeter.1). */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* cmd_merge.c — `cimeter merge SHARD.json... -o FILE.json` (SPEC §1, §6).
+/* cmd_merge.c — `cimeter merge SHARD.json... -o FILE.json` (doc/scaling-out.md, doc/cimeter.1).
  *
  * Shards come from `measure --shard I/N --per-file` (array jobs, GNU
  * parallel, Spark tasks: doc/scaling-out.md). The merged file is byte for

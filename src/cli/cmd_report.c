@@ -1,5 +1,5 @@
 /* cmd_report.c — `cimeter report FILE.json... [--fit FIT.json] [--runs RUNS.csv]
- *                 --format md|latex|csv|svg|png -o OUT` (SPEC §6).
+ *                 --format md|latex|csv|svg|png -o OUT` (doc/cimeter.1).
  * The output is written to a temporary name and renamed: never half a table. */
 #include <getopt.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
 #ifndef CIM_COMMANDS_H
 #define CIM_COMMANDS_H
 /* Each returns the process exit code: 0 success, 1 some files failed (or
- * compare found a regression), 2 usage or fatal error (SPEC §6). */
+ * compare found a regression), 2 usage or fatal error (doc/cimeter.1). */
 typedef struct CimCommand {
     const char *name;
     int (*run)(int argc, char **argv);   /* argv[0] is the command name */

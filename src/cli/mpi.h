@@ -1,4 +1,4 @@
-/* mpi.h — `mpirun -np N cimeter measure ...` (SPEC §1 "beyond one machine"). */
+/* mpi.h — `mpirun -np N cimeter measure ...` (doc/scaling-out.md). */
 #ifndef CIM_CLI_MPI_H
 #define CIM_CLI_MPI_H
 #include "cimeter.h"

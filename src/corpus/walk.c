@@ -1,5 +1,5 @@
 /*
- * walk.c — recursive corpus walk (SPEC §1: "sort by path").
+ * walk.c — recursive corpus walk (doc/records.md: records in path order).
  *
  * Symlinks are followed (corpora are often assembled from links), with the
  * chain of ancestor directories kept as (dev, ino) pairs: a directory that is

@@ -42,7 +42,7 @@ typedef enum CimAvKind {
     CIM_AV_BROKEN,
 } CimAvKind;
 
-/* Scores the av decoders return from probe() (SPEC §2: by content). */
+/* Scores the av decoders return from probe() (doc/records.md: by content). */
 #define CIM_AV_SCORE_VIDEO  80   /* a real video stream */
 #define CIM_AV_SCORE_BROKEN 2    /* unreadable container: below any real claim, above nothing */
 

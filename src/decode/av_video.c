@@ -1,6 +1,6 @@
 /*
  * av_video.c — the video decoder over libavformat/libavcodec/libswscale
- * (SPEC §2 "Video", §4 fast path).
+ * (doc/records.md "Video", doc/tokenizers.md fast path).
  *
  * What is measured: the first video stream that is not an attached picture.
  *   file_bytes  Σ size of that stream's packets
@@ -110,7 +110,7 @@ static int video_probe(const char *path, const uint8_t *buf, size_t n)
     }
 }
 
-/* SPEC §2: the average frame rate, else the nominal one. */
+/* doc/records.md: the average frame rate, else the nominal one. */
 static void stream_rate(const AVStream *st, int64_t *num, int64_t *den)
 {
     AVRational r = st->avg_frame_rate;

@@ -14,7 +14,7 @@
 #include "cimeter.h"
 #include "tokenizer.h"
 
-/* The canonical figures of one file (SPEC §2), filled by header() or decode(). */
+/* The canonical figures of one file (doc/records.md), filled by header() or decode(). */
 typedef struct CimFileMeasure {
     uint64_t file_bytes;       /* bytes on disk; video: the measured stream's packet bytes */
     uint64_t raw_bytes;        /* canonical decoded size */

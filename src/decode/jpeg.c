@@ -1,7 +1,7 @@
 /*
- * jpeg.c — JPEG decoder over the libjpeg API of libjpeg-turbo (SPEC §2, §4).
+ * jpeg.c — JPEG decoder over the libjpeg API of libjpeg-turbo (doc/records.md, doc/tokenizers.md).
  *
- * Canonical samples (SPEC §2): grayscale gives 1 channel; YCbCr and RGB give
+ * Canonical samples (doc/records.md): grayscale gives 1 channel; YCbCr and RGB give
  * 3 (RGB, libjpeg's conversion with its defaults: islow IDCT, fancy
  * upsampling, the same as PIL uses); CMYK and YCCK give 4 channels of CMYK
  * as libjpeg outputs them (Adobe files store inverted CMYK and are not
@@ -12,7 +12,7 @@
  * unsupported. EXIF orientation is ignored (markers are not even saved).
  *
  * Strictness: libjpeg reports data damage as warnings and goes on with grey
- * blocks; SPEC §2 wants an error instead. Every warning is an error except the
+ * blocks; doc/records.md wants an error instead. Every warning is an error except the
  * ones that leave the samples intact: JWRN_EXTRANEOUS_DATA (bytes skipped
  * between segments), JWRN_ADOBE_XFORM, JWRN_JFIF_MAJOR and JWRN_BOGUS_ICC.
  * "Premature end of JPEG file" (JWRN_JPEG_EOF) is "truncated"; "premature
@@ -125,7 +125,7 @@ static int jpeg_ctx_open(JpegCtx *c, const char *path, uint64_t *file_bytes, Cim
     return 0;
 }
 
-/* SPEC §2 channels for the stream's colour space, and the output space that
+/* doc/records.md channels for the stream's colour space, and the output space that
  * gives them; 0 when unsupported. */
 static uint32_t jpeg_canon_channels(const struct jpeg_decompress_struct *ci, J_COLOR_SPACE *out)
 {

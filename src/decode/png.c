@@ -1,7 +1,7 @@
 /*
- * png.c — PNG decoder over libpng (SPEC §2 image rules; §4 fast path).
+ * png.c — PNG decoder over libpng (doc/records.md image rules; doc/tokenizers.md fast path).
  *
- * Canonical samples (SPEC §2): 8 bits per sample, 16-bit input keeps its high
+ * Canonical samples (doc/records.md): 8 bits per sample, 16-bit input keeps its high
  * byte (png_set_strip_16, not the rounding png_set_scale_16); gray below 8
  * bits is scaled by bit replication (0..1 → 0,255; 0..15 → 0,17,...,255); a
  * palette expands to RGB, or RGBA when a tRNS chunk is present; gray and RGB
@@ -26,7 +26,7 @@
  * after its last IDAT (no IEND) is truncated too. libpng warnings (e.g. a bad
  * ancillary CRC, "known incorrect sRGB profile") are ignored. APNG: this
  * libpng has no APNG support, so the default image (IDAT) is what counts: the
- * first frame, as SPEC §2 asks, and fcTL/fdAT chunks are skipped.
+ * first frame, as doc/records.md asks, and fcTL/fdAT chunks are skipped.
  *
  * Fast path (header): the same libpng set-up reads the chunks before the first
  * IDAT (IHDR, PLTE, tRNS: what the channel count needs) and ancillary chunks
@@ -99,7 +99,7 @@ static void png_ctx_free(PngCtx *c)
     memset(c, 0, sizeof *c);
 }
 
-/* SPEC §2 channel count from the colour type and tRNS presence. */
+/* doc/records.md channel count from the colour type and tRNS presence. */
 static uint32_t png_canon_channels(png_structp png, png_infop info)
 {
     switch (png_get_color_type(png, info)) {

@@ -1,5 +1,5 @@
 /*
- * text.c — the text "decoder" (SPEC §2): raw bytes are the file's bytes.
+ * text.c — the text "decoder" (doc/records.md): raw bytes are the file's bytes.
  *
  * Sniff: the first 64 KiB hold no NUL and at most 1% invalid UTF-8 bytes.
  * Decode streams the file in 1 MiB reads and hands tokenizers chunks that end

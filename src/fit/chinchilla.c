@@ -1,6 +1,6 @@
 /*
  * chinchilla.c — L = E + A/P^α + B/D^β, fitted as Hoffmann et al. 2022 and
- * Epoch AI (Besiroglu et al. 2024, arXiv:2404.10102), SPEC §5.
+ * Epoch AI (Besiroglu et al. 2024, arXiv:2404.10102), doc/fitting.md.
  *
  * θ = (a, b, e, α, β) with A = e^a, B = e^b, E = e^e. The objective is
  *     Σ_i Huber_δ( LSE(a − α ln P_i, b − β ln D_i, e) − ln L_i ),   δ = 1e-3,

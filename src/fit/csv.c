@@ -1,5 +1,5 @@
 /*
- * csv.c — reading RUNS.csv and the measured C_i (SPEC §5 input).
+ * csv.c — reading RUNS.csv and the measured C_i (doc/fitting.md input).
  *
  * The CSV is small (one row per training run), so it is read whole. Header
  * names are matched exactly after trimming blanks; a field may be quoted with

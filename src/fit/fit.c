@@ -1,8 +1,8 @@
 /*
- * fit.c — the fitter's driver (SPEC §5): D_eff, refusals, the full-data fit,
+ * fit.c — the fitter's driver (doc/fitting.md): D_eff, refusals, the full-data fit,
  * the held-out check, AIC and the bootstrap.
  *
- * Definitions written down here (the SPEC leaves them open):
+ * Definitions written down here (doc/ leaves them open):
  * - rmse is in loss units, sqrt(mean (L − L̂)²), for every form, and
  *   aic = n·ln(SSE/n) + 2k on the same residuals (k = fitted parameters), so
  *   forms fitted to the same runs can be compared.

@@ -1,5 +1,5 @@
 /*
- * fit.h — the scaling-law fitter (SPEC §5): runs CSV in, fitted law out.
+ * fit.h — the scaling-law fitter (doc/fitting.md): runs CSV in, fitted law out.
  *
  * Flow: cim_runs_read_csv() reads RUNS.csv; a CimFitC holds the measured C_i
  * (from a measure JSON or "text=3.9,image=768"); cim_fit_run() computes

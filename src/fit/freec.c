@@ -1,5 +1,5 @@
 /*
- * freec.c — the free-c form (SPEC §5): the loglinear law
+ * freec.c — the free-c form (doc/fitting.md): the loglinear law
  *     L = a − b·ln D_eff − c·ln P,   D_eff = T_text/C_text + Σ_m T_m/C_m,
  * with C_text fixed to its measured value and C_m of every other modality in
  * the CSV free. θ = (a, b, c, ln C_m...). Scaling every C leaves the law

@@ -1,6 +1,6 @@
 /*
  * loglinear.c — L = a − b·ln D_eff − c·ln P, the form of Sun & Guo's
- * hypothesis (SPEC §5), by ordinary least squares (gsl_multifit_linear) on
+ * hypothesis (doc/fitting.md), by ordinary least squares (gsl_multifit_linear) on
  * columns [1, −ln D, −ln P]. Standard errors are the usual OLS ones,
  * sqrt(diag((XᵀX)⁻¹)·RSS/(n − 3)). The objective is the RSS.
  */

@@ -1,5 +1,5 @@
 /*
- * predict.c — answers from a fitted law (SPEC §5 "derived answers").
+ * predict.c — answers from a fitted law (doc/fitting.md).
  *
  * chinchilla, L = E + A/P^α + B/D^β:
  *   compute-optimal under C = 6·P·D (Hoffmann et al. eq. 4):

@@ -1,5 +1,5 @@
 /*
- * report.c — the fit JSON (schema "cimeter.fit/1", SPEC §5) and the
+ * report.c — the fit JSON (schema "cimeter.fit/1", doc/fitting.md) and the
  * readable summary. Key order is fixed; a non-finite number is written as
  * null. The JSON goes to a temporary name and is renamed into place.
  */

@@ -1,5 +1,5 @@
 /*
- * json.c — the measure JSON (SPEC §6), written with jansson.
+ * json.c — the measure JSON (doc/records.md), written with jansson.
  *
  * Schema "cimeter.measure/1": schema, tool, command, settings, corpus,
  * tokenizers, aggregates, skipped, errors and (with --per-file) files. Key

@@ -1,5 +1,5 @@
 /*
- * json_read.h — reading measure JSONs back (SPEC §6 `merge`, `compare`, `report`).
+ * json_read.h — reading measure JSONs back (doc/cimeter.1 `merge`, `compare`, `report`).
  */
 #ifndef CIM_JSON_READ_H
 #define CIM_JSON_READ_H

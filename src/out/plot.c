@@ -13,7 +13,7 @@
  *  - the fitted law against the runs (--fit and --runs): loss against
  *    D_eff = Σ T_i / C_i on a log axis, one colour per model size P, with the
  *    law's curve for each P. The law is recognised by its parameter names:
- *    E, A, B, alpha, beta (chinchilla) or a, b, c (loglinear, SPEC §5), or
+ *    E, A, B, alpha, beta (chinchilla) or a, b, c (loglinear, doc/fitting.md), or
  *    is the fit's formula when that is over N (P) and D alone; other laws
  *    get their points without a curve. D_eff uses the `tokens` column
  *    when the CSV has one, else raw_<modality> / C with C the fit's estimate

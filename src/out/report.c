@@ -211,7 +211,7 @@ static int add_kv(CimReport *r, const char *key, json_t *x)
     return v[r->nfit_kv - 1].key && v[r->nfit_kv - 1].value ? 0 : -1;
 }
 
-/* Fit JSON (SPEC §5), read generically: scalars (and scalars one level down,
+/* Fit JSON (doc/fitting.md), read generically: scalars (and scalars one level down,
  * as "settings.loss") in file order, then every estimate with its interval. */
 static int load_fit(CimReport *r, const char *path, CimErr *e)
 {

@@ -1,6 +1,6 @@
 /*
  * journal.c — record lines, the resumable journal and record adoption
- * (measure --journal, MPI gather, SPEC §1 "beyond one machine").
+ * (measure --journal, MPI gather, doc/scaling-out.md "beyond one machine").
  *
  * Journal file: a header line {"cimeter_journal":1,"config":...} naming
  * everything that changes a record (tokenizer specs and model hashes, --info,

@@ -1,6 +1,6 @@
 /*
  * journal.h — records as single JSON lines: the resumable journal
- * (measure --journal), the MPI gather and `merge` share them (SPEC §1, §6).
+ * (measure --journal), the MPI gather and `merge` share them (doc/scaling-out.md, doc/cimeter.1).
  *
  * A line holds one CimRecord exactly: the path and messages as hex bytes (any
  * file name survives), integers as integers, `seconds` as a C99 hex float, so

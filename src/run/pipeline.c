@@ -1,5 +1,5 @@
 /*
- * pipeline.c — measure: walk → sniff → decode once → every tokenizer (SPEC §1).
+ * pipeline.c — measure: walk → sniff → decode once → every tokenizer (doc/records.md).
  *
  * Files are spread over OpenMP threads (dynamic schedule: file sizes vary by
  * orders of magnitude). Each worker owns its tokenizer states, probe buffer
@@ -262,7 +262,7 @@ static int sink_chunk(CimSink *s, const CimChunk *c, CimErr *e)
             CIM_CHECK(tok->feed(run->toks[t].conf, w->state[t], c, e));
     }
     if (!w->info) return 0;
-    switch (c->kind) {   /* the canonical raw stream of SPEC §2 */
+    switch (c->kind) {   /* the canonical raw stream of doc/records.md */
     case CIM_CHUNK_TEXT:
         return zfeed(w, c->data, c->len, e);
     case CIM_CHUNK_ROWS:

@@ -1,5 +1,5 @@
 /*
- * reduce.c — aggregates per (modality, tokenizer), SPEC §3.
+ * reduce.c — aggregates per (modality, tokenizer), doc/aggregates.md.
  *
  * C is the ratio of sums Σraw/Σtokens (the C_i for which Σ T_i/C_i is the
  * token count), computed from exact integer sums in path order. The spread is

@@ -4,7 +4,7 @@
  *
  * Everything the output says is derived from the records array, sorted by
  * path, with integer sums and a seeded bootstrap: so JSON is identical for
- * any thread count, argument order or sharding (SPEC §1).
+ * any thread count, argument order or sharding (doc/scaling-out.md).
  */
 #ifndef CIM_RUN_H
 #define CIM_RUN_H
@@ -41,7 +41,7 @@ typedef struct CimRecord {
     uint64_t   *tokens;          /* [run->ntok]; CIM_TOKENS_NA for other modalities */
 } CimRecord;
 
-/* One (modality, tokenizer) aggregate, SPEC §3. */
+/* One (modality, tokenizer) aggregate, doc/aggregates.md. */
 typedef struct CimAggregate {
     size_t   tok;                /* index into run->toks */
     CimModality modality;

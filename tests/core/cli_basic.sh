@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# cli_basic.sh — SPEC §6 command line: help, exit codes, JSON fields, clear fatal errors.
+# cli_basic.sh — doc/cimeter.1 command line: help, exit codes, JSON fields, clear fatal errors.
 . "$(dirname "$0")/lib.sh"
 C=$CIMETER
 expect_rc 0 "$C" --help
@@ -20,7 +20,7 @@ expect_rc 2 "$C" measure -t image:patch:p=0 "$SAMPLE/text"
 # A plain run: table on stdout, exit 0.
 expect_rc 0 "$C" measure -t text:bytes -t text:chars -t "text:spm:$MODEL" "$SAMPLE/text"
 grep -q "kjv-bpe8k" "$T/out" || fail "table lacks spm row"   # the tail of a long spec is kept
-# JSON fields of SPEC §6.
+# JSON fields of doc/records.md.
 expect_rc 0 "$C" measure -t text:bytes -t "text:spm:$MODEL" -o "$T/r.json" --per-file "$SAMPLE/text"
 for k in schema tool command tokenizers aggregates files; do
     [ "$(json_get "$T/r.json" "'$k' in d")" = True ] || fail "JSON lacks $k"

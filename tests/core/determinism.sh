@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# determinism.sh — SPEC §1: identical JSON for any thread count and argument order.
+# determinism.sh — doc/records.md: identical JSON for any thread count and argument order.
 . "$(dirname "$0")/lib.sh"
 C=$CIMETER
 specs=(-t text:bytes -t text:chars -t "text:spm:$MODEL")

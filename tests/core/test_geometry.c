@@ -1,4 +1,4 @@
-/* test_geometry.c — SPEC §4 geometry rules, worked by hand. */
+/* test_geometry.c — doc/tokenizers.md geometry rules, worked by hand. */
 #include "check.h"
 #include "tokenizer.h"
 

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Chinchilla fit on Epoch AI's extracted points (SPEC §5 anchor).
+"""Chinchilla fit on Epoch AI's extracted points (doc/fitting.md anchor).
 
 - the default (pruned-start) fit reaches objective 0.00101827 (to 1e-7) at
   E 1.8172, A 477.8, B 2143.4, alpha 0.34731, beta 0.36717;

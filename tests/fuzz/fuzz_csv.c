@@ -1,5 +1,5 @@
 /*
- * fuzz_csv.c — libFuzzer target for the CSV readers (SPEC §5 input).
+ * fuzz_csv.c — libFuzzer target for the CSV readers (doc/fitting.md input).
  *
  * Each input is written to a file and read as RUNS.csv by the fitter
  * (cim_runs_read_csv), then, when it reads, fitted with the cheap loglinear

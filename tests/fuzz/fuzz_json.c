@@ -1,5 +1,5 @@
 /*
- * fuzz_json.c — libFuzzer target for the JSON readers (SPEC §6 merge,
+ * fuzz_json.c — libFuzzer target for the JSON readers (doc/cimeter.1 merge,
  * compare, report; §5 fit --results and predict).
  *
  * Each input is written to a file and read the ways the commands read it:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# limits.sh — every per-file limit (SPEC §6: no unbounded allocation) gives a
+# limits.sh — every per-file limit (doc/cimeter.1: no unbounded allocation) gives a
 # clear per-file error with code "limit", the run exits 1, and the other files
 # are still measured: a PNG decompression bomb and a JPEG with huge
 # dimensions are refused before allocation (peak RSS within the bounds of

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""paths.py — hostile file names and specs reach every output escaped (SPEC §6).
+"""paths.py — hostile file names and specs reach every output escaped (doc/cimeter.1).
 
 Files whose names carry a newline, CR, quotes, a backslash, TAB, ESC and other
 controls, Markdown/LaTeX/CSV specials, non-ASCII text and bytes that are not

@@ -4,7 +4,7 @@
     image_tests.py ref-patch | ref-adaptive | fastpath | hostile
 
 ref-*     cimeter measure --per-file vs scripts/ref/pil_image.py (PIL + numpy,
-          an independent implementation of SPEC §2/§4) on corpora/sample/image
+          an independent implementation of doc/records.md/§4) on corpora/sample/image
           and, when present, $CIM_DEV_CORPUS/image: raw_bytes and tokens of
           every file and tokenizer must agree exactly. ref-patch checks both the
           header fast path and --no-fast-path. Exit 77 when PIL/numpy is absent.
@@ -99,7 +99,7 @@ def write_png(path, arr, color_type, depth, interlace=False, plte=None, trns=Non
 
 
 def make_synthetic(td):
-    """Every PNG and JPEG layout SPEC §2 names, written into td: gray 1/2/4/8/16-bit,
+    """Every PNG and JPEG layout doc/records.md names, written into td: gray 1/2/4/8/16-bit,
     gray+alpha 8/16, RGB 8/16, RGBA 8/16, palette 4/8-bit with and without tRNS, gray
     and RGB with tRNS, Adam7 interlaced variants, odd sizes; JPEG gray, 4:4:4, 4:2:2,
     4:2:0, progressive, CMYK. Content: smooth gradients, flat areas and noise, so the

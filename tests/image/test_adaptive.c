@@ -1,7 +1,7 @@
 /*
  * test_adaptive.c — unit tests of the image tokenizers through their vtables
  * (suite image/unit): image:adaptive on random images fed in random bands
- * against a naive pixel-level quadtree written here from SPEC §4; image:patch
+ * against a naive pixel-level quadtree written here from doc/tokenizers.md; image:patch
  * and image:fixed on hand-computed geometries (halves rounding up, max=,
  * pad=crop, presets).
  */
@@ -21,7 +21,7 @@ static uint32_t rnd(uint32_t n)
     return (uint32_t)(rng_state % n);
 }
 
-/* Literal SPEC §4 rule on pixels. */
+/* Literal doc/tokenizers.md rule on pixels. */
 static uint64_t naive(const uint8_t *img, uint32_t w, uint32_t h, uint32_t c,
                       uint32_t x0, uint32_t y0, uint32_t s, uint32_t p1, int thr)
 {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # journal.sh — measure --journal: killed at any point, a rerun ends with the
-# output of an uninterrupted run (SPEC §1; src/run/journal.c).
+# output of an uninterrupted run (doc/scaling-out.md; src/run/journal.c).
 . "$(dirname "$0")/lib.sh"
 C=$CIMETER
 # A corpus big enough to be killed mid-run: the sample's text files, many times over,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# merge.sh — shards merge to the bytes of one run (SPEC §1, §6 `merge`).
+# merge.sh — shards merge to the bytes of one run (doc/scaling-out.md, doc/cimeter.1 `merge`).
 . "$(dirname "$0")/lib.sh"
 C=$CIMETER
 $C measure "${TOKS_ALL[@]}" -j 2 --per-file -o "$TMP/full.json" "$CIM_SAMPLE"; [ $? -le 1 ] || fail "measure"

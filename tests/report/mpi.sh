@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# mpi.sh — mpirun -np 2 and 3 give the bytes of one process (SPEC §1).
+# mpi.sh — mpirun -np 2 and 3 give the bytes of one process (doc/scaling-out.md).
 # Builds an MPI-enabled copy in $CIM_BUILD_ROOT/mpi-build (skip 77 without OpenMPI).
 . "$(dirname "$0")/lib.sh"
 command -v mpicc >/dev/null && command -v mpirun >/dev/null || { echo "mpicc/mpirun not found: skip"; exit 77; }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# progress.sh — progress on stderr when it is a terminal, nothing when not (SPEC §6).
+# progress.sh — progress on stderr when it is a terminal, nothing when not (doc/cimeter.1).
 . "$(dirname "$0")/lib.sh"
 C=$CIMETER
 command -v script >/dev/null || { echo "script(1) (util-linux) not found: skip"; exit 77; }

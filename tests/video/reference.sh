@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Tubelet and RLT counts equal the independent reference scripts/ref/av_video.py
-# (python3-av + numpy, written from SPEC §4) on the sample corpus (and dev corpus).
+# (python3-av + numpy, written from doc/tokenizers.md) on the sample corpus (and dev corpus).
 . "$(dirname "$0")/common.sh"
 "$PY" -c 'import av, numpy' 2>/dev/null || skip "python3-av or numpy not installed"
 command -v ffprobe >/dev/null || skip "ffprobe not installed (the reference reads stream dispositions with it)"

@@ -1,5 +1,5 @@
 /*
- * test_tokvideo.c — unit tests of the video tokenizers' arithmetic (SPEC §4):
+ * test_tokvideo.c — unit tests of the video tokenizers' arithmetic (doc/tokenizers.md):
  * tubelet F' = ⌈F·f/r⌉ in exact rationals, causal slabs, resize and pad; RLT
  * tubelet boundaries, thresholds (S ≤ X·n keeps nothing), edge patches, size
  * changes, on synthetic luma frames.
