@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Independent reference for cimeter's video counts (doc/records.md video, doc/tokenizers.md tubelet and rlt).
+"""Independent reference for cimeter's video counts (doc/records.md, doc/tokenizers.md).
 
 Written from the definitions in doc/ alone, with python3-av (PyAV) and numpy; shares no code
 with src/decode/av_video.c or tokenizers/{tubelet,rlt}.c.

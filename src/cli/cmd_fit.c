@@ -1,4 +1,4 @@
-/* cmd_fit.c — `cimeter fit RUNS.csv ...` (doc/fitting.md, doc/cimeter.1): summary on stdout, JSON with -o. */
+/* cmd_fit.c — `cimeter fit RUNS.csv ...` (doc/fitting.md): summary on stdout, JSON with -o. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>

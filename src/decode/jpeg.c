@@ -1,5 +1,5 @@
 /*
- * jpeg.c — JPEG decoder over the libjpeg API of libjpeg-turbo (doc/records.md, doc/tokenizers.md).
+ * jpeg.c — JPEG decoder over libjpeg-turbo's libjpeg API (doc/records.md, doc/image.md).
  *
  * Canonical samples (doc/records.md): grayscale gives 1 channel; YCbCr and RGB give
  * 3 (RGB, libjpeg's conversion with its defaults: islow IDCT, fancy

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# hostile_text.sh — bad input gets a clear per-file error, the run goes on, exit 1 (doc/cimeter.1).
+# hostile_text.sh — bad input: a clear per-file error, the run goes on, exit 1 (doc/records.md).
 . "$(dirname "$0")/lib.sh"
 C=$CIMETER
 d=$T/corpus; mkdir -p "$d/sub"
