@@ -450,7 +450,10 @@ static int snd_decode(const char *path, const CimLimits *lim, CimSink *sink, Cim
     memset(&info, 0, sizeof info);
     SNDFILE *sf = sf_open(path, SFM_READ, &info);
     if (!sf) {
+        /* libsndfile keeps the open error in one global: read it at once, by
+         * its code (a system error keeps libsndfile's text, which names it). */
         int code = sf_error(NULL);
+        const char *why = code == SF_ERR_SYSTEM ? sf_strerror(NULL) : sf_error_number(code);
 #if CIM_HAVE_AV
         /* libsndfile cannot open it (an unrecognised codec, or one it reads
          * badly: Ogg FLAC as ffmpeg writes it): libavcodec's turn. When that
@@ -467,11 +470,11 @@ static int snd_decode(const char *path, const CimLimits *lim, CimSink *sink, Cim
                 return r;
             }
             return cim_err(e, CIM_ERR_CORRUPT, "libsndfile: %s; libavcodec: %s",
-                           sf_error_number(code), av_e.msg);
+                           why, av_e.msg);
         }
 #endif
         return cim_err(e, code == SF_ERR_SYSTEM ? CIM_ERR_IO : CIM_ERR_CORRUPT,
-                       "libsndfile: %s", sf_error_number(code));
+                       "libsndfile: %s", why);
     }
     int rc = 0;
     int16_t *buf = NULL;
