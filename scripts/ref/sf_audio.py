@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""sf_audio.py — independent reference for cimeter's audio figures (SPEC §2, §4).
+"""sf_audio.py — independent reference for cimeter's audio figures (doc/records.md,
+doc/tokenizers.md).
 
-Reads each file with python3-soundfile (libsndfile, 16-bit samples, as SPEC §2
+Reads each file with python3-soundfile (libsndfile, 16-bit samples, as doc/records.md
 asks) and computes, with exact rationals (fractions.Fraction) and Python's
 unbounded integers only:
 
@@ -11,14 +12,14 @@ unbounded integers only:
   vad:hop=H,thr=DB                frames of ceil(H*R/1000) samples (last may be short);
                                   a token unless every channel has sum(s^2)/m < 32768^2*10^(DB/10)
 
-Written from SPEC §4, not from cimeter's C code. The VAD threshold is decided
+Written from doc/tokenizers.md, not from cimeter's C code. The VAD threshold is decided
 exactly: with DB/10 = a/b (lowest terms), S >= m*2^30*10^(a/b) is tested as
 S^b * 10^max(-a,0) >= (m*2^30)^b * 10^max(a,0) on integers.
 
 Usage: sf_audio.py [-t SPEC]... FILE|DIR...   -> JSON on stdout:
   {"files": {path: {"raw_bytes", "units", "seconds", "rate", "channels",
                     "tokens": {spec: n}} or {"error": msg}}}
-Presets are expanded from SPEC §4's table. Exit 0; 77 when soundfile is missing.
+Presets are expanded from doc/tokenizers.md's table. Exit 0; 77 when soundfile is missing.
 """
 import json
 import math
@@ -33,7 +34,7 @@ except ImportError as exc:  # the caller's test skips
     print(f"sf_audio.py: {exc}", file=sys.stderr)
     sys.exit(77)
 
-PRESETS = {  # SPEC §4, audio
+PRESETS = {  # doc/tokenizers.md, audio
     "whisper": "audio:frame:hop=20,sr=16000,window=30",
     "hubert": "audio:frame:hop=20,sr=16000",
     "encodec-24k-6kbps": "audio:codec:rate=75,codebooks=8",

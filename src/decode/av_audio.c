@@ -1,7 +1,7 @@
 /*
  * av_audio.c — audio through libavformat/libavcodec for what libsndfile cannot
  * open: AAC/ALAC in MP4/M4A, ADTS AAC, Matroska/WebM audio, WMA, AMR, ... and
- * audio-only containers that could hold video (SPEC §2: a file whose only
+ * audio-only containers that could hold video (doc/records.md: a file whose only
  * video stream is cover art is audio).
  *
  * Probe: a container signature (ftyp, EBML, OggS other than Vorbis/Opus/FLAC,

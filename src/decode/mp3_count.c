@@ -1,5 +1,5 @@
 /*
- * mp3_count.c — exact sample counts of MP3 files without decoding (SPEC §4:
+ * mp3_count.c — exact sample counts of MP3 files without decoding (doc/tokenizers.md:
  * the fast path must equal the full decode).
  *
  * libsndfile 1.2 decodes MPEG audio with libmpg123 (gapless on, float out,

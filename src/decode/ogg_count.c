@@ -1,6 +1,6 @@
 /*
  * ogg_count.c — exact sample counts of Ogg Vorbis and Ogg Opus files without
- * decoding (SPEC §4: the fast path must equal the full decode).
+ * decoding (doc/tokenizers.md: the fast path must equal the full decode).
  *
  * N is what libsndfile 1.2 delivers when it decodes the file, and that is not
  * the last granule position. libsndfile hands every packet of the stream to

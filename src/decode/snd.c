@@ -1,5 +1,5 @@
 /*
- * snd.c — audio decoding through libsndfile (SPEC §2 audio, §4 fast path).
+ * snd.c — audio decoding through libsndfile (doc/records.md audio, doc/tokenizers.md fast path).
  *
  * Formats: WAV (RIFF/RF64), AIFF, AU, CAF, FLAC, Ogg (Vorbis, Opus, FLAC) and
  * MPEG audio (MP3, as Debian's libsndfile 1.2 reads it through mpg123).

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Corrupt, truncated and empty audio files each get a clear per-file error
 # record (never a crash, never a partial count); the run exits 1 and still
-# measures the good file next to them (SPEC §2, §6).
+# measures the good file next to them (doc/records.md, doc/cimeter.1).
 set -euo pipefail
 PY=${PYTHON:-/usr/bin/python3}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # VAD boundary cases, where Σs² equals the threshold exactly and only exact
-# arithmetic gets the count right (SPEC §4: a frame is silent only when every
+# arithmetic gets the count right (doc/tokenizers.md: a frame is silent only when every
 # channel has Σs²/m < 32768²·10^(DB/10), so equality is a token).
 # A 1 kHz WAV made here, hop=10 ms (frames of 10 samples), thr=-10 dB:
 #   T(10) = 10·2^30/10 = 2^30 exactly; T(5) = 2^29 for a 5-sample last frame.

@@ -8,7 +8,7 @@
  * record must hold. Specs whose front-end is not built are left out.
  *
  * The geometry-only specs (no feed: patch, fixed, tubelet, frame, codec) are
- * also run on their own, where the header fast path (SPEC §4) answers: its
+ * also run on their own, where the header fast path (doc/tokenizers.md) answers: its
  * parsers read the same hostile bytes. When both runs measure a file, the
  * fast path's counts, raw bytes and units must equal the full decode's
  * ("the fast path must equal the full decode's answer"). For audio that
@@ -96,7 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CimRecord q;
         if (cim__measure_path(fast, path, &q, &e) < 0) abort();
         if (q.status == CIM_REC_ERROR && (!q.error || !q.error[0])) abort();
-        /* A decode that skipped packets (SPEC §2 video) met damage inside a
+        /* A decode that skipped packets (doc/records.md video) met damage inside a
          * sample, which no header reader can see (src/decode/av_video.c:
          * "the fast path assumes well-formed data"): not compared. */
         if (q.status == CIM_REC_OK && r.status == CIM_REC_OK && q.modality == r.modality && !r.skipped_packets) {
