@@ -14,8 +14,8 @@
 # seconds.
 #
 # Part 2, Epoch AI's Chinchilla procedure:
-# Both do Epoch AI's procedure on the Chinchilla points (../shared/data/scaling,
-# D = FLOP/(6N), 5 highest-loss rows dropped): Huber δ=1e-3 on log loss, a
+# Both do Epoch AI's procedure on the Chinchilla points (the published scaling data,
+# doc/corpora.md; D = FLOP/(6N), 5 highest-loss rows dropped): Huber δ=1e-3 on log loss, a
 # quasi-Newton minimiser from all 4,500 grid starts, then N bootstrap
 # resamples each fitted from the full-data optimum plus the best grid start
 # (scripts/ref/fit_scipy.py; `cimeter fit --starts all --boot-starts 1`).
@@ -36,7 +36,7 @@ py=${PYTHON:-/usr/bin/python3}
 shared=${CIM_SHARED:-$root/../shared}
 data=$shared/data/scaling/chinchilla_svg_extracted_data.csv
 [ -x "$cimeter" ] || { echo "bench-fit: $cimeter not built (ninja -C $build)" >&2; exit 2; }
-[ -f "$data" ] || { echo "bench-fit: $data not found (set CIM_SHARED)" >&2; exit 2; }
+[ -f "$data" ] || { echo "bench-fit: $data not found: the published scaling data, see doc/corpora.md (set CIM_SHARED to its folder)" >&2; exit 2; }
 "$py" -c 'import scipy, numpy' 2>/dev/null || { echo "bench-fit: $py lacks scipy/numpy (apt install python3-scipy)" >&2; exit 2; }
 
 tmp=$(mktemp -d)
