@@ -18,20 +18,11 @@ import os
 import resource
 import shutil
 import subprocess
-import sys
 import tarfile
 import tempfile
-
-CIMETER = os.environ["CIMETER"]
-ROOT = os.environ["CIM_SOURCE_ROOT"]
-SAMPLE = os.environ.get("CIM_SAMPLE") or os.path.join(ROOT, "corpora/sample")
-fails = 0
+from common import CIMETER, SAMPLE, fail, finish
 
 
-def fail(msg):
-    global fails
-    fails += 1
-    print("FAIL:", msg)
 
 
 def measure(args, jobs=2, stdin=None):
@@ -238,7 +229,4 @@ try:
     print("journal: resumed runs equal a plain run")
 finally:
     shutil.rmtree(tmp)
-if fails:
-    print(f"{fails} check(s) failed")
-    sys.exit(1)
-print("all checks passed")
+finish()

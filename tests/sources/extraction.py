@@ -20,27 +20,12 @@ import lzma
 import os
 import shutil
 import subprocess
-import sys
 import tarfile
 import tempfile
 import zipfile
-
-try:
-    import zstandard
-except ImportError:
-    zstandard = None
-
-CIMETER = os.environ["CIMETER"]
-ROOT = os.environ["CIM_SOURCE_ROOT"]
-SAMPLE = os.environ.get("CIM_SAMPLE") or os.path.join(ROOT, "corpora/sample")
-MODEL = os.path.join(ROOT, "tokenizers/kjv-bpe8k.model")
-fails = 0
+from common import CIMETER, MODEL, SAMPLE, fail, finish, zstandard
 
 
-def fail(msg):
-    global fails
-    fails += 1
-    print("FAIL:", msg)
 
 
 def sample_files():
@@ -312,7 +297,4 @@ try:
                 fail("-j 1 and -j 2 differ on archives")
 finally:
     shutil.rmtree(tmp)
-if fails:
-    print(f"{fails} check(s) failed")
-    sys.exit(1)
-print("all checks passed")
+finish()

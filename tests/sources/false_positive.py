@@ -11,18 +11,10 @@ import os
 import random
 import shutil
 import subprocess
-import sys
 import tempfile
-
-CIMETER = os.environ["CIMETER"]
-SAMPLE = os.environ.get("CIM_SAMPLE") or os.path.join(os.environ["CIM_SOURCE_ROOT"], "corpora/sample")
-fails = 0
+from common import CIMETER, SAMPLE, fail, finish
 
 
-def fail(msg):
-    global fails
-    fails += 1
-    print("FAIL:", msg)
 
 
 def run(cmd, **kw):
@@ -111,7 +103,4 @@ try:
     print(f"{len(d['files'])} records checked")
 finally:
     shutil.rmtree(tmp)
-if fails:
-    print(f"{fails} check(s) failed")
-    sys.exit(1)
-print("all checks passed")
+finish()

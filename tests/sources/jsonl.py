@@ -18,29 +18,14 @@ import os
 import random
 import shutil
 import subprocess
-import sys
 import tarfile
 import tempfile
+from common import CIMETER, MODEL, SAMPLE, fail, finish, zstandard
 
-try:
-    import zstandard
-except ImportError:
-    zstandard = None
-
-CIMETER = os.environ["CIMETER"]
-ROOT = os.environ["CIM_SOURCE_ROOT"]
-SAMPLE = os.environ.get("CIM_SAMPLE") or os.path.join(ROOT, "corpora/sample")
-MODEL = os.path.join(ROOT, "tokenizers/kjv-bpe8k.model")
 # spm takes seconds per 4 MiB line: it runs on the documents without that one.
 FAST = ["-t", "text:tiktoken:cl100k_base", "-t", "text:chars", "-t", "text:bytes"]
 SPM = ["-t", f"text:spm:{MODEL}"]
-fails = 0
 
-
-def fail(msg):
-    global fails
-    fails += 1
-    print("FAIL:", msg)
 
 
 def measure(args, jobs=2, specs=FAST):
@@ -167,7 +152,4 @@ try:
     print("bad lines, plain text and the hint checked")
 finally:
     shutil.rmtree(tmp)
-if fails:
-    print(f"{fails} check(s) failed")
-    sys.exit(1)
-print("all checks passed")
+finish()
