@@ -49,9 +49,9 @@ typedef struct AdaptiveState {
 } AdaptiveState;
 
 static const CimOption adaptive_options[] = {
-    {"min", "smallest block side P1 (pixels)", offsetof(AdaptiveConf, min), CIM_OPT_INT, 16, 1, 1 << 16, NULL},
-    {"max", "tile side P2 = P1·2^k (pixels)", offsetof(AdaptiveConf, max), CIM_OPT_INT, 64, 1, 1 << 16, NULL},
-    {"thr", "split a block when its sample range exceeds this (0..255)", offsetof(AdaptiveConf, thr), CIM_OPT_INT, 32, 0, 255, NULL},
+    {"min", "smallest block side P1 (pixels)", offsetof(AdaptiveConf, min), CIM_OPT_INT, 16, 1, 1 << 16, NULL, 0, NULL},
+    {"max", "tile side P2 = P1·2^k (pixels)", offsetof(AdaptiveConf, max), CIM_OPT_INT, 64, 1, 1 << 16, NULL, 0, NULL},
+    {"thr", "split a block when its sample range exceeds this (0..255)", offsetof(AdaptiveConf, thr), CIM_OPT_INT, 32, 0, 255, NULL, 0, NULL},
     {NULL}
 };
 

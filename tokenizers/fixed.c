@@ -9,7 +9,7 @@ typedef struct FixedConf {
 } FixedConf;
 
 static const CimOption fixed_options[] = {
-    {"n", "tokens per image", offsetof(FixedConf, n), CIM_OPT_INT, 32, 1, 1e12, NULL},
+    {"n", "tokens per image", offsetof(FixedConf, n), CIM_OPT_INT, 32, 1, 1e12, NULL, 0, NULL},
     {NULL}
 };
 static const char *const fixed_shorthand[] = {"n", NULL};

@@ -23,11 +23,11 @@ typedef struct FrameConf {
 } FrameConf;
 
 static const CimOption frame_opts[] = {
-    {"hop", "hop length in ms", offsetof(FrameConf, hop), CIM_OPT_INT, 20, 1, 1e6, NULL},
+    {"hop", "hop length in ms", offsetof(FrameConf, hop), CIM_OPT_INT, 20, 1, 1e6, NULL, 0, NULL},
     {"sr", "model sample rate in Hz (recorded; does not change the count)", offsetof(FrameConf, sr),
-     CIM_OPT_INT, 0, 0, 1e7, NULL},
+     CIM_OPT_INT, 0, 0, 1e7, NULL, 0, NULL},
     {"window", "pad to windows of W seconds (Whisper: 30); 0 = none", offsetof(FrameConf, window),
-     CIM_OPT_INT, 0, 0, 1e6, NULL},
+     CIM_OPT_INT, 0, 0, 1e6, NULL, 0, NULL},
     {0}
 };
 

@@ -23,10 +23,10 @@ typedef struct PatchConf {
 } PatchConf;
 
 static const CimOption patch_options[] = {
-    {"p",      "patch side in pixels", offsetof(PatchConf, p), CIM_OPT_INT, 16, 1, 1 << 20, NULL},
-    {"resize", "native, S (shorter side) or WxH", offsetof(PatchConf, resize), CIM_OPT_STRING, 0, 0, 0, "native"},
-    {"max",    "cap the longer side at S, never upscaling (0 = none)", offsetof(PatchConf, max), CIM_OPT_INT, 0, 0, 1 << 20, NULL},
-    {"pad",    "ceil (a partial edge patch is a token) or crop (dropped)", offsetof(PatchConf, pad), CIM_OPT_STRING, 0, 0, 0, "ceil"},
+    {"p",      "patch side in pixels", offsetof(PatchConf, p), CIM_OPT_INT, 16, 1, 1 << 20, NULL, 0, NULL},
+    {"resize", "native, S (shorter side) or WxH", offsetof(PatchConf, resize), CIM_OPT_STRING, 0, 0, 0, "native", 0, NULL},
+    {"max",    "cap the longer side at S, never upscaling (0 = none)", offsetof(PatchConf, max), CIM_OPT_INT, 0, 0, 1 << 20, NULL, 0, NULL},
+    {"pad",    "ceil (a partial edge patch is a token) or crop (dropped)", offsetof(PatchConf, pad), CIM_OPT_STRING, 0, 0, 0, "ceil", 0, NULL},
     {NULL}
 };
 static const char *const patch_shorthand[] = {"p", NULL};

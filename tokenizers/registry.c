@@ -151,7 +151,9 @@ void cim_list_tokenizers(FILE *f)
     for (const CimTokenizer *const *t = tokenizers; *t; t++) {
         fprintf(f, "  %s:%-10s %s\n", cim_modality_name((*t)->modality), (*t)->name, (*t)->help);
         for (const CimOption *o = (*t)->options; o && o->name; o++) {
-            if (o->type == CIM_OPT_STRING)
+            int text_default = o->type == CIM_OPT_STRING || o->type == CIM_OPT_RATIONAL
+                               || o->type == CIM_OPT_DECIMAL;
+            if (text_default)
                 fprintf(f, "      %-10s %s%s%s%s\n", o->name, o->help, o->def_str ? " (default " : "",
                         o->def_str ? o->def_str : "", o->def_str ? ")" : "");
             else if (o->type == CIM_OPT_FLAG)

@@ -52,9 +52,9 @@ typedef struct SpmState {
 } SpmState;
 
 static const CimOption spm_options[] = {
-    {"model", "SentencePiece .model file", offsetof(SpmConf, model), CIM_OPT_STRING, 0, 0, 0, NULL},
+    {"model", "SentencePiece .model file", offsetof(SpmConf, model), CIM_OPT_STRING, 0, 0, 0, NULL, 0, NULL},
     {"engine", "native (cimeter's counter) or lib (libsentencepiece's Encode)",
-     offsetof(SpmConf, engine), CIM_OPT_STRING, 0, 0, 0, "native"},
+     offsetof(SpmConf, engine), CIM_OPT_STRING, 0, 0, 0, "native", 0, NULL},
     {0}
 };
 static const char *const spm_shorthand[] = {"model", NULL};
