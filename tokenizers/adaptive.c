@@ -55,8 +55,8 @@ static const CimOption adaptive_options[] = {
     {NULL}
 };
 
-static int adaptive_init(void *conf, const char *args, char *canon, size_t canon_n,
-                         char *model_path, size_t model_path_n, CimErr *e)
+static int adaptive_init(void *conf, char *canon, size_t canon_n, char *model_path,
+                         size_t model_path_n, CimErr *e)
 {
     AdaptiveConf *c = conf;
     int64_t r = c->max / c->min;

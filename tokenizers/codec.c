@@ -29,8 +29,8 @@ static const CimOption codec_opts[] = {
     {0}
 };
 
-static int codec_init(void *conf, const char *args, char *canon, size_t canon_n,
-                      char *model, size_t model_n, CimErr *e)
+static int codec_init(void *conf, char *canon, size_t canon_n, char *model_path,
+                      size_t model_path_n, CimErr *e)
 {
     const CodecConf *c = conf;
     char rate[48];
@@ -59,7 +59,6 @@ const CimTokenizer cim_tok_codec = {
     .help           = "neural codec: ceil(N*rate/R)*codebooks, rate exact (a/b or decimal)",
     .options        = codec_opts,
     .conf_size      = sizeof(CodecConf),
-    .caps           = CIM_TOK_GEOMETRY_ONLY,
     .init           = codec_init,
     .count_geometry = codec_count,
 };

@@ -27,6 +27,5 @@ const CimTokenizer cim_tok_fixed = {
     .options        = fixed_options,
     .shorthand      = fixed_shorthand,
     .conf_size      = sizeof(FixedConf),
-    .caps           = CIM_TOK_GEOMETRY_ONLY,
     .count_geometry = fixed_count,
 };

@@ -33,8 +33,8 @@ static const CimOption frame_opts[] = {
 
 static const char *const frame_short[] = {"hop", NULL};
 
-static int frame_init(void *conf, const char *args, char *canon, size_t canon_n,
-                      char *model, size_t model_n, CimErr *e)
+static int frame_init(void *conf, char *canon, size_t canon_n, char *model_path,
+                      size_t model_path_n, CimErr *e)
 {
     const FrameConf *c = conf;
     int w = snprintf(canon, canon_n, "hop=%lld", (long long)c->hop);
@@ -70,7 +70,6 @@ const CimTokenizer cim_tok_frame = {
     .options        = frame_opts,
     .shorthand      = frame_short,
     .conf_size      = sizeof(FrameConf),
-    .caps           = CIM_TOK_GEOMETRY_ONLY,
     .init           = frame_init,
     .count_geometry = frame_count,
 };

@@ -31,8 +31,8 @@ static const CimOption patch_options[] = {
 };
 static const char *const patch_shorthand[] = {"p", NULL};
 
-static int patch_init(void *conf, const char *args, char *canon, size_t canon_n,
-                      char *model_path, size_t model_path_n, CimErr *e)
+static int patch_init(void *conf, char *canon, size_t canon_n, char *model_path,
+                      size_t model_path_n, CimErr *e)
 {
     PatchConf *c = conf;
     CIM_CHECK(cim_resize_parse(c->resize, &c->r, e));
@@ -64,7 +64,6 @@ const CimTokenizer cim_tok_patch = {
     .options        = patch_options,
     .shorthand      = patch_shorthand,
     .conf_size      = sizeof(PatchConf),
-    .caps           = CIM_TOK_GEOMETRY_ONLY,
     .init           = patch_init,
     .count_geometry = patch_count,
 };

@@ -104,7 +104,7 @@ int cim_tok_instance_init(CimTokInstance *ti, const char *spec, CimErr *e)
     if (!rc)
         rc = cim_opt_parse(ti->conf, t->options, t->shorthand, args, e);
     if (!rc && t->init)
-        rc = t->init(ti->conf, args, canon_args, sizeof canon_args, model, sizeof model, e);
+        rc = t->init(ti->conf, canon_args, sizeof canon_args, model, sizeof model, e);
     if (!rc && !canon_args[0] && t->options &&
         cim_opt_canon(ti->conf, t->options, canon_args, sizeof canon_args) < 0)
         rc = cim_err(e, CIM_ERR_USAGE, "spec too long");

@@ -50,8 +50,8 @@ static const CimOption rlt_options[] = {
     {0}
 };
 
-static int rlt_init(void *conf, const char *args, char *canon, size_t canon_n,
-                    char *model_path, size_t model_path_n, CimErr *e)
+static int rlt_init(void *conf, char *canon, size_t canon_n, char *model_path,
+                    size_t model_path_n, CimErr *e)
 {
     const RltConf *c = conf;
     char thr[48];

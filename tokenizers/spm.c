@@ -59,8 +59,8 @@ static const CimOption spm_options[] = {
 };
 static const char *const spm_shorthand[] = {"model", NULL};
 
-static int spm_init(void *conf, const char *args, char *canon, size_t canon_n,
-                    char *model_path, size_t model_path_n, CimErr *e)
+static int spm_init(void *conf, char *canon, size_t canon_n, char *model_path,
+                    size_t model_path_n, CimErr *e)
 {
     SpmConf *c = conf;
     char msg[400] = "";

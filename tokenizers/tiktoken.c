@@ -127,8 +127,8 @@ static int find_data(const char *name, char *out, size_t n, CimErr *e)
                    name, dirs[0], dirs[1]);
 }
 
-static int tt_init(void *conf, const char *args, char *canon, size_t canon_n,
-                   char *model_path, size_t model_path_n, CimErr *e)
+static int tt_init(void *conf, char *canon, size_t canon_n, char *model_path,
+                   size_t model_path_n, CimErr *e)
 {
     static atomic_uint next_id = 1;
     TtConf *c = conf;

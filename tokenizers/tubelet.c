@@ -43,8 +43,8 @@ static const CimOption tubelet_options[] = {
     {0}
 };
 
-static int tubelet_init(void *conf, const char *args, char *canon, size_t canon_n,
-                        char *model_path, size_t model_path_n, CimErr *e)
+static int tubelet_init(void *conf, char *canon, size_t canon_n, char *model_path,
+                        size_t model_path_n, CimErr *e)
 {
     TubeletConf *c = conf;
     CIM_CHECK(cim_resize_parse(c->resize, &c->rs, e));
@@ -101,7 +101,6 @@ const CimTokenizer cim_tok_tubelet = {
     .help           = "T frames x PxP patches (ViViT, Cosmos with causal); geometry only",
     .options        = tubelet_options,
     .conf_size      = sizeof(TubeletConf),
-    .caps           = CIM_TOK_GEOMETRY_ONLY,
     .init           = tubelet_init,
     .count_geometry = tubelet_count,
 };

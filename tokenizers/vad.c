@@ -56,8 +56,8 @@ static const CimOption vad_opts[] = {
     {0}
 };
 
-static int vad_init(void *conf, const char *args, char *canon, size_t canon_n,
-                    char *model, size_t model_n, CimErr *e)
+static int vad_init(void *conf, char *canon, size_t canon_n, char *model_path,
+                    size_t model_path_n, CimErr *e)
 {
     VadConf *c = conf;
     char thr[48];

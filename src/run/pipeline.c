@@ -52,9 +52,10 @@ static int add_tokenizer(CimRun *run, const char *spec, CimErr *e)
             cim_tok_instance_free(&ti);
             return 0;
         }
-    if (run->nmod_tok[m] >= sizeof run->mod_tok[m] / sizeof run->mod_tok[m][0]) {
+    if (run->nmod_tok[m] >= CIM_MAX_TOK_PER_MODALITY) {
         cim_tok_instance_free(&ti);
-        return cim_err(e, CIM_ERR_USAGE, "too many %s tokenizers", cim_modality_name(m));
+        return cim_err(e, CIM_ERR_USAGE, "too many %s tokenizers (at most %d)",
+                       cim_modality_name(m), CIM_MAX_TOK_PER_MODALITY);
     }
     CimTokInstance *v = realloc(run->toks, (run->ntok + 1) * sizeof *v);
     if (!v) { cim_tok_instance_free(&ti); return cim_err(e, CIM_ERR_NOMEM, "out of memory"); }
