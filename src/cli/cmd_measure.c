@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cimeter.h"
+#include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/mpi.h"
 
@@ -78,20 +79,14 @@ static void progress(void *ctx, size_t done, size_t total, uint64_t bytes)
     if (done == total) fputc('\n', stderr);
 }
 
-static int parse_u64(const char *s, uint64_t *v)
+/* A non-negative finite number of seconds into *v; 0 or -1. */
+static int parse_seconds(const char *s, double *v)
 {
-    char *end;
-    unsigned long long x = strtoull(s, &end, 10);
-    if (end == s || *end || s[0] == '-') return -1;
+    double x;
+    if (cim_arg_double(s, &x) < 0 || x < 0)
+        return -1;
     *v = x;
     return 0;
-}
-
-static int parse_double(const char *s, double *v)
-{
-    char *end;
-    *v = strtod(s, &end);
-    return (end == s || *end || !(*v >= 0) || !isfinite(*v)) ? -1 : 0;
 }
 
 enum { OPT_PER_FILE = 256, OPT_INFO, OPT_ZSTD, OPT_NOFAST, OPT_HIDDEN, OPT_BOOT, OPT_SEED,
@@ -126,30 +121,63 @@ static int measure_main(int argc, char **argv, int rank, int size, const char **
         switch (c) {
         case 't': specs[nspecs++] = optarg; break;
         case 'j':
-            if (parse_u64(optarg, &u) || u < 1 || u > 4096) return cim_cli_usage_error("measure", "-j needs a thread count >= 1");
-            p.threads = (int)u;
+            if (cim_arg_threads(optarg, &p.threads) < 0)
+                return cim_cli_usage_error("measure", "-j wants a thread count 1..%d, got '%s'",
+                                           CIM_ARG_MAX_THREADS, optarg);
             break;
-        case 'o': out = optarg; break;
-        case OPT_PER_FILE: per_file = 1; break;
-        case OPT_INFO: p.info = 1; break;
+        case 'o':
+            out = optarg;
+            break;
+        case OPT_PER_FILE:
+            per_file = 1;
+            break;
+        case OPT_INFO:
+            p.info = 1;
+            break;
         case OPT_ZSTD:
-            if (parse_u64(optarg, &u) || u < 1 || u > 22) return cim_cli_usage_error("measure", "--zstd-level needs 1..22");
+            if (cim_arg_u64(optarg, &u) < 0 || u < 1 || u > 22)
+                return cim_cli_usage_error("measure", "--zstd-level wants 1..22, got '%s'", optarg);
             p.zstd_level = (int)u;
             break;
-        case OPT_NOFAST: p.fast_path = 0; break;
-        case OPT_HIDDEN: p.hidden = 1; break;
+        case OPT_NOFAST:
+            p.fast_path = 0;
+            break;
+        case OPT_HIDDEN:
+            p.hidden = 1;
+            break;
         case OPT_BOOT:
-            if (parse_u64(optarg, &u) || u > 1000000) return cim_cli_usage_error("measure", "--bootstrap needs 0..1000000");
+            if (cim_arg_u64(optarg, &u) < 0 || u > 1000000)
+                return cim_cli_usage_error("measure", "--bootstrap wants 0..1000000, got '%s'",
+                                           optarg);
             p.bootstrap = (uint32_t)u;
             break;
         case OPT_SEED:
-            if (parse_u64(optarg, &p.seed)) return cim_cli_usage_error("measure", "--seed needs an integer");
+            if (cim_arg_u64(optarg, &p.seed) < 0)
+                return cim_cli_usage_error("measure", "--seed wants an unsigned integer, got '%s'",
+                                           optarg);
             break;
-        case OPT_MAXPIX: if (parse_u64(optarg, &p.limits.max_pixels)) return cim_cli_usage_error("measure", "bad --max-pixels"); break;
-        case OPT_MAXFR: if (parse_u64(optarg, &p.limits.max_frames)) return cim_cli_usage_error("measure", "bad --max-frames"); break;
-        case OPT_MAXBYTES: if (parse_u64(optarg, &p.limits.max_decoded_bytes)) return cim_cli_usage_error("measure", "bad --max-bytes"); break;
-        case OPT_MAXSEC: if (parse_double(optarg, &p.limits.max_seconds)) return cim_cli_usage_error("measure", "bad --max-seconds"); break;
-        case OPT_BUDGET: if (parse_double(optarg, &p.limits.time_budget_s)) return cim_cli_usage_error("measure", "bad --time-budget"); break;
+        case OPT_MAXPIX:
+            if (cim_arg_u64(optarg, &p.limits.max_pixels) < 0)
+                return cim_cli_usage_error("measure", "--max-pixels wants a count, got '%s'", optarg);
+            break;
+        case OPT_MAXFR:
+            if (cim_arg_u64(optarg, &p.limits.max_frames) < 0)
+                return cim_cli_usage_error("measure", "--max-frames wants a count, got '%s'", optarg);
+            break;
+        case OPT_MAXBYTES:
+            if (cim_arg_u64(optarg, &p.limits.max_decoded_bytes) < 0)
+                return cim_cli_usage_error("measure", "--max-bytes wants a count, got '%s'", optarg);
+            break;
+        case OPT_MAXSEC:
+            if (parse_seconds(optarg, &p.limits.max_seconds) < 0)
+                return cim_cli_usage_error("measure", "--max-seconds wants seconds >= 0, got '%s'",
+                                           optarg);
+            break;
+        case OPT_BUDGET:
+            if (parse_seconds(optarg, &p.limits.time_budget_s) < 0)
+                return cim_cli_usage_error("measure", "--time-budget wants seconds >= 0, got '%s'",
+                                           optarg);
+            break;
         case OPT_SHARD:
             if (sscanf(optarg, "%d/%d", &shard, &nshards) != 2 || nshards < 1 || shard < 0 || shard >= nshards)
                 return cim_cli_usage_error("measure", "--shard needs I/N with 0 <= I < N");
