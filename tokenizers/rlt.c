@@ -109,15 +109,15 @@ static uint64_t changed_patches(const RltConf *c, RltState *s, const uint8_t *cu
     return kept;
 }
 
-static int rlt_feed(const void *conf, void *state, const CimChunk *ch, CimErr *e)
+static int rlt_feed(const void *conf, void *state, const CimChunk *chunk, CimErr *e)
 {
     const RltConf *c = conf;
     RltState *s = state;
-    if (ch->kind != CIM_CHUNK_FRAME) return 0;
-    CIM_RETURN_IF(!ch->data, e, CIM_ERR_INTERNAL, "rlt: decoder gave no luma plane");
+    if (chunk->kind != CIM_CHUNK_FRAME) return 0;
+    CIM_RETURN_IF(!chunk->data, e, CIM_ERR_INTERNAL, "rlt: decoder gave no luma plane");
     uint64_t idx = s->seen++;
     if (idx % (uint64_t)c->t) return 0;   /* only a tubelet's first frame is compared */
-    uint32_t w = ch->width, h = ch->height;
+    uint32_t w = chunk->width, h = chunk->height;
     uint64_t gw = cim_grid(w, (uint64_t)c->p, 0), gh = cim_grid(h, (uint64_t)c->p, 0);
     size_t need = (size_t)w * h;
     if (idx > 0 && w == s->pw && h == s->ph) {
@@ -127,7 +127,7 @@ static int rlt_feed(const void *conf, void *state, const CimChunk *ch, CimErr *e
             s->sums = v;
             s->sums_cap = gw;
         }
-        s->tokens += changed_patches(c, s, ch->data, ch->stride, w, h);
+        s->tokens += changed_patches(c, s, chunk->data, chunk->stride, w, h);
         return 0;
     }
     s->tokens += gw * gh;   /* first tubelet, or the frame size changed: every patch */
@@ -138,7 +138,7 @@ static int rlt_feed(const void *conf, void *state, const CimChunk *ch, CimErr *e
         CIM_RETURN_IF(!s->prev, e, CIM_ERR_NOMEM, "out of memory for a %ux%u luma frame", w, h);
     }
     for (uint32_t y = 0; y < h; y++)
-        memcpy(s->prev + (size_t)y * w, ch->data + (size_t)y * ch->stride, w);
+        memcpy(s->prev + (size_t)y * w, chunk->data + (size_t)y * chunk->stride, w);
     s->pw = w;
     s->ph = h;
     return 0;

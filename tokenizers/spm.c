@@ -134,13 +134,13 @@ static size_t after_newline(const uint8_t *s, size_t from, size_t n)
     return nl ? (size_t)(nl - s) + 1 : n;
 }
 
-static int spm_feed(const void *conf, void *state, const CimChunk *ch, CimErr *e)
+static int spm_feed(const void *conf, void *state, const CimChunk *chunk, CimErr *e)
 {
     const SpmConf *c = conf;
     SpmState *s = state;
-    const char *p = (const char *)ch->data;
+    const char *p = (const char *)chunk->data;
     size_t cut[CIM_SEG_MAX + 1];
-    int nseg = cim_segments(ch->data, ch->len, ch->spare, after_newline, cut);
+    int nseg = cim_segments(chunk->data, chunk->len, chunk->spare, after_newline, cut);
     int64_t tok[CIM_SEG_MAX];
     #pragma omp taskgroup
     for (int k = 0; k < nseg; k++) {
