@@ -49,14 +49,14 @@ typedef struct AdaptiveState {
 } AdaptiveState;
 
 static const CimOption adaptive_options[] = {
-    {"min", "smallest block side P1 (pixels)", offsetof(AdaptiveConf, min), CIM_OPT_INT, 16, 1, 1 << 16, NULL},
-    {"max", "tile side P2 = P1·2^k (pixels)", offsetof(AdaptiveConf, max), CIM_OPT_INT, 64, 1, 1 << 16, NULL},
-    {"thr", "split a block when its sample range exceeds this (0..255)", offsetof(AdaptiveConf, thr), CIM_OPT_INT, 32, 0, 255, NULL},
+    {"min", "smallest block side P1 (pixels)", offsetof(AdaptiveConf, min), CIM_OPT_INT, 16, 1, 1 << 16, NULL, 0, NULL},
+    {"max", "tile side P2 = P1·2^k (pixels)", offsetof(AdaptiveConf, max), CIM_OPT_INT, 64, 1, 1 << 16, NULL, 0, NULL},
+    {"thr", "split a block when its sample range exceeds this (0..255)", offsetof(AdaptiveConf, thr), CIM_OPT_INT, 32, 0, 255, NULL, 0, NULL},
     {NULL}
 };
 
-static int adaptive_init(void *conf, const char *args, char *canon, size_t canon_n,
-                         char *model_path, size_t model_path_n, CimErr *e)
+static int adaptive_init(void *conf, char *canon, size_t canon_n, char *model_path,
+                         size_t model_path_n, CimErr *e)
 {
     AdaptiveConf *c = conf;
     int64_t r = c->max / c->min;
@@ -176,18 +176,20 @@ static void count_band(const AdaptiveConf *c, AdaptiveState *s)
     s->band_rows = 0;
 }
 
-static int adaptive_feed(const void *conf, void *state, const CimChunk *ch, CimErr *e)
+static int adaptive_feed(const void *conf, void *state, const CimChunk *chunk, CimErr *e)
 {
     const AdaptiveConf *c = conf;
     AdaptiveState *s = state;
-    if (ch->kind != CIM_CHUNK_ROWS) return 0;
-    CIM_RETURN_IF(!s->accmin || ch->width != s->w || ch->channels != s->ch || ch->y != s->next_y ||
-                  ch->height > s->h - s->next_y, e, CIM_ERR_INTERNAL,
+    if (chunk->kind != CIM_CHUNK_ROWS) return 0;
+    int in_order = s->accmin && chunk->width == s->w && chunk->channels == s->ch
+                   && chunk->y == s->next_y && chunk->height <= s->h - s->next_y;
+    CIM_RETURN_IF(!in_order, e, CIM_ERR_INTERNAL,
                   "adaptive: unexpected rows %u..+%u (%ux%u) after row %u of %ux%ux%u",
-                  ch->y, ch->height, ch->width, ch->channels, s->next_y, s->w, s->h, s->ch);
+                  chunk->y, chunk->height, chunk->width, chunk->channels, s->next_y, s->w, s->h,
+                  s->ch);
     size_t n = (size_t)s->w * s->ch;
-    for (uint32_t i = 0; i < ch->height; i++) {
-        const uint8_t *row = ch->data + (size_t)i * ch->stride;
+    for (uint32_t i = 0; i < chunk->height; i++) {
+        const uint8_t *row = chunk->data + (size_t)i * chunk->stride;
         if (s->group_rows == 0) {
             memcpy(s->accmin, row, n);
             memcpy(s->accmax, row, n);

@@ -11,6 +11,5 @@ const CimTokenizer cim_tok_bytes = {
     .name           = "bytes",
     .modality       = CIM_MOD_TEXT,
     .help           = "one token per byte (baseline)",
-    .caps           = CIM_TOK_GEOMETRY_ONLY,
     .count_geometry = bytes_count,
 };

@@ -11,6 +11,5 @@ const CimTokenizer cim_tok_chars = {
     .name           = "chars",
     .modality       = CIM_MOD_TEXT,
     .help           = "one token per code point; an invalid UTF-8 byte counts as one (baseline)",
-    .caps           = CIM_TOK_GEOMETRY_ONLY,
     .count_geometry = chars_count,
 };

@@ -9,7 +9,7 @@ typedef struct FixedConf {
 } FixedConf;
 
 static const CimOption fixed_options[] = {
-    {"n", "tokens per image", offsetof(FixedConf, n), CIM_OPT_INT, 32, 1, 1e12, NULL},
+    {"n", "tokens per image", offsetof(FixedConf, n), CIM_OPT_INT, 32, 1, 1e12, NULL, 0, NULL},
     {NULL}
 };
 static const char *const fixed_shorthand[] = {"n", NULL};
@@ -27,6 +27,5 @@ const CimTokenizer cim_tok_fixed = {
     .options        = fixed_options,
     .shorthand      = fixed_shorthand,
     .conf_size      = sizeof(FixedConf),
-    .caps           = CIM_TOK_GEOMETRY_ONLY,
     .count_geometry = fixed_count,
 };

@@ -23,18 +23,18 @@ typedef struct FrameConf {
 } FrameConf;
 
 static const CimOption frame_opts[] = {
-    {"hop", "hop length in ms", offsetof(FrameConf, hop), CIM_OPT_INT, 20, 1, 1e6, NULL},
+    {"hop", "hop length in ms", offsetof(FrameConf, hop), CIM_OPT_INT, 20, 1, 1e6, NULL, 0, NULL},
     {"sr", "model sample rate in Hz (recorded; does not change the count)", offsetof(FrameConf, sr),
-     CIM_OPT_INT, 0, 0, 1e7, NULL},
+     CIM_OPT_INT, 0, 0, 1e7, NULL, 0, NULL},
     {"window", "pad to windows of W seconds (Whisper: 30); 0 = none", offsetof(FrameConf, window),
-     CIM_OPT_INT, 0, 0, 1e6, NULL},
+     CIM_OPT_INT, 0, 0, 1e6, NULL, 0, NULL},
     {0}
 };
 
 static const char *const frame_short[] = {"hop", NULL};
 
-static int frame_init(void *conf, const char *args, char *canon, size_t canon_n,
-                      char *model, size_t model_n, CimErr *e)
+static int frame_init(void *conf, char *canon, size_t canon_n, char *model_path,
+                      size_t model_path_n, CimErr *e)
 {
     const FrameConf *c = conf;
     int w = snprintf(canon, canon_n, "hop=%lld", (long long)c->hop);
@@ -70,7 +70,6 @@ const CimTokenizer cim_tok_frame = {
     .options        = frame_opts,
     .shorthand      = frame_short,
     .conf_size      = sizeof(FrameConf),
-    .caps           = CIM_TOK_GEOMETRY_ONLY,
     .init           = frame_init,
     .count_geometry = frame_count,
 };

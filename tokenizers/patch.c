@@ -23,16 +23,16 @@ typedef struct PatchConf {
 } PatchConf;
 
 static const CimOption patch_options[] = {
-    {"p",      "patch side in pixels", offsetof(PatchConf, p), CIM_OPT_INT, 16, 1, 1 << 20, NULL},
-    {"resize", "native, S (shorter side) or WxH", offsetof(PatchConf, resize), CIM_OPT_STRING, 0, 0, 0, "native"},
-    {"max",    "cap the longer side at S, never upscaling (0 = none)", offsetof(PatchConf, max), CIM_OPT_INT, 0, 0, 1 << 20, NULL},
-    {"pad",    "ceil (a partial edge patch is a token) or crop (dropped)", offsetof(PatchConf, pad), CIM_OPT_STRING, 0, 0, 0, "ceil"},
+    {"p",      "patch side in pixels", offsetof(PatchConf, p), CIM_OPT_INT, 16, 1, 1 << 20, NULL, 0, NULL},
+    {"resize", "native, S (shorter side) or WxH", offsetof(PatchConf, resize), CIM_OPT_STRING, 0, 0, 0, "native", 0, NULL},
+    {"max",    "cap the longer side at S, never upscaling (0 = none)", offsetof(PatchConf, max), CIM_OPT_INT, 0, 0, 1 << 20, NULL, 0, NULL},
+    {"pad",    "ceil (a partial edge patch is a token) or crop (dropped)", offsetof(PatchConf, pad), CIM_OPT_STRING, 0, 0, 0, "ceil", 0, NULL},
     {NULL}
 };
 static const char *const patch_shorthand[] = {"p", NULL};
 
-static int patch_init(void *conf, const char *args, char *canon, size_t canon_n,
-                      char *model_path, size_t model_path_n, CimErr *e)
+static int patch_init(void *conf, char *canon, size_t canon_n, char *model_path,
+                      size_t model_path_n, CimErr *e)
 {
     PatchConf *c = conf;
     CIM_CHECK(cim_resize_parse(c->resize, &c->r, e));
@@ -64,7 +64,6 @@ const CimTokenizer cim_tok_patch = {
     .options        = patch_options,
     .shorthand      = patch_shorthand,
     .conf_size      = sizeof(PatchConf),
-    .caps           = CIM_TOK_GEOMETRY_ONLY,
     .init           = patch_init,
     .count_geometry = patch_count,
 };

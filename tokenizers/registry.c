@@ -104,7 +104,7 @@ int cim_tok_instance_init(CimTokInstance *ti, const char *spec, CimErr *e)
     if (!rc)
         rc = cim_opt_parse(ti->conf, t->options, t->shorthand, args, e);
     if (!rc && t->init)
-        rc = t->init(ti->conf, args, canon_args, sizeof canon_args, model, sizeof model, e);
+        rc = t->init(ti->conf, canon_args, sizeof canon_args, model, sizeof model, e);
     if (!rc && !canon_args[0] && t->options &&
         cim_opt_canon(ti->conf, t->options, canon_args, sizeof canon_args) < 0)
         rc = cim_err(e, CIM_ERR_USAGE, "spec too long");
@@ -151,7 +151,9 @@ void cim_list_tokenizers(FILE *f)
     for (const CimTokenizer *const *t = tokenizers; *t; t++) {
         fprintf(f, "  %s:%-10s %s\n", cim_modality_name((*t)->modality), (*t)->name, (*t)->help);
         for (const CimOption *o = (*t)->options; o && o->name; o++) {
-            if (o->type == CIM_OPT_STRING)
+            int text_default = o->type == CIM_OPT_STRING || o->type == CIM_OPT_RATIONAL
+                               || o->type == CIM_OPT_DECIMAL;
+            if (text_default)
                 fprintf(f, "      %-10s %s%s%s%s\n", o->name, o->help, o->def_str ? " (default " : "",
                         o->def_str ? o->def_str : "", o->def_str ? ")" : "");
             else if (o->type == CIM_OPT_FLAG)

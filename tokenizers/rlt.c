@@ -29,9 +29,7 @@
 
 typedef struct RltConf {
     int64_t  t, p;          /* options */
-    char    *thr;
-    uint64_t thr_num;       /* X = thr_num / thr_den, thr_den = 10^k */
-    uint64_t thr_den;
+    CimRational thr;        /* X, reduced; at most 9 decimals */
 } RltConf;
 
 typedef struct RltState {
@@ -45,48 +43,19 @@ typedef struct RltState {
 } RltState;
 
 static const CimOption rlt_options[] = {
-    {"t",   "frames per tubelet",                          offsetof(RltConf, t),   CIM_OPT_INT,    2, 1, 1 << 16, NULL},
-    {"p",   "patch side in pixels",                        offsetof(RltConf, p),   CIM_OPT_INT,   16, 1, 1 << 16, NULL},
+    {"t",   "frames per tubelet",                          offsetof(RltConf, t),   CIM_OPT_INT,    2, 1, 1 << 16, NULL, 0, NULL},
+    {"p",   "patch side in pixels",                        offsetof(RltConf, p),   CIM_OPT_INT,   16, 1, 1 << 16, NULL, 0, NULL},
     {"thr", "drop a patch when its mean |dY| <= thr (8-bit luma units, decimal)",
-                                                           offsetof(RltConf, thr), CIM_OPT_STRING, 0, 0, 0, "25.5"},
+     offsetof(RltConf, thr), CIM_OPT_DECIMAL, 0, 0, 1000000, "25.5", 9, NULL},
     {0}
 };
 
-/* Non-negative decimal "12", "25.5" → num / 10^k, trailing zeros removed. */
-static int parse_decimal(const char *s, uint64_t *num, uint64_t *den, int *k)
+static int rlt_init(void *conf, char *canon, size_t canon_n, char *model_path,
+                    size_t model_path_n, CimErr *e)
 {
-    uint64_t n = 0, d = 1;
-    int digits = 0, frac = 0;
-    const char *p = s;
-    for (; *p >= '0' && *p <= '9'; p++, digits++) {
-        if (n > 1000000000000ull) return -1;
-        n = n * 10 + (uint64_t)(*p - '0');
-    }
-    if (*p == '.')
-        for (p++; *p >= '0' && *p <= '9'; p++, digits++, frac++) {
-            if (n > 1000000000000ull || frac >= 9) return -1;
-            n = n * 10 + (uint64_t)(*p - '0');
-            d *= 10;
-        }
-    if (*p || !digits) return -1;
-    while (frac && n % 10 == 0) { n /= 10; d /= 10; frac--; }
-    *num = n; *den = d; *k = frac;
-    return 0;
-}
-
-static int rlt_init(void *conf, const char *args, char *canon, size_t canon_n,
-                    char *model_path, size_t model_path_n, CimErr *e)
-{
-    RltConf *c = conf;
-    int k;
-    CIM_RETURN_IF(!c->thr || parse_decimal(c->thr, &c->thr_num, &c->thr_den, &k) < 0, e, CIM_ERR_USAGE,
-                  "rlt: thr must be a non-negative decimal (e.g. 25.5), not '%s'", c->thr ? c->thr : "");
+    const RltConf *c = conf;
     char thr[48];
-    if (k)
-        snprintf(thr, sizeof thr, "%llu.%0*llu", (unsigned long long)(c->thr_num / c->thr_den), k,
-                 (unsigned long long)(c->thr_num % c->thr_den));
-    else
-        snprintf(thr, sizeof thr, "%llu", (unsigned long long)c->thr_num);
+    cim_decimal_format(c->thr, thr, sizeof thr);
     int w = snprintf(canon, canon_n, "t=%lld,p=%lld,thr=%s", (long long)c->t, (long long)c->p, thr);
     CIM_RETURN_IF(w < 0 || (size_t)w >= canon_n, e, CIM_ERR_USAGE, "rlt: spec too long");
     return 0;
@@ -134,21 +103,21 @@ static uint64_t changed_patches(const RltConf *c, RltState *s, const uint8_t *cu
         for (uint64_t i = 0; i < gw; i++) {
             uint64_t pw = (i + 1) * p <= w ? p : w - i * p;
             /* keep unless S ≤ X·n  ⇔  S·den ≤ num·n */
-            kept += s->sums[i] * c->thr_den > c->thr_num * pw * ph;
+            kept += s->sums[i] * (uint64_t)c->thr.den > (uint64_t)c->thr.num * pw * ph;
         }
     }
     return kept;
 }
 
-static int rlt_feed(const void *conf, void *state, const CimChunk *ch, CimErr *e)
+static int rlt_feed(const void *conf, void *state, const CimChunk *chunk, CimErr *e)
 {
     const RltConf *c = conf;
     RltState *s = state;
-    if (ch->kind != CIM_CHUNK_FRAME) return 0;
-    CIM_RETURN_IF(!ch->data, e, CIM_ERR_INTERNAL, "rlt: decoder gave no luma plane");
+    if (chunk->kind != CIM_CHUNK_FRAME) return 0;
+    CIM_RETURN_IF(!chunk->data, e, CIM_ERR_INTERNAL, "rlt: decoder gave no luma plane");
     uint64_t idx = s->seen++;
     if (idx % (uint64_t)c->t) return 0;   /* only a tubelet's first frame is compared */
-    uint32_t w = ch->width, h = ch->height;
+    uint32_t w = chunk->width, h = chunk->height;
     uint64_t gw = cim_grid(w, (uint64_t)c->p, 0), gh = cim_grid(h, (uint64_t)c->p, 0);
     size_t need = (size_t)w * h;
     if (idx > 0 && w == s->pw && h == s->ph) {
@@ -158,7 +127,7 @@ static int rlt_feed(const void *conf, void *state, const CimChunk *ch, CimErr *e
             s->sums = v;
             s->sums_cap = gw;
         }
-        s->tokens += changed_patches(c, s, ch->data, ch->stride, w, h);
+        s->tokens += changed_patches(c, s, chunk->data, chunk->stride, w, h);
         return 0;
     }
     s->tokens += gw * gh;   /* first tubelet, or the frame size changed: every patch */
@@ -169,7 +138,7 @@ static int rlt_feed(const void *conf, void *state, const CimChunk *ch, CimErr *e
         CIM_RETURN_IF(!s->prev, e, CIM_ERR_NOMEM, "out of memory for a %ux%u luma frame", w, h);
     }
     for (uint32_t y = 0; y < h; y++)
-        memcpy(s->prev + (size_t)y * w, ch->data + (size_t)y * ch->stride, w);
+        memcpy(s->prev + (size_t)y * w, chunk->data + (size_t)y * chunk->stride, w);
     s->pw = w;
     s->ph = h;
     return 0;

@@ -52,15 +52,15 @@ typedef struct SpmState {
 } SpmState;
 
 static const CimOption spm_options[] = {
-    {"model", "SentencePiece .model file", offsetof(SpmConf, model), CIM_OPT_STRING, 0, 0, 0, NULL},
+    {"model", "SentencePiece .model file", offsetof(SpmConf, model), CIM_OPT_STRING, 0, 0, 0, NULL, 0, NULL},
     {"engine", "native (cimeter's counter) or lib (libsentencepiece's Encode)",
-     offsetof(SpmConf, engine), CIM_OPT_STRING, 0, 0, 0, "native"},
+     offsetof(SpmConf, engine), CIM_OPT_STRING, 0, 0, 0, "native", 0, NULL},
     {0}
 };
 static const char *const spm_shorthand[] = {"model", NULL};
 
-static int spm_init(void *conf, const char *args, char *canon, size_t canon_n,
-                    char *model_path, size_t model_path_n, CimErr *e)
+static int spm_init(void *conf, char *canon, size_t canon_n, char *model_path,
+                    size_t model_path_n, CimErr *e)
 {
     SpmConf *c = conf;
     char msg[400] = "";
@@ -134,13 +134,13 @@ static size_t after_newline(const uint8_t *s, size_t from, size_t n)
     return nl ? (size_t)(nl - s) + 1 : n;
 }
 
-static int spm_feed(const void *conf, void *state, const CimChunk *ch, CimErr *e)
+static int spm_feed(const void *conf, void *state, const CimChunk *chunk, CimErr *e)
 {
     const SpmConf *c = conf;
     SpmState *s = state;
-    const char *p = (const char *)ch->data;
+    const char *p = (const char *)chunk->data;
     size_t cut[CIM_SEG_MAX + 1];
-    int nseg = cim_segments(ch->data, ch->len, ch->spare, after_newline, cut);
+    int nseg = cim_segments(chunk->data, chunk->len, chunk->spare, after_newline, cut);
     int64_t tok[CIM_SEG_MAX];
     #pragma omp taskgroup
     for (int k = 0; k < nseg; k++) {

@@ -90,9 +90,9 @@ static const char *const pat_names[] = {"r50k", "cl100k", "o200k"};
 
 static const CimOption tt_options[] = {
     {"encoding", "r50k_base, p50k_base, cl100k_base, o200k_base, or a .tiktoken file",
-     offsetof(TtConf, encoding), CIM_OPT_STRING, 0, 0, 0, NULL},
+     offsetof(TtConf, encoding), CIM_OPT_STRING, 0, 0, 0, NULL, 0, NULL},
     {"pattern", "pre-tokenizer for a rank file: cl100k (Llama 3), o200k or r50k",
-     offsetof(TtConf, pattern), CIM_OPT_STRING, 0, 0, 0, NULL},
+     offsetof(TtConf, pattern), CIM_OPT_STRING, 0, 0, 0, NULL, 0, NULL},
     {NULL}
 };
 static const char *const tt_shorthand[] = {"encoding", "pattern", NULL};
@@ -127,8 +127,8 @@ static int find_data(const char *name, char *out, size_t n, CimErr *e)
                    name, dirs[0], dirs[1]);
 }
 
-static int tt_init(void *conf, const char *args, char *canon, size_t canon_n,
-                   char *model_path, size_t model_path_n, CimErr *e)
+static int tt_init(void *conf, char *canon, size_t canon_n, char *model_path,
+                   size_t model_path_n, CimErr *e)
 {
     static atomic_uint next_id = 1;
     TtConf *c = conf;
@@ -265,19 +265,19 @@ static int count_text(const TtConf *c, CimTtCache *cache, const uint8_t *s, size
     size_t i = 0;
     uint64_t t = 0;
     while (i < n) {
-        size_t e = cim_tt_next_piece(c->pat, s, i, n, final);
-        if ((e ? e : n) - i > CIM_TT_MAX_CARRY) {
+        size_t end = cim_tt_next_piece(c->pat, s, i, n, final);
+        if ((end ? end : n) - i > CIM_TT_MAX_CARRY) {
             size_t cut = i + cim_utf8_floor(s + i, CIM_TT_MAX_CARRY), rest = 0;
             int rc = count_text(c, cache, s + i, cut - i, 1, &rest, &t);
             if (rc < 0) return rc;
             i = cut;
             continue;
         }
-        if (!e) break;
-        uint64_t k = cim_tt_count_piece(&c->ranks, cache, s + i, e - i);
+        if (!end) break;
+        uint64_t k = cim_tt_count_piece(&c->ranks, cache, s + i, end - i);
         if (k == UINT64_MAX) return CIM_ERR_NOMEM;
         t += k;
-        i = e;
+        i = end;
     }
     *done = i;
     *tokens += t;
@@ -381,26 +381,26 @@ static int feed_parallel(const TtConf *c, TtState *st, const uint8_t *in, size_t
     return 0;
 }
 
-static int tt_feed(const void *conf, void *state, const CimChunk *ch, CimErr *e)
+static int tt_feed(const void *conf, void *state, const CimChunk *chunk, CimErr *e)
 {
     const TtConf *c = conf;
     TtState *st = state;
-    const uint8_t *in = ch->data;
-    size_t n = ch->len;
+    const uint8_t *in = chunk->data;
+    size_t n = chunk->len;
     if (st->npend) {   /* finish the sequence the last chunk cut */
         CIM_RETURN_IF(grow(&st->raw, &st->rawcap, st->npend + n), e, CIM_ERR_NOMEM, "out of memory");
         memcpy(st->raw, st->pend, st->npend);
-        if (n) memcpy(st->raw + st->npend, ch->data, n);
+        if (n) memcpy(st->raw + st->npend, chunk->data, n);
         in = st->raw;
         n += st->npend;
         st->npend = 0;
     }
     size_t cut[CIM_SEG_MAX + 1];
-    int nseg = cim_segments(in, n, ch->spare, safe_cut, cut);
-    if (nseg > 1) return feed_parallel(c, st, in, n, ch->last, nseg, cut, e);
+    int nseg = cim_segments(in, n, chunk->spare, safe_cut, cut);
+    if (nseg > 1) return feed_parallel(c, st, in, n, chunk->last, nseg, cut, e);
     CimTtCache *cache = thread_cache(c);
     CIM_RETURN_IF(!cache, e, CIM_ERR_NOMEM, "out of memory");
-    return feed_serial(c, st, cache, in, n, ch->last, e);
+    return feed_serial(c, st, cache, in, n, chunk->last, e);
 }
 
 static int tt_finish(const void *conf, void *state, const CimGeometry *g, uint64_t *tokens, CimErr *e)

@@ -164,8 +164,8 @@ static size_t r50k(Ctx *x, size_t i)
     size_t i1, k, kn;
     int c = cls(x, i, &i1);
     if (x->s[i] == '\'') {
-        size_t e = contraction(x, i, 0);
-        if (e) return e;
+        size_t end = contraction(x, i, 0);
+        if (end) return end;
     }
     int ck = c;
     kn = i1;
@@ -211,8 +211,8 @@ static size_t cl100k(Ctx *x, size_t i)
     size_t i1, i2;
     int c = cls(x, i, &i1);
     if (x->s[i] == '\'') {
-        size_t e = contraction(x, i, 1);
-        if (e) return e;
+        size_t end = contraction(x, i, 1);
+        if (end) return end;
     }
     if (IS(c, M_PRE)) {
         if (IS(cls(x, i1, &i2), M_L)) return scan(x, i2, M_L);
@@ -272,7 +272,10 @@ static size_t o200k(Ctx *x, size_t i)
 size_t cim_tt_next_piece(CimTtPattern pat, const uint8_t *s, size_t i, size_t n, int final)
 {
     Ctx x = {s, n, final, 0};
-    size_t e = pat == CIM_TT_PAT_O200K ? o200k(&x, i) : pat == CIM_TT_PAT_CL100K ? cl100k(&x, i) : r50k(&x, i);
-    if (x.hit && !final) return 0;
-    return e;
+    size_t end = pat == CIM_TT_PAT_O200K ? o200k(&x, i)
+               : pat == CIM_TT_PAT_CL100K ? cl100k(&x, i)
+               : r50k(&x, i);
+    if (x.hit && !final)
+        return 0;
+    return end;
 }

@@ -66,7 +66,6 @@ typedef struct CimChunk {
 
 /* What a content-aware tokenizer needs from the decoder (caps bits). */
 enum {
-    CIM_TOK_GEOMETRY_ONLY = 1 << 0, /* count_geometry is exact; no content needed */
     CIM_NEED_LUMA         = 1 << 1, /* video: luma plane per frame */
     CIM_NEED_RGB          = 1 << 2, /* video: RGB24 per frame (--info) */
     CIM_NEED_PIXELS       = 1 << 3, /* image: row bands */
@@ -82,21 +81,25 @@ typedef struct CimTokenizer {
     const char *const *shorthand;   /* positional keys, e.g. {"model", NULL} (optional) */
     size_t             conf_size;   /* per spec; holds the parsed options first */
     size_t             state_size;  /* per file per thread */
-    unsigned           caps;        /* CIM_TOK_* and CIM_NEED_* bits */
+    unsigned           caps;        /* CIM_NEED_* bits (feed only) */
 
-    /* Parses args (the part after "modality:name:") into conf, loads models.
+    /* (optional) Runs once conf holds the parsed options: checks them, loads models.
      * Writes a canonical spec suffix into canon (optional: defaults to the
      * option table's canonical form) and, for a model file, its path in
      * model_path so the framework records its SHA-256. conf is read-only
      * after this. */
-    int  (*init)(void *conf, const char *args, char *canon, size_t canon_n,
-                 char *model_path, size_t model_path_n, CimErr *e);
-    /* (optional) count from geometry alone; must equal the decode path. */
+    int  (*init)(void *conf, char *canon, size_t canon_n, char *model_path,
+                 size_t model_path_n, CimErr *e);
+
+    /* The counting mode: a tokenizer sets exactly one of count_geometry and feed
+     * (tests/core/test_registry.c checks it). With count_geometry the decoder
+     * only reads the header; with feed it hands over content (caps says which). */
     int  (*count_geometry)(const void *conf, const CimGeometry *g, uint64_t *tokens, CimErr *e);
-    /* (optional) per file, before the first chunk; g has what is known up front. */
+    /* (feed only, optional) per file, before the first chunk; g has what is known
+     * up front. */
     int  (*begin)(const void *conf, void *state, const CimGeometry *g, CimErr *e);
     int  (*feed)(const void *conf, void *state, const CimChunk *c, CimErr *e);
-    /* g is the final geometry (frames/samples decoded). */
+    /* (feed only) g is the final geometry (frames/samples decoded). */
     int  (*finish)(const void *conf, void *state, const CimGeometry *g, uint64_t *tokens, CimErr *e);
     /* (optional) frees per-file allocations held in state; called after finish or on error. */
     void (*release)(const void *conf, void *state);

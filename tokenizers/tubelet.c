@@ -24,63 +24,29 @@ typedef unsigned __int128 u128;
 
 typedef struct TubeletConf {
     int64_t   t, p, max;       /* options */
-    char     *fps, *resize, *pad;
+    CimRational fps;           /* 0/1 = native */
+    char     *resize, *pad;
     int       causal;
     int       crop;            /* pad=crop */
-    uint64_t  fps_num, fps_den; /* 0/1 = native */
     CimResize rs;
 } TubeletConf;
 
 static const CimOption tubelet_options[] = {
-    {"t",      "frames per tubelet",                    offsetof(TubeletConf, t),      CIM_OPT_INT,    2, 1, 1 << 16, NULL},
-    {"p",      "patch side in pixels",                  offsetof(TubeletConf, p),      CIM_OPT_INT,   16, 1, 1 << 16, NULL},
+    {"t",      "frames per tubelet",                    offsetof(TubeletConf, t),      CIM_OPT_INT,    2, 1, 1 << 16, NULL, 0, NULL},
+    {"p",      "patch side in pixels",                  offsetof(TubeletConf, p),      CIM_OPT_INT,   16, 1, 1 << 16, NULL, 0, NULL},
     {"fps",    "target rate: native or f (29.97, 30000/1001); only lowers the rate",
-                                                        offsetof(TubeletConf, fps),    CIM_OPT_STRING, 0, 0, 0, "native"},
-    {"resize", "native, S (shorter side) or WxH",      offsetof(TubeletConf, resize), CIM_OPT_STRING, 0, 0, 0, "native"},
-    {"max",    "cap the longer side at S (0 = none)",   offsetof(TubeletConf, max),    CIM_OPT_INT,    0, 0, 1 << 20, NULL},
-    {"pad",    "ceil (partial patch = token) or crop",  offsetof(TubeletConf, pad),    CIM_OPT_STRING, 0, 0, 0, "ceil"},
-    {"causal", "first frame is its own tubelet (Cosmos)", offsetof(TubeletConf, causal), CIM_OPT_FLAG, 0, 0, 1, NULL},
+     offsetof(TubeletConf, fps), CIM_OPT_RATIONAL, 0, 0, UINT32_MAX, "native", 0, "native"},
+    {"resize", "native, S (shorter side) or WxH",      offsetof(TubeletConf, resize), CIM_OPT_STRING, 0, 0, 0, "native", 0, NULL},
+    {"max",    "cap the longer side at S (0 = none)",   offsetof(TubeletConf, max),    CIM_OPT_INT,    0, 0, 1 << 20, NULL, 0, NULL},
+    {"pad",    "ceil (partial patch = token) or crop",  offsetof(TubeletConf, pad),    CIM_OPT_STRING, 0, 0, 0, "ceil", 0, NULL},
+    {"causal", "first frame is its own tubelet (Cosmos)", offsetof(TubeletConf, causal), CIM_OPT_FLAG, 0, 0, 1, NULL, 0, NULL},
     {0}
 };
 
-/* "native" → 0/1; "30", "29.97", "30000/1001" → exact reduced num/den > 0. */
-static int parse_rate(const char *s, uint64_t *num, uint64_t *den)
-{
-    *num = 0; *den = 1;
-    if (!s || !strcmp(s, "native")) return 0;
-    uint64_t n = 0, d = 1;
-    const char *p = s;
-    int digits = 0;
-    for (; *p >= '0' && *p <= '9'; p++, digits++) {
-        if (n > UINT64_MAX / 100) return -1;
-        n = n * 10 + (uint64_t)(*p - '0');
-    }
-    if (*p == '.') {
-        for (p++; *p >= '0' && *p <= '9'; p++, digits++) {
-            if (n > UINT64_MAX / 100 || d > UINT64_MAX / 100) return -1;
-            n = n * 10 + (uint64_t)(*p - '0');
-            d *= 10;
-        }
-    } else if (*p == '/' && digits) {
-        char *end;
-        unsigned long long b = strtoull(p + 1, &end, 10);
-        if (end == p + 1 || *end || !b) return -1;
-        d = b;
-        p = end;
-    }
-    if (*p || !digits || !n) return -1;
-    uint64_t a = n, b = d;
-    while (b) { uint64_t t = a % b; a = b; b = t; }
-    *num = n / a; *den = d / a;
-    return 0;
-}
-
-static int tubelet_init(void *conf, const char *args, char *canon, size_t canon_n,
-                        char *model_path, size_t model_path_n, CimErr *e)
+static int tubelet_init(void *conf, char *canon, size_t canon_n, char *model_path,
+                        size_t model_path_n, CimErr *e)
 {
     TubeletConf *c = conf;
-    CIM_RETURN_IF(parse_rate(c->fps, &c->fps_num, &c->fps_den) < 0, e, CIM_ERR_USAGE,
-                  "tubelet: fps must be native or a positive rate (30, 29.97, 30000/1001), not '%s'", c->fps);
     CIM_CHECK(cim_resize_parse(c->resize, &c->rs, e));
     c->rs.max = (uint32_t)c->max;
     CIM_RETURN_IF(strcmp(c->pad, "ceil") && strcmp(c->pad, "crop"), e, CIM_ERR_USAGE,
@@ -88,9 +54,8 @@ static int tubelet_init(void *conf, const char *args, char *canon, size_t canon_
     c->crop = !strcmp(c->pad, "crop");
     char rs[64], fps[64];
     cim_resize_canon(&c->rs, rs, sizeof rs);
-    if (c->fps_num)
-        snprintf(fps, sizeof fps, c->fps_den == 1 ? "%llu" : "%llu/%llu",
-                 (unsigned long long)c->fps_num, (unsigned long long)c->fps_den);
+    if (c->fps.num)
+        cim_rational_format(c->fps, fps, sizeof fps);
     else
         snprintf(fps, sizeof fps, "native");
     /* The presets' own form: max and pad only when they differ from the default. */
@@ -106,14 +71,16 @@ static int tubelet_count(const void *conf, const CimGeometry *g, uint64_t *token
 {
     const TubeletConf *c = conf;
     uint64_t f = g->frames;
-    if (c->fps_num && f) {
+    uint64_t fps_num = (uint64_t)c->fps.num;
+    uint64_t fps_den = (uint64_t)c->fps.den;
+    if (fps_num && f) {
         CIM_RETURN_IF(g->rate_num <= 0 || g->rate_den <= 0, e, CIM_ERR_UNSUPPORTED,
                       "tubelet: fps=%llu/%llu needs the native frame rate, which this file does not give",
-                      (unsigned long long)c->fps_num, (unsigned long long)c->fps_den);
+                      (unsigned long long)fps_num, (unsigned long long)fps_den);
         u128 rn = (u128)g->rate_num, rd = (u128)g->rate_den;
         /* f < r  ⇔  fn·rd < rn·fd;  F' = ⌈F·fn·rd / (fd·rn)⌉ */
-        if ((u128)c->fps_num * rd < rn * (u128)c->fps_den) {
-            u128 num = (u128)f * c->fps_num * rd, den = (u128)c->fps_den * rn;
+        if ((u128)fps_num * rd < rn * (u128)fps_den) {
+            u128 num = (u128)f * fps_num * rd, den = (u128)fps_den * rn;
             f = (uint64_t)((num + den - 1) / den);
         }
     }
@@ -134,7 +101,6 @@ const CimTokenizer cim_tok_tubelet = {
     .help           = "T frames x PxP patches (ViViT, Cosmos with causal); geometry only",
     .options        = tubelet_options,
     .conf_size      = sizeof(TubeletConf),
-    .caps           = CIM_TOK_GEOMETRY_ONLY,
     .init           = tubelet_init,
     .count_geometry = tubelet_count,
 };

@@ -26,7 +26,6 @@
  *    So two implementations that follow doc/tokenizers.md agree to the token whatever
  *    DB is (scripts/ref/sf_audio.py does the same test with Python integers).
  */
-#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stddef.h>
@@ -37,7 +36,7 @@
 
 typedef struct VadConf {
     int64_t hop;       /* ms */
-    char   *thr;       /* dB, decimal text (exact) */
+    CimRational thr;   /* DB, exact, at most 2 decimals */
     int64_t a, b;      /* DB/10 = a/b, b > 0, lowest terms */
 } VadConf;
 
@@ -51,49 +50,25 @@ typedef struct VadState {
 } VadState;
 
 static const CimOption vad_opts[] = {
-    {"hop", "frame hop in ms", offsetof(VadConf, hop), CIM_OPT_INT, 20, 1, 10000, NULL},
+    {"hop", "frame hop in ms", offsetof(VadConf, hop), CIM_OPT_INT, 20, 1, 10000, NULL, 0, NULL},
     {"thr", "energy threshold in dB relative to full scale (decimal, at most 2 decimals)",
-     offsetof(VadConf, thr), CIM_OPT_STRING, 0, 0, 0, "-40"},
+     offsetof(VadConf, thr), CIM_OPT_DECIMAL, 0, -1000, 1000, "-40", 2, NULL},
     {0}
 };
 
-static int64_t gcd64(int64_t a, int64_t b)
-{
-    if (a < 0) a = -a;
-    while (b) { int64_t t = a % b; a = b; b = t; }
-    return a;
-}
-
-static int vad_init(void *conf, const char *args, char *canon, size_t canon_n,
-                    char *model, size_t model_n, CimErr *e)
+static int vad_init(void *conf, char *canon, size_t canon_n, char *model_path,
+                    size_t model_path_n, CimErr *e)
 {
     VadConf *c = conf;
-    const char *s = c->thr ? c->thr : "";
-    int neg = 0, digits = 0, frac = 0;
-    int64_t p = 0, q = 1;
-    if (*s == '-' || *s == '+') neg = *s++ == '-';
-    for (; isdigit((unsigned char)*s) && digits < 6; s++, digits++) p = p * 10 + (*s - '0');
-    if (*s == '.' && digits) {
-        for (s++; isdigit((unsigned char)*s) && frac < 2; s++, frac++) { p = p * 10 + (*s - '0'); q *= 10; }
-        if (!frac) digits = 0;
-    }
-    CIM_RETURN_IF(!digits || *s || p / q > 1000, e, CIM_ERR_USAGE,
-                  "thr '%s' must be a decimal number of dB in [-1000, 1000] with at most 2 decimals",
-                  c->thr ? c->thr : "");
-    if (neg) p = -p;
-    /* Canonical text: DB = p/q without trailing zeros. */
-    int64_t pq = p, qq = q;
-    while (qq > 1 && pq % 10 == 0) { pq /= 10; qq /= 10; }
-    int w;
-    if (qq == 1)
-        w = snprintf(canon, canon_n, "hop=%lld,thr=%lld", (long long)c->hop, (long long)pq);
-    else
-        w = snprintf(canon, canon_n, "hop=%lld,thr=%s%lld.%0*lld", (long long)c->hop, pq < 0 ? "-" : "",
-                     (long long)(llabs(pq) / qq), qq == 10 ? 1 : 2, (long long)(llabs(pq) % qq));
+    char thr[48];
+    cim_decimal_format(c->thr, thr, sizeof thr);
+    int w = snprintf(canon, canon_n, "hop=%lld,thr=%s", (long long)c->hop, thr);
     CIM_RETURN_IF(w < 0 || (size_t)w >= canon_n, e, CIM_ERR_USAGE, "spec too long");
-    int64_t b = 10 * q, g = gcd64(p, b);
-    c->a = p / g;
-    c->b = b / g;
+    /* DB/10 in lowest terms; |DB| <= 1000 with den | 100, so 10·den cannot overflow. */
+    int64_t den = 10 * c->thr.den;
+    int64_t g = (int64_t)cim_gcd((uint64_t)llabs(c->thr.num), (uint64_t)den);
+    c->a = c->thr.num / g;
+    c->b = den / g;
     return 0;
 }
 

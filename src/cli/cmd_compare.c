@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cli/args.h"
 #include "cli/commands.h"
 #include "out/json_read.h"
 #include "out/report.h"
@@ -57,14 +58,14 @@ int cim_cmd_compare(int argc, char **argv)
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     double tol = 0.01;
     int quiet = 0, c;
-    char *end;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'T':
-            tol = strtod(optarg, &end);
-            if (end == optarg || *end || !(tol >= 0) || !isfinite(tol))
-                return cim_cli_usage_error("compare", "--tolerance needs a relative tolerance >= 0");
+            if (cim_arg_double(optarg, &tol) < 0 || tol < 0)
+                return cim_cli_usage_error("compare",
+                                           "--tolerance wants a relative tolerance >= 0, got '%s'",
+                                           optarg);
             break;
         case 'q': quiet = 1; break;
         case 'h': fputs(compare_help, stdout); return 0;

@@ -1,11 +1,12 @@
 /* cmd_fit.c — `cimeter fit RUNS.csv ...` (doc/fitting.md): summary on stdout, JSON with -o. */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cimeter.h"
 #include "cli/commands.h"
-#include "cli/numarg.h"
+#include "cli/args.h"
 #include "fit/fit.h"
 
 static const char fit_help[] =
@@ -100,7 +101,7 @@ int cim_cmd_fit(int argc, char **argv)
     CimIsoflopParams iso = {.budgets = budgets, .snap = 0.1};
     int c;
     long lv;
-    unsigned long long uv;
+    uint64_t uv;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:j:h", longopts, NULL)) != -1) {
         switch (c) {
@@ -236,9 +237,9 @@ int cim_cmd_fit(int argc, char **argv)
             p.boot_starts = (int)lv;
             break;
         case 'j':
-            if (cim_arg_long(optarg, 1, 4096, &lv) < 0)
-                return cim_cli_usage_error("fit", "--threads wants a count 1..4096, got '%s'", optarg);
-            p.threads = (int)lv;
+            if (cim_arg_threads(optarg, &p.threads) < 0)
+                return cim_cli_usage_error("fit", "--threads wants a count 1..%d, got '%s'",
+                                           CIM_ARG_MAX_THREADS, optarg);
             break;
         case 'o': out = optarg; break;
         case 'h': fputs(fit_help, stdout); return 0;

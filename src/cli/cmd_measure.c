@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cimeter.h"
+#include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/mpi.h"
 
@@ -78,20 +79,14 @@ static void progress(void *ctx, size_t done, size_t total, uint64_t bytes)
     if (done == total) fputc('\n', stderr);
 }
 
-static int parse_u64(const char *s, uint64_t *v)
+/* A non-negative finite number of seconds into *v; 0 or -1. */
+static int parse_seconds(const char *s, double *v)
 {
-    char *end;
-    unsigned long long x = strtoull(s, &end, 10);
-    if (end == s || *end || s[0] == '-') return -1;
+    double x;
+    if (cim_arg_double(s, &x) < 0 || x < 0)
+        return -1;
     *v = x;
     return 0;
-}
-
-static int parse_double(const char *s, double *v)
-{
-    char *end;
-    *v = strtod(s, &end);
-    return (end == s || *end || !(*v >= 0) || !isfinite(*v)) ? -1 : 0;
 }
 
 enum { OPT_PER_FILE = 256, OPT_INFO, OPT_ZSTD, OPT_NOFAST, OPT_HIDDEN, OPT_BOOT, OPT_SEED,
@@ -99,8 +94,25 @@ enum { OPT_PER_FILE = 256, OPT_INFO, OPT_ZSTD, OPT_NOFAST, OPT_HIDDEN, OPT_BOOT,
        OPT_NOPROGRESS, OPT_JOURNAL, OPT_TABLE, OPT_INCLUDE, OPT_EXCLUDE, OPT_JSON_FIELD };
 
 /* specs, includes and excludes: arrays of argc entries each, filled from the options. */
-static int measure_main(int argc, char **argv, int rank, int size, const char **specs,
-                        const char **includes, const char **excludes)
+/* What the command line asks of a measure run. */
+typedef struct MeasureArgs {
+    CimMeasureParams p;
+    size_t      nspecs;
+    const char *out;          /* -o FILE.json */
+    const char *journal;      /* --journal FILE */
+    int         per_file;     /* --per-file */
+    int         table;        /* --table */
+    int         show_progress;
+    int         shard, nshards;
+} MeasureArgs;
+
+/* Parsing went through; any other value of parse_measure_args is the exit code. */
+enum { MEASURE_GO_ON = -1 };
+
+/* Reads the options into a; -t, --include and --exclude values go into specs,
+ * includes and excludes (argc entries each). */
+static int parse_measure_args(int argc, char **argv, const char **specs, const char **includes,
+                              const char **excludes, MeasureArgs *a)
 {
     static const struct option longopts[] = {
         {"tokenizer", required_argument, 0, 't'}, {"jobs", required_argument, 0, 'j'},
@@ -116,101 +128,187 @@ static int measure_main(int argc, char **argv, int rank, int size, const char **
         {"include", required_argument, 0, OPT_INCLUDE}, {"exclude", required_argument, 0, OPT_EXCLUDE},
         {"json-field", required_argument, 0, OPT_JSON_FIELD},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    CimMeasureParams p = cim_measure_default_params();
-    size_t nspecs = 0;
-    const char *out = NULL, *journal = NULL;
-    int per_file = 0, table = 0, show_progress = isatty(2), shard = 0, nshards = 1, c;
+    int c;
     uint64_t u;
     optind = 1;
     while ((c = getopt_long(argc, argv, "t:j:o:h", longopts, NULL)) != -1) {
         switch (c) {
-        case 't': specs[nspecs++] = optarg; break;
+        case 't':
+            specs[a->nspecs++] = optarg;
+            break;
         case 'j':
-            if (parse_u64(optarg, &u) || u < 1 || u > 4096) return cim_cli_usage_error("measure", "-j needs a thread count >= 1");
-            p.threads = (int)u;
+            if (cim_arg_threads(optarg, &a->p.threads) < 0)
+                return cim_cli_usage_error("measure", "-j wants a thread count 1..%d, got '%s'",
+                                          CIM_ARG_MAX_THREADS, optarg);
             break;
-        case 'o': out = optarg; break;
-        case OPT_PER_FILE: per_file = 1; break;
-        case OPT_INFO: p.info = 1; break;
+        case 'o':
+            a->out = optarg;
+            break;
+        case OPT_PER_FILE:
+            a->per_file = 1;
+            break;
+        case OPT_INFO:
+            a->p.info = 1;
+            break;
         case OPT_ZSTD:
-            if (parse_u64(optarg, &u) || u < 1 || u > 22) return cim_cli_usage_error("measure", "--zstd-level needs 1..22");
-            p.zstd_level = (int)u;
+            if (cim_arg_u64(optarg, &u) < 0 || u < 1 || u > 22)
+                return cim_cli_usage_error("measure", "--zstd-level wants 1..22, got '%s'", optarg);
+            a->p.zstd_level = (int)u;
             break;
-        case OPT_NOFAST: p.fast_path = 0; break;
-        case OPT_HIDDEN: p.hidden = 1; break;
+        case OPT_NOFAST:
+            a->p.fast_path = 0;
+            break;
+        case OPT_HIDDEN:
+            a->p.hidden = 1;
+            break;
         case OPT_BOOT:
-            if (parse_u64(optarg, &u) || u > 1000000) return cim_cli_usage_error("measure", "--bootstrap needs 0..1000000");
-            p.bootstrap = (uint32_t)u;
+            if (cim_arg_u64(optarg, &u) < 0 || u > 1000000)
+                return cim_cli_usage_error("measure", "--bootstrap wants 0..1000000, got '%s'",
+                                          optarg);
+            a->p.bootstrap = (uint32_t)u;
             break;
         case OPT_SEED:
-            if (parse_u64(optarg, &p.seed)) return cim_cli_usage_error("measure", "--seed needs an integer");
+            if (cim_arg_u64(optarg, &a->p.seed) < 0)
+                return cim_cli_usage_error("measure", "--seed wants an unsigned integer, got '%s'",
+                                          optarg);
             break;
-        case OPT_MAXPIX: if (parse_u64(optarg, &p.limits.max_pixels)) return cim_cli_usage_error("measure", "bad --max-pixels"); break;
-        case OPT_MAXFR: if (parse_u64(optarg, &p.limits.max_frames)) return cim_cli_usage_error("measure", "bad --max-frames"); break;
-        case OPT_MAXBYTES: if (parse_u64(optarg, &p.limits.max_decoded_bytes)) return cim_cli_usage_error("measure", "bad --max-bytes"); break;
-        case OPT_MAXSEC: if (parse_double(optarg, &p.limits.max_seconds)) return cim_cli_usage_error("measure", "bad --max-seconds"); break;
-        case OPT_BUDGET: if (parse_double(optarg, &p.limits.time_budget_s)) return cim_cli_usage_error("measure", "bad --time-budget"); break;
+        case OPT_MAXPIX:
+            if (cim_arg_u64(optarg, &a->p.limits.max_pixels) < 0)
+                return cim_cli_usage_error("measure", "--max-pixels wants a count, got '%s'",
+                                          optarg);
+            break;
+        case OPT_MAXFR:
+            if (cim_arg_u64(optarg, &a->p.limits.max_frames) < 0)
+                return cim_cli_usage_error("measure", "--max-frames wants a count, got '%s'",
+                                          optarg);
+            break;
+        case OPT_MAXBYTES:
+            if (cim_arg_u64(optarg, &a->p.limits.max_decoded_bytes) < 0)
+                return cim_cli_usage_error("measure", "--max-bytes wants a count, got '%s'",
+                                          optarg);
+            break;
+        case OPT_MAXSEC:
+            if (parse_seconds(optarg, &a->p.limits.max_seconds) < 0)
+                return cim_cli_usage_error("measure", "--max-seconds wants seconds >= 0, got '%s'",
+                                          optarg);
+            break;
+        case OPT_BUDGET:
+            if (parse_seconds(optarg, &a->p.limits.time_budget_s) < 0)
+                return cim_cli_usage_error("measure", "--time-budget wants seconds >= 0, got '%s'",
+                                          optarg);
+            break;
         case OPT_SHARD:
-            if (sscanf(optarg, "%d/%d", &shard, &nshards) != 2 || nshards < 1 || shard < 0 || shard >= nshards)
+            if (sscanf(optarg, "%d/%d", &a->shard, &a->nshards) != 2 || a->nshards < 1
+                || a->shard < 0 || a->shard >= a->nshards)
                 return cim_cli_usage_error("measure", "--shard needs I/N with 0 <= I < N");
             break;
-        case OPT_JOURNAL: journal = optarg; break;
-        case OPT_TABLE: table = 1; break;
-        case OPT_INCLUDE: includes[p.ninclude++] = optarg; break;
-        case OPT_EXCLUDE: excludes[p.nexclude++] = optarg; break;
-        case OPT_JSON_FIELD: p.json_field = optarg; break;
-        case OPT_PROGRESS: show_progress = 1; break;
-        case OPT_NOPROGRESS: show_progress = 0; break;
-        case 'h': fputs(measure_help, stdout); return 0;
-        default: fputs(measure_help, stderr); return 2;
+        case OPT_JOURNAL:
+            a->journal = optarg;
+            break;
+        case OPT_TABLE:
+            a->table = 1;
+            break;
+        case OPT_INCLUDE:
+            includes[a->p.ninclude++] = optarg;
+            break;
+        case OPT_EXCLUDE:
+            excludes[a->p.nexclude++] = optarg;
+            break;
+        case OPT_JSON_FIELD:
+            a->p.json_field = optarg;
+            break;
+        case OPT_PROGRESS:
+            a->show_progress = 1;
+            break;
+        case OPT_NOPROGRESS:
+            a->show_progress = 0;
+            break;
+        case 'h':
+            fputs(measure_help, stdout);
+            return 0;
+        default:
+            fputs(measure_help, stderr);
+            return 2;
         }
     }
-    if (optind >= argc) { return cim_cli_usage_error("measure", "no PATH given (see --help)"); }
-    p.specs = specs;
-    p.nspecs = nspecs;
-    p.include = includes;
-    p.exclude = excludes;
-    if (size > 1 && nshards > 1) {
-        return cim_cli_usage_error("measure", "--shard and MPI ranks exclude each other");
-    }
-    if (size > 1) { shard = rank; nshards = size; }
-    Progress prog = {now_s(), 0};
-    if (show_progress && rank == 0) { p.progress = progress; p.progress_ctx = &prog; }
+    if (optind >= argc)
+        return cim_cli_usage_error("measure", "no PATH given (see --help)");
+    a->p.specs = specs;
+    a->p.nspecs = a->nspecs;
+    a->p.include = includes;
+    a->p.exclude = excludes;
+    return MEASURE_GO_ON;
+}
+
+/* Measures the paths argv[optind..]; with MPI each rank takes its shard and rank 0
+ * writes for all. Returns the exit code. */
+static int run_measure(MeasureArgs *a, int argc, char **argv, int rank, int size)
+{
     CimRun *run = NULL;
     CimErr e = {0};
-    int rc = cim_run_create(&run, &p, &e);
-    if (rc < 0) return cim_cli_usage_error("measure", "%s", e.msg);
+    Progress prog = {now_s(), 0};
+    int shard = a->shard;
+    int nshards = a->nshards;
+    if (size > 1 && nshards > 1)
+        return cim_cli_usage_error("measure", "--shard and MPI ranks exclude each other");
+    if (size > 1) {
+        shard = rank;
+        nshards = size;
+    }
+    if (a->show_progress && rank == 0) {
+        a->p.progress = progress;
+        a->p.progress_ctx = &prog;
+    }
+    if (cim_run_create(&run, &a->p, &e) < 0)
+        goto fail;
     cim_run_set_command(run, argc + 1, argv - 1);
     cim_run_set_shard(run, shard, nshards);
-    if (journal) {
+    if (a->journal) {
         char jpath[4096];
-        if (size > 1) snprintf(jpath, sizeof jpath, "%s.%d-of-%d", journal, rank, size);
-        else snprintf(jpath, sizeof jpath, "%s", journal);
-        if (cim_run_set_journal(run, jpath, &e) < 0) {
-            cim_run_free(run);
-            return cim_cli_usage_error("measure", "%s", e.msg);
-        }
+        if (size > 1)
+            snprintf(jpath, sizeof jpath, "%s.%d-of-%d", a->journal, rank, size);
+        else
+            snprintf(jpath, sizeof jpath, "%s", a->journal);
+        if (cim_run_set_journal(run, jpath, &e) < 0)
+            goto fail;
     }
     for (int i = optind; i < argc; i++)
-        if (cim_run_add_path(run, argv[i], &e) < 0) {
-            cim_run_free(run);
-            return cim_cli_usage_error("measure", "%s", e.msg);
-        }
-    rc = cim_run_measure(run, &e);
-    if (size > 1) rc = cim_mpi_gather(run, rc, rank, size, &e);   /* collective */
-    if (rc < 0) {
+        if (cim_run_add_path(run, argv[i], &e) < 0)
+            goto fail;
+    int rc = cim_run_measure(run, &e);
+    if (size > 1)
+        rc = cim_mpi_gather(run, rc, rank, size, &e);   /* collective */
+    if (rc < 0)
+        goto fail;
+    if (rank != 0) {   /* rank 0 writes for all */
         cim_run_free(run);
-        return cim_cli_usage_error("measure", "%s", e.msg);
+        return 0;
     }
-    if (rank != 0) { cim_run_free(run); return 0; }   /* rank 0 writes for all */
-    if (out) rc = cim_run_write_json(run, out, per_file, &e);
-    if (!out || table) cim_run_print_table(run, stdout);
+    if (a->out)
+        rc = cim_run_write_json(run, a->out, a->per_file, &e);
+    if (!a->out || a->table)
+        cim_run_print_table(run, stdout);
+    if (rc < 0)
+        goto fail;
     size_t nerr = cim_run_error_count(run);
-    if (rc < 0) { cim_run_free(run); return cim_cli_usage_error("measure", "%s", e.msg); }
-    if (nerr && !out)
-        fprintf(stderr, "cimeter measure: %zu file(s) failed; see the JSON's \"errors\" (-o) for each\n", nerr);
+    if (nerr && !a->out)
+        fprintf(stderr, "cimeter measure: %zu file(s) failed; see the JSON's \"errors\" (-o) for "
+                "each\n", nerr);
     cim_run_free(run);
     return nerr ? 1 : 0;
+fail:
+    cim_run_free(run);
+    return cim_cli_usage_error("measure", "%s", e.msg);
+}
+
+static int measure_main(int argc, char **argv, int rank, int size, const char **specs,
+                        const char **includes, const char **excludes)
+{
+    MeasureArgs a = {.p = cim_measure_default_params(), .show_progress = isatty(2), .nshards = 1};
+    int rc = parse_measure_args(argc, argv, specs, includes, excludes, &a);
+    if (rc != MEASURE_GO_ON)
+        return rc;
+    return run_measure(&a, argc, argv, rank, size);
 }
 
 int cim_cmd_measure(int argc, char **argv)

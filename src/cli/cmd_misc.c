@@ -1,11 +1,12 @@
 /* cmd_misc.c — `cimeter tokenizers` and `cimeter train-text`. */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cimeter.h"
 #include "cli/commands.h"
-#include "cli/numarg.h"
+#include "cli/args.h"
 
 int cim_cmd_tokenizers(int argc, char **argv)
 {

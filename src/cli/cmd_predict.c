@@ -6,7 +6,7 @@
 #include <string.h>
 #include "cimeter.h"
 #include "cli/commands.h"
-#include "cli/numarg.h"
+#include "cli/args.h"
 #include "fit/fit.h"
 
 static const char predict_help[] =

@@ -15,6 +15,141 @@ static const CimOption *find(const CimOption *opts, const char *name, size_t len
     return NULL;
 }
 
+uint64_t cim_gcd(uint64_t a, uint64_t b)
+{
+    while (b) {
+        uint64_t rest = a % b;
+        a = b;
+        b = rest;
+    }
+    return a;
+}
+
+/* Appends the digits at *sp to *v, moving *sp past them; how many were read, or -1
+ * when *v would overflow 64 bits. */
+static int read_digits(const char **sp, uint64_t *v)
+{
+    int count = 0;
+    for (; **sp >= '0' && **sp <= '9'; (*sp)++, count++) {
+        if (*v > (UINT64_MAX - 9) / 10)
+            return -1;
+        *v = *v * 10 + (uint64_t)(**sp - '0');
+    }
+    return count;
+}
+
+int cim_rational_read(const char *s, int allow_sign, CimRational *r, int *decimals)
+{
+    int negative = 0;
+    uint64_t num = 0;
+    uint64_t den = 1;
+    *decimals = 0;
+    if (allow_sign && (*s == '-' || *s == '+'))
+        negative = *s++ == '-';
+    if (read_digits(&s, &num) <= 0)
+        return -1;
+    if (*s == '.') {
+        s++;
+        int frac = read_digits(&s, &num);
+        if (frac <= 0 || frac > 18)
+            return -1;
+        for (int i = 0; i < frac; i++)
+            den *= 10;
+        *decimals = frac;
+    } else if (*s == '/') {
+        s++;
+        den = 0;
+        if (read_digits(&s, &den) <= 0 || !den)
+            return -1;
+    }
+    if (*s)
+        return -1;
+    uint64_t g = cim_gcd(num, den);
+    num /= g;
+    den /= g;
+    if (num > INT64_MAX || den > INT64_MAX)
+        return -1;
+    r->num = negative ? -(int64_t)num : (int64_t)num;
+    r->den = (int64_t)den;
+    return 0;
+}
+
+int cim_rational_format(CimRational r, char *buf, size_t n)
+{
+    int w;
+    if (r.den == 1)
+        w = snprintf(buf, n, "%lld", (long long)r.num);
+    else
+        w = snprintf(buf, n, "%lld/%lld", (long long)r.num, (long long)r.den);
+    return w < 0 || (size_t)w >= n ? -1 : 0;
+}
+
+int cim_decimal_format(CimRational r, char *buf, size_t n)
+{
+    /* The fewest decimals k with den | 10^k; then num/den = (whole, frac) / 10^k. */
+    uint64_t den = (uint64_t)r.den;
+    uint64_t magnitude = r.num < 0 ? 0 - (uint64_t)r.num : (uint64_t)r.num;
+    uint64_t scale = 1;
+    int k = 0;
+    while (scale % den) {
+        if (k == 18)
+            return -1;
+        scale *= 10;
+        k++;
+    }
+    uint64_t whole = magnitude / den;
+    uint64_t frac = magnitude % den * (scale / den);
+    const char *sign = r.num < 0 ? "-" : "";
+    int w;
+    if (k)
+        w = snprintf(buf, n, "%s%llu.%0*llu", sign, (unsigned long long)whole, k,
+                     (unsigned long long)frac);
+    else
+        w = snprintf(buf, n, "%s%llu", sign, (unsigned long long)whole);
+    return w < 0 || (size_t)w >= n ? -1 : 0;
+}
+
+/* Sign of num/den − bound for an integer-valued bound, computed exactly. */
+static int rational_cmp(CimRational r, double bound)
+{
+    __int128 lhs = (__int128)r.num;
+    __int128 rhs = (__int128)(int64_t)bound * r.den;
+    return (lhs > rhs) - (lhs < rhs);
+}
+
+/* An exact number option: the option's word, or a number within [min, max]. A
+ * RATIONAL is positive and keeps each part of the reduced fraction within 32 bits; a
+ * DECIMAL has at most o->decimals digits after the point and a sign when min < 0. */
+static int set_exact(CimRational *out, const CimOption *o, const char *val, CimErr *e)
+{
+    if (o->word && !strcmp(val, o->word)) {
+        *out = (CimRational){0, 1};
+        return 0;
+    }
+    CimRational r;
+    int decimals;
+    int bad = cim_rational_read(val, o->min < 0, &r, &decimals) < 0;
+    if (o->type == CIM_OPT_DECIMAL) {
+        CIM_RETURN_IF(bad || strchr(val, '/') || decimals > o->decimals, e, CIM_ERR_USAGE,
+                      "option %s: '%s' is not a decimal number with at most %d decimals",
+                      o->name, val, o->decimals);
+    } else {
+        int too_wide = !bad && (r.num > UINT32_MAX || r.num < -(int64_t)UINT32_MAX
+                                || r.den > UINT32_MAX);
+        CIM_RETURN_IF(bad || too_wide, e, CIM_ERR_USAGE,
+                      "option %s: '%s' is not %s%san integer, a/b fraction or decimal "
+                      "(each part of the reduced fraction within 32 bits)",
+                      o->name, val, o->word ? o->word : "", o->word ? ", " : "");
+    }
+    CIM_RETURN_IF(o->type == CIM_OPT_RATIONAL && r.num <= 0, e, CIM_ERR_USAGE,
+                  "option %s: %s is not positive", o->name, val);
+    CIM_RETURN_IF(rational_cmp(r, o->min) < 0 || rational_cmp(r, o->max) > 0, e,
+                  CIM_ERR_USAGE, "option %s: %s is outside [%g, %g]", o->name, val,
+                  o->min, o->max);
+    *out = r;
+    return 0;
+}
+
 static int set_value(void *conf, const CimOption *o, const char *val, CimErr *e)
 {
     char *p = (char *)conf + o->offset, *end;
@@ -54,6 +189,9 @@ static int set_value(void *conf, const CimOption *o, const char *val, CimErr *e)
         CIM_RETURN_IF(!*s, e, CIM_ERR_NOMEM, "out of memory");
         return 0;
     }
+    case CIM_OPT_RATIONAL:
+    case CIM_OPT_DECIMAL:
+        return set_exact((CimRational *)p, o, val ? val : "", e);
     }
     return cim_err(e, CIM_ERR_INTERNAL, "bad option type");
 }
@@ -134,6 +272,11 @@ static void set_defaults(void *conf, const CimOption *opts, CimErr *e, int *rc)
     for (const CimOption *o = opts; o && o->name; o++) {
         char *p = (char *)conf + o->offset;
         switch (o->type) {
+        case CIM_OPT_RATIONAL:
+        case CIM_OPT_DECIMAL:
+            if (!*rc)
+                *rc = set_exact((CimRational *)p, o, o->def_str ? o->def_str : "0", e);
+            break;
         case CIM_OPT_INT:
             *(int64_t *)p = (int64_t)o->def;
             break;
@@ -242,6 +385,22 @@ int cim_opt_canon(const void *conf, const CimOption *opts, char *buf, size_t n)
             if (!*(const int *)p) continue;
             w = snprintf(buf + used, n - used, "%s%s", sep, o->name);
             break;
+        case CIM_OPT_RATIONAL:
+        case CIM_OPT_DECIMAL: {
+            const CimRational *r = (const CimRational *)p;
+            char num[48];
+            int bad;
+            if (o->word && r->num == 0)
+                bad = snprintf(num, sizeof num, "%s", o->word) >= (int)sizeof num;
+            else if (o->type == CIM_OPT_RATIONAL)
+                bad = cim_rational_format(*r, num, sizeof num) < 0;
+            else
+                bad = cim_decimal_format(*r, num, sizeof num) < 0;
+            if (bad)
+                return -1;
+            w = snprintf(buf + used, n - used, "%s%s=%s", sep, o->name, num);
+            break;
+        }
         case CIM_OPT_STRING: {
             if (!*(char *const *)p) continue;
             char quoted[4096 * 2 + 3];

@@ -169,6 +169,31 @@ static void png_read_head(PngCtx *c)
     png_read_info(c->png, c->info);
 }
 
+/* The band of rows being filled in c->band; a full band, or the image's last row,
+ * goes to the sink as one chunk. */
+typedef struct RowBand {
+    uint32_t y0;        /* image row of the band's first row */
+    uint32_t have;      /* rows in the band so far */
+    uint32_t rows;      /* rows a full band holds */
+    uint32_t width, height, channels;
+    size_t   rowbytes;
+} RowBand;
+
+/* Row y has just been placed at band row b->have: count it, and emit the band when it
+ * is full or y is the last row. */
+static int band_row_done(PngCtx *c, RowBand *b, uint32_t y, CimSink *sink, CimErr *e)
+{
+    b->have++;
+    if (b->have < b->rows && y + 1 < b->height)
+        return 0;
+    CimChunk k = {.kind = CIM_CHUNK_ROWS, .data = c->band, .stride = b->rowbytes,
+                  .width = b->width, .height = b->have, .y = b->y0, .channels = b->channels};
+    CIM_CHECK(sink->chunk(sink, &k, e));
+    b->y0 += b->have;
+    b->have = 0;
+    return 0;
+}
+
 /* Decodes every row; called under setjmp (see the file comment). Returns 0 or
  * a CimErr code of its own (a sink error); libpng errors longjmp out. */
 __attribute__((noinline))
@@ -203,21 +228,15 @@ static int png_body(PngCtx *c, const CimLimits *lim, CimSink *sink, CimFileMeasu
     uint32_t band = cim_band_rows(rowbytes, h, pixels);
     c->band = malloc(rowbytes * band);
     CIM_RETURN_IF(!c->band, e, CIM_ERR_NOMEM, "png: out of memory for %u rows of %zu bytes", band, rowbytes);
+    RowBand rows = {.rows = band, .width = w, .height = h, .channels = ch, .rowbytes = rowbytes};
 
     if (!interlaced || !pixels) {
         /* Sequential (or validation only: every pass row lands in one buffer). */
-        uint32_t y0 = 0, have = 0;
         for (int pass = 0; pass < passes; pass++)
             for (uint32_t y = 0; y < h; y++) {
-                png_read_row(png, c->band + (size_t)have * rowbytes, NULL);
-                if (!pixels) continue;
-                if (++have == band || y + 1 == h) {
-                    CimChunk k = {.kind = CIM_CHUNK_ROWS, .data = c->band, .stride = rowbytes,
-                                  .width = w, .height = have, .y = y0, .channels = ch};
-                    CIM_CHECK(sink->chunk(sink, &k, e));
-                    y0 += have;
-                    have = 0;
-                }
+                png_read_row(png, c->band + (size_t)rows.have * rowbytes, NULL);
+                if (pixels)
+                    CIM_CHECK(band_row_done(c, &rows, y, sink, e));
             }
     } else {
         /* Adam7: passes 1–6 fill the even rows, pass 7 is the odd rows. */
@@ -229,22 +248,15 @@ static int png_body(PngCtx *c, const CimLimits *lim, CimSink *sink, CimFileMeasu
                 png_read_row(png, (y & 1) ? c->band : c->even + (size_t)(y / 2) * rowbytes, NULL);
         /* Emit in row order: row 2i from c->even, row 2i+1 read now. A band
          * is copied together so consumers get contiguous rows. */
-        uint32_t y0 = 0, have = 0;
         for (uint32_t y = 0; y < h; y++) {
-            uint8_t *dst = c->band + (size_t)have * rowbytes;
+            uint8_t *dst = c->band + (size_t)rows.have * rowbytes;
             if (y & 1)
                 png_read_row(png, dst, NULL);
             else {
                 memcpy(dst, c->even + (size_t)(y / 2) * rowbytes, rowbytes);
                 png_read_row(png, NULL, NULL);   /* pass 7 call for an even row: no data */
             }
-            if (++have == band || y + 1 == h) {
-                CimChunk k = {.kind = CIM_CHUNK_ROWS, .data = c->band, .stride = rowbytes,
-                              .width = w, .height = have, .y = y0, .channels = ch};
-                CIM_CHECK(sink->chunk(sink, &k, e));
-                y0 += have;
-                have = 0;
-            }
+            CIM_CHECK(band_row_done(c, &rows, y, sink, e));
         }
     }
     png_read_end(png, NULL);

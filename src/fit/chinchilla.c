@@ -142,8 +142,8 @@ static int cmp_ranked(const void *x, const void *y)
 
 static int np_chin(const CimFitProblem *pb) { (void)pb; return NP; }
 
-static int fit_chin(const CimFitProblem *pb, const size_t *idx, size_t n, const double *hint, int main,
-                    double *theta, double *obj, double *se, CimErr *e)
+static int fit_chin(const CimFitProblem *pb, const size_t *idx, size_t n, const double *hint,
+                    int full_data, double *theta, double *obj, double *se, CimErr *e)
 {
     (void)se;
     Ctx c = {pb, idx, n, 0, 0};
@@ -154,7 +154,7 @@ static int fit_chin(const CimFitProblem *pb, const size_t *idx, size_t n, const 
     CIM_RETURN_IF(!s, e, CIM_ERR_NOMEM, "out of memory");
     double best = INFINITY, t[NP];
     int runs = 0;
-    if (main) {
+    if (full_data) {
         Ranked *rk = malloc(CIM_FIT_GRID_STARTS * sizeof *rk);
         if (!rk) { gsl_multimin_fdfminimizer_free(s); return cim_err(e, CIM_ERR_NOMEM, "out of memory"); }
         for (int k = 0; k < CIM_FIT_GRID_STARTS; k++) {

@@ -79,11 +79,11 @@ typedef struct CimFitFormImpl {
     const char *objective;             /* what `objective` sums, for the output */
     int  (*nparams)(const CimFitProblem *pb);
     /* Fits rows idx[0..n). hint (optional): a θ to start from too (the
-     * full-data optimum, for resamples); main != 0 for the full-data fit
+     * full-data optimum, for resamples); full_data != 0 for the full-data fit
      * (all configured starts) and 0 for a resample. se (optional) gets
      * analytic standard errors of the estimates where the form has them. */
-    int  (*fit)(const CimFitProblem *pb, const size_t *idx, size_t n, const double *hint, int main,
-                double *theta, double *obj, double *se, CimErr *e);
+    int  (*fit)(const CimFitProblem *pb, const size_t *idx, size_t n, const double *hint,
+                int full_data, double *theta, double *obj, double *se, CimErr *e);
     double (*predict)(const CimFitProblem *pb, const double *theta, size_t row);
     /* Named estimates from θ; returns the count. */
     int  (*estimates)(const CimFitProblem *pb, const double *theta, const char **names, double *v);

@@ -900,8 +900,8 @@ static int cmp_nl(const void *x, const void *y, void *nnl)
 
 /* Variable projection from the distinct nonlinear parts of the grid (the
  * linear parameters need no start: they are exact for each). */
-static int fit_varpro(const CimFitProblem *pb, const size_t *idx, size_t n, const double *hint, int main,
-                      double *theta, double *obj, long *iters, int *runs, CimErr *e)
+static int fit_varpro(const CimFitProblem *pb, const size_t *idx, size_t n, const double *hint,
+                      int full_data, double *theta, double *obj, long *iters, int *runs, CimErr *e)
 {
     const CimFormula *F = pb->fm;
     int nnl = F->nnl;
@@ -915,7 +915,7 @@ static int fit_varpro(const CimFitProblem *pb, const size_t *idx, size_t n, cons
     double best = INFINITY, u[CIM_EXPR_MAXGRAD];
     int rc = 0;
     if (nnl && !w) { vp_free(&v); return cim_err(e, CIM_ERR_NOMEM, "out of memory"); }
-    if (!main) {
+    if (!full_data) {
         memcpy(u, hint ? hint : F->grid, sizeof(double) * (size_t)F->nu);
         best = vp_lm(&v, &c, w, u, iters);
         memcpy(theta, u, sizeof(double) * (size_t)F->nu);
@@ -970,8 +970,8 @@ out:
 
 static int np_formula(const CimFitProblem *pb) { return pb->fm->nu + (pb->fm->objective == CIM_OBJ_HUBER_LIK); }
 
-static int fit_formula(const CimFitProblem *pb, const size_t *idx, size_t n, const double *hint, int main,
-                       double *theta, double *obj, double *se, CimErr *e)
+static int fit_formula(const CimFitProblem *pb, const size_t *idx, size_t n, const double *hint,
+                       int full_data, double *theta, double *obj, double *se, CimErr *e)
 {
     (void)se;
     const CimFormula *F = pb->fm;
@@ -984,10 +984,10 @@ static int fit_formula(const CimFitProblem *pb, const size_t *idx, size_t n, con
         long iters = 0;
         int runs = 0;
         double best = INFINITY;
-        CIM_CHECK(fit_varpro(pb, idx, n, hint, main, theta, &best, &iters, &runs, e));
+        CIM_CHECK(fit_varpro(pb, idx, n, hint, full_data, theta, &best, &iters, &runs, e));
         clock_gettime(CLOCK_MONOTONIC, &t1);
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
-        if (main && pb->scratch) {
+        if (full_data && pb->scratch) {
             pb->scratch->bfgs_runs = runs;
             pb->scratch->iterations = iters;
             pb->scratch->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
@@ -1011,7 +1011,7 @@ static int fit_formula(const CimFitProblem *pb, const size_t *idx, size_t n, con
     double best = INFINITY;
     Ranked *done = NULL;
     double *ends = NULL;
-    if (main) {
+    if (full_data) {
         int ng = F->ngrid;
         Ranked *rk = malloc((size_t)ng * sizeof *rk);
         if (!rk) { gsl_multifit_nlinear_free(w); return cim_err(e, CIM_ERR_NOMEM, "out of memory"); }
@@ -1054,8 +1054,8 @@ static int fit_formula(const CimFitProblem *pb, const size_t *idx, size_t n, con
         /* Epoch's likelihood from the Huber optimum, with its scale. */
         double x[CIM_EXPR_MAXGRAD + 1];
         memcpy(x, theta, nu * sizeof *x);
-        x[nu] = !main && hint ? hint[nu] : NAN;
-        best = lik_fit(&c, x, &iters, main);
+        x[nu] = !full_data && hint ? hint[nu] : NAN;
+        best = lik_fit(&c, x, &iters, full_data);
         memcpy(theta, x, (nu + 1) * sizeof *x);
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -1063,7 +1063,7 @@ static int fit_formula(const CimFitProblem *pb, const size_t *idx, size_t n, con
     free(done);
     free(ends);
     gsl_multifit_nlinear_free(w);
-    if (main && pb->scratch) {
+    if (full_data && pb->scratch) {
         pb->scratch->bfgs_runs = runs;
         pb->scratch->iterations = iters;
         pb->scratch->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);

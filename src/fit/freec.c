@@ -105,8 +105,8 @@ static double bfgs(Ctx *c, gsl_multimin_fdfminimizer *s, double *phi)
 
 static int np_fc(const CimFitProblem *pb) { return 3 + pb->nfree; }
 
-static int fit_fc(const CimFitProblem *pb, const size_t *idx, size_t n, const double *hint, int main,
-                  double *theta, double *obj, double *se, CimErr *e)
+static int fit_fc(const CimFitProblem *pb, const size_t *idx, size_t n, const double *hint,
+                  int full_data, double *theta, double *obj, double *se, CimErr *e)
 {
     (void)se;
     int nf = pb->nfree;
@@ -118,7 +118,7 @@ static int fit_fc(const CimFitProblem *pb, const size_t *idx, size_t n, const do
         return cim_err(e, CIM_ERR_NOMEM, "out of memory");
     }
     static const double off_main[] = {-4.6, -2.3, 0, 2.3, 4.6};
-    int noff = main ? 5 : 1, total = 1;
+    int noff = full_data ? 5 : 1, total = 1;
     for (int j = 0; j < nf; j++) total *= noff;
     double best = INFINITY, phi[CIM_MOD_COUNT], bphi[CIM_MOD_COUNT] = {0};
     for (int k = -1; k < total; k++) {
@@ -127,7 +127,7 @@ static int fit_fc(const CimFitProblem *pb, const size_t *idx, size_t n, const do
             for (int j = 0; j < nf; j++) phi[j] = hint[3 + j];
         } else {
             for (int j = 0, q = k; j < nf; j++, q /= noff)
-                phi[j] = log(pb->C0[pb->freemod[j]]) + (main ? off_main[q % noff] : 0.0);
+                phi[j] = log(pb->C0[pb->freemod[j]]) + (full_data ? off_main[q % noff] : 0.0);
         }
         double f = bfgs(&c, s, phi);
         if (f < best) { best = f; memcpy(bphi, phi, sizeof phi); }

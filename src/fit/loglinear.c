@@ -41,10 +41,10 @@ done:
 
 static int np_ll(const CimFitProblem *pb) { (void)pb; return 3; }
 
-static int fit_ll(const CimFitProblem *pb, const size_t *idx, size_t n, const double *hint, int main,
-                  double *theta, double *obj, double *se, CimErr *e)
+static int fit_ll(const CimFitProblem *pb, const size_t *idx, size_t n, const double *hint,
+                  int full_data, double *theta, double *obj, double *se, CimErr *e)
 {
-    (void)hint; (void)main;
+    (void)hint; (void)full_data;
     int rc = cim__ols3(pb->L, pb->lnD, pb->lnP, idx, n, theta, obj, se);
     CIM_RETURN_IF(rc < 0, e, rc, "loglinear: least squares failed (collinear P and D_eff?)");
     return 0;

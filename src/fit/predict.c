@@ -169,38 +169,68 @@ int cim_predict_compute_optimal(const CimFitModel *m, double flops, double *P, d
     return 0;
 }
 
-int cim_predict_params_for(const CimFitModel *m, double target, double D, double *P, CimErr *e)
+/* One size of the law solved for the other at a target loss: given the known size
+ * (D for --params, P for --data), the unknown one. The chinchilla law is
+ * L = E + A/P^alpha + B/D^beta, the loglinear one L = a - b ln D - c ln P. */
+typedef struct SizeSolve {
+    double      known;          /* the size given */
+    const char *known_option;   /* "--data" */
+    const char *known_label;    /* how a message names it: "D_eff", "P" */
+    const char *unknown_label;  /* "P", "data": what grows without bound */
+    const char *floor_text;     /* the loss at infinite unknown size: "E + B/D^beta" */
+    double      known_coef, known_exp;      /* chinchilla: B, beta for a known D */
+    double      unknown_coef, unknown_exp;  /* chinchilla: A, alpha for an unknown P */
+    double      known_slope, unknown_slope; /* loglinear: b, c for a known D */
+    const char *unknown_slope_name;         /* "c" */
+    const char *falls_with;                 /* "P", "data" */
+} SizeSolve;
+
+static int solve_size(const CimFitModel *m, double target, const SizeSolve *s, double *out,
+                      CimErr *e)
 {
-    CIM_RETURN_IF(!(D > 0) || !isfinite(D), e, CIM_ERR_USAGE, "--data must be positive and finite");
-    CIM_RETURN_IF(!(target > 0) || !isfinite(target), e, CIM_ERR_USAGE, "--target-loss must be positive and finite");
-    CIM_RETURN_IF(m->form == CIM_FIT_FORMULA, e, CIM_ERR_USAGE, "for a formula fit predict answers --flops and --at");
+    CIM_RETURN_IF(!(s->known > 0) || !isfinite(s->known), e, CIM_ERR_USAGE,
+                  "%s must be positive and finite", s->known_option);
+    CIM_RETURN_IF(!(target > 0) || !isfinite(target), e, CIM_ERR_USAGE,
+                  "--target-loss must be positive and finite");
+    CIM_RETURN_IF(m->form == CIM_FIT_FORMULA, e, CIM_ERR_USAGE,
+                  "for a formula fit predict answers --flops and --at");
     if (m->form == CIM_FIT_CHINCHILLA) {
-        CIM_RETURN_IF(target <= m->E, e, CIM_ERR_REFUSED, "target loss %g is at or below the irreducible loss E = %g: no model reaches it", target, m->E);
-        double floor = m->E + m->B / pow(D, m->beta);
+        CIM_RETURN_IF(target <= m->E, e, CIM_ERR_REFUSED,
+                      "target loss %g is at or below the irreducible loss E = %g: no model reaches it",
+                      target, m->E);
+        double floor = m->E + s->known_coef / pow(s->known, s->known_exp);
         CIM_RETURN_IF(target <= floor, e, CIM_ERR_REFUSED,
-                      "target loss %g is out of reach with D_eff = %g: even infinite P gives E + B/D^beta = %g", target, D, floor);
-        *P = pow(m->A / (target - floor), 1.0 / m->alpha);
+                      "target loss %g is out of reach with %s = %g: even infinite %s gives %s = %g",
+                      target, s->known_label, s->known, s->unknown_label, s->floor_text, floor);
+        *out = pow(s->unknown_coef / (target - floor), 1.0 / s->unknown_exp);
         return 0;
     }
-    CIM_RETURN_IF(!(m->c > 0), e, CIM_ERR_REFUSED, "the fitted c = %g is not positive: loss does not fall with P", m->c);
-    *P = exp((m->a - m->b * log(D) - target) / m->c);
+    CIM_RETURN_IF(!(s->unknown_slope > 0), e, CIM_ERR_REFUSED,
+                  "the fitted %s = %g is not positive: loss does not fall with %s",
+                  s->unknown_slope_name, s->unknown_slope, s->falls_with);
+    *out = exp((m->a - s->known_slope * log(s->known) - target) / s->unknown_slope);
     return 0;
+}
+
+int cim_predict_params_for(const CimFitModel *m, double target, double D, double *P, CimErr *e)
+{
+    SizeSolve s = {
+        .known = D, .known_option = "--data", .known_label = "D_eff", .unknown_label = "P",
+        .floor_text = "E + B/D^beta",
+        .known_coef = m->B, .known_exp = m->beta, .unknown_coef = m->A, .unknown_exp = m->alpha,
+        .known_slope = m->b, .unknown_slope = m->c, .unknown_slope_name = "c", .falls_with = "P",
+    };
+    return solve_size(m, target, &s, P, e);
 }
 
 int cim_predict_data_for(const CimFitModel *m, double target, double P, double *D, CimErr *e)
 {
-    CIM_RETURN_IF(!(P > 0) || !isfinite(P), e, CIM_ERR_USAGE, "--params must be positive and finite");
-    CIM_RETURN_IF(!(target > 0) || !isfinite(target), e, CIM_ERR_USAGE, "--target-loss must be positive and finite");
-    CIM_RETURN_IF(m->form == CIM_FIT_FORMULA, e, CIM_ERR_USAGE, "for a formula fit predict answers --flops and --at");
-    if (m->form == CIM_FIT_CHINCHILLA) {
-        CIM_RETURN_IF(target <= m->E, e, CIM_ERR_REFUSED, "target loss %g is at or below the irreducible loss E = %g: no model reaches it", target, m->E);
-        double floor = m->E + m->A / pow(P, m->alpha);
-        CIM_RETURN_IF(target <= floor, e, CIM_ERR_REFUSED,
-                      "target loss %g is out of reach with P = %g: even infinite data gives E + A/P^alpha = %g", target, P, floor);
-        *D = pow(m->B / (target - floor), 1.0 / m->beta);
-        return 0;
-    }
-    CIM_RETURN_IF(!(m->b > 0), e, CIM_ERR_REFUSED, "the fitted b = %g is not positive: loss does not fall with data", m->b);
-    *D = exp((m->a - m->c * log(P) - target) / m->b);
-    return 0;
+    SizeSolve s = {
+        .known = P, .known_option = "--params", .known_label = "P", .unknown_label = "data",
+        .floor_text = "E + A/P^alpha",
+        .known_coef = m->A, .known_exp = m->alpha, .unknown_coef = m->B, .unknown_exp = m->beta,
+        .known_slope = m->c, .unknown_slope = m->b, .unknown_slope_name = "b",
+        .falls_with = "data",
+    };
+    return solve_size(m, target, &s, D, e);
 }

@@ -421,10 +421,11 @@ static double nice_step(double range)
     return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
 }
 
-static int draw_law_plot(const CimReport *r, cairo_t *cr, double W, double H, CimErr *e)
+/* C per modality for the D_eff of raw_* columns: the fit's C_<modality> parameter,
+ * else a C the fit recorded as used, else the results JSON's measured C. */
+static int law_columns_C(const CimReport *r, double C[CIM_MOD_COUNT], CimErr *e)
 {
     const CimRuns *t = r->runs;
-    double C[CIM_MOD_COUNT];
     for (int m = 0; m < CIM_MOD_COUNT; m++) {
         C[m] = NAN;
         if (t->tokens || !t->raw[m]) continue;
@@ -443,6 +444,69 @@ static int draw_law_plot(const CimReport *r, cairo_t *cr, double W, double H, Ci
         CIM_RETURN_IF(!(isfinite(C[m]) && C[m] > 0), e, CIM_ERR_USAGE, "no C for column raw_%s: give a results "
                       "JSON measuring %s, or a fit with C_%s", mod, mod, mod);
     }
+    return 0;
+}
+
+/* The title (the law's form or formula, and the run count) and the fit's summary line. */
+static void law_title(const CimReport *r, cairo_t *cr, const Law *law, size_t np)
+{
+    const char *form = "";
+    for (size_t i = 0; i < r->nfit_kv; i++) if (!strcmp(r->fit_kv[i].key, "form")) form = r->fit_kv[i].value;
+    if (!strcmp(form, "formula"))           /* a formula fit is titled by its formula */
+        for (size_t i = 0; i < r->nfit_kv; i++) if (!strcmp(r->fit_kv[i].key, "formula")) form = r->fit_kv[i].value;
+    char title[256], *pf = plain(form);
+    snprintf(title, sizeof title, "Fitted law%s%s against %zu runs", pf && pf[0] ? ": " : "", pf ? pf : "", np);
+    free(pf);
+    cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+    set_font(cr, 16, 1);
+    text_at(cr, 20, 26, title, 0);
+    set_font(cr, 11.5, 0);
+    cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
+    char sub[256] = "";
+    for (size_t i = 0; i < r->nfit_kv; i++)
+        if (!strcmp(r->fit_kv[i].key, "rmse") || !strcmp(r->fit_kv[i].key, "n_points") ||
+            !strcmp(r->fit_kv[i].key, "objective")) {
+            char *k = plain(r->fit_kv[i].key), *v = plain(r->fit_kv[i].value);
+            size_t l = strlen(sub);
+            snprintf(sub + l, sizeof sub - l, "%s%s = %s", l ? ",  " : "", k, v);
+            free(k); free(v);
+        }
+    if (!law->form) snprintf(sub + strlen(sub), sizeof sub - strlen(sub), "%s(no curve: unknown form)", sub[0] ? "  " : "");
+    text_at(cr, 20, 45, sub, 0);
+
+}
+
+/* The legend: a colour per model size drawn, and how many sizes are grey. */
+static void law_legend(cairo_t *cr, const double *groups, size_t ng, size_t nu, double x1,
+                       double y0)
+{
+    set_font(cr, 11.5, 1);
+    cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+    text_at(cr, x1 + 18, y0 + 12, "params P", 0);
+    set_font(cr, 11.5, 0);
+    for (size_t g = 0; g < ng; g++) {
+        double y = y0 + 32 + 20 * (double)g;
+        rgb(cr, viridis(ng > 1 ? (double)g / (double)(ng - 1) : 0.5));
+        cairo_arc(cr, x1 + 24, y - 4, 4, 0, 2 * M_PI);
+        cairo_fill(cr);
+        char lab[32];
+        snprintf(lab, sizeof lab, "%.3g", groups[g]);
+        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+        text_at(cr, x1 + 36, y, lab, 0);
+    }
+    if (nu > ng) {
+        cairo_set_source_rgb(cr, 0.45, 0.45, 0.45);
+        char lab[64];
+        snprintf(lab, sizeof lab, "(+%zu other sizes, grey)", nu - ng);
+        text_at(cr, x1 + 18, y0 + 32 + 20 * (double)ng, lab, 0);
+    }
+}
+
+static int draw_law_plot(const CimReport *r, cairo_t *cr, double W, double H, CimErr *e)
+{
+    const CimRuns *t = r->runs;
+    double C[CIM_MOD_COUNT];
+    CIM_CHECK(law_columns_C(r, C, e));
     double *D = calloc(t->n ? t->n : 1, sizeof *D);
     CIM_RETURN_IF(!D, e, CIM_ERR_NOMEM, "out of memory");
     if (cim_runs_deff(t, C, NULL, D, e) < 0) { free(D); return e->code; }
@@ -476,30 +540,7 @@ static int draw_law_plot(const CimReport *r, cairo_t *cr, double W, double H, Ci
 #define PY(v) (y1 - ((v) - ymin) / (ymax - ymin) * (y1 - y0))
 
     Law law = law_of(r);
-    const char *form = "";
-    for (size_t i = 0; i < r->nfit_kv; i++) if (!strcmp(r->fit_kv[i].key, "form")) form = r->fit_kv[i].value;
-    if (!strcmp(form, "formula"))           /* a formula fit is titled by its formula */
-        for (size_t i = 0; i < r->nfit_kv; i++) if (!strcmp(r->fit_kv[i].key, "formula")) form = r->fit_kv[i].value;
-    char title[256], *pf = plain(form);
-    snprintf(title, sizeof title, "Fitted law%s%s against %zu runs", pf && pf[0] ? ": " : "", pf ? pf : "", np);
-    free(pf);
-    cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-    set_font(cr, 16, 1);
-    text_at(cr, 20, 26, title, 0);
-    set_font(cr, 11.5, 0);
-    cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
-    char sub[256] = "";
-    for (size_t i = 0; i < r->nfit_kv; i++)
-        if (!strcmp(r->fit_kv[i].key, "rmse") || !strcmp(r->fit_kv[i].key, "n_points") ||
-            !strcmp(r->fit_kv[i].key, "objective")) {
-            char *k = plain(r->fit_kv[i].key), *v = plain(r->fit_kv[i].value);
-            size_t l = strlen(sub);
-            snprintf(sub + l, sizeof sub - l, "%s%s = %s", l ? ",  " : "", k, v);
-            free(k); free(v);
-        }
-    if (!law.form) snprintf(sub + strlen(sub), sizeof sub - strlen(sub), "%s(no curve: unknown form)", sub[0] ? "  " : "");
-    text_at(cr, 20, 45, sub, 0);
-
+    law_title(r, cr, &law, np);
     /* Axes and grid. */
     set_font(cr, 11, 0);
     for (int k = (int)floor(xmin); k <= (int)ceil(xmax); k++)
@@ -575,27 +616,7 @@ static int draw_law_plot(const CimReport *r, cairo_t *cr, double W, double H, Ci
     }
     cairo_restore(cr);
 
-    /* Legend. */
-    set_font(cr, 11.5, 1);
-    cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-    text_at(cr, x1 + 18, y0 + 12, "params P", 0);
-    set_font(cr, 11.5, 0);
-    for (size_t g = 0; g < ng; g++) {
-        double y = y0 + 32 + 20 * (double)g;
-        rgb(cr, viridis(ng > 1 ? (double)g / (double)(ng - 1) : 0.5));
-        cairo_arc(cr, x1 + 24, y - 4, 4, 0, 2 * M_PI);
-        cairo_fill(cr);
-        char lab[32];
-        snprintf(lab, sizeof lab, "%.3g", groups[g]);
-        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-        text_at(cr, x1 + 36, y, lab, 0);
-    }
-    if (nu > ng) {
-        cairo_set_source_rgb(cr, 0.45, 0.45, 0.45);
-        char lab[64];
-        snprintf(lab, sizeof lab, "(+%zu other sizes, grey)", nu - ng);
-        text_at(cr, x1 + 18, y0 + 32 + 20 * (double)ng, lab, 0);
-    }
+    law_legend(cr, groups, ng, nu, x1, y0);
 #undef PX
 #undef PY
     cim_expr_free(law.x);

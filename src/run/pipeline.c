@@ -52,9 +52,10 @@ static int add_tokenizer(CimRun *run, const char *spec, CimErr *e)
             cim_tok_instance_free(&ti);
             return 0;
         }
-    if (run->nmod_tok[m] >= sizeof run->mod_tok[m] / sizeof run->mod_tok[m][0]) {
+    if (run->nmod_tok[m] >= CIM_MAX_TOK_PER_MODALITY) {
         cim_tok_instance_free(&ti);
-        return cim_err(e, CIM_ERR_USAGE, "too many %s tokenizers", cim_modality_name(m));
+        return cim_err(e, CIM_ERR_USAGE, "too many %s tokenizers (at most %d)",
+                       cim_modality_name(m), CIM_MAX_TOK_PER_MODALITY);
     }
     CimTokInstance *v = realloc(run->toks, (run->ntok + 1) * sizeof *v);
     if (!v) { cim_tok_instance_free(&ti); return cim_err(e, CIM_ERR_NOMEM, "out of memory"); }
@@ -357,6 +358,88 @@ int cim__jsonl_choice(const CimRun *run, CimRecord *r, const uint8_t *probe, siz
     return looks && run->json_field;
 }
 
+/* Whether a tokenizer of modality mod counts content (has feed); *needs gets what
+ * those tokenizers want from the decoder. */
+static int plan_content(const CimRun *run, CimModality mod, unsigned *needs)
+{
+    int content = 0;
+    *needs = 0;
+    for (size_t k = 0; k < run->nmod_tok[mod]; k++) {
+        const CimTokenizer *tok = run->toks[run->mod_tok[mod][k]].tok;
+        if (tok->feed) {
+            content = 1;
+            *needs |= tok->caps;
+        }
+    }
+    return content;
+}
+
+/* --info: the decoder hands over everything, and the zstd stream starts afresh. */
+static void start_info(Worker *w, unsigned *needs)
+{
+    *needs |= CIM_NEED_TEXT | CIM_NEED_PIXELS | CIM_NEED_RGB | CIM_NEED_PCM;
+    ZSTD_CCtx_reset(w->zc, ZSTD_reset_session_and_parameters);
+    ZSTD_CCtx_setParameter(w->zc, ZSTD_c_compressionLevel, w->run->p.zstd_level);
+    w->zbytes = 0;
+}
+
+/* Decodes one file (not JSON Lines): from its header alone when no tokenizer needs
+ * content and the decoder can, else in full through w->sink. Then every tokenizer of
+ * the modality gives its count into r->tokens. */
+static int count_file(Worker *w, CimRecord *r, const CimDecoder *dec, const char *open_path,
+                      FILE *stream, int content, CimFileMeasure *m, CimErr *e)
+{
+    CimRun *run = w->run;
+    int rc = CIM_ERR_NEED_DECODE;
+    if (!content && !w->info && run->p.fast_path && dec->header && !stream) {
+        rc = dec->header(open_path, &run->p.limits, m, e);
+        if (rc == 0)
+            r->fast = 1;
+    }
+    if (rc == CIM_ERR_NEED_DECODE) {
+        memset(e, 0, sizeof *e);
+        for (size_t k = 0; k < run->nmod_tok[w->mod]; k++) {
+            size_t t = run->mod_tok[w->mod][k];
+            memset(w->state[t], 0, run->toks[t].tok->state_size);
+        }
+        rc = stream ? dec->decode_stream(stream, &run->p.limits, &w->sink, m, e)
+                    : dec->decode(open_path, &run->p.limits, &w->sink, m, e);
+        if (rc == 0 && content)   /* a decoder that emitted nothing still owes begin() */
+            rc = sink_begin(&w->sink, &m->geom, e);
+        if (rc == 0 && w->info && (rc = zend(w, e)) == 0)
+            r->info_bits = w->zbytes * 8;
+    }
+    uint64_t max_bytes = run->p.limits.max_decoded_bytes;
+    if (rc == 0 && max_bytes && m->raw_bytes > max_bytes)
+        rc = cim_err(e, CIM_ERR_LIMIT, "decoded size %llu exceeds the limit %llu",
+                     (unsigned long long)m->raw_bytes, (unsigned long long)max_bytes);
+    for (size_t k = 0; k < run->nmod_tok[w->mod] && rc == 0; k++) {
+        size_t t = run->mod_tok[w->mod][k];
+        const CimTokenizer *tok = run->toks[t].tok;
+        if (tok->feed)
+            rc = tok->finish(run->toks[t].conf, w->state[t], &m->geom, &r->tokens[t], e);
+        else
+            rc = tok->count_geometry(run->toks[t].conf, &m->geom, &r->tokens[t], e);
+    }
+    return rc;
+}
+
+/* Copies what was measured into the record. */
+static void record_measure(CimRecord *r, const CimFileMeasure *m)
+{
+    r->modality = m->modality;
+    r->status = CIM_REC_OK;
+    r->file_bytes = m->file_bytes;
+    r->raw_bytes = m->raw_bytes;
+    r->units = m->units;
+    /* Durations are kept at the 12 significant digits the JSON carries, so a
+     * merge of per-file shards sums exactly what a single run sums. */
+    char secs[32];
+    snprintf(secs, sizeof secs, "%.12g", m->seconds);
+    r->seconds = strtod(secs, NULL);
+    r->skipped_packets = m->skipped_packets;
+}
+
 void cim__measure_decoded(Worker *w, CimRecord *r, const CimDecoder *dec, const char *open_path,
                           FILE *stream, int jsonl)
 {
@@ -377,74 +460,30 @@ void cim__measure_decoded(Worker *w, CimRecord *r, const CimDecoder *dec, const 
         r->error = strdup(msg);
         return;
     }
-    int content = 0;
-    unsigned needs = 0;
-    for (size_t k = 0; k < run->nmod_tok[w->mod]; k++) {
-        const CimTokenizer *tok = run->toks[run->mod_tok[w->mod][k]].tok;
-        if (tok->feed) { content = 1; needs |= tok->caps; }
-    }
+    unsigned needs;
+    int content = plan_content(run, w->mod, &needs);
     w->info = run->p.info;
-    if (w->info) {
-        needs |= CIM_NEED_TEXT | CIM_NEED_PIXELS | CIM_NEED_RGB | CIM_NEED_PCM;
-        ZSTD_CCtx_reset(w->zc, ZSTD_reset_session_and_parameters);
-        ZSTD_CCtx_setParameter(w->zc, ZSTD_c_compressionLevel, run->p.zstd_level);
-        w->zbytes = 0;
-    }
+    if (w->info)
+        start_info(w, &needs);
     w->sink.needs = needs;
     w->deadline = run->p.limits.time_budget_s > 0 ? now_s() + run->p.limits.time_budget_s : 0;
-    int rc = CIM_ERR_NEED_DECODE;
+    int rc;
     if (jsonl) {   /* documents: each measured and finished on its own (jsonl.c) */
         rc = cim__measure_jsonl(w, r, dec, open_path, stream, &m, &e);
         if (rc == 0 && w->info && (rc = zend(w, &e)) == 0)
             r->info_bits = w->zbytes * 8;
     } else {
-        if (!content && !w->info && run->p.fast_path && dec->header && !stream) {
-            rc = dec->header(open_path, &run->p.limits, &m, &e);
-            if (rc == 0) r->fast = 1;
-        }
-        if (rc == CIM_ERR_NEED_DECODE) {
-            memset(&e, 0, sizeof e);
-            for (size_t k = 0; k < run->nmod_tok[w->mod]; k++) {
-                size_t t = run->mod_tok[w->mod][k];
-                memset(w->state[t], 0, run->toks[t].tok->state_size);
-            }
-            rc = stream ? dec->decode_stream(stream, &run->p.limits, &w->sink, &m, &e)
-                        : dec->decode(open_path, &run->p.limits, &w->sink, &m, &e);
-            if (rc == 0 && content)   /* a decoder that emitted nothing still owes begin() */
-                rc = sink_begin(&w->sink, &m.geom, &e);
-            if (rc == 0 && w->info && (rc = zend(w, &e)) == 0)
-                r->info_bits = w->zbytes * 8;
-        }
-        if (rc == 0 && run->p.limits.max_decoded_bytes && m.raw_bytes > run->p.limits.max_decoded_bytes)
-            rc = cim_err(&e, CIM_ERR_LIMIT, "decoded size %llu exceeds the limit %llu",
-                         (unsigned long long)m.raw_bytes, (unsigned long long)run->p.limits.max_decoded_bytes);
-        for (size_t k = 0; k < run->nmod_tok[w->mod] && rc == 0; k++) {
-            size_t t = run->mod_tok[w->mod][k];
-            const CimTokenizer *tok = run->toks[t].tok;
-            if (tok->feed)
-                rc = tok->finish(run->toks[t].conf, w->state[t], &m.geom, &r->tokens[t], &e);
-            else
-                rc = tok->count_geometry(run->toks[t].conf, &m.geom, &r->tokens[t], &e);
-        }
+        rc = count_file(w, r, dec, open_path, stream, content, &m, &e);
     }
     cim__release_states(w);
     if (rc < 0) {
-        for (size_t t = 0; t < run->ntok; t++) r->tokens[t] = CIM_TOKENS_NA;
+        for (size_t t = 0; t < run->ntok; t++)
+            r->tokens[t] = CIM_TOKENS_NA;
         r->info_bits = 0;
         set_error(r, &e);
         return;
     }
-    r->modality = m.modality;
-    r->status = CIM_REC_OK;
-    r->file_bytes = m.file_bytes;
-    r->raw_bytes = m.raw_bytes;
-    r->units = m.units;
-    /* Durations are kept at the 12 significant digits the JSON carries, so a
-     * merge of per-file shards sums exactly what a single run sums. */
-    char secs[32];
-    snprintf(secs, sizeof secs, "%.12g", m.seconds);
-    r->seconds = strtod(secs, NULL);
-    r->skipped_packets = m.skipped_packets;
+    record_measure(r, &m);
 }
 
 static int worker_init(Worker *w, CimRun *run)

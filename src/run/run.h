@@ -52,12 +52,15 @@ typedef struct CimAggregate {
     double   C_median, C_p10, C_p90, C_lo, C_hi;
 } CimAggregate;
 
+/* The most tokenizers of one modality in a run (each -t spec is one). */
+#define CIM_MAX_TOK_PER_MODALITY 32
+
 struct CimRun {
     CimMeasureParams p;
     atomic_uint      busy;       /* workers inside a file now (CimSink.spare) */
     CimTokInstance  *toks;       /* every requested tokenizer */
     size_t           ntok;
-    size_t           mod_tok[CIM_MOD_COUNT][32];   /* tokenizer indices per modality */
+    size_t           mod_tok[CIM_MOD_COUNT][CIM_MAX_TOK_PER_MODALITY]; /* indices per modality */
     size_t           nmod_tok[CIM_MOD_COUNT];
     CimRecord       *rec;
     size_t           nrec, caprec;

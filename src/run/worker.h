@@ -28,7 +28,7 @@ typedef struct Worker {
     int         info;
     CimModality mod;
     double      deadline;      /* CLOCK_MONOTONIC seconds, 0 = none */
-    int         began[32];     /* begin() called: release() owed */
+    int         began[CIM_MAX_TOK_PER_MODALITY]; /* begin() called: release() owed */
     int         ready;         /* set up completely (worker_init succeeded) */
 } Worker;
 

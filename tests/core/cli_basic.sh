@@ -60,6 +60,20 @@ expect_rc 2 "$C" train-text --vocab abc -o "$T/x.model" "$SAMPLE/text/kjv-genesi
 expect_rc 2 "$C" train-text --vocab 8k -o "$T/x.model" "$SAMPLE/text/kjv-genesis.txt"
 expect_rc 2 "$C" measure -j abc "$SAMPLE/text/kjv-genesis.txt"
 expect_rc 2 "$C" compare "$T/none.json" "$T/none.json" --tolerance 1%
+# One bad value per command that takes numbers, each named in a clear message.
+expect_arg_error() { local what=$1; shift; expect_rc 2 "$@"
+    grep -q -- "$what" "$T/err" || fail "$*: the message does not name $what"; }
+expect_arg_error "-j wants a thread count" "$C" measure -j 5000 "$SAMPLE/text/kjv-genesis.txt"
+expect_arg_error "--zstd-level wants" "$C" measure --zstd-level 0 "$SAMPLE/text/kjv-genesis.txt"
+expect_arg_error "--max-seconds wants" "$C" measure --max-seconds -1 "$SAMPLE/text/kjv-genesis.txt"
+expect_arg_error "--seed wants" "$C" measure --seed -3 "$SAMPLE/text/kjv-genesis.txt"
+expect_arg_error "--max-frames wants" "$C" measure --max-frames " 5" "$SAMPLE/text/kjv-genesis.txt"
+expect_arg_error "--tolerance wants" "$C" compare "$T/none.json" "$T/none.json" --tolerance -0.5
+expect_arg_error "--threads wants" "$C" fit --threads abc "$T/none.csv"
+expect_arg_error "--threads wants" "$C" fit --threads 0 "$T/none.csv"
+expect_arg_error "--bootstrap wants" "$C" fit --bootstrap 1.5 "$T/none.csv"
+expect_arg_error "--flops wants a number" "$C" predict --flops 1e21x "$T/none.json"
+expect_arg_error "--vocab" "$C" train-text --vocab 0 -o "$T/x.model" "$SAMPLE/text/kjv-genesis.txt"
 # A model path may hold any character a file name may: in double quotes, '=', ',',
 # ':' and spaces are part of it, and the recorded spec quotes it back.
 q="$T/run=3, a:b c"; mkdir -p "$q"; cp "$MODEL" "$q/m.model"
