@@ -7,7 +7,7 @@
 # Vorbis copy of its sonic-pi FLACs made with ffmpeg when available):
 #   decode-only  scripts/bench/sf_decode_audio.c, compiled here: libsndfile
 #                sf_readf_short to the end, nothing else (the floor);
-#   python       scripts/ref/sf_audio.py (python3-soundfile + exact counting).
+#   python       tests/ref/sf_audio.py (python3-soundfile + exact counting).
 # cimeter runs with -j 1 under taskset (one core), --bootstrap 0 (the
 # bootstrap interval is reduction work, shown once separately), in modes:
 #   decode       --no-fast-path, geometry-only presets (decode, count N),
@@ -98,8 +98,8 @@ for d in "${dirs[@]+"${dirs[@]}"}"; do
     row "cimeter decode + vad" "$(best "${one[@]}" "$cim" measure -j 1 --no-fast-path "${nb[@]}" "${presets[@]}" -t audio:vad:hop=20,thr=-40 -o "$tmp/o.json" "$d")"
     row "cimeter fast path (default)" "$(best "${one[@]}" "$cim" measure -j 1 "${nb[@]}" "${presets[@]}" -o "$tmp/o.json" "$d")"
     if $PY -c 'import soundfile' 2>/dev/null; then
-        row "python3-soundfile (sf_audio.py)" "$(best "${one[@]}" "$PY" "$root/scripts/ref/sf_audio.py" "${presets[@]}" "$d")"
-        row "python3-soundfile + vad" "$(best "${one[@]}" "$PY" "$root/scripts/ref/sf_audio.py" "${presets[@]}" -t audio:vad:hop=20,thr=-40 "$d")"
+        row "python3-soundfile (sf_audio.py)" "$(best "${one[@]}" "$PY" "$root/tests/ref/sf_audio.py" "${presets[@]}" "$d")"
+        row "python3-soundfile + vad" "$(best "${one[@]}" "$PY" "$root/tests/ref/sf_audio.py" "${presets[@]}" -t audio:vad:hop=20,thr=-40 "$d")"
     fi
 done
 

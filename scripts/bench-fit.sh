@@ -7,7 +7,7 @@
 # form by least squares on raw loss (243 starts) and under Epoch AI's Huber
 # likelihood (100 best of Epoch's 4,500 starts, then the scale), each by cimeter's formula
 # fitter (default solver: variable projection) and by scipy's curve_fit
-# running the authors' procedure (scripts/ref/fit_papers_scipy.py). Fit times
+# running the authors' procedure (tests/ref/fit_papers_scipy.py). Fit times
 # are CPU seconds measured inside each program around the fitting only; the
 # process columns are whole-process CPU seconds (start-up and imports too).
 # Then a 1,000-resample bootstrap of the Chinchilla fit at --threads 2, wall
@@ -18,7 +18,7 @@
 # doc/corpora.md; D = FLOP/(6N), 5 highest-loss rows dropped): Huber δ=1e-3 on log loss, a
 # quasi-Newton minimiser from all 4,500 grid starts, then N bootstrap
 # resamples each fitted from the full-data optimum plus the best grid start
-# (scripts/ref/fit_scipy.py; `cimeter fit --starts all --boot-starts 1`).
+# (tests/ref/fit_scipy.py; `cimeter fit --starts all --boot-starts 1`).
 # cimeter's default (--starts 100, pruned by starting objective) is timed too.
 #
 # Timings are CPU seconds (user+sys) and wall seconds. The ratio is taken on
@@ -86,7 +86,7 @@ row() {   # row LABEL CSV SCIPY_MODE CIMETER_ARGS...
     local label=$1 csvf=$2 mode=$3; shift 3
     local cp sp
     cp=$(pcpu "$tmp/r-cim.out" "$cimeter" fit "$csvf" --bootstrap 0 --heldout 0 -o "$tmp/r-cim.json" "$@")
-    sp=$(pcpu "$tmp/r-sci.json" "$py" "$root/scripts/ref/fit_papers_scipy.py" "$mode" "$csvf")
+    sp=$(pcpu "$tmp/r-sci.json" "$py" "$root/tests/ref/fit_papers_scipy.py" "$mode" "$csvf")
     "$py" - "$tmp/r-cim.json" "$tmp/r-sci.json" "$label" "$cp" "$sp" <<'PY'
 import json, sys
 c, s = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
@@ -146,7 +146,7 @@ run "cimeter, full grid, all threads" "$cimeter" fit "$tmp/chinchilla.csv" --for
 run "cimeter, default (100 starts), 1 thread" "$cimeter" fit "$tmp/chinchilla.csv" --form chinchilla \
     --bootstrap "$B" --heldout 0 --threads 1 -o "$tmp/cim-default.json"
 c_def=$cpu
-run "scipy L-BFGS-B, full grid, 1 core" "$py" "$root/scripts/ref/fit_scipy.py" "$tmp/chinchilla.csv" \
+run "scipy L-BFGS-B, full grid, 1 core" "$py" "$root/tests/ref/fit_scipy.py" "$tmp/chinchilla.csv" \
     --bootstrap "$B" --boot-starts 1
 s_full=$cpu
 cp "$tmp/scipy L-BFGS-B, full grid, 1 core.out" "$tmp/scipy.json"

@@ -11,8 +11,8 @@
 #   patch-decode  cimeter measure -t vit-b16 --no-fast-path (decode to validate;
 #                 JPEG at 1/8 scale since no one needs the pixels)
 #   patch-fast    cimeter measure -t vit-b16 (headers only)
-#   pil-adaptive  scripts/ref/pil_image.py, the same counts with PIL + numpy
-#   pil-patch     scripts/ref/pil_image.py -t vit-b16 (PIL open + full load)
+#   pil-adaptive  tests/ref/pil_image.py, the same counts with PIL + numpy
+#   pil-patch     tests/ref/pil_image.py -t vit-b16 (PIL open + full load)
 # Prints seconds, MP/s and the ratio to decode-only.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -54,8 +54,8 @@ secs[adaptive]=$(best $pin "$cimeter" measure -j 1 -o "$tmp/a.json" -t image:ada
 secs[patch-decode]=$(best $pin "$cimeter" measure -j 1 -o "$tmp/b.json" --no-fast-path -t vit-b16 "${files[@]}")
 secs[patch-fast]=$(best $pin "$cimeter" measure -j 1 -o "$tmp/c.json" -t vit-b16 "${files[@]}")
 if /usr/bin/python3 -c 'import PIL, numpy' 2>/dev/null; then
-    secs[pil-adaptive]=$(REPS=1 best $pin /usr/bin/python3 "$root/scripts/ref/pil_image.py" -t image:adaptive:min=16,max=64,thr=32 "${files[@]}")
-    secs[pil-patch]=$(best $pin /usr/bin/python3 "$root/scripts/ref/pil_image.py" -t vit-b16 "${files[@]}")
+    secs[pil-adaptive]=$(REPS=1 best $pin /usr/bin/python3 "$root/tests/ref/pil_image.py" -t image:adaptive:min=16,max=64,thr=32 "${files[@]}")
+    secs[pil-patch]=$(best $pin /usr/bin/python3 "$root/tests/ref/pil_image.py" -t vit-b16 "${files[@]}")
 fi
 echo "bench-image: ${#files[@]} files, $mp MP, one core${pin:+ (taskset -c 0)}, best of $reps"
 printf '%-14s %9s %9s %12s\n' pass seconds MP/s vs-decode

@@ -13,7 +13,7 @@
 #   cimeter count     measure -j 1 --no-fast-path -t vivit-2x16 (decode and count; no
 #                     pixels leave the decoder, so the deblocking filter is skipped)
 #   cimeter rlt       measure -j 1 -t video:rlt (decode, hand the luma to RLT)
-#   pyav count/rlt    scripts/ref/av_video.py, same counting in python3-av + numpy
+#   pyav count/rlt    tests/ref/av_video.py, same counting in python3-av + numpy
 #   fast path         measure -t vivit-2x16 over MP4s (headers + first frame): files/s
 # Load: the machine may be shared; /proc/loadavg is printed before and after, and
 # the minimum of REPEAT runs is kept. Wall seconds suffer from other users' load;
@@ -82,8 +82,8 @@ read -r w c m < <(best "${PIN[@]}" "$CIM" measure -j 1 --no-fast-path -t vivit-2
 read -r w c m < <(best "${PIN[@]}" "$CIM" measure -j 1 -t video:rlt -o "$TMP/o.json" "${files[@]}"); row "cimeter rlt (luma)" "$w" "$c" "$m"
 read -r w c m < <(best "${PIN[@]}" "$CIM" measure -j 1 -t video:rlt -t vivit-2x16 -t cosmos-dv8x16x16 -o "$TMP/o.json" "${files[@]}"); row "cimeter rlt+2 tubelets, one pass" "$w" "$c" "$m"
 if "$PY" -c 'import av, numpy' 2>/dev/null; then
-    read -r w c m < <(best "${PIN[@]}" "$PY" "$here/scripts/ref/av_video.py" --tubelet t=2,p=16 "${files[@]}"); row "python3-av count" "$w" "$c" "$m"
-    read -r w c m < <(best "${PIN[@]}" "$PY" "$here/scripts/ref/av_video.py" --rlt t=2,p=16,thr=25.5 "${files[@]}"); row "python3-av rlt (numpy)" "$w" "$c" "$m"
+    read -r w c m < <(best "${PIN[@]}" "$PY" "$here/tests/ref/av_video.py" --tubelet t=2,p=16 "${files[@]}"); row "python3-av count" "$w" "$c" "$m"
+    read -r w c m < <(best "${PIN[@]}" "$PY" "$here/tests/ref/av_video.py" --rlt t=2,p=16,thr=25.5 "${files[@]}"); row "python3-av rlt (numpy)" "$w" "$c" "$m"
 fi
 unset CIM_AV_THREADS
 fi

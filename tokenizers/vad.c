@@ -24,7 +24,7 @@
  *    path is taken whenever T(m) is an integer (DB a multiple of 10 and m
  *    suitably divisible: thr=-10, m=10 gives T = 2^30), which the tests use.
  *    So two implementations that follow doc/tokenizers.md agree to the token whatever
- *    DB is (scripts/ref/sf_audio.py does the same test with Python integers).
+ *    DB is (tests/ref/sf_audio.py does the same test with Python integers).
  */
 #include <math.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """compare.py — checks cimeter's audio figures against a reference, file by file.
 
-  compare.py ref CIMETER_JSON REF_JSON      every figure vs scripts/ref/sf_audio.py
+  compare.py ref CIMETER_JSON REF_JSON      every figure vs tests/ref/sf_audio.py
   compare.py same A_JSON B_JSON             two cimeter runs agree (fast path vs decode)
 
 A per-file JSON is cimeter's `measure --per-file -o` output. Prints one summary

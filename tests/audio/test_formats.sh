@@ -35,7 +35,7 @@ specs=(whisper hubert encodec-24k-6kbps dac-44k mimi audio:frame:hop=7,window=2
        audio:vad:hop=20,thr=-50 audio:vad:hop=20,thr=-40 audio:vad:hop=30,thr=-25.5)
 targs=(); for s in "${specs[@]}"; do targs+=(-t "$s"); done
 "$CIMETER" measure -j 2 "${targs[@]}" --per-file -o "$tmp/c.json" "$tmp/snd" "$tmp/av" "$tmp/video" || true
-$PY "$CIM_SOURCE_ROOT/scripts/ref/sf_audio.py" "${targs[@]}" "$tmp/snd" "$tmp/avref" > "$tmp/r.json"
+$PY "$CIM_SOURCE_ROOT/tests/ref/sf_audio.py" "${targs[@]}" "$tmp/snd" "$tmp/avref" > "$tmp/r.json"
 $PY - "$tmp" <<'PYEOF'
 import json, os, sys
 tmp = sys.argv[1]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every audio figure (raw_bytes, units, seconds, tokens of every preset, frame,
-# codec and vad at several thresholds) equals scripts/ref/sf_audio.py
+# codec and vad at several thresholds) equals tests/ref/sf_audio.py
 # (python3-soundfile + exact rationals) on the sample corpus and, when
 # present, the dev corpus ($CIM_DEV_CORPUS/audio). Exit 77 without soundfile.
 set -euo pipefail
@@ -21,6 +21,6 @@ for d in "${dirs[@]}"; do
     echo "== $d"
     rc=0; "$CIMETER" measure -j 2 "${targs[@]}" --per-file -o "$tmp/c.json" "$d" || rc=$?
     [ $rc -le 1 ] || { echo "cimeter failed ($rc)"; exit 1; }
-    $PY "$CIM_SOURCE_ROOT/scripts/ref/sf_audio.py" "${targs[@]}" "$d" > "$tmp/r.json"
+    $PY "$CIM_SOURCE_ROOT/tests/ref/sf_audio.py" "${targs[@]}" "$d" > "$tmp/r.json"
     $PY "$here/compare.py" ref "$tmp/c.json" "$tmp/r.json"
 done

@@ -14,7 +14,7 @@
 # tokens? 2^30·10^-1.001 ≈ 1.0713e9: frame 2 S=1073676289 ≥ → token, frame 3
 # S=1073697800 ≥ → token, last S=2^29 ≥ 5·2^30·10^-1.001) = 5 tokens; and thr=-9.99 (T slightly above 2^30:
 # frame 1 and 5 silent; the last frame S=2^29 < T(5)) = 0 tokens.
-# Also checked against scripts/ref/sf_audio.py when soundfile is there.
+# Also checked against tests/ref/sf_audio.py when soundfile is there.
 set -euo pipefail
 PY=${PYTHON:-/usr/bin/python3}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -41,7 +41,7 @@ for i in 0 1 2; do
     [ "$got" = "${want[$i]}" ] || fail=1
 done
 if $PY -c 'import soundfile' 2>/dev/null; then
-    $PY "$CIM_SOURCE_ROOT/scripts/ref/sf_audio.py" "${targs[@]}" "$tmp/edge.wav" > "$tmp/r.json"
+    $PY "$CIM_SOURCE_ROOT/tests/ref/sf_audio.py" "${targs[@]}" "$tmp/edge.wav" > "$tmp/r.json"
     $PY "$(dirname "$0")/compare.py" ref "$tmp/c.json" "$tmp/r.json" || fail=1
 fi
 exit $fail

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Published fits reproduced as their authors made them, against scipy running
-the same procedure on the same data (scripts/ref/fit_papers_scipy.py).
+the same procedure on the same data (tests/ref/fit_papers_scipy.py).
 
 (a) Gadre et al. 2024, over-training law, for each of their three training
     sets (c4_original, rpj, rw_original). Fit rows as their code names them
@@ -29,7 +29,7 @@ if not os.path.exists(src):
 if subprocess.run(["/usr/bin/python3", "-c", "import scipy"], capture_output=True).returncode != 0:
     print("skip: /usr/bin/python3 has no scipy (apt install python3-scipy)")
     sys.exit(77)
-REF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "ref", "fit_papers_scipy.py")
+REF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ref", "fit_papers_scipy.py")
 
 
 def scipy_ref(mode, path):

@@ -3,7 +3,7 @@
 
     image_tests.py ref-patch | ref-adaptive | fastpath | hostile
 
-ref-*     cimeter measure --per-file vs scripts/ref/pil_image.py (PIL + numpy,
+ref-*     cimeter measure --per-file vs tests/ref/pil_image.py (PIL + numpy,
           an independent implementation of doc/records.md/§4) on corpora/sample/image
           and, when present, $CIM_DEV_CORPUS/image: raw_bytes and tokens of
           every file and tokenizer must agree exactly. ref-patch checks both the
@@ -30,7 +30,7 @@ CIMETER = os.environ.get("CIMETER", "cimeter")
 ROOT = os.environ.get("CIM_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))
 SAMPLE = os.environ.get("CIM_SAMPLE", os.path.join(ROOT, "corpora", "sample"))
 DEV = os.environ.get("CIM_DEV_CORPUS", os.path.join(ROOT, "corpora", "dev"))
-REF = os.path.join(ROOT, "scripts", "ref", "pil_image.py")
+REF = os.path.join(ROOT, "tests", "ref", "pil_image.py")
 SKIP = 77
 SYNTH = []   # synthetic files (make_synthetic), added to the corpora when PIL is there
 

@@ -9,7 +9,7 @@ $CIM_DEV_CORPUS; skipped with a note when absent) or all of it (--all-dev), and,
 --adversarial DIR, hostile text written there (space/newline runs, digit runs, emoji
 and ZWJ, combining marks, mixed scripts, CRLF, invalid UTF-8, BOM, contractions).
 Runs `cimeter measure -t text:tiktoken:ENC... --per-file -o` once and the reference
-(scripts/ref/tiktoken_count.mjs) once, and compares per-file `tokens`.
+(tests/ref/tiktoken_count.mjs) once, and compares per-file `tokens`.
 Exit 0 all equal, 1 a mismatch (listed), 77 reference absent (meson: skipped).
 """
 import argparse, json, os, random, subprocess, sys, tempfile
@@ -95,7 +95,7 @@ def main():
     ap.add_argument('paths', nargs='*')
     a = ap.parse_args()
     cimeter = os.environ.get('CIMETER') or os.path.join(ROOT, 'build', 'cimeter')
-    ref = os.path.join(ROOT, 'scripts', 'ref', 'tiktoken_count.mjs')
+    ref = os.path.join(ROOT, 'tests', 'ref', 'tiktoken_count.mjs')
     files = []
     for p in a.paths:
         files += walk(p)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Tubelet and RLT counts equal the independent reference scripts/ref/av_video.py
+# Tubelet and RLT counts equal the independent reference tests/ref/av_video.py
 # (python3-av + numpy, written from doc/tokenizers.md) on the sample corpus (and dev corpus).
 . "$(dirname "$0")/common.sh"
 "$PY" -c 'import av, numpy' 2>/dev/null || skip "python3-av or numpy not installed"
@@ -21,7 +21,7 @@ for s in "${tub[@]}"; do args+=(-t "video:tubelet:$s"); refargs+=(--tubelet "$s"
 for s in "${rlt[@]}"; do args+=(-t "video:rlt:$s"); refargs+=(--rlt "$s"); done
 "$CIMETER" measure -j 2 "${args[@]}" --per-file -o "$TMP/out.json" "${files[@]}" >/dev/null
 records "$TMP/out.json" > "$TMP/rec"
-"$PY" "$SRC/scripts/ref/av_video.py" "${refargs[@]}" "${files[@]}" > "$TMP/ref" || fail "reference failed: $(cat "$TMP/ref")"
+"$PY" "$SRC/tests/ref/av_video.py" "${refargs[@]}" "${files[@]}" > "$TMP/ref" || fail "reference failed: $(cat "$TMP/ref")"
 "$PY" - "$TMP/out.json" "$TMP/ref" "${#tub[@]}" "${tub[@]}" "${rlt[@]}" <<'PYEOF' || FAILED=1
 import json, sys
 out, ref, ntub = json.load(open(sys.argv[1])), sys.argv[2], int(sys.argv[3])

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# scripts/ref/check-tiktoken-all.sh — text:tiktoken against npm tiktoken on the WHOLE dev
+# tests/ref/check-tiktoken-all.sh — text:tiktoken against npm tiktoken on the WHOLE dev
 # corpus (every text file: kjv.txt, all gnome-help pages, all Go files), the sample
 # corpus and the generated hostile text, for r50k, p50k, cl100k and o200k.
-#   scripts/ref/check-tiktoken-all.sh [BUILD_DIR]      (default: build)
+#   tests/ref/check-tiktoken-all.sh [BUILD_DIR]      (default: build)
 # Needs scripts/fetch-tokenizers.sh --test and corpora/fetch.sh dev ($CIM_DEV_CORPUS,
 # default corpora/dev). Exit 0 all equal, 1 a mismatch, 77 reference absent. Reference
 # counts are cached in build/tiktoken-ref-cache.tsv ($CIM_TIKTOKEN_REF_CACHE), keyed by

@@ -1,7 +1,7 @@
 // tiktoken_count.mjs — reference token counts from OpenAI's tiktoken (npm `tiktoken`,
 // the WASM build), the independent check for cimeter's text:tiktoken (doc/tokenizers.md).
 //
-//   node scripts/ref/tiktoken_count.mjs ENC[,ENC...] FILE...   (or FILE list on stdin with -)
+//   node tests/ref/tiktoken_count.mjs ENC[,ENC...] FILE...   (or FILE list on stdin with -)
 // prints "ENC<TAB>TOKENS<TAB>PATH" per file and encoding. Each file is decoded as a whole
 // with TextDecoder('utf-8', {ignoreBOM: true}): WHATWG replacement of invalid sequences,
 // BOM kept as U+FEFF; then encode_ordinary (no special tokens). Offline: the module comes
