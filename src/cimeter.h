@@ -7,8 +7,10 @@
  * C and its spread; doc/tokenizers.md: the counting rules; doc/fitting.md: the
  * fitter). The library never prints and never exits:
  * every call returns 0 or a negative CIM_ERR_* code and fills a caller-owned
- * CimErr with a message. The `cimeter` CLI (src/cli/) is a client of this
- * header.
+ * CimErr with a message. The `cimeter` CLI (src/cli/) measures through this
+ * header; its fit, predict, report, merge and MPI commands still call the
+ * library's internal headers (src/fit/fit.h, src/out/, src/run/journal.h),
+ * which are not installed: a public fit/report API is still to come.
  *
  * Usage:
  *     CimMeasureParams p = cim_measure_default_params();
