@@ -174,7 +174,7 @@ typedef struct CimCount {
 } CimCount;
 
 /* spec: one tokenizer spec or preset ("text:bytes", "image:vit-b16");
- * limits may be NULL (no limits). */
+ * limits NULL: cim_measure_default_params()'s, as a run gets by default. */
 int  cim_counter_create(CimCounter **out, const char *spec, const CimLimits *limits, CimErr *e);
 /* Counts data[0..n). expect: CIM_MOD_NONE to accept any modality the spec
  * counts, else content sniffed as another modality is CIM_ERR_UNSUPPORTED.

@@ -49,10 +49,14 @@ def _paths(paths: Union[PathLike, Iterable[PathLike]]) -> list:
     return [os.fspath(p) for p in paths]
 
 
-def _check_limits(limits: dict) -> None:
-    for name in limits:
+def _limits(limits: dict) -> dict:
+    """The limits given, typed; the others keep the CLI's defaults."""
+    out = {}
+    for name, value in limits.items():
         if name not in _LIMITS:
             raise TypeError(f"unknown limit {name!r} (one of {', '.join(_LIMITS)})")
+        out[name] = float(value) if name in ("max_seconds", "time_budget") else int(value)
+    return out
 
 
 def measure(paths: Union[PathLike, Iterable[PathLike]],
@@ -72,21 +76,18 @@ def measure(paths: Union[PathLike, Iterable[PathLike]],
     default per modality. jobs: threads (None: all cores). per_file: keep each file's
     record (``Result.files``). info: zstd the canonical raw stream (``--info``).
     limits: ``max_pixels``, ``max_frames``, ``max_seconds``, ``max_decoded_bytes``,
-    ``time_budget`` (seconds per file), as the CLI's options of those names.
+    ``time_budget`` (seconds per file), as the CLI's options of those names (the others
+    keep the CLI's defaults).
 
     Files that cannot be measured are records with an error (``Result.errors``), not
     exceptions; a bad tokenizer spec or option raises :class:`Error`. The GIL is released
     while measuring.
     """
-    _check_limits(limits)
     with tempfile.TemporaryDirectory(prefix="cimeter-") as tmp:
         out = os.path.join(tmp, "run.json")
         _cimeter.measure(out, _paths(paths),
             list(tokenizers) if tokenizers is not None else None,
-            int(jobs or 0), bool(per_file), bool(info),
-            int(limits.get("max_pixels", 0)), int(limits.get("max_frames", 0)),
-            float(limits.get("max_seconds", 0)), int(limits.get("max_decoded_bytes", 0)),
-            float(limits.get("time_budget", 0)), json_field,
+            int(jobs or 0), bool(per_file), bool(info), _limits(limits), json_field,
             list(include) if include else None, list(exclude) if exclude else None)
         with open(out, encoding="utf-8") as f:
             return Result(f.read())
@@ -124,10 +125,7 @@ class Counter:
     """
 
     def __init__(self, spec: str, **limits: float) -> None:
-        _check_limits(limits)
-        conv = {k: (float(v) if k in ("max_seconds", "time_budget") else int(v))
-                for k, v in limits.items()}
-        self._c = _cimeter._Counter(spec, **conv)
+        self._c = _cimeter._Counter(spec, _limits(limits))
         self._lock = threading.Lock()
 
     @property

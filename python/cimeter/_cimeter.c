@@ -70,21 +70,43 @@ static int memout_open(MemOut *m)
     return 0;
 }
 
+
+/* Overrides the limits named in dict d (the CLI's defaults stay for the others). */
+static int set_limits(CimLimits *lim, PyObject *d)
+{
+    static const char *u64_names[] = {"max_pixels", "max_frames", "max_decoded_bytes"};
+    uint64_t *u64_slots[] = {&lim->max_pixels, &lim->max_frames, &lim->max_decoded_bytes};
+    for (size_t i = 0; i < 3; i++) {
+        PyObject *v = PyDict_GetItemString(d, u64_names[i]);
+        if (!v) continue;
+        unsigned long long x = PyLong_AsUnsignedLongLong(v);
+        if (PyErr_Occurred()) return -1;
+        *u64_slots[i] = x;
+    }
+    static const char *dbl_names[] = {"max_seconds", "time_budget"};
+    double *dbl_slots[] = {&lim->max_seconds, &lim->time_budget_s};
+    for (size_t i = 0; i < 2; i++) {
+        PyObject *v = PyDict_GetItemString(d, dbl_names[i]);
+        if (!v) continue;
+        double x = PyFloat_AsDouble(v);
+        if (PyErr_Occurred()) return -1;
+        *dbl_slots[i] = x;
+    }
+    return 0;
+}
+
 static PyObject *py_measure(PyObject *self, PyObject *args, PyObject *kw)
 {
-    static char *names[] = {"out", "paths", "specs", "jobs", "per_file", "info", "max_pixels",
-                            "max_frames", "max_seconds", "max_decoded_bytes", "time_budget",
+    static char *names[] = {"out", "paths", "specs", "jobs", "per_file", "info", "limits",
                             "json_field", "include", "exclude", "command", NULL};
     PyObject *paths, *specs = Py_None, *include = Py_None, *exclude = Py_None;
     const char *out_path;
+    PyObject *limits = NULL;
     int jobs = 0, per_file = 0, info = 0;
-    unsigned long long max_pixels = 0, max_frames = 0, max_decoded = 0;
-    double max_seconds = 0, budget = 0;
     const char *json_field = NULL, *command = "cimeter.measure";
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "sO!|OippKKdKdzOOs", names, &out_path, &PyList_Type, &paths,
-                                     &specs, &jobs, &per_file, &info, &max_pixels, &max_frames,
-                                     &max_seconds, &max_decoded, &budget, &json_field, &include,
-                                     &exclude, &command))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "sO!|OippO!zOOs", names, &out_path, &PyList_Type, &paths,
+                                     &specs, &jobs, &per_file, &info, &PyDict_Type, &limits,
+                                     &json_field, &include, &exclude, &command))
         return NULL;
     const char **spec_v = NULL, **path_v = NULL, **inc_v = NULL, **exc_v = NULL;
     size_t nspec, npath, ninc, nexc;
@@ -97,11 +119,7 @@ static PyObject *py_measure(PyObject *self, PyObject *args, PyObject *kw)
     p.nspecs = nspec;
     p.threads = jobs;
     p.info = info;
-    p.limits.max_pixels = max_pixels;
-    p.limits.max_frames = max_frames;
-    p.limits.max_seconds = max_seconds;
-    p.limits.max_decoded_bytes = max_decoded;
-    p.limits.time_budget_s = budget;
+    if (limits && set_limits(&p.limits, limits) < 0) goto done;
     p.json_field = json_field;
     p.include = inc_v;
     p.ninclude = ninc;
@@ -265,17 +283,13 @@ typedef struct {
 
 static int counter_init(CounterObject *self, PyObject *args, PyObject *kw)
 {
-    static char *names[] = {"spec", "max_pixels", "max_frames", "max_seconds",
-                            "max_decoded_bytes", "time_budget", NULL};
+    static char *names[] = {"spec", "limits", NULL};
     const char *spec;
-    CimLimits lim = {0};
-    unsigned long long px = 0, fr = 0, dec = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "s|$KKdKd", names, &spec, &px, &fr,
-                                     &lim.max_seconds, &dec, &lim.time_budget_s))
+    PyObject *limits = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "s|O!", names, &spec, &PyDict_Type, &limits))
         return -1;
-    lim.max_pixels = px;
-    lim.max_frames = fr;
-    lim.max_decoded_bytes = dec;
+    CimLimits lim = cim_measure_default_params().limits;
+    if (limits && set_limits(&lim, limits) < 0) return -1;
     if (self->counter) {
         PyErr_SetString(PyExc_RuntimeError, "Counter is already initialised");
         return -1;

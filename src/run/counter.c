@@ -34,7 +34,7 @@ int cim_counter_create(CimCounter **out, const char *spec, const CimLimits *limi
     p.specs = specs;
     p.nspecs = 1;
     p.threads = 1;
-    if (limits) p.limits = *limits;
+    if (limits) p.limits = *limits;   /* else the library's defaults, as measure's */
     int rc = cim_run_create(&c->run, &p, e);
     if (rc < 0) { free(c); return rc; }
     c->fd = memfd_create("cimeter-counter", MFD_CLOEXEC);
