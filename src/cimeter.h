@@ -51,6 +51,7 @@ typedef enum CimErrCode {
     CIM_ERR_MODEL        = -10, /* tokenizer model / vocabulary file missing or bad */
     CIM_ERR_INTERNAL     = -11,
     CIM_ERR_REFUSED      = -12, /* ill-posed request (fitter) */
+    CIM_ERR_CANCELLED    = -13, /* cim_run_cancel stopped the call */
 } CimErrCode;
 
 /* Caller-owned error slot: the message for one file or one call, never a global. */
@@ -130,6 +131,10 @@ void cim_run_set_shard(CimRun *run, int shard, int nshards);
  * A torn last line (killed mid-write) is ignored. NULL turns it off. */
 int  cim_run_set_journal(CimRun *run, const char *path, CimErr *e);
 int  cim_run_measure(CimRun *run, CimErr *e);
+/* Asks a cim_run_measure in progress (in another thread, or a signal handler) to stop:
+ * files not yet begun are left unmeasured and the call returns CIM_ERR_CANCELLED once
+ * the files being measured are done. With a journal, a later run resumes. */
+void cim_run_cancel(CimRun *run);
 /* Number of files whose record carries an error (exit code 1 when > 0). */
 size_t cim_run_error_count(const CimRun *run);
 size_t cim_run_file_count(const CimRun *run);

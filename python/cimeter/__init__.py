@@ -81,16 +81,46 @@ def measure(paths: Union[PathLike, Iterable[PathLike]],
 
     Files that cannot be measured are records with an error (``Result.errors``), not
     exceptions; a bad tokenizer spec or option raises :class:`Error`. The GIL is released
-    while measuring.
+    while measuring. Ctrl-C (in the main thread) stops the run: files being measured
+    finish, no new ones begin, and KeyboardInterrupt is raised.
     """
     with tempfile.TemporaryDirectory(prefix="cimeter-") as tmp:
         out = os.path.join(tmp, "run.json")
-        _cimeter.measure(out, _paths(paths),
-            list(tokenizers) if tokenizers is not None else None,
-            int(jobs or 0), bool(per_file), bool(info), _limits(limits), json_field,
-            list(include) if include else None, list(exclude) if exclude else None)
+        args = (out, _paths(paths), list(tokenizers) if tokenizers is not None else None,
+                int(jobs or 0), bool(per_file), bool(info), _limits(limits), json_field,
+                list(include) if include else None, list(exclude) if exclude else None)
+        _measure_interruptible(args)
         with open(out, encoding="utf-8") as f:
             return Result(f.read())
+
+
+def _measure_interruptible(args: tuple) -> None:
+    """Runs the library's measure in a helper thread (the GIL released) while this thread
+    waits, so Ctrl-C reaches Python: the run is then cancelled (files being measured
+    finish, no new ones begin) and KeyboardInterrupt propagates."""
+    handle = _cimeter._Cancel()
+    outcome: dict = {}
+
+    def work() -> None:
+        try:
+            _cimeter.measure(*args, cancel=handle)
+        except BaseException as exc:     # handed to the waiting thread
+            outcome["error"] = exc
+
+    if threading.current_thread() is not threading.main_thread():
+        _cimeter.measure(*args)          # signals only reach the main thread
+        return
+    t = threading.Thread(target=work, name="cimeter.measure", daemon=True)
+    t.start()
+    try:
+        while t.is_alive():
+            t.join(0.05)
+    except KeyboardInterrupt:
+        handle.cancel()
+        t.join()
+        raise
+    if "error" in outcome:
+        raise outcome["error"]
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,68 @@ static int memout_open(MemOut *m)
 }
 
 
+/* A handle through which another thread stops a measure() in progress (Ctrl-C). */
+typedef struct {
+    PyObject_HEAD
+    PyThread_type_lock lock;
+    CimRun *run;         /* while measuring */
+    int cancelled;
+} CancelObject;
+
+static PyObject *cancel_new(PyTypeObject *type, PyObject *args, PyObject *kw)
+{
+    CancelObject *self = (CancelObject *)type->tp_alloc(type, 0);
+    if (!self) return NULL;
+    self->lock = PyThread_allocate_lock();
+    if (!self->lock) { Py_DECREF(self); return PyErr_NoMemory(); }
+    return (PyObject *)self;
+}
+
+static void cancel_dealloc(CancelObject *self)
+{
+    if (self->lock) PyThread_free_lock(self->lock);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *cancel_cancel(CancelObject *self, PyObject *unused)
+{
+    Py_BEGIN_ALLOW_THREADS
+    PyThread_acquire_lock(self->lock, WAIT_LOCK);
+    self->cancelled = 1;
+    if (self->run) cim_run_cancel(self->run);
+    PyThread_release_lock(self->lock);
+    Py_END_ALLOW_THREADS
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef cancel_methods[] = {
+    {"cancel", (PyCFunction)cancel_cancel, METH_NOARGS, "Stops the measure() using this handle."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject CancelType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "cimeter._cimeter._Cancel",
+    .tp_basicsize = sizeof(CancelObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Stops a measure() in progress from another thread.",
+    .tp_new = cancel_new,
+    .tp_dealloc = (destructor)cancel_dealloc,
+    .tp_methods = cancel_methods,
+};
+
+/* Publishes run to the handle (NULL: the run is over); 1 when already cancelled. */
+static int cancel_attach(CancelObject *h, CimRun *run)
+{
+    if (!h) return 0;
+    PyThread_acquire_lock(h->lock, WAIT_LOCK);
+    h->run = run;
+    int cancelled = h->cancelled;
+    if (run && cancelled) cim_run_cancel(run);
+    PyThread_release_lock(h->lock);
+    return cancelled;
+}
+
 /* Overrides the limits named in dict d (the CLI's defaults stay for the others). */
 static int set_limits(CimLimits *lim, PyObject *d)
 {
@@ -98,16 +160,23 @@ static int set_limits(CimLimits *lim, PyObject *d)
 static PyObject *py_measure(PyObject *self, PyObject *args, PyObject *kw)
 {
     static char *names[] = {"out", "paths", "specs", "jobs", "per_file", "info", "limits",
-                            "json_field", "include", "exclude", "command", NULL};
+                            "json_field", "include", "exclude", "cancel", "command", NULL};
     PyObject *paths, *specs = Py_None, *include = Py_None, *exclude = Py_None;
     const char *out_path;
+    PyObject *cancel_obj = Py_None;
     PyObject *limits = NULL;
     int jobs = 0, per_file = 0, info = 0;
     const char *json_field = NULL, *command = "cimeter.measure";
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "sO!|OippO!zOOs", names, &out_path, &PyList_Type, &paths,
-                                     &specs, &jobs, &per_file, &info, &PyDict_Type, &limits,
-                                     &json_field, &include, &exclude, &command))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "sO!|OippO!zOOOs", names, &out_path, &PyList_Type,
+                                     &paths, &specs, &jobs, &per_file, &info, &PyDict_Type,
+                                     &limits, &json_field, &include, &exclude, &cancel_obj,
+                                     &command))
         return NULL;
+    if (cancel_obj != Py_None && !PyObject_TypeCheck(cancel_obj, &CancelType)) {
+        PyErr_SetString(PyExc_TypeError, "cancel must be a _Cancel handle");
+        return NULL;
+    }
+    CancelObject *handle = cancel_obj == Py_None ? NULL : (CancelObject *)cancel_obj;
     const char **spec_v = NULL, **path_v = NULL, **inc_v = NULL, **exc_v = NULL;
     size_t nspec, npath, ninc, nexc;
     PyObject *result = NULL;
@@ -132,7 +201,9 @@ static PyObject *py_measure(PyObject *self, PyObject *args, PyObject *kw)
     CimRun *run = NULL;
     rc = cim_run_create(&run, &p, &e);
     for (size_t i = 0; rc == 0 && i < npath; i++) rc = cim_run_add_path(run, path_v[i], &e);
+    if (rc == 0) cancel_attach(handle, run);
     if (rc == 0) rc = cim_run_measure(run, &e);
+    if (run) cancel_attach(handle, NULL);
     if (rc == 0) {
         cim_run_set_command(run, 1, argv);
         rc = cim_run_write_json(run, out_path, per_file, &e);
@@ -403,12 +474,18 @@ static struct PyModuleDef module = {
 
 PyMODINIT_FUNC PyInit__cimeter(void)
 {
-    if (PyType_Ready(&CounterType) < 0) return NULL;
+    if (PyType_Ready(&CounterType) < 0 || PyType_Ready(&CancelType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (!m) return NULL;
     Py_INCREF(&CounterType);
     if (PyModule_AddObject(m, "_Counter", (PyObject *)&CounterType) < 0) {
         Py_DECREF(&CounterType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&CancelType);
+    if (PyModule_AddObject(m, "_Cancel", (PyObject *)&CancelType) < 0) {
+        Py_DECREF(&CancelType);
         Py_DECREF(m);
         return NULL;
     }

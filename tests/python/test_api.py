@@ -115,3 +115,41 @@ def test_gil_released_while_measuring(sample):
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "1000"
+
+
+def test_ctrl_c_cancels_a_run(sample):
+    """Ctrl-C while measure() runs: the run is cancelled and KeyboardInterrupt raised. The
+    first path is standard input, a pipe; SIGINT comes once the measuring thread is blocked
+    reading it, then the pipe is closed: the run must not go on to the sample corpus."""
+    code = textwrap.dedent(f"""
+        import os, signal, threading, time, cimeter
+        r, w = os.pipe()
+        os.dup2(r, 0)
+        def blocked_reading():
+            for tid in os.listdir("/proc/self/task"):
+                try:
+                    fields = open(f"/proc/self/task/{{tid}}/syscall").read().split()
+                except OSError:
+                    continue
+                if fields and fields[0] == "0" and int(fields[1], 16) == 0:
+                    return True
+            return False
+        def interrupt():
+            while not blocked_reading():
+                time.sleep(0.01)
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.5)
+            os.write(w, b"some text")
+            os.close(w)
+        threading.Thread(target=interrupt, daemon=True).start()
+        try:
+            cimeter.measure(["-", {sample!r}], tokenizers=["text:bytes"], jobs=1)
+        except KeyboardInterrupt:
+            print("interrupted")
+        # The package still works after a cancelled run.
+        print(cimeter.Counter("text:bytes").count("abc").tokens)
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["interrupted", "3"]
