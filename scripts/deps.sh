@@ -10,11 +10,13 @@ build_pkgs="meson ninja-build pkg-config gcc g++ libc6-dev
   libpng-dev libjpeg62-turbo-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
   libsndfile1-dev libogg-dev libvorbis-dev libopus-dev libmpg123-dev libpcre2-dev libcairo2-dev
-  libarchive-dev libsimdjson-dev zlib1g-dev ca-certificates zstd"
+  libarchive-dev libsimdjson-dev zlib1g-dev ca-certificates zstd
+  python3-dev python3-mesonpy"
 test_pkgs="python3 python3-sentencepiece python3-pil python3-av python3-soundfile
   python3-numpy python3-scipy ffmpeg clang llvm libclang-rt-14-dev
   openmpi-bin libopenmpi-dev util-linux time
-  python3-zstandard lz4 xz-utils bzip2 p7zip-full openssl cpio"
+  python3-zstandard lz4 xz-utils bzip2 p7zip-full openssl cpio
+  python3-pytest python3-pandas python3-matplotlib"
 pkgs=$build_pkgs
 [ "${1:-}" = --test ] && pkgs="$pkgs $test_pkgs"
 missing=$(dpkg-query -W -f='${Package} ${Status}\n' $pkgs 2>/dev/null | awk '$4 != "installed" {print $1}' || true)

@@ -53,6 +53,7 @@ typedef enum CimErrCode {
     CIM_ERR_MODEL        = -10, /* tokenizer model / vocabulary file missing or bad */
     CIM_ERR_INTERNAL     = -11,
     CIM_ERR_REFUSED      = -12, /* ill-posed request (fitter) */
+    CIM_ERR_CANCELLED    = -13, /* cim_run_cancel stopped the call */
 } CimErrCode;
 
 /* Caller-owned error slot: the message for one file or one call, never a global. */
@@ -132,6 +133,10 @@ void cim_run_set_shard(CimRun *run, int shard, int nshards);
  * A torn last line (killed mid-write) is ignored. NULL turns it off. */
 int  cim_run_set_journal(CimRun *run, const char *path, CimErr *e);
 int  cim_run_measure(CimRun *run, CimErr *e);
+/* Asks a cim_run_measure in progress (in another thread, or a signal handler) to stop:
+ * files not yet begun are left unmeasured and the call returns CIM_ERR_CANCELLED once
+ * the files being measured are done. With a journal, a later run resumes. */
+void cim_run_cancel(CimRun *run);
 /* Number of files whose record carries an error (exit code 1 when > 0). */
 size_t cim_run_error_count(const CimRun *run);
 size_t cim_run_file_count(const CimRun *run);
@@ -155,6 +160,39 @@ int  cim_spec_expand(const char *spec, char **canon, CimErr *e);
 /* Train a SentencePiece model (bpe or unigram) on text files. */
 int  cim_train_text(const char *const *inputs, size_t ninputs, int vocab, const char *type,
                     int byte_fallback, const char *model_out, CimErr *e);
+
+
+/* Counting one buffer in memory (data loaders, notebooks): the bytes are
+ * measured exactly as a file with that content would be by cim_run_measure —
+ * sniffed the same way (text, image, video or audio signature; a compressed
+ * stream or archive is opened), under one tokenizer spec or preset.
+ *
+ * Thread safety: a CimCounter is used by one thread at a time; distinct
+ * counters are independent (one per data-loader worker or thread). */
+typedef struct CimCounter CimCounter;
+
+typedef struct CimCount {
+    CimModality modality;    /* what the content was sniffed as */
+    uint64_t tokens;         /* under the counter's tokenizer */
+    uint64_t raw_bytes;      /* canonical raw bytes (doc/records.md) */
+    uint64_t units;          /* chars, pixels, frames or samples as in the JSON */
+    uint64_t file_bytes;     /* the buffer's length */
+    double   seconds;        /* video and audio duration, else 0 */
+} CimCount;
+
+/* spec: one tokenizer spec or preset ("text:bytes", "image:vit-b16");
+ * limits NULL: cim_measure_default_params()'s, as a run gets by default. */
+int  cim_counter_create(CimCounter **out, const char *spec, const CimLimits *limits, CimErr *e);
+/* Counts data[0..n). expect: CIM_MOD_NONE to accept any modality the spec
+ * counts, else content sniffed as another modality is CIM_ERR_UNSUPPORTED.
+ * Content the counter's tokenizer does not count (an image given to a text
+ * counter) is CIM_ERR_UNSUPPORTED; undecodable content is the per-file error
+ * the CLI would record (CIM_ERR_CORRUPT, CIM_ERR_EMPTY, ...). */
+int  cim_counter_count(CimCounter *c, const void *data, size_t n, CimModality expect,
+                       CimCount *out, CimErr *e);
+/* The canonical spec string the counter uses. */
+const char *cim_counter_spec(const CimCounter *c);
+void cim_counter_free(CimCounter *c);
 
 #ifdef __cplusplus
 }

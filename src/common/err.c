@@ -33,6 +33,7 @@ const char *cim_strerror(int code)
     case CIM_ERR_MODEL:       return "model";
     case CIM_ERR_INTERNAL:    return "internal";
     case CIM_ERR_REFUSED:     return "refused";
+    case CIM_ERR_CANCELLED:   return "cancelled";
     }
     return "unknown";
 }

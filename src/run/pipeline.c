@@ -593,7 +593,7 @@ int cim_run_measure(CimRun *run, CimErr *e)
         #pragma omp for schedule(dynamic, 1)
         for (size_t i = 0; i < total; i++) {
             CimRecord *r = &run->rec[i];
-            int pending = r->status == CIM_REC_PENDING;
+            int pending = r->status == CIM_REC_PENDING && !atomic_load(&run->cancel);
             if (ok && pending) {
                 atomic_fetch_add(&run->busy, 1);
                 measure_one(w, r);
@@ -624,6 +624,10 @@ int cim_run_measure(CimRun *run, CimErr *e)
     if (fail) free_extra(run);
     CIM_RETURN_IF(fail, e, CIM_ERR_NOMEM, "out of memory setting up workers");
     CIM_RETURN_IF(jfail, e, CIM_ERR_IO, "cannot append to journal %s", run->journal);
+    if (atomic_load(&run->cancel)) {
+        free_extra(run);
+        return cim_err(e, CIM_ERR_CANCELLED, "cancelled");
+    }
     CIM_CHECK(settle_records(run, e));
     return cim__reduce(run, e);
 }
@@ -650,6 +654,8 @@ int cim__measure_path(CimRun *run, const char *path, CimRecord *out, CimErr *e)
     worker_free(&w);
     return rc;
 }
+
+void cim_run_cancel(CimRun *run) { atomic_store(&run->cancel, 1); }
 
 size_t cim_run_error_count(const CimRun *run)
 {

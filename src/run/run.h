@@ -58,6 +58,7 @@ typedef struct CimAggregate {
 struct CimRun {
     CimMeasureParams p;
     atomic_uint      busy;       /* workers inside a file now (CimSink.spare) */
+    atomic_int       cancel;     /* cim_run_cancel: begin no more files */
     CimTokInstance  *toks;       /* every requested tokenizer */
     size_t           ntok;
     size_t           mod_tok[CIM_MOD_COUNT][CIM_MAX_TOK_PER_MODALITY]; /* indices per modality */
