@@ -19,8 +19,25 @@
 struct CimCounter {
     CimRun *run;       /* one tokenizer, one thread */
     int     fd;        /* memfd holding the buffer being counted */
+    pid_t   owner;     /* the process the memfd is private to */
     char    path[64];  /* /proc/self/fd/N */
 };
+
+/* A memory file of this process's own. A counter made before fork() (a data loader's
+ * workers) would otherwise share one file, and its offset and size, with the parent and
+ * every sibling: each process makes its own on first use. */
+static int own_file(CimCounter *c, CimErr *e)
+{
+    if (c->fd >= 0 && c->owner == getpid())
+        return 0;
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = memfd_create("cimeter-counter", MFD_CLOEXEC);
+    CIM_RETURN_IF(c->fd < 0, e, CIM_ERR_IO, "cannot create a memory file: %s", strerror(errno));
+    c->owner = getpid();
+    snprintf(c->path, sizeof c->path, "/proc/self/fd/%d", c->fd);
+    return 0;
+}
 
 int cim_counter_create(CimCounter **out, const char *spec, const CimLimits *limits, CimErr *e)
 {
@@ -37,13 +54,11 @@ int cim_counter_create(CimCounter **out, const char *spec, const CimLimits *limi
     if (limits) p.limits = *limits;   /* else the library's defaults, as measure's */
     int rc = cim_run_create(&c->run, &p, e);
     if (rc < 0) { free(c); return rc; }
-    c->fd = memfd_create("cimeter-counter", MFD_CLOEXEC);
-    if (c->fd < 0) {
-        rc = cim_err(e, CIM_ERR_IO, "cannot create a memory file: %s", strerror(errno));
+    rc = own_file(c, e);
+    if (rc < 0) {
         cim_counter_free(c);
         return rc;
     }
-    snprintf(c->path, sizeof c->path, "/proc/self/fd/%d", c->fd);
     *out = c;
     return 0;
 }
@@ -69,6 +84,7 @@ int cim_counter_count(CimCounter *c, const void *data, size_t n, CimModality exp
     memset(out, 0, sizeof *out);
     out->modality = CIM_MOD_NONE;
     CIM_RETURN_IF(n && !data, e, CIM_ERR_USAGE, "no data");
+    CIM_CHECK(own_file(c, e));
     CIM_CHECK(fill(c, data, n, e));
     CimRecord r;
     int rc = cim__measure_path(c->run, c->path, &r, e);
