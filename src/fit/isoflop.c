@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "common/err.h"
+#include "out/out.h"
 #include "fit/fit_impl.h"
 
 #define MIN_RUNS 4
@@ -398,18 +399,7 @@ int cim_isoflop_write_json(const CimIsoflop *r, const char *path, int argc, char
     json_t *fo = json_object();
     json_object_set_new(fo, "cpu_seconds", num(r->cpu_seconds));
     json_object_set_new(root, "fit", fo);
-    int rc = 0;
-    if (!path || !strcmp(path, "-")) {
-        if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) < 0) rc = cim_err(e, CIM_ERR_IO, "cannot write stdout");
-        else fputc('\n', stdout);
-    } else {
-        char tmp[4096];
-        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-        if (json_dump_file(root, tmp, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) < 0 || rename(tmp, path) < 0) {
-            unlink(tmp);
-            rc = cim_err(e, CIM_ERR_IO, "%s: cannot write", path);
-        }
-    }
+    int rc = cim__json_write(root, path, JSON_INDENT(2) | JSON_REAL_PRECISION(17), e);
     json_decref(root);
     return rc;
 }

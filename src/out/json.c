@@ -245,8 +245,12 @@ json_t *cim__run_to_json(CimRun *run, int per_file)
 
 int cim__json_write_atomic(json_t *root, const char *path, CimErr *e)
 {
-    size_t flags = JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12);
-    if (!strcmp(path, "-")) {
+    return cim__json_write(root, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12), e);
+}
+
+int cim__json_write(json_t *root, const char *path, size_t flags, CimErr *e)
+{
+    if (!path || !strcmp(path, "-")) {
         int r = json_dumpf(root, stdout, flags);
         fputc('\n', stdout);
         CIM_RETURN_IF(r < 0, e, CIM_ERR_IO, "cannot write JSON to stdout");

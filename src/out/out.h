@@ -8,6 +8,9 @@
 
 struct CimRun;
 json_t *cim__run_to_json(struct CimRun *run, int per_file);
-/* Writes JSON to path via a temporary file and rename ("-" = stdout). */
+/* Writes a measure JSON to path via a temporary file and rename ("-" = stdout). */
 int cim__json_write_atomic(json_t *root, const char *path, CimErr *e);
+/* The same with jansson's dump flags: a device or FIFO is written in place, a file
+ * through a temporary one and rename; NULL or "-" = stdout. Every JSON writer uses it. */
+int cim__json_write(json_t *root, const char *path, size_t flags, CimErr *e);
 #endif
