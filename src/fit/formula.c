@@ -607,31 +607,46 @@ static void mm_df(const gsl_vector *x, void *p, gsl_vector *g)
 
 static void mm_fdf(const gsl_vector *x, void *p, double *f, gsl_vector *g) { *f = mm_f(x, p); mm_df(x, p, g); }
 
-static double bfgs(const Ctx *c, double *u, long *iters)
+/* GSL's BFGS on fn from x (best = fn at x), restarted until a restart gains less than
+ * rel_gain relative; each run stops at a gradient norm of grad_tol. x ends at the best
+ * point; returns its value. */
+static double bfgs_restarted(gsl_multimin_function_fdf *fn, double *x, double best,
+                             double grad_tol, double rel_gain, long *iters)
 {
-    const CimFormula *F = c->F;
-    size_t nu = (size_t)F->nu;
-    gsl_multimin_function_fdf fn = {mm_f, mm_df, mm_fdf, nu, (void *)c};
-    gsl_multimin_fdfminimizer *s = gsl_multimin_fdfminimizer_alloc(gsl_multimin_fdfminimizer_vector_bfgs2, nu);
-    double best = objective(c, u);
-    if (!s || !isfinite(best)) { if (s) gsl_multimin_fdfminimizer_free(s); return best; }
-    gsl_vector_view x = gsl_vector_view_array(u, nu);
+    size_t dim = fn->n;
+    gsl_multimin_fdfminimizer *s = gsl_multimin_fdfminimizer_alloc(gsl_multimin_fdfminimizer_vector_bfgs2, dim);
+    if (!s || !isfinite(best)) {
+        if (s)
+            gsl_multimin_fdfminimizer_free(s);
+        return best;
+    }
+    gsl_vector_view xv = gsl_vector_view_array(x, dim);
     for (int restart = 0; restart < 50; restart++) {
-        gsl_multimin_fdfminimizer_set(s, &fn, &x.vector, 0.01, 0.5);
+        gsl_multimin_fdfminimizer_set(s, fn, &xv.vector, 0.01, 0.5);
         for (int it = 0; it < 5000; it++) {
             (*iters)++;
-            if (gsl_multimin_fdfminimizer_iterate(s) != GSL_SUCCESS) break;
-            if (gsl_multimin_test_gradient(s->gradient, 1e-13) == GSL_SUCCESS) break;
+            if (gsl_multimin_fdfminimizer_iterate(s) != GSL_SUCCESS)
+                break;
+            if (gsl_multimin_test_gradient(s->gradient, grad_tol) == GSL_SUCCESS)
+                break;
         }
         double f = s->f;
-        if (!(f < best) || !isfinite(f)) break;
-        int small = best - f < 1e-15 * (1 + fabs(f));
+        if (!(f < best) || !isfinite(f))
+            break;
+        int small = best - f < rel_gain * (1 + fabs(f));
         best = f;
-        memcpy(u, s->x->data, sizeof(double) * nu);
-        if (small) break;
+        memcpy(x, s->x->data, sizeof(double) * dim);
+        if (small)
+            break;
     }
     gsl_multimin_fdfminimizer_free(s);
     return best;
+}
+
+static double bfgs(const Ctx *c, double *u, long *iters)
+{
+    gsl_multimin_function_fdf fn = {mm_f, mm_df, mm_fdf, (size_t)c->F->nu, (void *)c};
+    return bfgs_restarted(&fn, u, objective(c, u), 1e-13, 1e-15, iters);
 }
 
 
@@ -836,26 +851,12 @@ static double lik_fit(const Ctx *c, double *x, long *iters, int polish)
         }
         x[F->nu] = bs;
     }
-    best = nll(c, x, NULL);
     gsl_multimin_function_fdf fn = {lk_f, lk_df, lk_fdf, dim, (void *)c};
-    gsl_multimin_fdfminimizer *m = gsl_multimin_fdfminimizer_alloc(gsl_multimin_fdfminimizer_vector_bfgs2, dim);
-    if (!m || !isfinite(best)) { if (m) gsl_multimin_fdfminimizer_free(m); return best; }
+    double start = nll(c, x, NULL);
+    best = bfgs_restarted(&fn, x, start, 1e-10, 1e-13, iters);
+    if (!isfinite(start))
+        return best;
     gsl_vector_view xv = gsl_vector_view_array(x, dim);
-    for (int restart = 0; restart < 50; restart++) {
-        gsl_multimin_fdfminimizer_set(m, &fn, &xv.vector, 0.01, 0.5);
-        for (int it = 0; it < 5000; it++) {
-            (*iters)++;
-            if (gsl_multimin_fdfminimizer_iterate(m) != GSL_SUCCESS) break;
-            if (gsl_multimin_test_gradient(m->gradient, 1e-10) == GSL_SUCCESS) break;
-        }
-        double f = m->f;
-        if (!(f < best) || !isfinite(f)) break;
-        int small = best - f < 1e-13 * (1 + fabs(f));
-        best = f;
-        memcpy(x, m->x->data, sizeof(double) * dim);
-        if (small) break;
-    }
-    gsl_multimin_fdfminimizer_free(m);
     /* The terms have kinks (|z| = δ) where a gradient method stops short:
      * Nelder–Mead (GSL nmsimplex2) from there, restarted until a restart
      * gains nothing (it moves the optimum by ~2e-8 of the objective). */
