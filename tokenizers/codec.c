@@ -19,6 +19,7 @@
 typedef struct CodecConf {
     CimRational rate;       /* F, reduced, each part within 32 bits */
     int64_t     codebooks;
+    int64_t     codebook;   /* codes in each codebook, 0 = none */
 } CodecConf;
 
 #define OFFSET(field) offsetof(CodecConf, field)
@@ -26,6 +27,8 @@ static const CimOption codec_opts[] = {
     {"rate", "codec frame rate in Hz: integer, a/b or decimal (exact)", OFFSET(rate),
      CIM_OPT_RATIONAL, 0, 0, UINT32_MAX, "75", 0, NULL},
     {"codebooks", "codebooks (tokens per frame)", OFFSET(codebooks), CIM_OPT_INT, 8, 1, 1024, NULL, 0, NULL},
+    {"codebook", "size of each codebook: codes a token is drawn from, for capacity_bits (0 = none)",
+     OFFSET(codebook), CIM_OPT_INT, 0, 0, 1e15, NULL, 0, NULL},
     {0}
 };
 
@@ -36,8 +39,15 @@ static int codec_init(void *conf, char *canon, size_t canon_n, char *model_path,
     char rate[48];
     cim_rational_format(c->rate, rate, sizeof rate);
     int w = snprintf(canon, canon_n, "rate=%s,codebooks=%lld", rate, (long long)c->codebooks);
+    if (c->codebook && w >= 0 && (size_t)w < canon_n)
+        w += snprintf(canon + w, canon_n - (size_t)w, ",codebook=%lld", (long long)c->codebook);
     CIM_RETURN_IF(w < 0 || (size_t)w >= canon_n, e, CIM_ERR_USAGE, "spec too long");
     return 0;
+}
+
+static uint64_t codec_vocab(const void *conf)
+{
+    return (uint64_t)((const CodecConf *)conf)->codebook;
 }
 
 __extension__ typedef unsigned __int128 u128;
@@ -61,4 +71,5 @@ const CimTokenizer cim_tok_codec = {
     .conf_size      = sizeof(CodecConf),
     .init           = codec_init,
     .count_geometry = codec_count,
+    .vocab_size     = codec_vocab,
 };

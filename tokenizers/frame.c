@@ -20,6 +20,7 @@ typedef struct FrameConf {
     int64_t hop;      /* ms */
     int64_t sr;       /* Hz the model resamples to; 0 = native (recorded only) */
     int64_t window;   /* s; 0 = no windowing */
+    int64_t codebook; /* codes per frame token (discrete units), 0 = none */
 } FrameConf;
 
 static const CimOption frame_opts[] = {
@@ -28,6 +29,8 @@ static const CimOption frame_opts[] = {
      CIM_OPT_INT, 0, 0, 1e7, NULL, 0, NULL},
     {"window", "pad to windows of W seconds (Whisper: 30); 0 = none", offsetof(FrameConf, window),
      CIM_OPT_INT, 0, 0, 1e6, NULL, 0, NULL},
+    {"codebook", "codebook size: codes a token is drawn from, for capacity_bits (0 = none)", offsetof(FrameConf, codebook),
+     CIM_OPT_INT, 0, 0, 1e15, NULL, 0, NULL},
     {0}
 };
 
@@ -42,6 +45,8 @@ static int frame_init(void *conf, char *canon, size_t canon_n, char *model_path,
         w += snprintf(canon + w, canon_n - (size_t)w, ",sr=%lld", (long long)c->sr);
     if (c->window && w >= 0 && (size_t)w < canon_n)
         w += snprintf(canon + w, canon_n - (size_t)w, ",window=%lld", (long long)c->window);
+    if (c->codebook && w >= 0 && (size_t)w < canon_n)
+        w += snprintf(canon + w, canon_n - (size_t)w, ",codebook=%lld", (long long)c->codebook);
     CIM_RETURN_IF(w < 0 || (size_t)w >= canon_n, e, CIM_ERR_USAGE, "spec too long");
     return 0;
 }
@@ -49,6 +54,11 @@ static int frame_init(void *conf, char *canon, size_t canon_n, char *model_path,
 __extension__ typedef unsigned __int128 u128;
 
 static uint64_t ceil_div(u128 a, u128 b) { return (uint64_t)((a + b - 1) / b); }
+
+static uint64_t frame_vocab(const void *conf)
+{
+    return (uint64_t)((const FrameConf *)conf)->codebook;
+}
 
 static int frame_count(const void *conf, const CimGeometry *g, uint64_t *tokens, CimErr *e)
 {
@@ -72,4 +82,5 @@ const CimTokenizer cim_tok_frame = {
     .conf_size      = sizeof(FrameConf),
     .init           = frame_init,
     .count_geometry = frame_count,
+    .vocab_size     = frame_vocab,
 };

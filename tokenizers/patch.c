@@ -5,7 +5,7 @@
  *
  * Geometry only: the count never looks at pixels, so with no content-aware
  * tokenizer and no --info the pipeline reads image headers alone (fast path).
- * The canonical spec is "p=P,resize=R[,max=S],pad=ceil|crop", the form the
+ * The canonical spec is "p=P,resize=R[,max=S],pad=ceil|crop[,codebook=K]", the form the
  * presets (vit-b16, chameleon, cosmos-di8/16) are written in.
  */
 #include <stdio.h>
@@ -18,6 +18,7 @@ typedef struct PatchConf {
     char     *resize;   /* option: native | S | WxH */
     int64_t   max;      /* option: cap on the longer side, 0 = none */
     char     *pad;      /* option: ceil | crop */
+    int64_t   codebook; /* option: codebook size, 0 = none */
     CimResize r;        /* parsed resize + max */
     int       crop;     /* pad=crop */
 } PatchConf;
@@ -27,6 +28,7 @@ static const CimOption patch_options[] = {
     {"resize", "native, S (shorter side) or WxH", offsetof(PatchConf, resize), CIM_OPT_STRING, 0, 0, 0, "native", 0, NULL},
     {"max",    "cap the longer side at S, never upscaling (0 = none)", offsetof(PatchConf, max), CIM_OPT_INT, 0, 0, 1 << 20, NULL, 0, NULL},
     {"pad",    "ceil (a partial edge patch is a token) or crop (dropped)", offsetof(PatchConf, pad), CIM_OPT_STRING, 0, 0, 0, "ceil", 0, NULL},
+    {"codebook", "codebook size: codes a token is drawn from, for capacity_bits (0 = none)", offsetof(PatchConf, codebook), CIM_OPT_INT, 0, 0, 1e15, NULL, 0, NULL},
     {NULL}
 };
 static const char *const patch_shorthand[] = {"p", NULL};
@@ -40,12 +42,19 @@ static int patch_init(void *conf, char *canon, size_t canon_n, char *model_path,
     CIM_RETURN_IF(strcmp(c->pad, "ceil") && strcmp(c->pad, "crop"), e, CIM_ERR_USAGE,
                   "pad: '%s' is not ceil or crop", c->pad);
     c->crop = !strcmp(c->pad, "crop");
-    char rs[64], mx[32] = "";
+    char rs[64], mx[32] = "", cb[40] = "";
     cim_resize_canon(&c->r, rs, sizeof rs);
     if (c->max) snprintf(mx, sizeof mx, ",max=%lld", (long long)c->max);
-    int n = snprintf(canon, canon_n, "p=%lld,resize=%s%s,pad=%s", (long long)c->p, rs, mx, c->pad);
+    if (c->codebook) snprintf(cb, sizeof cb, ",codebook=%lld", (long long)c->codebook);
+    int n = snprintf(canon, canon_n, "p=%lld,resize=%s%s,pad=%s%s", (long long)c->p, rs, mx,
+                     c->pad, cb);
     CIM_RETURN_IF(n < 0 || (size_t)n >= canon_n, e, CIM_ERR_USAGE, "spec too long");
     return 0;
+}
+
+static uint64_t patch_vocab(const void *conf)
+{
+    return (uint64_t)((const PatchConf *)conf)->codebook;
 }
 
 static int patch_count(const void *conf, const CimGeometry *g, uint64_t *tokens, CimErr *e)
@@ -66,4 +75,5 @@ const CimTokenizer cim_tok_patch = {
     .conf_size      = sizeof(PatchConf),
     .init           = patch_init,
     .count_geometry = patch_count,
+    .vocab_size     = patch_vocab,
 };

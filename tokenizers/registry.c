@@ -3,6 +3,7 @@
  * A new tokenizer is one new file, its extern line and its table line here, and one line in
  * meson.build.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,13 @@ int cim_tok_instance_init(CimTokInstance *ti, const char *spec, CimErr *e)
         rc = cim_sha256_file(model, ti->sha256) < 0
            ? cim_err(e, CIM_ERR_MODEL, "cannot read model file %s", model) : 0;
     if (!rc) {
+        /* V: the tokenizer's own (vocabulary, codebook= option), else the preset's codebook. */
+        const CimPreset *preset = cim_preset_of_spec(spec);
+        ti->vocab = t->vocab_size ? t->vocab_size(ti->conf) : 0;
+        if (!ti->vocab && preset)
+            ti->vocab = preset->codebook;
+    }
+    if (!rc) {
         size_t len = strlen(canon) + strlen(t->name) + strlen(canon_args) + 3;
         ti->spec = malloc(len);
         if (!ti->spec)
@@ -130,6 +138,13 @@ int cim_tok_instance_init(CimTokInstance *ti, const char *spec, CimErr *e)
         cim_tok_instance_free(ti);
     }
     return rc;
+}
+
+double cim_capacity_bits(uint64_t tokens, uint64_t vocab)
+{
+    /* log2 of the integer V as a double (glibc's log2), times the token count as a double:
+     * exact for V a power of two and tokens below 2^53; otherwise within a few ulps. */
+    return vocab ? (double)tokens * log2((double)vocab) : NAN;
 }
 
 void cim_tok_instance_free(CimTokInstance *ti)

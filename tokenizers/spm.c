@@ -161,6 +161,13 @@ static int spm_finish(const void *conf, void *state, const CimGeometry *g, uint6
     return 0;
 }
 
+/* V = the model's piece count (ids 0..V-1, control and unknown pieces included). */
+static uint64_t spm_vocab(const void *conf)
+{
+    int n = cim_spm_piece_size(((const SpmConf *)conf)->spm);
+    return n > 0 ? (uint64_t)n : 0;
+}
+
 static void spm_uninit(void *conf)
 {
     SpmConf *c = conf;
@@ -189,6 +196,7 @@ const CimTokenizer cim_tok_spm = {
     .feed       = spm_feed,
     .finish     = spm_finish,
     .uninit     = spm_uninit,
+    .vocab_size = spm_vocab,
 };
 
 int cim_train_text(const char *const *inputs, size_t ninputs, int vocab, const char *type,

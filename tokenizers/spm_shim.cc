@@ -62,6 +62,8 @@ extern "C" int cim_spm_serialized(const CimSpm *spm, uint8_t **out, size_t *n)
     }
 }
 
+extern "C" int cim_spm_piece_size(const CimSpm *spm) { return spm->sp.GetPieceSize(); }
+
 extern "C" void cim_spm_free(CimSpm *spm) { delete spm; }
 
 extern "C" int cim_spm_train(const char *flags, char *err, size_t errn)

@@ -13,6 +13,8 @@ int     cim_spm_load(const char *path, CimSpm **out, char *err, size_t errn);
 int64_t cim_spm_count(const CimSpm *spm, const char *line, size_t len);
 /* The loaded model's ModelProto, serialized by libsentencepiece (malloc'd: free it). */
 int     cim_spm_serialized(const CimSpm *spm, uint8_t **out, size_t *n);
+/* Pieces in the model (GetPieceSize: every id, control and unknown pieces included). */
+int     cim_spm_piece_size(const CimSpm *spm);
 void    cim_spm_free(CimSpm *spm);
 /* SentencePieceTrainer::Train with a flag string; 0 or -1 with a message. */
 int     cim_spm_train(const char *flags, char *err, size_t errn);

@@ -64,6 +64,7 @@ typedef struct TtConf {
     CimTtRanks   ranks;
     CimTtPattern pat;
     unsigned     id;         /* process-unique, keys the thread-local caches */
+    uint64_t     vocab;      /* tiktoken's n_vocab: largest token id (rank or special) + 1 */
 } TtConf;
 
 typedef struct TtState {
@@ -80,11 +81,12 @@ static const struct {
     const char  *name;
     CimTtPattern pat;
     const char  *sha256;     /* tiktoken_ext/openai_public.py expected_hash */
+    uint32_t     last_special;   /* largest special token id of the encoding (same file) */
 } known[] = {
-    {"r50k_base",   CIM_TT_PAT_R50K,   "306cd27f03c1a714eca7108e03d66b7dc042abe8c258b44c199a7ed9838dd930"},
-    {"p50k_base",   CIM_TT_PAT_R50K,   "94b5ca7dff4d00767bc256fdd1b27e5b17361d7b8a5f968547f9f23eb70d2069"},
-    {"cl100k_base", CIM_TT_PAT_CL100K, "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"},
-    {"o200k_base",  CIM_TT_PAT_O200K,  "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"},
+    {"r50k_base",   CIM_TT_PAT_R50K,   "306cd27f03c1a714eca7108e03d66b7dc042abe8c258b44c199a7ed9838dd930", 50256},
+    {"p50k_base",   CIM_TT_PAT_R50K,   "94b5ca7dff4d00767bc256fdd1b27e5b17361d7b8a5f968547f9f23eb70d2069", 50256},
+    {"cl100k_base", CIM_TT_PAT_CL100K, "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7", 100276},
+    {"o200k_base",  CIM_TT_PAT_O200K,  "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d", 200018},
 };
 static const char *const pat_names[] = {"r50k", "cl100k", "o200k"};
 
@@ -169,11 +171,22 @@ static int tt_init(void *conf, char *canon, size_t canon_n, char *model_path,
                       path, hex, known[k].sha256);
         c->pat = known[k].pat;
         snprintf(canon, canon_n, "%s", known[k].name);
+        c->vocab = (uint64_t)known[k].last_special + 1;
     }
     CIM_CHECK(cim_tt_ranks_load(&c->ranks, path, e));
+    /* n_vocab as tiktoken defines it: the largest id, rank or special, plus one (a rank
+     * file by path has no specials that cimeter knows of). */
+    for (size_t i = 0; i <= c->ranks.mask; i++)
+        if (c->ranks.slots[i].hash && (uint64_t)c->ranks.slots[i].rank + 1 > c->vocab)
+            c->vocab = (uint64_t)c->ranks.slots[i].rank + 1;
     snprintf(model_path, model_path_n, "%s", path);
     c->id = atomic_fetch_add(&next_id, 1);
     return 0;
+}
+
+static uint64_t tt_vocab(const void *conf)
+{
+    return ((const TtConf *)conf)->vocab;
 }
 
 static void tt_uninit(void *conf)
@@ -436,4 +449,5 @@ const CimTokenizer cim_tok_tiktoken = {
     .finish     = tt_finish,
     .release    = tt_release,
     .uninit     = tt_uninit,
+    .vocab_size = tt_vocab,
 };

@@ -105,6 +105,10 @@ typedef struct CimTokenizer {
     void (*release)(const void *conf, void *state);
     /* (optional) frees what init allocated besides STRING options (freed by the framework). */
     void (*uninit)(void *conf);
+    /* (optional) V, the number of distinct tokens it can emit (a text vocabulary, a media
+     * codebook), read after init; 0 = none (continuous features, or not given). A record's
+     * capacity_bits is tokens x log2 V (doc/records.md). */
+    uint64_t (*vocab_size)(const void *conf);
 } CimTokenizer;
 
 /* A configured tokenizer: one per -t spec. */
@@ -114,6 +118,7 @@ typedef struct CimTokInstance {
     char   *spec;            /* canonical spec string recorded in the output */
     char   *requested;       /* what the user typed (preset name or spec) */
     char    sha256[65];      /* of the model/vocabulary file, "" if none */
+    uint64_t vocab;          /* V (tokenizer's vocab_size, else the preset's codebook); 0 = none */
 } CimTokInstance;
 
 /* registry.c */
@@ -131,8 +136,13 @@ typedef struct CimPreset {
     CimModality modality;
     const char *spec;      /* "image:patch:p=16,resize=224x224" */
     const char *help;
+    uint64_t    codebook;  /* codes per token of the real system (doc/tokenizers.md); 0 = none */
 } CimPreset;
 const CimPreset *cim_preset_find(const char *name);
+/* The preset a spec names ("vit-b16", "image:vit-b16"), or NULL for a plain spec. */
+const CimPreset *cim_preset_of_spec(const char *spec);
+/* Capacity of a token stream: tokens x log2 V in bits, NaN when V is 0 (doc/records.md). */
+double cim_capacity_bits(uint64_t tokens, uint64_t vocab);
 const CimPreset *cim_preset_list(void);
 
 /* geometry.c — doc/tokenizers.md "Geometry rules", shared by image and video. */

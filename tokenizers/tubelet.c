@@ -24,6 +24,7 @@ typedef unsigned __int128 u128;
 
 typedef struct TubeletConf {
     int64_t   t, p, max;       /* options */
+    int64_t   codebook;        /* option: codebook size, 0 = none */
     CimRational fps;           /* 0/1 = native */
     char     *resize, *pad;
     int       causal;
@@ -40,6 +41,8 @@ static const CimOption tubelet_options[] = {
     {"max",    "cap the longer side at S (0 = none)",   offsetof(TubeletConf, max),    CIM_OPT_INT,    0, 0, 1 << 20, NULL, 0, NULL},
     {"pad",    "ceil (partial patch = token) or crop",  offsetof(TubeletConf, pad),    CIM_OPT_STRING, 0, 0, 0, "ceil", 0, NULL},
     {"causal", "first frame is its own tubelet (Cosmos)", offsetof(TubeletConf, causal), CIM_OPT_FLAG, 0, 0, 1, NULL, 0, NULL},
+    {"codebook", "codebook size: codes a token is drawn from, for capacity_bits (0 = none)", offsetof(TubeletConf, codebook),
+     CIM_OPT_INT, 0, 0, 1e15, NULL, 0, NULL},
     {0}
 };
 
@@ -59,12 +62,19 @@ static int tubelet_init(void *conf, char *canon, size_t canon_n, char *model_pat
     else
         snprintf(fps, sizeof fps, "native");
     /* The presets' own form: max and pad only when they differ from the default. */
-    char maxs[32] = "";
+    char maxs[32] = "", cb[40] = "";
     if (c->max) snprintf(maxs, sizeof maxs, ",max=%lld", (long long)c->max);
-    int w = snprintf(canon, canon_n, "t=%lld,p=%lld,fps=%s,resize=%s%s%s%s", (long long)c->t, (long long)c->p,
-                     fps, rs, maxs, c->crop ? ",pad=crop" : "", c->causal ? ",causal" : "");
+    if (c->codebook) snprintf(cb, sizeof cb, ",codebook=%lld", (long long)c->codebook);
+    int w = snprintf(canon, canon_n, "t=%lld,p=%lld,fps=%s,resize=%s%s%s%s%s", (long long)c->t,
+                     (long long)c->p, fps, rs, maxs, c->crop ? ",pad=crop" : "",
+                     c->causal ? ",causal" : "", cb);
     CIM_RETURN_IF(w < 0 || (size_t)w >= canon_n, e, CIM_ERR_USAGE, "tubelet: spec too long");
     return 0;
+}
+
+static uint64_t tubelet_vocab(const void *conf)
+{
+    return (uint64_t)((const TubeletConf *)conf)->codebook;
 }
 
 static int tubelet_count(const void *conf, const CimGeometry *g, uint64_t *tokens, CimErr *e)
@@ -103,4 +113,5 @@ const CimTokenizer cim_tok_tubelet = {
     .conf_size      = sizeof(TubeletConf),
     .init           = tubelet_init,
     .count_geometry = tubelet_count,
+    .vocab_size     = tubelet_vocab,
 };

@@ -16,6 +16,7 @@ static void report_help(FILE *f)
           "Tables and plots of measure results (modality x tokenizer: C, its 95% interval,\n"
           "C_file, tokens per unit, files) and of a law fit (every estimate with its\n"
           "interval, and the fit's settings). Several results files get a `run` column.\n"
+          "Results measured with --info add info_bits / capacity_bits (md, csv: both too).\n"
           "\n"
           "  --format FMT   one of (default: from OUT's extension):\n", f);
     for (const CimReportWriter *const *w = cim__report_writer_list(); *w; w++)

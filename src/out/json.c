@@ -94,6 +94,7 @@ static json_t *aggregate_json(const CimRun *run, const CimAggregate *a)
     if (run->p.info) {
         json_object_set_new(o, "info_bits", u64(a->info_bits));
         json_object_set_new(o, "info_bits_per_token", num(a->info_bits_per_token));
+        json_object_set_new(o, "capacity_bits", num(a->capacity_bits));
     }
     return o;
 }
@@ -117,8 +118,10 @@ static json_t *file_json(const CimRun *run, const CimRecord *r, const CimTokInst
             json_object_set_new(o, "skipped_packets", u64(r->skipped_packets));
         json_object_set_new(o, "tokens", u64(tokens));
         json_object_set_new(o, "C", tokens ? num((double)r->raw_bytes / (double)tokens) : json_null());
-        if (run->p.info)
+        if (run->p.info) {
             json_object_set_new(o, "info_bits", u64(r->info_bits));
+            json_object_set_new(o, "capacity_bits", num(cim_capacity_bits(tokens, ti->vocab)));
+        }
         json_object_set_new(o, "fast_path", json_boolean(r->fast));
         json_object_set_new(o, "error", json_null());
     } else if (r->status == CIM_REC_SKIPPED) {
@@ -194,6 +197,8 @@ json_t *cim__run_to_json(CimRun *run, int per_file)
         json_t *o = json_pack("{s:o,s:o,s:s}", "spec", str_json(ti->spec), "requested", str_json(ti->requested),
                               "modality", cim_modality_name(ti->tok->modality));
         if (ti->sha256[0]) json_object_set_new(o, "sha256", json_string(ti->sha256));
+        if (run->p.info)   /* V of capacity_bits; only then, so other results keep their bytes */
+            json_object_set_new(o, "vocab_size", ti->vocab ? u64(ti->vocab) : json_null());
         json_array_append_new(toks, o);
     }
     json_object_set_new(root, "tokenizers", toks);

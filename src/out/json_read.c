@@ -178,7 +178,10 @@ static int run_from_header(CimRun *run, json_t *root, CimErr *e)
         ti->spec = strdup(spec);
         ti->requested = strdup(req);
         snprintf(ti->sha256, sizeof ti->sha256, "%s", sha ? sha : "");
+        json_t *vs = json_object_get(o, "vocab_size");   /* null or absent: no V */
+        ti->vocab = json_is_null(vs) ? 0 : ju64(o, "vocab_size", &bad);
         run->ntok++;
+        CIM_RETURN_IF(bad, e, CIM_ERR_CORRUPT, "tokenizer %s: vocab_size is not a count", spec);
         CIM_RETURN_IF(!ti->spec || !ti->requested, e, CIM_ERR_NOMEM, "out of memory");
         run->mod_tok[m][run->nmod_tok[m]++] = run->ntok - 1;
     }

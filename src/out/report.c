@@ -41,6 +41,11 @@ const CimReportWriter *cim__report_writer_find(const char *s)
     return NULL;
 }
 
+double cim__report_info_per_capacity(const CimReportRow *w)
+{
+    return w->capacity_bits > 0 && isfinite(w->info_bits) ? w->info_bits / w->capacity_bits : NAN;
+}
+
 void cim__report_num(char *buf, size_t n, double v)
 {
     if (!isfinite(v)) snprintf(buf, n, "-");
@@ -183,6 +188,9 @@ static int load_results(CimReport *r, const char *path, CimErr *e)
         w->C_median = jnum(a, "C_median");
         w->C_p10 = jnum(a, "C_p10");
         w->C_p90 = jnum(a, "C_p90");
+        w->info_bits = jnum(a, "info_bits");
+        w->capacity_bits = jnum(a, "capacity_bits");
+        if (json_object_get(a, "info_bits")) r->has_info = 1;
         json_t *ci = json_object_get(a, "C_ci95");
         w->C_lo = json_is_number(json_array_get(ci, 0)) ? json_number_value(json_array_get(ci, 0)) : NAN;
         w->C_hi = json_is_number(json_array_get(ci, 1)) ? json_number_value(json_array_get(ci, 1)) : NAN;

@@ -22,7 +22,12 @@ typedef struct CimReportRow {
     char    *per_unit;        /* "tokens per 1000 chars", ... */
     unsigned long long files, errors, raw_bytes, tokens;
     double   C, C_lo, C_hi, C_file, tokens_per_unit, C_median, C_p10, C_p90;
+    double   info_bits, capacity_bits;   /* measured with --info; NaN when absent */
 } CimReportRow;
+
+/* The share of the token stream's capacity that the data's information uses:
+ * info_bits / capacity_bits (NaN when either is unknown or the capacity is 0). */
+double cim__report_info_per_capacity(const CimReportRow *w);
 
 typedef struct CimReportKV {
     char *key, *value;        /* fit scalars: "form" → "chinchilla", "rmse" → "0.0123" */
@@ -43,6 +48,7 @@ typedef struct CimReport {
     CimReportRow   *rows;
     size_t          nrows;
     int             multi_run;   /* more than one input file */
+    int             has_info;    /* some result was measured with --info: capacity columns */
     int             has_fit;
     CimReportKV    *fit_kv;
     size_t          nfit_kv;

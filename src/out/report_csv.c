@@ -2,7 +2,8 @@
  * precision (%.12g, as the JSON), one row per aggregate. With --fit, a second
  * table (parameter,estimate,lo,hi, then the fit's scalars as key,value rows
  * with empty lo/hi) follows after one empty line; without results only the
- * fit table is written. */
+ * fit table is written. Results measured with --info add three last columns:
+ * info_bits, capacity_bits and info_per_capacity (their ratio). */
 #include <math.h>
 #include "out/report.h"
 
@@ -15,7 +16,8 @@ static int csv_write(const CimReport *r, FILE *f, CimErr *e)
 {
     if (r->nrows) {
         fputs("run,modality,tokenizer,files,errors,raw_bytes,tokens,C,C_lo,C_hi,C_file,tokens_per_unit,per_unit,"
-              "C_median,C_p10,C_p90\n", f);
+              "C_median,C_p10,C_p90", f);
+        fputs(r->has_info ? ",info_bits,capacity_bits,info_per_capacity\n" : "\n", f);
         for (size_t i = 0; i < r->nrows; i++) {
             const CimReportRow *w = &r->rows[i];
             cim__report_text(f, w->run, CIM_ESC_CSV);
@@ -29,6 +31,8 @@ static int csv_write(const CimReport *r, FILE *f, CimErr *e)
             cim__report_text(f, w->per_unit, CIM_ESC_CSV);
             double s[] = {w->C_median, w->C_p10, w->C_p90};
             for (int k = 0; k < 3; k++) { fputc(',', f); num(f, s[k]); }
+            double c[] = {w->info_bits, w->capacity_bits, cim__report_info_per_capacity(w)};
+            for (int k = 0; r->has_info && k < 3; k++) { fputc(',', f); num(f, c[k]); }
             fputc('\n', f);
         }
     }

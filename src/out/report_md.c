@@ -16,9 +16,13 @@ static int md_write(const CimReport *r, FILE *f, CimErr *e)
     if (r->nrows) {
         fputs("| ", f);
         if (r->multi_run) fputs("run | ", f);
-        fputs("modality | tokenizer | files | C (bytes/token) | 95% interval | C_file | tokens per unit |\n|", f);
+        fputs("modality | tokenizer | files | C (bytes/token) | 95% interval | C_file | tokens per unit |", f);
+        if (r->has_info) fputs(" info bits | capacity bits | info / capacity |", f);
+        fputs("\n|", f);
         if (r->multi_run) fputs("---|", f);
-        fputs("---|---|---:|---:|---:|---:|---:|\n", f);
+        fputs("---|---|---:|---:|---:|---:|---:|", f);
+        if (r->has_info) fputs("---:|---:|---:|", f);
+        fputc('\n', f);
         for (size_t i = 0; i < r->nrows; i++) {
             const CimReportRow *w = &r->rows[i];
             char lo[64], hi[64], tpu[64];
@@ -35,7 +39,13 @@ static int md_write(const CimReport *r, FILE *f, CimErr *e)
             cim__report_num(tpu, sizeof tpu, w->tokens_per_unit);
             fprintf(f, " %s ", tpu);
             cim__report_text(f, strncmp(w->per_unit, "tokens ", 7) ? w->per_unit : w->per_unit + 7, CIM_ESC_MD);
-            fputs(" |\n", f);
+            fputs(" |", f);
+            if (r->has_info) {
+                numcell(f, w->info_bits);
+                numcell(f, w->capacity_bits);
+                numcell(f, cim__report_info_per_capacity(w));
+            }
+            fputc('\n', f);
         }
     }
     if (r->has_fit) {

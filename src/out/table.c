@@ -7,7 +7,11 @@
  * The name column is as wide as the longest name; when that would overflow
  * the terminal (COLUMNS, else the tty's width; no limit when not a terminal),
  * a name longer than the room left goes whole on a line of its own and its
- * figures follow on the next line. */
+ * figures follow on the next line.
+ *
+ * With --info, three columns come before tokens per unit: the information bits
+ * (zstd), the capacity bits (tokens x log2 V; "-" when the tokenizer has no V)
+ * and their ratio, the share of the token stream's capacity the data uses. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +26,7 @@
 enum {
     MODALITY_COL = 6,
     FIGURES_COL = 1 + 6 + 1 + 5 + 1 + 10 + 1 + 12 + 1 + 9 + 1 + 21 + 1 + 9 + 2 + 22,
+    INFO_COL = 10 + 1 + 10 + 1 + 7 + 1,   /* " %10s %10s %7s" before tokens per unit */
 };
 
 /* A name holds a model path, i.e. arbitrary bytes: controls (C0, DEL, C1) and
@@ -71,6 +76,7 @@ static const char *name_of(const CimTokInstance *ti)
 /* The width of the name column: the longest name, or what the terminal leaves. */
 static size_t name_column(const CimRun *run, size_t columns)
 {
+    size_t figures = FIGURES_COL + (run->p.info ? INFO_COL : 0);
     size_t widest = strlen("tokenizer");
     for (size_t i = 0; i < run->nagg; i++) {
         size_t chars;
@@ -78,8 +84,8 @@ static size_t name_column(const CimRun *run, size_t columns)
         free(shown);
         if (chars > widest) widest = chars;
     }
-    if (!columns || MODALITY_COL + 1 + widest + FIGURES_COL <= columns) return widest;
-    size_t fixed = MODALITY_COL + 1 + FIGURES_COL;
+    if (!columns || MODALITY_COL + 1 + widest + figures <= columns) return widest;
+    size_t fixed = MODALITY_COL + 1 + figures;
     size_t room = columns > fixed ? columns - fixed : 0;
     return room > strlen("tokenizer") ? room : strlen("tokenizer");
 }
@@ -107,7 +113,16 @@ static void put_padded(FILE *f, const char *s, size_t chars, size_t width)
     for (size_t k = chars; k < width; k++) fputc(' ', f);
 }
 
-static void print_row(FILE *f, const CimAggregate *a, const char *name, size_t chars, size_t namew)
+/* Bits: four significant digits ("1.234e+09"), "-" when unknown. */
+static void fmt_bits(char *buf, size_t n, double v)
+{
+    if (!isfinite(v)) snprintf(buf, n, "-");
+    else if (v < 1e6) snprintf(buf, n, "%.0f", v);
+    else snprintf(buf, n, "%.4g", v);
+}
+
+static void print_row(FILE *f, const CimAggregate *a, const char *name, size_t chars, size_t namew,
+                      int info)
 {
     char raw[32], c[32], lo[32], hi[32], cf[32], tpu[32], ci[80];
     human_bytes(raw, sizeof raw, (double)a->raw_bytes);
@@ -124,9 +139,16 @@ static void print_row(FILE *f, const CimAggregate *a, const char *name, size_t c
     } else {
         put_padded(f, name, chars, namew);
     }
-    fprintf(f, " %6llu %5llu %10s %12llu %9s %21s %9s  %s %s\n", (unsigned long long)a->files,
-            (unsigned long long)a->errors, raw, (unsigned long long)a->tokens, c, ci, cf, tpu,
-            cim__per_unit_name(a->modality) + strlen("tokens "));
+    fprintf(f, " %6llu %5llu %10s %12llu %9s %21s %9s  ", (unsigned long long)a->files,
+            (unsigned long long)a->errors, raw, (unsigned long long)a->tokens, c, ci, cf);
+    if (info) {
+        char ib[32], cb[32], used[32];
+        fmt_bits(ib, sizeof ib, (double)a->info_bits);
+        fmt_bits(cb, sizeof cb, a->capacity_bits);
+        fmt(used, sizeof used, a->capacity_bits > 0 ? (double)a->info_bits / a->capacity_bits : NAN);
+        fprintf(f, "%10s %10s %7s ", ib, cb, used);
+    }
+    fprintf(f, "%s %s\n", tpu, cim__per_unit_name(a->modality) + strlen("tokens "));
 }
 
 /* Names that are not their own spec (presets, defaults), with what they expand to. */
@@ -151,14 +173,17 @@ int cim_run_print_table(CimRun *run, FILE *f)
     size_t namew = name_column(run, table_columns(f));
     fprintf(f, "%-6s ", "modal.");
     put_padded(f, "tokenizer", strlen("tokenizer"), namew);
-    fprintf(f, " %6s %5s %10s %12s %9s %21s %9s  %s\n", "files", "err", "raw", "tokens",
-            "C (B/tok)", "95% CI", "C_file", "tokens/unit");
+    fprintf(f, " %6s %5s %10s %12s %9s %21s %9s  ", "files", "err", "raw", "tokens",
+            "C (B/tok)", "95% CI", "C_file");
+    if (run->p.info)
+        fprintf(f, "%10s %10s %7s ", "info bits", "capacity", "info/c");
+    fprintf(f, "%s\n", "tokens/unit");
     for (size_t i = 0; i < run->nagg; i++) {
         const CimAggregate *a = &run->agg[i];
         size_t chars;
         char *name = plain_name(name_of(&run->toks[a->tok]), &chars);
         if (!name) return -1;
-        print_row(f, a, name, chars, namew);
+        print_row(f, a, name, chars, namew, run->p.info);
         free(name);
     }
     size_t nerr = 0, nskip = 0, narch = 0;

@@ -78,6 +78,7 @@ static int aggregate(CimRun *run, size_t t, CimAggregate *a, CimErr *e)
     double den = per_unit_denominator(a);
     a->tokens_per_unit = den > 0 ? (double)a->tokens / den : nan;
     a->info_bits_per_token = (run->p.info && a->tokens) ? (double)a->info_bits / (double)a->tokens : nan;
+    a->capacity_bits = cim_capacity_bits(a->tokens, run->toks[t].vocab);
     a->C_median = a->C_p10 = a->C_p90 = a->C_lo = a->C_hi = nan;
     if (!n) return 0;
 

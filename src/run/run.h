@@ -49,6 +49,7 @@ typedef struct CimAggregate {
     uint64_t file_bytes, raw_bytes, units, tokens, info_bits;
     double   seconds;
     double   C, C_file, tokens_per_unit, info_bits_per_token;
+    double   capacity_bits;      /* Σ tokens × log2 V (NaN: no V), doc/aggregates.md */
     double   C_median, C_p10, C_p90, C_lo, C_hi;
 } CimAggregate;
 
