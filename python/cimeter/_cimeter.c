@@ -105,8 +105,20 @@ static PyObject *cancel_cancel(CancelObject *self, PyObject *unused)
     Py_RETURN_NONE;
 }
 
+static PyObject *cancel_cancelled(CancelObject *self, PyObject *unused)
+{
+    int cancelled;
+    Py_BEGIN_ALLOW_THREADS
+    PyThread_acquire_lock(self->lock, WAIT_LOCK);
+    cancelled = self->cancelled;
+    PyThread_release_lock(self->lock);
+    Py_END_ALLOW_THREADS
+    return PyBool_FromLong(cancelled);
+}
+
 static PyMethodDef cancel_methods[] = {
     {"cancel", (PyCFunction)cancel_cancel, METH_NOARGS, "Stops the measure() using this handle."},
+    {"cancelled", (PyCFunction)cancel_cancelled, METH_NOARGS, "Whether cancel() was called."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -224,36 +236,109 @@ done:
     return result;
 }
 
+/* fit(out, csv, form, c, results, tokenizers, bootstrap, seed, command, params, columns,
+ * start, weight, objective, solver, starts, delta): `cimeter fit` with the same option
+ * meanings. form: loglinear, chinchilla, free-c, a named formula (kaplan, gadre, ...)
+ * or a formula "L = ..."; params/columns/start: lists as --param/--column/--start;
+ * starts: None (the CLI's default), 0 for all, or N. */
 static PyObject *py_fit(PyObject *self, PyObject *args, PyObject *kw)
 {
     static char *names[] = {"out", "csv", "form", "c", "results", "tokenizers", "bootstrap", "seed",
-                            "command", NULL};
+                            "command", "params", "columns", "start", "weight", "objective",
+                            "solver", "starts", "delta", NULL};
     const char *out_path, *csv, *form = "loglinear", *c_list = NULL, *results = NULL;
-    const char *command = "cimeter.fit";
-    PyObject *toks = Py_None;
+    const char *command = "cimeter.fit", *weight = NULL, *objective = NULL, *solver = NULL;
+    PyObject *toks = Py_None, *params = Py_None, *columns = Py_None, *start = Py_None;
+    PyObject *starts_obj = Py_None, *delta_obj = Py_None;
     unsigned int bootstrap = 1000;
     unsigned long long seed = 0;
     int seed_given = 0;
     PyObject *seed_obj = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "ss|szzOIOs", names, &out_path, &csv, &form, &c_list,
-                                     &results, &toks, &bootstrap, &seed_obj, &command))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "ss|szzOIOsOOOzzzOO", names, &out_path, &csv, &form,
+                                     &c_list, &results, &toks, &bootstrap, &seed_obj, &command,
+                                     &params, &columns, &start, &weight, &objective, &solver,
+                                     &starts_obj, &delta_obj))
         return NULL;
     if (seed_obj != Py_None) {
         seed = PyLong_AsUnsignedLongLong(seed_obj);
         if (PyErr_Occurred()) return NULL;
         seed_given = 1;
     }
-    int f = cim_fit_form_from_name(form);
-    if (f < 0 || f == CIM_FIT_FORMULA) {
-        CimErr e = {CIM_ERR_USAGE, ""};
-        snprintf(e.msg, sizeof e.msg, "unknown form '%s' (loglinear, chinchilla or free-c)",
-                 form);
+    CimErr e = {CIM_ERR_USAGE, ""};
+    CimFitParams p = cim_fit_default_params();
+    p.bootstrap = bootstrap;
+    if (seed_given) p.seed = seed;
+    CimFormulaSpec spec = {0};
+    /* --form as the CLI reads it: a formula, a named formula, or a built-in form */
+    const char *named = cim_fit_named_formula(form);
+    if (strchr(form, '=') || named) {
+        p.form = CIM_FIT_FORMULA;
+        spec.form = named ? named : form;
+        p.formula = &spec;
+        p.starts = 0;
+    } else {
+        int f = cim_fit_form_from_name(form);
+        if (f < 0 || f == CIM_FIT_FORMULA) {
+            snprintf(e.msg, sizeof e.msg, "unknown form '%s' (loglinear, chinchilla, free-c, kaplan, "
+                     "gadre, data-constrained, chinchilla-formula, or a formula 'L = ...')", form);
+            return raise_err(&e);
+        }
+        p.form = (CimFitForm)f;
+    }
+    if (objective) {
+        int o = cim_fit_objective_from_name(objective);
+        if (o < 0) {
+            snprintf(e.msg, sizeof e.msg, "unknown objective '%s' (lsq, huber-log, huber-likelihood)",
+                     objective);
+            return raise_err(&e);
+        }
+        p.objective = o;
+    }
+    if (solver) {
+        if (!strcmp(solver, "auto")) p.solver = CIM_SOLVER_AUTO;
+        else if (!strcmp(solver, "lm")) p.solver = CIM_SOLVER_LM;
+        else if (!strcmp(solver, "varpro")) p.solver = CIM_SOLVER_VARPRO;
+        else {
+            snprintf(e.msg, sizeof e.msg, "unknown solver '%s' (auto, varpro, lm)", solver);
+            return raise_err(&e);
+        }
+    }
+    if (starts_obj != Py_None) {
+        long n = PyLong_AsLong(starts_obj);
+        if (PyErr_Occurred()) return NULL;
+        if (n < 0 || n > 1000000) {
+            snprintf(e.msg, sizeof e.msg, "starts wants 0 (all) or N in 1..1000000, got %ld", n);
+            return raise_err(&e);
+        }
+        p.starts = (int)n;
+    }
+    if (delta_obj != Py_None) {
+        p.delta = PyFloat_AsDouble(delta_obj);
+        if (PyErr_Occurred()) return NULL;
+        if (!(p.delta > 0)) {
+            snprintf(e.msg, sizeof e.msg, "delta wants a positive number");
+            return raise_err(&e);
+        }
+    }
+    int formula_opts = params != Py_None || columns != Py_None || start != Py_None || weight ||
+                       objective || solver;
+    if (formula_opts && p.form != CIM_FIT_FORMULA) {
+        snprintf(e.msg, sizeof e.msg, "params, columns, start, weight, objective and solver go "
+                 "with a formula form 'Y = ...'");
         return raise_err(&e);
     }
-    const char **tok_v = NULL;
+    const char **tok_v = NULL, **param_v = NULL, **column_v = NULL, **start_v = NULL;
     size_t ntok = 0;
-    if (str_list(toks, &tok_v, &ntok) < 0) return NULL;
-    CimErr e = {0};
+    PyObject *result = NULL;
+    if (str_list(toks, &tok_v, &ntok) < 0 || str_list(params, &param_v, &spec.nparams) < 0 ||
+        str_list(columns, &column_v, &spec.ncolumns) < 0 ||
+        str_list(start, &start_v, &spec.nstarts) < 0)
+        goto done;
+    spec.params = param_v;
+    spec.columns = column_v;
+    spec.starts = start_v;
+    spec.weight = weight;
+    e.code = 0;
     int rc = 0;
     char *argv[] = {(char *)command};
     Py_BEGIN_ALLOW_THREADS
@@ -261,10 +346,6 @@ static PyObject *py_fit(PyObject *self, PyObject *args, PyObject *kw)
     CimFit *fit = NULL;
     CimFitC cc;
     cim_fitc_init(&cc);
-    CimFitParams p = cim_fit_default_params();
-    p.form = (CimFitForm)f;
-    p.bootstrap = bootstrap;
-    if (seed_given) p.seed = seed;
     rc = cim_runs_read_csv(csv, &runs, &e);
     if (rc == 0 && results) rc = cim_fitc_from_results(&cc, results, tok_v, ntok, &e);
     if (rc == 0 && c_list) rc = cim_fitc_parse(&cc, c_list, &e);
@@ -273,9 +354,18 @@ static PyObject *py_fit(PyObject *self, PyObject *args, PyObject *kw)
     cim_fit_free(fit);
     cim_runs_free(runs);
     Py_END_ALLOW_THREADS
+    if (rc < 0) {
+        raise_err(&e);
+        goto done;
+    }
+    Py_INCREF(Py_None);
+    result = Py_None;
+done:
     free(tok_v);
-    if (rc < 0) return raise_err(&e);
-    Py_RETURN_NONE;
+    free(param_v);
+    free(column_v);
+    free(start_v);
+    return result;
 }
 
 
@@ -459,7 +549,8 @@ static PyMethodDef methods[] = {
     {"measure", (PyCFunction)(void (*)(void))py_measure, METH_VARARGS | METH_KEYWORDS,
      "measure(paths, specs, ...) -> the run's JSON text"},
     {"fit", (PyCFunction)(void (*)(void))py_fit, METH_VARARGS | METH_KEYWORDS,
-     "fit(csv, form, c, results, tokenizers, bootstrap, seed) -> the fit's JSON text"},
+     "fit(out, csv, form, c, results, tokenizers, bootstrap, seed, command, params, columns, "
+     "start, weight, objective, solver, starts, delta): writes the fit's JSON to out"},
     {"predict", py_predict, METH_VARARGS, "predict(fit_json, what, x, y) -> (P, D, L)"},
     {"tokenizers", py_tokenizers, METH_NOARGS, "The tokenizer catalogue as text."},
     {"spec_expand", py_spec_expand, METH_O, "Canonical spec of a spec or preset."},

@@ -85,18 +85,53 @@ def _write_csv(rows: List[Mapping[str, Any]], path: str) -> None:
                         for k in columns])
 
 
+def _strs(value: Union[None, str, Iterable[str], Mapping[str, Any]], what: str) -> Optional[List[str]]:
+    """A str or a list of str as a list; a mapping {name: value} as "name=value" items."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [f"{k}={v!r}" if isinstance(v, float) else f"{k}={v}" for k, v in value.items()]
+    items = list(value)
+    if not all(isinstance(v, str) for v in items):
+        raise TypeError(f"{what} wants str items")
+    return items
+
+
 def fit(runs: RunsLike, form: str = "loglinear", c: Union[None, str, Mapping[str, float]] = None,
         results: Union[None, str, "os.PathLike[str]", Any] = None,
         tokenizers: Optional[Iterable[str]] = None, bootstrap: int = 1000,
-        seed: Optional[int] = None) -> Fit:
-    """Fits a scaling law to training runs, as ``cimeter fit``.
+        seed: Optional[int] = None, *,
+        param: Union[None, str, Iterable[str], Mapping[str, Any]] = None,
+        column: Union[None, str, Iterable[str]] = None,
+        start: Union[None, str, Iterable[str]] = None,
+        weight: Optional[str] = None, objective: Optional[str] = None,
+        solver: Optional[str] = None, starts: Union[None, int, str] = None,
+        delta: Optional[float] = None) -> Fit:
+    """Fits a scaling law to training runs, as ``cimeter fit`` (doc/fitting.md).
 
     runs: a CSV path, a list of dicts or a pandas DataFrame with params, loss and
-    tokens or raw_<modality> columns. form: "loglinear", "chinchilla" or "free-c".
+    tokens or raw_<modality> columns. form: "loglinear", "chinchilla", "free-c", a
+    named formula ("kaplan", "gadre", "data-constrained", "chinchilla-formula") or any
+    law as a formula, ``"L = E + A/N^alpha + B/D^beta"`` (``--form``).
     c: compression factors ({"text": 3.9} or "text=3.9,image=768"); results: a
     measure JSON path or a :class:`cimeter.Result` to take them from (``tokenizers``
     picks which aggregate per modality). bootstrap: resamples for the intervals.
+
+    With a formula, as the CLI's options of the same names: param (``--param``, one
+    str or a list: "E=1.69" frozen, "alpha=beta" tied, "log A" fitted in log space; a
+    dict {"E": 1.69} freezes), column (``--column``, "M = D/N"), start (``--start``,
+    "alpha=0:2:0.5"), weight (``--weight``), objective ("lsq", "huber-log",
+    "huber-likelihood"), solver ("auto", "varpro", "lm"). starts: BFGS/LM starts from
+    the best N grid points, or "all" (``--starts``); delta: the Huber delta
+    (``--delta``).
     """
+    if starts == "all":
+        starts = 0
+    elif starts is not None and (not isinstance(starts, int) or isinstance(starts, bool)
+                                 or starts < 1):
+        raise TypeError("starts wants an int >= 1 or 'all'")
     tmp: List[str] = []
     try:
         if isinstance(runs, (str, os.PathLike)):
@@ -124,7 +159,11 @@ def fit(runs: RunsLike, form: str = "loglinear", c: Union[None, str, Mapping[str
         with tempfile.TemporaryDirectory(prefix="cimeter-") as tmpdir:
             out = os.path.join(tmpdir, "fit.json")
             _cimeter.fit(out, csv_path, form, c, results_path,
-                         list(tokenizers) if tokenizers else None, int(bootstrap), seed)
+                         list(tokenizers) if tokenizers else None, int(bootstrap), seed,
+                         params=_strs(param, "param"), columns=_strs(column, "column"),
+                         start=_strs(start, "start"), weight=weight, objective=objective,
+                         solver=solver, starts=starts,
+                         delta=None if delta is None else float(delta))
             with open(out, encoding="utf-8") as f:
                 return Fit(f.read())
     finally:

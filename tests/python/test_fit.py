@@ -90,3 +90,62 @@ def test_fit_bad_input(tmp_path):
     with pytest.raises(cimeter.Error) as exc:
         cimeter.fit(TOKENS, form="nosuch")
     assert exc.value.code == "usage"
+
+
+STARTS = ["alpha=0.2,0.5", "beta=0.2,0.5", "E=1,2"]
+FORMULA_CASES = [
+    # (name, CLI args after the CSV, cimeter.fit keywords)
+    ("formula lsq, tied exponent",
+     ["--form", "L = E + A/N^alpha + B/D^beta", "--param", "beta=alpha", "--start", "A=100,1000",
+      "--start", "B=100,1000", "--start", "alpha=0.2,0.5", "--start", "E=1,2"],
+     dict(form="L = E + A/N^alpha + B/D^beta", param="beta=alpha",
+          start=["A=100,1000", "B=100,1000", "alpha=0.2,0.5", "E=1,2"])),
+    ("formula huber-log, log parameters",
+     ["--form", "L = E + A/N^alpha + B/D^beta", "--objective", "huber-log", "--param", "log E",
+      "--param", "log A", "--param", "log B", "--start", "E=0,0.5", "--start", "A=5,7",
+      "--start", "B=5,7"] + [a for s in STARTS[:2] for a in ("--start", s)],
+     dict(form="L = E + A/N^alpha + B/D^beta", objective="huber-log",
+          param=["log E", "log A", "log B"], start=["E=0,0.5", "A=5,7", "B=5,7"] + STARTS[:2])),
+    ("formula huber-likelihood, frozen E, a column and a weight, lm solver",
+     ["--form", "L = E + A/N^alpha + B/D^beta", "--objective", "huber-likelihood",
+      "--param", "E=1.7", "--column", "C = 6*N*D", "--weight", "sqrt(C)/1e10", "--solver", "lm",
+      "--start", "A=100,1000", "--start", "B=100,1000"] + [a for s in STARTS[:2] for a in ("--start", s)],
+     dict(form="L = E + A/N^alpha + B/D^beta", objective="huber-likelihood", param={"E": 1.7},
+          column="C = 6*N*D", weight="sqrt(C)/1e10", solver="lm",
+          start=["A=100,1000", "B=100,1000"] + STARTS[:2])),
+    ("named formula chinchilla-formula, 4 best starts",
+     ["--form", "chinchilla-formula", "--starts", "4"],
+     dict(form="chinchilla-formula", starts=4)),
+    ("chinchilla with a Huber delta",
+     ["--form", "chinchilla", "--delta", "0.01"],
+     dict(form="chinchilla", delta=0.01)),
+]
+
+
+def without_timing(data):
+    """The fit JSON but its command and the time it took (the only fields that vary)."""
+    out = without_command(data)
+    out["fit"] = {k: v for k, v in out.get("fit", {}).items() if k not in ("seconds", "cpu_seconds")}
+    return out
+
+
+@pytest.mark.parametrize("name,args,kw", FORMULA_CASES, ids=[c[0] for c in FORMULA_CASES])
+def test_formula_fit_equals_cli(name, args, kw):
+    theirs = cli_fit([TOKENS] + args + ["--bootstrap", "20"])
+    ours = cimeter.fit(TOKENS, bootstrap=20, **kw)
+    assert without_timing(ours.data) == without_timing(theirs)
+    assert ours.estimates == theirs["estimates"] and ours.estimates
+
+
+def test_formula_fit_bad_input():
+    with pytest.raises(cimeter.Error) as exc:
+        cimeter.fit(TOKENS, form="L = E + A/N^alpha", objective="nosuch")
+    assert exc.value.code == "usage"
+    with pytest.raises(cimeter.Error) as exc:       # formula options need a formula
+        cimeter.fit(TOKENS, form="loglinear", param="E=1")
+    assert exc.value.code == "usage"
+    with pytest.raises(cimeter.Error) as exc:       # the formula's own syntax error
+        cimeter.fit(TOKENS, form="L = E + (A/N")
+    assert exc.value.code == "usage"
+    with pytest.raises(TypeError):
+        cimeter.fit(TOKENS, form="chinchilla", starts=-1)
