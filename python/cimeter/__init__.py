@@ -12,6 +12,7 @@ figures are the CLI's, computed by the same C code (doc/python.md).
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from ._fit import Fit, fit
 from ._result import Result
 
 __all__ = ["Error", "Result", "Count", "Counter", "Fit", "measure", "fit", "tokenizers",
-           "spec_expand", "__version__"]
+           "spec_expand", "install_sigint_handler", "__version__"]
 
 __version__: str = _cimeter.version
 
@@ -81,8 +82,10 @@ def measure(paths: Union[PathLike, Iterable[PathLike]],
 
     Files that cannot be measured are records with an error (``Result.errors``), not
     exceptions; a bad tokenizer spec or option raises :class:`Error`. The GIL is released
-    while measuring. Ctrl-C (in the main thread) stops the run: files being measured
-    finish, no new ones begin, and KeyboardInterrupt is raised.
+    while measuring. Ctrl-C (SIGINT) stops the run, whichever thread called measure()
+    and whichever thread the signal lands on: files being measured finish, no new ones
+    begin, and KeyboardInterrupt is raised in the calling thread (see
+    :func:`install_sigint_handler`).
     """
     with tempfile.TemporaryDirectory(prefix="cimeter-") as tmp:
         out = os.path.join(tmp, "run.json")
@@ -94,31 +97,98 @@ def measure(paths: Union[PathLike, Iterable[PathLike]],
             return Result(f.read())
 
 
+# Runs in progress, cancelled together by SIGINT (Ctrl-C).
+_active_lock = threading.Lock()
+_active: set = set()
+_previous_sigint = None
+
+
+def _on_sigint(signum: int, frame) -> None:
+    """SIGINT: cancel every run in progress, then do what the previous handler did
+    (Python's default raises KeyboardInterrupt in the main thread)."""
+    with _active_lock:
+        handles = list(_active)
+    for handle in handles:
+        handle.cancel()
+    previous = _previous_sigint
+    if callable(previous):
+        previous(signum, frame)
+    elif previous != signal.SIG_IGN:
+        raise KeyboardInterrupt
+
+
+def install_sigint_handler() -> bool:
+    """Makes Ctrl-C (SIGINT) cancel every ``measure()`` in progress, in any thread, then
+    run the handler that was there before (by default: KeyboardInterrupt in the main
+    thread). Done on import when cimeter is imported in the main thread; call it again
+    (from the main thread) after installing a SIGINT handler of your own, which is then
+    chained. Returns False where it cannot: outside the main thread, or when SIGINT is
+    ignored or handled outside Python."""
+    global _previous_sigint
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    current = signal.getsignal(signal.SIGINT)
+    if current is _on_sigint:
+        return True
+    if current in (signal.SIG_IGN, None):
+        return False
+    _previous_sigint = current
+    signal.signal(signal.SIGINT, _on_sigint)
+    return True
+
+
+def _wait_uninterrupted(done: threading.Event) -> None:
+    """Waits for the cancelled run to end (the files in progress finish): a second Ctrl-C
+    meanwhile must not leave the library running after measure() has returned."""
+    while True:
+        try:
+            if done.wait(0.05):
+                return
+        except KeyboardInterrupt:
+            continue
+
+
 def _measure_interruptible(args: tuple) -> None:
-    """Runs the library's measure in a helper thread (the GIL released) while this thread
-    waits, so Ctrl-C reaches Python: the run is then cancelled (files being measured
-    finish, no new ones begin) and KeyboardInterrupt propagates."""
+    """Runs the library's measure with a cancel handle that SIGINT reaches (_on_sigint).
+    In the main thread the library runs in a helper thread (the GIL released) while
+    this thread waits, so that Python can run the signal handler; elsewhere it runs in
+    the calling thread, and the main thread's handler cancels it. A cancelled run raises
+    KeyboardInterrupt where measure() was called."""
     handle = _cimeter._Cancel()
     outcome: dict = {}
+    done = threading.Event()
 
     def work() -> None:
         try:
             _cimeter.measure(*args, cancel=handle)
         except BaseException as exc:     # handed to the waiting thread
             outcome["error"] = exc
+        finally:
+            done.set()
 
-    if threading.current_thread() is not threading.main_thread():
-        _cimeter.measure(*args)          # signals only reach the main thread
-        return
-    t = threading.Thread(target=work, name="cimeter.measure", daemon=True)
-    t.start()
+    with _active_lock:
+        _active.add(handle)
     try:
-        while t.is_alive():
-            t.join(0.05)
-    except KeyboardInterrupt:
-        handle.cancel()
-        t.join()
-        raise
+        if threading.current_thread() is not threading.main_thread():
+            work()
+        else:
+            install_sigint_handler()
+            t = threading.Thread(target=work, name="cimeter.measure", daemon=True)
+            t.start()
+            # An Event, not Thread.join: a join that KeyboardInterrupt breaks can leave the
+            # thread looking finished while it still runs.
+            try:
+                while not done.wait(0.05):
+                    pass
+            except KeyboardInterrupt:
+                handle.cancel()
+                _wait_uninterrupted(done)
+                raise
+    finally:
+        with _active_lock:
+            _active.discard(handle)
+    if handle.cancelled():
+        raise KeyboardInterrupt("cimeter.measure cancelled by SIGINT")
     if "error" in outcome:
         raise outcome["error"]
 
@@ -201,3 +271,6 @@ def tokenizers() -> dict:
 def spec_expand(spec: str) -> str:
     """The canonical spec of a spec or preset (``"vit-b16"`` -> ``"image:patch:..."``)."""
     return _cimeter.spec_expand(spec)
+
+
+install_sigint_handler()
