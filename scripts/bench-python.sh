@@ -6,9 +6,13 @@
 #    SentencePieceProcessor.encode, and a C loop over cim_counter_count (the same buffer
 #    API): microseconds per string, the ratios Counter / sentencepiece and Counter / C loop
 #    (the Python layer's share). The best of 3 rounds of each.
-# 2. A whole-corpus run: `cimeter measure` against cimeter.measure, same tokenizers and
-#    -j, best of 3 walls each, and their ratio.
-# Wall times depend on what else runs on the machine (the load average is printed).
+# 2. A whole-corpus run (the dev corpus when fetched): `cimeter measure` against
+#    cimeter.measure, same tokenizers, -j and JSON output, interleaved rounds
+#    (CIM_BENCH_ROUNDS, default 3): the best wall and the best CPU time (user+sys of
+#    every thread; the CLI's from its rusage) of each, and the ratios Python / CLI
+#    (target: within 5%).
+# CIM_BENCH_ONLY=corpus runs part 2 alone. Wall times depend on what else runs on the
+# machine (the load average is printed); CPU times much less.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
@@ -25,8 +29,9 @@ cc -O2 -I"$root/src" "$root/scripts/bench/counter_loop.c" -L"$build" -lcimeter \
     -Wl,-rpath,"$build" -o "$tmp/counter_loop"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 PYTHONPATH=$build/python CIM_BENCH_TMP=$tmp CIM_MODEL=$model CIM_ROOT=$root \
-CIM_CORPUS=$corpus CIM_CLI=$build/cimeter CIM_REPS=${CIM_BENCH_REPS:-20} "$py" - <<'PYEOF'
-import os, subprocess, time
+CIM_CORPUS=$corpus CIM_CLI=$build/cimeter CIM_REPS=${CIM_BENCH_REPS:-20} \
+CIM_ONLY=${CIM_BENCH_ONLY:-} CIM_ROUNDS=${CIM_BENCH_ROUNDS:-3} "$py" - <<'PYEOF'
+import os, resource, subprocess, time
 import cimeter
 import sentencepiece as spm
 
@@ -45,6 +50,7 @@ with open(os.path.join(tmp, "chunks.txt"), "wb") as f:
         f.write(s.encode())
 strings = chunks * reps
 n = len(strings)
+only_corpus = os.environ["CIM_ONLY"] == "corpus"
 
 def best(fn, rounds=3):
     walls = []
@@ -55,6 +61,8 @@ def best(fn, rounds=3):
     return min(walls), out
 
 counter = cimeter.Counter("text:spm:model=" + model)
+if only_corpus:
+    strings = strings[:1]
 t_counter, tok_counter = best(lambda: sum(counter.count(s).tokens for s in strings))
 sp = spm.SentencePieceProcessor(model_file=model)
 t_spm, tok_spm = best(lambda: sum(len(sp.encode(s)) for s in strings))
@@ -66,13 +74,14 @@ def c_loop():
 c_runs = [c_loop() for _ in range(3)]
 tok_c, t_c = c_runs[0][0], min(r[1] for r in c_runs)
 us = lambda t: t / n * 1e6
-print(f"1 KB strings: {n} calls ({len(chunks)} strings x {reps})")
-print(f"  cimeter.Counter.count      {us(t_counter):8.2f} us/string  tokens {tok_counter}")
-print(f"  sentencepiece encode       {us(t_spm):8.2f} us/string  tokens {tok_spm}")
-print(f"  C loop cim_counter_count   {us(t_c):8.2f} us/string  tokens {tok_c}")
-print(f"  Counter / sentencepiece    {t_counter / t_spm:8.3f}")
-print(f"  Counter / C loop           {t_counter / t_c:8.3f}   (the Python layer adds "
-      f"{(t_counter / t_c - 1) * 100:+.1f}%)")
+if not only_corpus:
+    print(f"1 KB strings: {n} calls ({len(chunks)} strings x {reps})")
+    print(f"  cimeter.Counter.count      {us(t_counter):8.2f} us/string  tokens {tok_counter}")
+    print(f"  sentencepiece encode       {us(t_spm):8.2f} us/string  tokens {tok_spm}")
+    print(f"  C loop cim_counter_count   {us(t_c):8.2f} us/string  tokens {tok_c}")
+    print(f"  Counter / sentencepiece    {t_counter / t_spm:8.3f}")
+    print(f"  Counter / C loop           {t_counter / t_c:8.3f}   (the Python layer adds "
+          f"{(t_counter / t_c - 1) * 100:+.1f}%)")
 
 corpus, cli = os.environ["CIM_CORPUS"], os.environ["CIM_CLI"]
 specs = ["text:spm:model=" + model, "vit-b16", "whisper", "vivit-2x16"]
@@ -80,14 +89,42 @@ jobs = os.cpu_count()
 args = [cli, "measure", "-j", str(jobs), "-o", os.path.join(tmp, "cli.json")]
 for s in specs:
     args += ["-t", s]
+def cpu_children():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+def cpu_self():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
 def run_cli():
+    c0, t0 = cpu_children(), time.perf_counter()
     subprocess.run(args + [corpus], check=False, capture_output=True)
-t_cli, _ = best(run_cli)
-t_py, res = best(lambda: cimeter.measure([corpus], tokenizers=specs, jobs=jobs))
+    return time.perf_counter() - t0, cpu_children() - c0
+
+def run_py():
+    c0, t0 = cpu_self(), time.perf_counter()
+    res = cimeter.measure([corpus], tokenizers=specs, jobs=jobs)
+    return time.perf_counter() - t0, cpu_self() - c0, res
+
+cli_runs, py_runs = [], []
+for _ in range(int(os.environ["CIM_ROUNDS"])):     # interleaved: load drifts hit both
+    cli_runs.append(run_cli())
+    py_runs.append(run_py())
+res = py_runs[-1][2]
 files = sum(a["files"] for a in res.aggregates)
-print(f"whole corpus {corpus}: {files} files, -j {jobs}")
-print(f"  cimeter measure (process)  {t_cli:8.3f} s")
-print(f"  cimeter.measure            {t_py:8.3f} s")
-print(f"  Python / CLI               {t_py / t_cli:8.3f}")
+cli_wall, cli_cpu = min(r[0] for r in cli_runs), min(r[1] for r in cli_runs)
+py_wall, py_cpu = min(r[0] for r in py_runs), min(r[1] for r in py_runs)
+with open(os.path.join(tmp, "cli.json")) as f:
+    import json
+    cli_aggs = json.load(f)["aggregates"]
+same = [(a["tokenizer"], a["tokens"], a["raw_bytes"]) for a in cli_aggs] == \
+       [(a["tokenizer"], a["tokens"], a["raw_bytes"]) for a in res.aggregates]
+print(f"whole corpus {corpus}: {files} file records, -j {jobs}, best of "
+      f"{len(cli_runs)} interleaved rounds; same aggregates: {same}")
+print(f"                             wall s    CPU s (user+sys)")
+print(f"  cimeter measure (process)  {cli_wall:8.3f}  {cli_cpu:8.3f}")
+print(f"  cimeter.measure            {py_wall:8.3f}  {py_cpu:8.3f}")
+print(f"  Python / CLI               {py_wall / cli_wall:8.3f}  {py_cpu / cli_cpu:8.3f}")
 PYEOF
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
