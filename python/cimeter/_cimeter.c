@@ -279,8 +279,9 @@ static PyObject *py_fit(PyObject *self, PyObject *args, PyObject *kw)
     } else {
         int f = cim_fit_form_from_name(form);
         if (f < 0 || f == CIM_FIT_FORMULA) {
-            snprintf(e.msg, sizeof e.msg, "unknown form '%s' (loglinear, chinchilla, free-c, kaplan, "
-                     "gadre, data-constrained, chinchilla-formula, or a formula 'L = ...')", form);
+            snprintf(e.msg, sizeof e.msg, "unknown form '%s' (loglinear, chinchilla, free-c, "
+                     "kaplan, gadre, data-constrained, chinchilla-formula, or a formula "
+                     "'L = ...')", form);
             return raise_err(&e);
         }
         p.form = (CimFitForm)f;
@@ -288,8 +289,8 @@ static PyObject *py_fit(PyObject *self, PyObject *args, PyObject *kw)
     if (objective) {
         int o = cim_fit_objective_from_name(objective);
         if (o < 0) {
-            snprintf(e.msg, sizeof e.msg, "unknown objective '%s' (lsq, huber-log, huber-likelihood)",
-                     objective);
+            snprintf(e.msg, sizeof e.msg,
+                     "unknown objective '%s' (lsq, huber-log, huber-likelihood)", objective);
             return raise_err(&e);
         }
         p.objective = o;

@@ -85,7 +85,8 @@ def _write_csv(rows: List[Mapping[str, Any]], path: str) -> None:
                         for k in columns])
 
 
-def _strs(value: Union[None, str, Iterable[str], Mapping[str, Any]], what: str) -> Optional[List[str]]:
+def _strs(value: Union[None, str, Iterable[str], Mapping[str, Any]],
+          what: str) -> Optional[List[str]]:
     """A str or a list of str as a list; a mapping {name: value} as "name=value" items."""
     if value is None:
         return None

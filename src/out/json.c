@@ -120,7 +120,8 @@ static json_t *file_json(const CimRun *run, const CimRecord *r, const CimTokInst
         json_object_set_new(o, "C", tokens ? num((double)r->raw_bytes / (double)tokens) : json_null());
         if (run->p.info) {
             json_object_set_new(o, "info_bits", u64(r->info_bits));
-            json_object_set_new(o, "capacity_bits", num(cim_capacity_bits(tokens, ti->vocab)));
+            double capacity = cim_capacity_bits(tokens, ti ? ti->vocab : 0);
+            json_object_set_new(o, "capacity_bits", num(capacity));
         }
         json_object_set_new(o, "fast_path", json_boolean(r->fast));
         json_object_set_new(o, "error", json_null());

@@ -145,7 +145,8 @@ static void print_row(FILE *f, const CimAggregate *a, const char *name, size_t c
         char ib[32], cb[32], used[32];
         fmt_bits(ib, sizeof ib, (double)a->info_bits);
         fmt_bits(cb, sizeof cb, a->capacity_bits);
-        fmt(used, sizeof used, a->capacity_bits > 0 ? (double)a->info_bits / a->capacity_bits : NAN);
+        double share = a->capacity_bits > 0 ? (double)a->info_bits / a->capacity_bits : NAN;
+        fmt(used, sizeof used, share);
         fprintf(f, "%10s %10s %7s ", ib, cb, used);
     }
     fprintf(f, "%s %s\n", tpu, cim__per_unit_name(a->modality) + strlen("tokens "));

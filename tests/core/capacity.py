@@ -145,8 +145,10 @@ def main():
     if not os.path.isdir(SAMPLE):
         print(f"sample corpus not found at {SAMPLE}: skipped")
         return 77
-    if not os.path.isfile(os.path.join(DATA, "cl100k_base.tiktoken")) or not os.path.isfile(REGISTRY):
-        print("tiktoken rank files or npm tiktoken absent (scripts/fetch-tokenizers.sh --test): skipped")
+    if not os.path.isfile(os.path.join(DATA, "cl100k_base.tiktoken")) or \
+            not os.path.isfile(REGISTRY):
+        print("tiktoken rank files or npm tiktoken absent "
+              "(scripts/fetch-tokenizers.sh --test): skipped")
         return 77
     try:
         import sentencepiece  # noqa: F401
@@ -158,7 +160,8 @@ def main():
     targs = [a for t in order for a in ("-t", t)]
     with tempfile.TemporaryDirectory() as tmp:
         one = os.path.join(tmp, "one.json")
-        run(["measure", "--no-progress"] + targs + ["--info", "--per-file", "-j", "2", "-o", one, SAMPLE])
+        run(["measure", "--no-progress"] + targs +
+            ["--info", "--per-file", "-j", "2", "-o", one, SAMPLE])
         d = json.load(open(one))
         spec_v = check_result(d, vocab, "measure --info")
 
@@ -194,7 +197,8 @@ def main():
         merged = os.path.join(tmp, "m.json")
         run(["merge"] + shards + ["-o", merged])
         m = json.load(open(merged))
-        same = [a["capacity_bits"] for a in m["aggregates"]] == [a["capacity_bits"] for a in d["aggregates"]]
+        same = [a["capacity_bits"] for a in m["aggregates"]] == \
+            [a["capacity_bits"] for a in d["aggregates"]]
         if same:
             ok("merge of 2 shards: same capacity_bits and vocab_size")
         else:

@@ -109,7 +109,8 @@ FORMULA_CASES = [
     ("formula huber-likelihood, frozen E, a column and a weight, lm solver",
      ["--form", "L = E + A/N^alpha + B/D^beta", "--objective", "huber-likelihood",
       "--param", "E=1.7", "--column", "C = 6*N*D", "--weight", "sqrt(C)/1e10", "--solver", "lm",
-      "--start", "A=100,1000", "--start", "B=100,1000"] + [a for s in STARTS[:2] for a in ("--start", s)],
+      "--start", "A=100,1000", "--start", "B=100,1000"]
+     + [a for s in STARTS[:2] for a in ("--start", s)],
      dict(form="L = E + A/N^alpha + B/D^beta", objective="huber-likelihood", param={"E": 1.7},
           column="C = 6*N*D", weight="sqrt(C)/1e10", solver="lm",
           start=["A=100,1000", "B=100,1000"] + STARTS[:2])),
@@ -125,7 +126,8 @@ FORMULA_CASES = [
 def without_timing(data):
     """The fit JSON but its command and the time it took (the only fields that vary)."""
     out = without_command(data)
-    out["fit"] = {k: v for k, v in out.get("fit", {}).items() if k not in ("seconds", "cpu_seconds")}
+    timing = ("seconds", "cpu_seconds")
+    out["fit"] = {k: v for k, v in out.get("fit", {}).items() if k not in timing}
     return out
 
 
