@@ -247,6 +247,7 @@ struct CimArchive {
     int64_t    blk_off;         /* the entry offset of blk */
     int64_t    out_off;         /* bytes of the entry delivered (holes as zeros) */
     int        data_eof;
+    int64_t    sparse_size;     /* a sparse entry's size (its holes read as zeros), else 0 */
     /* An uncompressed tar named by path: a regular member's data is the byte range
      * [range_off, range_off + range_len) of file_fd, read with pread and copied
      * into a spool by sendfile; libarchive then skips it (lseek). range_off < 0:
@@ -320,7 +321,13 @@ static ssize_t entry_piece(CimArchive *ar, size_t max, const void **p, CimErr *e
         int r = archive_read_data_block(ar->a, &b, &len, &off);
         utf8_leave(old);
         if (r == ARCHIVE_EOF) {
+            /* A sparse entry may end with a hole, which extraction leaves as zeros up
+             * to the entry's size (archive_read_data would end before it). */
             ar->data_eof = 1;
+            if (ar->sparse_size > ar->out_off) {
+                ar->blk_off = ar->sparse_size;
+                continue;
+            }
             return 0;
         }
         if (r == ARCHIVE_OK && off < ar->out_off) {
@@ -538,6 +545,7 @@ static int entry_of(CimArchive *a, int r, struct archive_entry *en, CimEntry *en
     a->blk_left = 0;
     a->blk_off = a->out_off = 0;
     a->data_eof = 0;
+    a->sparse_size = archive_entry_sparse_count(en) > 0 && ent->size > 0 ? ent->size : 0;
     /* Without filters (a named file is opened with formats only) the raw bytes
      * consumed are the header's end, where a tar member's data starts. */
     a->range_off = -1;

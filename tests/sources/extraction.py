@@ -4,8 +4,8 @@
 Archives and compressed streams are built from the sample corpus (all four
 modalities) with Python's tarfile (ustar, GNU, pax; plain, gz, bz2, xz), zipfile
 (stored, deflated), gzip (multi-member), bz2, lzma, zstandard (multi-frame), the
-lz4 tool, and the cpio and 7z tools, nested up to four levels, and with duplicate names and members that
-are not regular files. The same modules (and `lz4 -d`) extract every one of them
+lz4 tool, and the cpio and 7z tools, nested up to four levels, with duplicate names and members that
+are not regular files, and GNU tar's sparse members (holes inside and at the end). The same modules (and `lz4 -d`) extract every one of them
 into a tree, nested archives into directories of the archive's name, regular
 files only (cimeter does not make records of the rest). cimeter measures the
 archives in place and the tree, and every record must be equal but for its path
@@ -18,7 +18,9 @@ import io
 import json
 import lzma
 import os
+import random
 import shutil
+import struct
 import subprocess
 import tarfile
 import tempfile
@@ -127,8 +129,38 @@ def build(src):
         out["seven.7z"] = open(os.path.join(stage, "x.7z"), "rb").read()
     else:
         print("note: 7z absent, 7z case left out")
+    if shutil.which("tar"):
+        out.update(sparse_tars(os.path.join(os.path.dirname(src), "sparse")))
+    else:
+        print("note: GNU tar absent, sparse members left out")
     for name, data in out.items():
         open(os.path.join(src, name), "wb").write(data)
+    return out
+
+
+def sparse_tars(stage):
+    """GNU tar's sparse members (GNU format, pax 1.0), a WAV with holes of silence inside
+    and at its end: extraction writes the holes as zeros, so must cimeter read them."""
+    os.makedirs(stage)
+    rng = random.Random(7)
+    head, hole, mid, tail = 8000, 300000, 8000, 200000   # bytes of 16-bit mono PCM
+    total = head + hole + mid + tail
+    hdr = (b"RIFF" + struct.pack("<I", 36 + total) + b"WAVE" + b"fmt " +
+           struct.pack("<IHHIIHH", 16, 1, 1, 16000, 32000, 2, 16) + b"data" + struct.pack("<I", total))
+    with open(os.path.join(stage, "holes.wav"), "wb") as f:
+        f.write(hdr + rng.randbytes(head))
+        f.seek(len(hdr) + head + hole)
+        f.write(rng.randbytes(mid))
+        f.truncate(len(hdr) + total)
+    out = {}
+    for name, opts in (("sparse-gnu.tar", ["--format=gnu"]),
+                       ("sparse-pax.tar", ["--format=pax", "--sparse-version=1.0"])):
+        subprocess.run(["tar", "--sparse", "-cf", os.path.join(stage, name)] + opts + ["holes.wav"],
+                       cwd=stage, check=True)
+        out[name] = open(os.path.join(stage, name), "rb").read()
+        with tarfile.open(os.path.join(stage, name)) as t:
+            if not t.getmembers()[0].sparse:
+                print(f"note: {name}: the file system made no holes, the member is not sparse")
     return out
 
 
