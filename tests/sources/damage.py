@@ -208,7 +208,39 @@ try:
     got = {f["path"] for f in d["files"] if f.get("skipped") is None} if d else set()
     if not got or any(not p.endswith(".png") for p in got) or not any("//" in p for p in got):
         fail(f"--include '*.png': {sorted(got)}")
-    print("selection: --exclude and --include on files and members")
+    # The selection is part of the settings: recorded, kept by merge, and shards or
+    # journals of another selection refused.
+    sel = ["--include", "*.png", "--include", "*.wav", "--exclude", "*.json"]
+    if (d or {}).get("settings", {}).get("include") != ["*.png"] or "exclude" in d["settings"]:
+        fail(f"--include not in the settings: {(d or {}).get('settings')}")
+    parts = []
+    for i, extra in enumerate((sel, sel, sel[:-2])):
+        out = os.path.join(tmp, f"sel{i}.json")
+        subprocess.run([CIMETER, "measure", "--per-file", "--shard", f"{min(i, 1)}/2", "-o", out] + extra +
+                       [wdsp, loose], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        parts.append(out)
+    s0 = json.load(open(parts[0]))["settings"]
+    if s0.get("include") != ["*.png", "*.wav"] or s0.get("exclude") != ["*.json"]:
+        fail(f"selection settings: {s0}")
+    merged = os.path.join(tmp, "sel-merged.json")
+    p = subprocess.run([CIMETER, "merge", "-o", merged, parts[0], parts[1]], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE)
+    whole_sel, _ = measure(sel + [wdsp, loose])
+    m = json.load(open(merged)) if p.returncode == 0 else {}
+    for k in ("settings", "aggregates", "files", "corpus"):
+        if m.get(k) != (whole_sel or {}).get(k):
+            fail(f"shards of one selection merged differ from one run in {k}")
+    p = subprocess.run([CIMETER, "merge", "-o", merged, parts[0], parts[2]], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE)
+    if p.returncode != 2 or b"settings" not in p.stderr:
+        fail(f"shards of other selections merged: exit {p.returncode} {p.stderr.decode()[-300:]}")
+    jsel = os.path.join(tmp, "sel.journal")
+    for extra, want_rc in ((sel, (0, 1)), (sel[:-2], (2,))):
+        p = subprocess.run([CIMETER, "measure", "--journal", jsel, "-o", os.path.join(tmp, "sel-j.json")] +
+                           extra + [wdsp, loose], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if p.returncode not in want_rc:
+            fail(f"journal with {extra}: exit {p.returncode} {p.stderr.decode()[-300:]}")
+    print("selection: --exclude and --include on files and members, recorded in the settings")
 
     # 7. A journal resumes to the same result (archives are measured again).
     jpath = os.path.join(tmp, "j.journal")
