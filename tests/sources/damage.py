@@ -7,10 +7,13 @@
 - A compressed stream cut short or with flipped bytes is an error, never a count.
 - Bombs: 2 GiB of zeros and 256 MiB of text behind a few MiB of gzip stay within
   a few hundred MB of memory (the zeros are `unsupported` without being spooled).
+- 16 gzip streams one inside another are read; a 17th is a `limit` error.
 - Standard input: a plain file, a gzip stream and a tar stream on stdin give the
   records of the files (named "-" and "-//MEMBER").
 - The same bytes of JSON for -j 1 and -j 2, any argument order, and --shard
-  splits put back together with `cimeter merge`."""
+  splits put back together with `cimeter merge`.
+- --include and --exclude select files and members, are recorded in the settings,
+  and shards or journals of another selection are refused."""
 import gzip
 import io
 import json
@@ -140,6 +143,24 @@ try:
     if peak > 600 * 1024 and not os.environ.get("ASAN_OPTIONS", "").count("detect_leaks=0"):
         if "asan" not in CIMETER:
             fail(f"bombs: peak RSS {peak // 1024} MB")
+    # Compression inside compression: 16 streams one inside another are read, a 17th
+    # is a limit error (archives count too; levels of archives are bounded apart).
+    layers = kjv[:3000]
+    nested = {}
+    for k in range(1, 18):
+        layers = gzip.compress(layers)
+        if k >= 16:
+            nested[k] = os.path.join(tmp, f"nested{k}.txt.gz")
+            open(nested[k], "wb").write(layers)
+    loose_part = os.path.join(tmp, "part.txt")
+    open(loose_part, "wb").write(kjv[:3000])
+    d, rc = measure([nested[16], nested[17], loose_part])
+    recs = {os.path.basename(f["path"]): f for f in d["files"]} if d else {}
+    if not same(recs.get("nested16.txt.gz", {}), recs.get("part.txt", {"x": 1})):
+        fail(f"16 nested gzip streams: {recs.get('nested16.txt.gz')}")
+    if recs.get("nested17.txt.gz", {}).get("error_code") != "limit":
+        fail(f"17 nested gzip streams: {recs.get('nested17.txt.gz')}")
+    print("nesting: 16 compressed streams read, a 17th a limit error")
 
     # 4. Standard input.
     d, rc = measure(["-"], stdin=kjv)
