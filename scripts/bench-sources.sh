@@ -14,6 +14,10 @@
 #     the same documents as plain text files concatenated (one text file); tokenizer
 #     text:tiktoken:cl100k_base. Throughput = documents' bytes / second; the ratio is
 #     JSONL-zst throughput / plain-text throughput (the goal is >= 0.8).
+#  3. Instructions (when valgrind is installed; CIM_BENCH_CALLGRIND=0 leaves it out):
+#     callgrind's count of user-space instructions of case 1 with image:vit-b16, loose
+#     and shard, -j 1; repeatable whatever the machine's load (the kernel's share, such
+#     as copying members into their spools, is not counted: see the CPU ratio for it).
 # Threads: -j CIM_BENCH_JOBS (default: all cores).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,17 +32,23 @@ jobs=${CIM_BENCH_JOBS:-$(nproc)}
 command -v zstd >/dev/null || { echo "bench-sources.sh: zstd missing" >&2; exit 2; }
 mkdir -p "$bench"
 
-# best "WALL CPU" seconds of $reps runs of "$@" (stdout to /dev/null; CPU = user + sys,
-# which a loaded machine disturbs less than the wall time)
+# best "WALL CPU" seconds of $reps runs of "$@" (stdout to /dev/null; CPU = user + sys of
+# the run, from getrusage: microseconds, where time(1) rounds to 10 ms; a loaded machine
+# disturbs it less than the wall time)
 best() {
-    local b="" c=""
-    for _ in $(seq "$reps"); do
-        /usr/bin/time -f "%e %U %S" -o "$bench/time" "$@" >/dev/null || true
-        read -r w u s < "$bench/time"
-        b=$(echo "$w $b" | awk '{if ($2 == "" || $1 < $2) print $1; else print $2}')
-        c=$(echo "$u $s $c" | awk '{t = $1 + $2; if ($3 == "" || t < $3) print t; else print $3}')
-    done
-    echo "$b $c"
+    /usr/bin/python3 - "$reps" "$@" <<'EOF'
+import resource, subprocess, sys, time
+reps, cmd = int(sys.argv[1]), sys.argv[2:]
+walls, cpus = [], []
+for _ in range(reps):
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    walls.append(time.perf_counter() - t0)
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpus.append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
+print(f"{min(walls):.4f} {min(cpus):.4f}")
+EOF
 }
 
 counts() {   # the per-file figures of a result, paths reduced to names, sorted
@@ -74,8 +84,19 @@ for spec in image:vit-b16 image:adaptive:min=8,max=32,thr=16; do
     read -r tl cl <<<"$(best "$cimeter" measure -j "$jobs" -t "$spec" -o - "$loose")"
     read -r ts cs <<<"$(best "$cimeter" measure -j "$jobs" -t "$spec" -o - "$shard")"
     awk -v s="$spec" -v l="$tl" -v t="$ts" -v c="$same" -v cl="$cl" -v cs="$cs" \
-        'BEGIN { printf "%-36s loose %.3f s (cpu %.3f)  shard %.3f s (cpu %.3f)  shard speed %.2fx of loose (cpu %.2fx)  counts %s\n", s, l, cl, t, cs, l / t, cl / cs, c }'
+        'BEGIN { printf "%-36s loose %.3f s (cpu %.4f)  shard %.3f s (cpu %.4f)  shard speed %.2fx of loose (cpu %.2fx)  counts %s\n", s, l, cl, t, cs, l / t, cl / cs, c }'
 done
+
+if [ "${CIM_BENCH_CALLGRIND:-1}" != 0 ] && command -v valgrind >/dev/null; then
+    echo "== instructions (callgrind, user space, -j 1): image:vit-b16, loose vs shard"
+    irefs() {
+        valgrind --tool=callgrind --callgrind-out-file="$bench/callgrind.out" "$cimeter" measure -j 1 \
+            -t image:vit-b16 -o "$bench/cg.json" "$1" 2>&1 >/dev/null | awk '/Collected/ {print $NF}' || true
+    }
+    il=$(irefs "$loose")
+    is=$(irefs "$shard")
+    awk -v l="$il" -v s="$is" 'BEGIN { printf "loose %d  shard %d instructions  loose/shard %.3f\n", l, s, l / s }'
+fi
 
 echo "== text: JSON Lines (zstd) with --json-field text vs the same text plain (-j $jobs, best of $reps)"
 jsonl=$bench/docs.jsonl.zst

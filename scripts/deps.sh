@@ -16,7 +16,7 @@ test_pkgs="python3 python3-sentencepiece python3-pil python3-av python3-soundfil
   python3-numpy python3-scipy ffmpeg clang llvm libclang-rt-14-dev
   openmpi-bin libopenmpi-dev util-linux time
   python3-zstandard lz4 xz-utils bzip2 p7zip-full openssl cpio
-  python3-pytest python3-pandas python3-matplotlib"
+  python3-pytest python3-pandas python3-matplotlib valgrind ncompress"
 pkgs=$build_pkgs
 [ "${1:-}" = --test ] && pkgs="$pkgs $test_pkgs"
 missing=$(dpkg-query -W -f='${Package} ${Status}\n' $pkgs 2>/dev/null | awk '$4 != "installed" {print $1}' || true)

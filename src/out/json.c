@@ -58,6 +58,14 @@ static void set_path(json_t *o, const char *path)
     free(hex);
 }
 
+static json_t *globs_json(char *const *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, str_json(v[i]));
+    return a;
+}
+
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 static json_t *u64(uint64_t v) { return json_integer((json_int_t)v); }
 
@@ -157,6 +165,13 @@ json_t *cim__run_to_json(CimRun *run, int per_file)
     json_object_set_new(set, "fast_path", json_boolean(run->p.fast_path));
     if (run->json_field)   /* only then: other results keep their bytes */
         json_object_set_new(set, "json_field", str_json(run->json_field));
+    /* Selection (--hidden, --include, --exclude), only when given, in the order given. */
+    if (run->p.hidden)
+        json_object_set_new(set, "hidden", json_true());
+    if (run->ninclude)
+        json_object_set_new(set, "include", globs_json(run->include, run->ninclude));
+    if (run->nexclude)
+        json_object_set_new(set, "exclude", globs_json(run->exclude, run->nexclude));
     json_object_set_new(set, "limits", json_pack("{s:o,s:o,s:o,s:o,s:o}",
         "max_pixels", u64(run->p.limits.max_pixels), "max_frames", u64(run->p.limits.max_frames),
         "max_seconds", num(run->p.limits.max_seconds),

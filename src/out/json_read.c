@@ -134,6 +134,23 @@ static int record_from_json(CimRun *run, json_t *o, int join, CimErr *e)
     return 0;
 }
 
+/* --include or --exclude patterns as recorded (absent: none): 0, or -1 when they
+ * are not an array of strings or memory runs out. */
+static int globs_from_json(json_t *a, char ***out, size_t *n)
+{
+    if (!a) return 0;
+    if (!json_is_array(a)) return -1;
+    size_t k = json_array_size(a);
+    if (!k) return 0;
+    if (!(*out = calloc(k, sizeof **out))) return -1;
+    for (size_t i = 0; i < k; i++) {
+        const char *g = json_string_value(json_array_get(a, i));
+        if (!g || !((*out)[i] = strdup(g))) return -1;
+        (*n)++;
+    }
+    return 0;
+}
+
 /* Settings and tokenizers of the first shard; later shards must agree. */
 static int run_from_header(CimRun *run, json_t *root, CimErr *e)
 {
@@ -148,6 +165,7 @@ static int run_from_header(CimRun *run, json_t *root, CimErr *e)
     run->p.seed = ju64(set, "bootstrap_seed", &bad);
     run->p.info = json_is_true(json_object_get(set, "info"));
     run->p.fast_path = json_is_true(json_object_get(set, "fast_path"));
+    run->p.hidden = json_is_true(json_object_get(set, "hidden"));
     json_t *zc = json_object_get(set, "info_compressor");
     if (zc) run->p.zstd_level = (int)ju64(zc, "level", &bad);
     if (json_is_object(lim)) {
@@ -159,6 +177,9 @@ static int run_from_header(CimRun *run, json_t *root, CimErr *e)
     }
     json_t *jf = json_object_get(set, "json_field");
     if (json_is_string(jf) && !(run->json_field = strdup(json_string_value(jf)))) bad = 1;
+    if (globs_from_json(json_object_get(set, "include"), &run->include, &run->ninclude) < 0 ||
+        globs_from_json(json_object_get(set, "exclude"), &run->exclude, &run->nexclude) < 0)
+        bad = 1;
     CIM_RETURN_IF(bad, e, CIM_ERR_CORRUPT, "settings of the wrong type");
     size_t nt = json_array_size(toks);
     run->toks = calloc(nt ? nt : 1, sizeof *run->toks);

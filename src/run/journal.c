@@ -230,6 +230,13 @@ static char *journal_header(const CimRun *run)
     json_object_set_new(cfg, "limits", json_string(lim));
     if (run->json_field)   /* only then: older journals stay valid */
         json_object_set_new(cfg, "json_field", json_string(run->json_field));
+    for (int x = 0; x < 2; x++) {   /* the selection: only when given, as json_field */
+        size_t n = x ? run->nexclude : run->ninclude;
+        json_t *globs = n ? json_array() : NULL;
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(globs, json_string(x ? run->exclude[i] : run->include[i]));
+        if (globs) json_object_set_new(cfg, x ? "exclude" : "include", globs);
+    }
     json_t *h = json_pack("{s:i,s:o}", "cimeter_journal", 1, "config", cfg);
     char *s = h ? json_dumps(h, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(h);

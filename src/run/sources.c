@@ -38,6 +38,11 @@
 #define CIM_MAX_DEPTH 16                    /* streams and archives, one inside another */
 #define CIM_INFLIGHT_PER_THREAD 4
 #define CIM_INFLIGHT_BYTES (256ull << 20)
+/* Memory files of measured members kept for the next ones (their pages are reused,
+ * not allocated and freed per member): at most this many, of at most this many
+ * bytes together, per archive being read. */
+#define CIM_POOL_FILES 64
+#define CIM_POOL_BYTES (64ull << 20)
 
 /* One source named on the command line or found by the walk. */
 typedef struct Ctx {
@@ -49,6 +54,10 @@ typedef struct Ctx {
     size_t      max_inflight;
     atomic_size_t   inflight;
     atomic_uint_fast64_t inflight_bytes;
+    int         pool[CIM_POOL_FILES];   /* memory files free for reuse */
+    uint64_t    pool_size[CIM_POOL_FILES];
+    size_t      npool;
+    uint64_t    pool_bytes;
     int         nomem;
     int         depth;             /* streams and archives open inside one another */
 } Ctx;
@@ -57,7 +66,39 @@ typedef struct Job {
     Ctx       *ctx;
     CimRecord *r;
     CimSpool   sp;
+    const CimDecoder *dec;         /* known from the first bytes (a full score), or NULL */
 } Job;
+
+/* A memory file from the pool, or -1. */
+static int pool_take(Ctx *c)
+{
+    int fd = -1;
+    #pragma omp critical(cim_spool_pool)
+    if (c->npool) {
+        c->npool--;
+        fd = c->pool[c->npool];
+        c->pool_bytes -= c->pool_size[c->npool];
+    }
+    return fd;
+}
+
+/* Closes a measured member's spool, or keeps its memory file for the next member. */
+static void pool_give(Ctx *c, CimSpool *sp)
+{
+    int kept = 0;
+    if (sp->fd >= 0 && sp->size <= CIM_SPOOL_MEM) {
+        #pragma omp critical(cim_spool_pool)
+        if (c->npool < CIM_POOL_FILES && c->pool_bytes + sp->size <= CIM_POOL_BYTES) {
+            c->pool[c->npool] = sp->fd;
+            c->pool_size[c->npool] = sp->size;
+            c->npool++;
+            c->pool_bytes += sp->size;
+            kept = 1;
+        }
+    }
+    if (kept) sp->fd = -1;
+    else cim_spool_close(sp);
+}
 
 static void fail_rec(CimRecord *r, int code, const char *fmt, const char *arg)
 {
@@ -92,6 +133,21 @@ static CimRecord *new_member(Ctx *c, const char *parent, const char *name)
     return r;
 }
 
+/* A spooled member measured as the file it would be once extracted. A decoder whose
+ * signature scored the full 100 from the first bytes is the one a sniff by path
+ * would choose (no decoder scores more, and ties keep the first), so the path's
+ * probes, libavformat's included, are not run again. */
+static void measure_spooled(Worker *w, Job *j, const char *what)
+{
+    if (j->dec) {
+        cim__measure_decoded(w, j->r, j->dec, j->sp.path, NULL, 0);
+        return;
+    }
+    ssize_t n = pread(j->sp.fd, w->probe, CIM_PROBE_BYTES, 0);
+    if (n <= 0) fail_rec(j->r, CIM_ERR_IO, what, strerror(errno));
+    else cim__measure_file(w, j->r, j->sp.path, (size_t)n);
+}
+
 /* A member's measurement, on whichever thread runs the task. */
 static void run_job(Job *j)
 {
@@ -101,21 +157,19 @@ static void run_job(Job *j)
     if (!w->ready) {
         fail_rec(j->r, CIM_ERR_NOMEM, "%s", "out of memory setting up workers");
     } else {
-        ssize_t n = pread(j->sp.fd, w->probe, CIM_PROBE_BYTES, 0);
         atomic_fetch_add(&run->busy, 1);
-        if (n <= 0) fail_rec(j->r, CIM_ERR_IO, "cannot read a spooled member: %s", strerror(errno));
-        else cim__measure_file(w, j->r, j->sp.path, (size_t)n);
+        measure_spooled(w, j, "cannot read a spooled member: %s");
         atomic_fetch_sub(&run->busy, 1);
     }
     atomic_fetch_sub(&c->inflight_bytes, j->sp.size);
     atomic_fetch_sub(&c->inflight, 1);
-    cim_spool_close(&j->sp);
+    pool_give(c, &j->sp);
     free(j);
 }
 
 /* Spools the rest of in (its prefix included) and measures it as a file: in a
  * task when tasks are allowed, else here. */
-static void spool_and_measure(Ctx *c, CimRecord *r, CimReader *in, int task)
+static void spool_and_measure(Ctx *c, CimRecord *r, CimReader *in, int task, const CimDecoder *dec)
 {
     if (task && (atomic_load(&c->inflight) >= c->max_inflight ||
                  atomic_load(&c->inflight_bytes) >= CIM_INFLIGHT_BYTES)) {
@@ -124,13 +178,14 @@ static void spool_and_measure(Ctx *c, CimRecord *r, CimReader *in, int task)
     Job *j = calloc(1, sizeof *j);
     if (!j) { fail_rec(r, CIM_ERR_NOMEM, "%s", "out of memory"); return; }
     CimErr e = {0};
-    if (cim_spool_fill(&j->sp, in, CIM_SPOOL_MAX, &e) < 0) {
+    if (cim_spool_fill(&j->sp, in, CIM_SPOOL_MAX, pool_take(c), &e) < 0) {
         cim__record_error(r, &e);
         free(j);
         return;
     }
     j->ctx = c;
     j->r = r;
+    j->dec = dec;
     atomic_fetch_add(&c->inflight, 1);
     atomic_fetch_add(&c->inflight_bytes, j->sp.size);
     if (task) {
@@ -138,12 +193,10 @@ static void spool_and_measure(Ctx *c, CimRecord *r, CimReader *in, int task)
         run_job(j);
     } else {
         /* Inline, on this thread's worker: its probe buffer is free here. */
-        ssize_t n = pread(j->sp.fd, c->w->probe, CIM_PROBE_BYTES, 0);
-        if (n <= 0) fail_rec(r, CIM_ERR_IO, "cannot read a spooled stream: %s", strerror(errno));
-        else cim__measure_file(c->w, r, j->sp.path, (size_t)n);
+        measure_spooled(c->w, j, "cannot read a spooled stream: %s");
         atomic_fetch_sub(&c->inflight_bytes, j->sp.size);
         atomic_fetch_sub(&c->inflight, 1);
-        cim_spool_close(&j->sp);
+        pool_give(c, &j->sp);
         free(j);
     }
 }
@@ -184,7 +237,7 @@ static void open_nested(Ctx *c, CimRecord *r, CimReader *in, CimContainer kind, 
     }
     CimSpool sp = {.fd = -1};
     int seek = !stream && (!strcmp(what, "zip") || !strcmp(what, "7z"));
-    if (seek && cim_spool_fill(&sp, in, CIM_SPOOL_MAX, &e) < 0) {
+    if (seek && cim_spool_fill(&sp, in, CIM_SPOOL_MAX, -1, &e) < 0) {
         cim__record_error(r, &e);
         return;
     }
@@ -247,7 +300,8 @@ static void measure_content(Ctx *c, CimRecord *r, CimReader *in, int level, int6
                 }
             }
         } else if (dec || need_file || y4m) {
-            spool_and_measure(c, r, in, task);
+            int full = dec && !need_file && dec->probe(NULL, probe, (size_t)n) == 100;
+            spool_and_measure(c, r, in, task, full ? dec : NULL);
         } else {
             fail_rec(r, CIM_ERR_UNSUPPORTED, "%s",
                      "no known modality (not text, and no image, video or audio signature)");
@@ -376,6 +430,7 @@ void cim__measure_source(Worker *w, CimRecord *r, int fd, size_t n)
         cim_archive_close(ar);
     }
     #pragma omp taskwait
+    for (size_t i = 0; i < c.npool; i++) close(c.pool[i]);
     if (c.nomem) fail_rec(r, CIM_ERR_NOMEM, "%s", "out of memory reading an archive");
     /* Members join the run; superseded duplicates and excluded ones are dropped. */
     size_t keep = 0;

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -26,6 +27,10 @@
 #include "source/source.h"
 
 #define CIM_ARCHIVE_BLOCK (256u << 10)
+/* libarchive's reads of a file named by path: an uncompressed tar's members are
+ * read from the file directly (below), so libarchive only reads headers, and what
+ * it reads past a header before skipping the member's data is at most this. */
+#define CIM_ARCHIVE_PATH_BLOCK (64u << 10)
 
 /* ---- readers -------------------------------------------------------------- */
 
@@ -60,6 +65,27 @@ ssize_t cim_reader_fill(CimReader *r, void *buf, size_t n)
         have += (size_t)got;
     }
     return (ssize_t)have;
+}
+
+ssize_t cim_reader_block(CimReader *r, const void **p)
+{
+    if (r->failed) return -1;
+    if (r->pos < r->nprefix) {
+        size_t k = r->nprefix - r->pos;
+        *p = r->prefix + r->pos;
+        r->pos = r->nprefix;
+        r->total += k;
+        return (ssize_t)k;
+    }
+    if (!r->block) return 0;
+    ssize_t got = r->block(r->ctx, p, &r->err);
+    if (got < 0) {
+        r->failed = 1;
+        if (!r->err.code) cim_err(&r->err, CIM_ERR_IO, "read error");
+        return -1;
+    }
+    r->total += (uint64_t)got;
+    return got;
 }
 
 static ssize_t cookie_read(void *ctx, char *buf, size_t n)
@@ -117,35 +143,65 @@ static int spool_to_disk(CimSpool *s, CimErr *e)
     return 0;
 }
 
-int cim_spool_fill(CimSpool *s, CimReader *in, uint64_t max, CimErr *e)
+/* Appends n bytes to the spool, moving it to disk past CIM_SPOOL_MEM bytes. */
+static int spool_write(CimSpool *s, const uint8_t *p, size_t n, uint64_t max, CimErr *e)
+{
+    if (s->size + n > max)
+        return cim_err(e, CIM_ERR_LIMIT, "content larger than %llu bytes, the most cimeter "
+                       "holds for a decoder that must seek", (unsigned long long)max);
+    if (s->size <= CIM_SPOOL_MEM && s->size + n > CIM_SPOOL_MEM && spool_to_disk(s, e) < 0)
+        return -1;
+    if (write_all(s->fd, p, n) < 0)
+        return cim_err(e, CIM_ERR_IO, "cannot spool: %s", strerror(errno));
+    s->size += n;
+    return 0;
+}
+
+int cim_spool_fill(CimSpool *s, CimReader *in, uint64_t max, int reuse, CimErr *e)
 {
     memset(s, 0, sizeof *s);
-    s->fd = memfd_create("cimeter-spool", MFD_CLOEXEC);
-    CIM_RETURN_IF(s->fd < 0, e, CIM_ERR_IO, "cannot make a memory file: %s", strerror(errno));
-    size_t cap = 1u << 20;
-    uint8_t *buf = malloc(cap);
-    int rc = buf ? 0 : cim_err(e, CIM_ERR_NOMEM, "out of memory");
-    int on_disk = 0;
-    while (rc == 0) {
-        ssize_t got = cim_reader_read(in, buf, cap);
-        if (got < 0) { *e = in->err; rc = e->code ? e->code : CIM_ERR_IO; break; }
-        if (got == 0) break;
-        if (s->size + (uint64_t)got > max) {
-            rc = cim_err(e, CIM_ERR_LIMIT, "content larger than %llu bytes, the most cimeter "
-                         "holds for a decoder that must seek", (unsigned long long)max);
-            break;
-        }
-        if (!on_disk && s->size + (uint64_t)got > CIM_SPOOL_MEM) {
-            if ((rc = spool_to_disk(s, e)) < 0) break;
-            on_disk = 1;
-        }
-        if (write_all(s->fd, buf, (size_t)got) < 0) {
-            rc = cim_err(e, CIM_ERR_IO, "cannot spool: %s", strerror(errno));
-            break;
-        }
-        s->size += (uint64_t)got;
+    s->fd = reuse;
+    if (reuse >= 0 && lseek(reuse, 0, SEEK_SET) != 0) {
+        close(reuse);
+        s->fd = -1;
     }
-    free(buf);
+    if (s->fd < 0) s->fd = memfd_create("cimeter-spool", MFD_CLOEXEC);
+    CIM_RETURN_IF(s->fd < 0, e, CIM_ERR_IO, "cannot make a memory file: %s", strerror(errno));
+    int rc = 0;
+    uint64_t copied = 0;
+    int whole = in->copy && !in->failed && in->pos == 0 ? in->copy(in->ctx, s->fd, max, &copied, e) : 0;
+    if (whole < 0) {
+        rc = whole;
+    } else if (whole) {   /* copied in the kernel, from the file that holds it */
+        s->size = copied;
+        in->pos = in->nprefix;
+        in->total = copied;
+        if (copied > CIM_SPOOL_MEM) rc = spool_to_disk(s, e);
+    } else if (in->block) {
+        /* In place: the reader's own blocks go straight to the spool (no copy). */
+        for (;;) {
+            const void *p;
+            ssize_t got = cim_reader_block(in, &p);
+            if (got < 0) { *e = in->err; rc = e->code ? e->code : CIM_ERR_IO; break; }
+            if (got == 0) break;
+            if ((rc = spool_write(s, p, (size_t)got, max, e)) < 0) break;
+        }
+    } else {
+        size_t cap = 1u << 20;
+        uint8_t *buf = malloc(cap);
+        rc = buf ? 0 : cim_err(e, CIM_ERR_NOMEM, "out of memory");
+        while (rc == 0) {
+            ssize_t got = cim_reader_read(in, buf, cap);
+            if (got < 0) { *e = in->err; rc = e->code ? e->code : CIM_ERR_IO; break; }
+            if (got == 0) break;
+            rc = spool_write(s, buf, (size_t)got, max, e);
+        }
+        free(buf);
+    }
+    /* A memory file used before keeps its pages (no new ones to allocate): its old
+     * content past this one's end goes. */
+    if (rc == 0 && reuse >= 0 && s->fd == reuse && ftruncate(s->fd, (off_t)s->size) < 0)
+        rc = cim_err(e, CIM_ERR_IO, "cannot spool: %s", strerror(errno));
     if (rc < 0) { cim_spool_close(s); return rc; }
     snprintf(s->path, sizeof s->path, "/proc/self/fd/%d", s->fd);
     return 0;
@@ -186,6 +242,18 @@ struct CimArchive {
     CimReader *in;              /* the stream read (path NULL) */
     uint8_t   *block;
     CimReader  data;            /* the current entry */
+    const uint8_t *blk;         /* its block from libarchive not yet delivered */
+    size_t     blk_left;
+    int64_t    blk_off;         /* the entry offset of blk */
+    int64_t    out_off;         /* bytes of the entry delivered (holes as zeros) */
+    int        data_eof;
+    int64_t    sparse_size;     /* a sparse entry's size (its holes read as zeros), else 0 */
+    /* An uncompressed tar named by path: a regular member's data is the byte range
+     * [range_off, range_off + range_len) of file_fd, read with pread and copied
+     * into a spool by sendfile; libarchive then skips it (lseek). range_off < 0:
+     * read through libarchive (any other source, or after a short read). */
+    int        file_fd;
+    int64_t    range_off, range_len;
     char      *name;
     char       kind[64];
     int        is_stream;
@@ -222,14 +290,150 @@ static la_ssize_t la_read(struct archive *a, void *ctx, const void **buf)
     return got;
 }
 
+/* Up to max bytes of the current entry in place: libarchive's own block (no copy),
+ * or zeros for a hole of a sparse entry, as archive_read_data pads it. */
+static ssize_t entry_piece(CimArchive *ar, size_t max, const void **p, CimErr *e)
+{
+    static const uint8_t zeros[64u << 10];
+    for (;;) {
+        if (ar->out_off < ar->blk_off) {
+            uint64_t gap = (uint64_t)(ar->blk_off - ar->out_off);
+            size_t k = gap < sizeof zeros ? (size_t)gap : sizeof zeros;
+            if (k > max) k = max;
+            ar->out_off += (int64_t)k;
+            *p = zeros;
+            return (ssize_t)k;
+        }
+        if (ar->blk_left) {
+            size_t k = ar->blk_left < max ? ar->blk_left : max;
+            *p = ar->blk;
+            ar->blk += k;
+            ar->blk_left -= k;
+            ar->blk_off += (int64_t)k;
+            ar->out_off += (int64_t)k;
+            return (ssize_t)k;
+        }
+        if (ar->data_eof) return 0;
+        const void *b;
+        size_t len;
+        la_int64_t off;
+        locale_t old = utf8_enter();
+        int r = archive_read_data_block(ar->a, &b, &len, &off);
+        utf8_leave(old);
+        if (r == ARCHIVE_EOF) {
+            /* A sparse entry may end with a hole, which extraction leaves as zeros up
+             * to the entry's size (archive_read_data would end before it). */
+            ar->data_eof = 1;
+            if (ar->sparse_size > ar->out_off) {
+                ar->blk_off = ar->sparse_size;
+                continue;
+            }
+            return 0;
+        }
+        if (r == ARCHIVE_OK && off < ar->out_off) {
+            archive_set_error(ar->a, EILSEQ, "Encountered out-of-order sparse blocks");
+            r = ARCHIVE_RETRY;
+        }
+        if (r != ARCHIVE_OK) return la_err(e, ar, "data");
+        ar->blk = b;
+        ar->blk_left = len;
+        ar->blk_off = off;
+    }
+}
+
+/* A short read of a member's range (the file ended or changed): the member is read
+ * through libarchive from here on, which reports the damage as it would have. The
+ * bytes delivered so far are read again and dropped. */
+static int range_give_up(CimArchive *ar, CimErr *e)
+{
+    int64_t delivered = ar->out_off;
+    ar->range_off = -1;
+    ar->out_off = ar->blk_off = 0;
+    ar->blk_left = 0;
+    while (ar->out_off < delivered) {
+        const void *p;
+        ssize_t got = entry_piece(ar, (size_t)(delivered - ar->out_off), &p, e);
+        if (got < 0) return -1;
+        if (got == 0) return cim_err(e, CIM_ERR_IO, "%s data: the file changed while read", ar->kind);
+    }
+    return 0;
+}
+
+/* Up to n bytes of the member's range into buf: >0, 0 at its end, -1 when the read
+ * fell short (range_give_up was called, or failed with *e filled: -2). */
+static ssize_t range_read(CimArchive *ar, void *buf, size_t n, CimErr *e)
+{
+    uint64_t left = (uint64_t)(ar->range_len - ar->out_off);
+    if (!left) return 0;
+    if (n > left) n = (size_t)left;
+    ssize_t got;
+    do got = pread(ar->file_fd, buf, n, ar->range_off + ar->out_off);
+    while (got < 0 && errno == EINTR);
+    if (got > 0) {
+        ar->out_off += got;
+        return got;
+    }
+    return range_give_up(ar, e) < 0 ? -2 : -1;
+}
+
+static ssize_t entry_block(void *ctx, const void **p, CimErr *e)
+{
+    CimArchive *ar = ctx;
+    if (ar->range_off >= 0) {
+        ssize_t got = range_read(ar, ar->block, CIM_ARCHIVE_BLOCK, e);
+        if (got >= 0) {
+            *p = ar->block;
+            return got;
+        }
+        if (got == -2) return -1;
+    }
+    return entry_piece(ar, SIZE_MAX, p, e);
+}
+
+/* The whole member into fd by sendfile (page cache to page cache, no copy through
+ * this process): 1 when done (*n bytes), 0 when it must be read instead (nothing
+ * changed: not a range, too large, or the kernel would not), <0 on error. */
+static int entry_copy(void *ctx, int fd, uint64_t max, uint64_t *n, CimErr *e)
+{
+    CimArchive *ar = ctx;
+    if (ar->range_off < 0 || (uint64_t)ar->range_len > max || !ar->range_len) return 0;
+    off_t off = ar->range_off;
+    uint64_t left = (uint64_t)ar->range_len;
+    while (left) {
+        ssize_t c = sendfile(fd, ar->file_fd, &off, left > (1u << 30) ? (1u << 30) : left);
+        if (c < 0 && errno == EINTR) continue;
+        if (c <= 0) {   /* short (damage) or refused: back to the start, read it instead */
+            if (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) != 0)
+                return cim_err(e, CIM_ERR_IO, "cannot spool: %s", strerror(errno));
+            return 0;
+        }
+        left -= (uint64_t)c;
+    }
+    ar->out_off = ar->range_len;
+    *n = (uint64_t)ar->range_len;
+    return 1;
+}
+
+/* A copy of the entry's next n bytes (fewer only at its end). */
 static ssize_t entry_read(void *ctx, void *buf, size_t n, CimErr *e)
 {
     CimArchive *ar = ctx;
-    locale_t old = utf8_enter();
-    la_ssize_t got = archive_read_data(ar->a, buf, n);
-    utf8_leave(old);
-    if (got < 0) return la_err(e, ar, "data");
-    return got;
+    size_t have = 0;
+    while (have < n && ar->range_off >= 0) {
+        ssize_t got = range_read(ar, (uint8_t *)buf + have, n - have, e);
+        if (got == -2) return -1;
+        if (got == 0) return (ssize_t)have;
+        if (got > 0) have += (size_t)got;
+    }
+    while (have < n) {
+        const void *p;
+        ssize_t got = entry_piece(ctx, n - have, &p, e);
+        if (got < 0) return -1;
+        if (got == 0) break;
+        memcpy((uint8_t *)buf + have, p, (size_t)got);
+        have += (size_t)got;
+    }
+    return (ssize_t)have;
 }
 
 int cim_archive_open(CimArchive **out, const char *path, CimReader *in, int stream, CimErr *e)
@@ -239,8 +443,10 @@ int cim_archive_open(CimArchive **out, const char *path, CimReader *in, int stre
     CIM_RETURN_IF(!ar, e, CIM_ERR_NOMEM, "out of memory");
     ar->a = archive_read_new();
     ar->in = path ? NULL : in;
-    ar->block = path ? NULL : malloc(CIM_ARCHIVE_BLOCK);
-    if (!ar->a || (!path && !ar->block)) {
+    ar->block = malloc(CIM_ARCHIVE_BLOCK);
+    ar->file_fd = -1;
+    ar->range_off = -1;
+    if (!ar->a || !ar->block) {
         cim_archive_close(ar);
         return cim_err(e, CIM_ERR_NOMEM, "out of memory");
     }
@@ -261,7 +467,8 @@ int cim_archive_open(CimArchive **out, const char *path, CimReader *in, int stre
         archive_read_support_format_7zip(a);
     }
     locale_t old = utf8_enter();
-    int r = path ? archive_read_open_filename(a, path, CIM_ARCHIVE_BLOCK)
+    if (path && !stream) ar->file_fd = open(path, O_RDONLY | O_CLOEXEC);
+    int r = path ? archive_read_open_filename(a, path, CIM_ARCHIVE_PATH_BLOCK)
                  : archive_read_open(a, ar, NULL, la_read, NULL);
     utf8_leave(old);
     if (r != ARCHIVE_OK) {
@@ -270,6 +477,8 @@ int cim_archive_open(CimArchive **out, const char *path, CimReader *in, int stre
         return rc;
     }
     ar->data.read = entry_read;
+    ar->data.block = entry_block;
+    ar->data.copy = entry_copy;
     ar->data.ctx = ar;
     *out = ar;
     return 0;
@@ -332,6 +541,20 @@ static int entry_of(CimArchive *a, int r, struct archive_entry *en, CimEntry *en
     a->data.total = 0;
     a->data.prefix = NULL;
     a->data.nprefix = a->data.pos = 0;
+    a->blk = NULL;
+    a->blk_left = 0;
+    a->blk_off = a->out_off = 0;
+    a->data_eof = 0;
+    a->sparse_size = archive_entry_sparse_count(en) > 0 && ent->size > 0 ? ent->size : 0;
+    /* Without filters (a named file is opened with formats only) the raw bytes
+     * consumed are the header's end, where a tar member's data starts. */
+    a->range_off = -1;
+    if (a->file_fd >= 0 && ent->regular && ent->size > 0 && archive_entry_sparse_count(en) == 0 &&
+        (archive_format(a->a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_TAR &&
+        archive_filter_count(a->a) == 1) {
+        a->range_off = archive_filter_bytes(a->a, -1);
+        a->range_len = ent->size;
+    }
     return 1;
 }
 
@@ -343,6 +566,7 @@ void cim_archive_close(CimArchive *a)
 {
     if (!a) return;
     if (a->a) archive_read_free(a->a);
+    if (a->file_fd >= 0) close(a->file_fd);
     free(a->block);
     free(a->name);
     free(a);

@@ -33,6 +33,13 @@ typedef struct CimReader {
     size_t   nprefix, pos;
     /* The rest: bytes read (>0), 0 at the end, <0 on error with *e filled. */
     ssize_t (*read)(void *ctx, void *buf, size_t n, CimErr *e);
+    /* Optional, the rest in place without a copy: bytes at *p (>0), 0 at the end,
+     * <0 on error with *e filled. A reader is read through one of the two only. */
+    ssize_t (*block)(void *ctx, const void **p, CimErr *e);
+    /* Optional: the whole content, from its first byte, copied into fd by the kernel
+     * (a file's byte range): 1 done (*n bytes), 0 not possible (nothing changed,
+     * read instead), <0 on error. Used by a spool when nothing past the prefix was read. */
+    int     (*copy)(void *ctx, int fd, uint64_t max, uint64_t *n, CimErr *e);
     void    *ctx;
     int      failed;           /* a read failed: err says why (damage: truncated, corrupt) */
     CimErr   err;
@@ -43,6 +50,9 @@ typedef struct CimReader {
 ssize_t cim_reader_read(CimReader *r, void *buf, size_t n);
 /* Reads until n bytes or the end: the count, or <0 on error. */
 ssize_t cim_reader_fill(CimReader *r, void *buf, size_t n);
+/* The next bytes in place: the prefix's rest, then the block callback's (a reader
+ * without one has none: 0). >0 bytes at *p, 0 at the end, <0 on error. */
+ssize_t cim_reader_block(CimReader *r, const void **p);
 /* A read-only, unseekable FILE* over the reader (fclose does not free it). */
 FILE *cim_reader_fopen(CimReader *r);
 
@@ -52,9 +62,11 @@ typedef struct CimSpool {
     uint64_t size;
 } CimSpool;
 
-/* Copies the whole reader into a spool. Errors: the reader's, CIM_ERR_LIMIT past
- * max bytes, CIM_ERR_IO when no memfd or temporary file can be made. */
-int  cim_spool_fill(CimSpool *s, CimReader *in, uint64_t max, CimErr *e);
+/* Copies the whole reader into a spool: into reuse, a memory file of an earlier
+ * spool (>= 0; the spool owns it from here), or a new one (-1). Errors: the
+ * reader's, CIM_ERR_LIMIT past max bytes, CIM_ERR_IO when no memfd or temporary
+ * file can be made. */
+int  cim_spool_fill(CimSpool *s, CimReader *in, uint64_t max, int reuse, CimErr *e);
 void cim_spool_close(CimSpool *s);
 
 typedef struct CimArchive CimArchive;

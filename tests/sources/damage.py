@@ -7,10 +7,13 @@
 - A compressed stream cut short or with flipped bytes is an error, never a count.
 - Bombs: 2 GiB of zeros and 256 MiB of text behind a few MiB of gzip stay within
   a few hundred MB of memory (the zeros are `unsupported` without being spooled).
+- 16 gzip streams one inside another are read; a 17th is a `limit` error.
 - Standard input: a plain file, a gzip stream and a tar stream on stdin give the
   records of the files (named "-" and "-//MEMBER").
 - The same bytes of JSON for -j 1 and -j 2, any argument order, and --shard
-  splits put back together with `cimeter merge`."""
+  splits put back together with `cimeter merge`.
+- --include and --exclude select files and members, are recorded in the settings,
+  and shards or journals of another selection are refused."""
 import gzip
 import io
 import json
@@ -140,6 +143,24 @@ try:
     if peak > 600 * 1024 and not os.environ.get("ASAN_OPTIONS", "").count("detect_leaks=0"):
         if "asan" not in CIMETER:
             fail(f"bombs: peak RSS {peak // 1024} MB")
+    # Compression inside compression: 16 streams one inside another are read, a 17th
+    # is a limit error (archives count too; levels of archives are bounded apart).
+    layers = kjv[:3000]
+    nested = {}
+    for k in range(1, 18):
+        layers = gzip.compress(layers)
+        if k >= 16:
+            nested[k] = os.path.join(tmp, f"nested{k}.txt.gz")
+            open(nested[k], "wb").write(layers)
+    loose_part = os.path.join(tmp, "part.txt")
+    open(loose_part, "wb").write(kjv[:3000])
+    d, rc = measure([nested[16], nested[17], loose_part])
+    recs = {os.path.basename(f["path"]): f for f in d["files"]} if d else {}
+    if not same(recs.get("nested16.txt.gz", {}), recs.get("part.txt", {"x": 1})):
+        fail(f"16 nested gzip streams: {recs.get('nested16.txt.gz')}")
+    if recs.get("nested17.txt.gz", {}).get("error_code") != "limit":
+        fail(f"17 nested gzip streams: {recs.get('nested17.txt.gz')}")
+    print("nesting: 16 compressed streams read, a 17th a limit error")
 
     # 4. Standard input.
     d, rc = measure(["-"], stdin=kjv)
@@ -208,7 +229,39 @@ try:
     got = {f["path"] for f in d["files"] if f.get("skipped") is None} if d else set()
     if not got or any(not p.endswith(".png") for p in got) or not any("//" in p for p in got):
         fail(f"--include '*.png': {sorted(got)}")
-    print("selection: --exclude and --include on files and members")
+    # The selection is part of the settings: recorded, kept by merge, and shards or
+    # journals of another selection refused.
+    sel = ["--include", "*.png", "--include", "*.wav", "--exclude", "*.json"]
+    if (d or {}).get("settings", {}).get("include") != ["*.png"] or "exclude" in d["settings"]:
+        fail(f"--include not in the settings: {(d or {}).get('settings')}")
+    parts = []
+    for i, extra in enumerate((sel, sel, sel[:-2])):
+        out = os.path.join(tmp, f"sel{i}.json")
+        subprocess.run([CIMETER, "measure", "--per-file", "--shard", f"{min(i, 1)}/2", "-o", out] + extra +
+                       [wdsp, loose], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        parts.append(out)
+    s0 = json.load(open(parts[0]))["settings"]
+    if s0.get("include") != ["*.png", "*.wav"] or s0.get("exclude") != ["*.json"]:
+        fail(f"selection settings: {s0}")
+    merged = os.path.join(tmp, "sel-merged.json")
+    p = subprocess.run([CIMETER, "merge", "-o", merged, parts[0], parts[1]], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE)
+    whole_sel, _ = measure(sel + [wdsp, loose])
+    m = json.load(open(merged)) if p.returncode == 0 else {}
+    for k in ("settings", "aggregates", "files", "corpus"):
+        if m.get(k) != (whole_sel or {}).get(k):
+            fail(f"shards of one selection merged differ from one run in {k}")
+    p = subprocess.run([CIMETER, "merge", "-o", merged, parts[0], parts[2]], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE)
+    if p.returncode != 2 or b"settings" not in p.stderr:
+        fail(f"shards of other selections merged: exit {p.returncode} {p.stderr.decode()[-300:]}")
+    jsel = os.path.join(tmp, "sel.journal")
+    for extra, want_rc in ((sel, (0, 1)), (sel[:-2], (2,))):
+        p = subprocess.run([CIMETER, "measure", "--journal", jsel, "-o", os.path.join(tmp, "sel-j.json")] +
+                           extra + [wdsp, loose], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if p.returncode not in want_rc:
+            fail(f"journal with {extra}: exit {p.returncode} {p.stderr.decode()[-300:]}")
+    print("selection: --exclude and --include on files and members, recorded in the settings")
 
     # 7. A journal resumes to the same result (archives are measured again).
     jpath = os.path.join(tmp, "j.journal")

@@ -4,8 +4,9 @@
 Archives and compressed streams are built from the sample corpus (all four
 modalities) with Python's tarfile (ustar, GNU, pax; plain, gz, bz2, xz), zipfile
 (stored, deflated), gzip (multi-member), bz2, lzma, zstandard (multi-frame), the
-lz4 tool, and the cpio and 7z tools, nested up to four levels, and with duplicate names and members that
-are not regular files. The same modules (and `lz4 -d`) extract every one of them
+lz4 tool (frame and legacy formats), compress (.Z, read back by gzip), and the cpio
+(newc, odc) and 7z tools, nested up to four levels, with duplicate names and members that
+are not regular files, and GNU tar's sparse members (holes inside and at the end). The same modules (and `lz4 -d`) extract every one of them
 into a tree, nested archives into directories of the archive's name, regular
 files only (cimeter does not make records of the rest). cimeter measures the
 archives in place and the tree, and every record must be equal but for its path
@@ -18,7 +19,9 @@ import io
 import json
 import lzma
 import os
+import random
 import shutil
+import struct
 import subprocess
 import tarfile
 import tempfile
@@ -76,6 +79,7 @@ def build(src):
     dup = [("text/kjv-genesis.txt", b"the second copy wins\n")]
     out["gnu.tar"] = tar_bytes(files, tarfile.GNU_FORMAT, extra=dup)
     out["pax.tar"] = tar_bytes(files, tarfile.PAX_FORMAT)
+    out["ustar.tar"] = tar_bytes(files, tarfile.USTAR_FORMAT)
     out["ustar.tar.gz"] = tar_bytes(files, tarfile.USTAR_FORMAT, "w:gz")
     out["pax.tar.bz2"] = tar_bytes(files, tarfile.PAX_FORMAT, "w:bz2")
     out["gnu.tar.xz"] = tar_bytes(files, tarfile.GNU_FORMAT, "w:xz")
@@ -99,6 +103,14 @@ def build(src):
     if shutil.which("lz4"):
         out["kjv.txt.lz4"] = subprocess.run(["lz4", "-q", "-c"], input=kjv, stdout=subprocess.PIPE,
                                             check=True).stdout
+        out["cockatoo.mp4.lz4"] = subprocess.run(["lz4", "-q", "-l", "-c"], input=mp4,   # legacy frames
+                                                 stdout=subprocess.PIPE, check=True).stdout
+    if shutil.which("compress"):   # .Z (LZW)
+        out["kjv.txt.Z"] = subprocess.run(["compress", "-c"], input=kjv, stdout=subprocess.PIPE).stdout
+        out["camera.png.Z"] = subprocess.run(["compress", "-c"], input=files["image/camera.png"],
+                                             stdout=subprocess.PIPE).stdout
+    else:
+        print("note: compress (ncompress) absent, .Z cases left out")
     # Nesting: a tar.gz in a zip in a tar, members at levels 1..4, and one level too deep.
     lvl4 = tar_bytes({"deep/kjv.txt": kjv, "deep/camera.png": files["image/camera.png"]},
                      tarfile.USTAR_FORMAT, "w:gz")
@@ -116,9 +128,10 @@ def build(src):
         open(os.path.join(stage, name), "wb").write(data)
     names = sorted(files)
     if shutil.which("cpio"):
-        out["newc.cpio"] = subprocess.run(["cpio", "-o", "-H", "newc", "--quiet"], cwd=stage,
-                                          input="\n".join(names).encode(), stdout=subprocess.PIPE,
-                                          check=True).stdout
+        for fmt in ("newc", "odc"):
+            out[f"{fmt}.cpio"] = subprocess.run(["cpio", "-o", "-H", fmt, "--quiet"], cwd=stage,
+                                                input="\n".join(names).encode(), stdout=subprocess.PIPE,
+                                                check=True).stdout
     else:
         print("note: cpio absent, cpio case left out")
     if shutil.which("7z"):
@@ -127,8 +140,38 @@ def build(src):
         out["seven.7z"] = open(os.path.join(stage, "x.7z"), "rb").read()
     else:
         print("note: 7z absent, 7z case left out")
+    if shutil.which("tar"):
+        out.update(sparse_tars(os.path.join(os.path.dirname(src), "sparse")))
+    else:
+        print("note: GNU tar absent, sparse members left out")
     for name, data in out.items():
         open(os.path.join(src, name), "wb").write(data)
+    return out
+
+
+def sparse_tars(stage):
+    """GNU tar's sparse members (GNU format, pax 1.0), a WAV with holes of silence inside
+    and at its end: extraction writes the holes as zeros, so must cimeter read them."""
+    os.makedirs(stage)
+    rng = random.Random(7)
+    head, hole, mid, tail = 8000, 300000, 8000, 200000   # bytes of 16-bit mono PCM
+    total = head + hole + mid + tail
+    hdr = (b"RIFF" + struct.pack("<I", 36 + total) + b"WAVE" + b"fmt " +
+           struct.pack("<IHHIIHH", 16, 1, 1, 16000, 32000, 2, 16) + b"data" + struct.pack("<I", total))
+    with open(os.path.join(stage, "holes.wav"), "wb") as f:
+        f.write(hdr + rng.randbytes(head))
+        f.seek(len(hdr) + head + hole)
+        f.write(rng.randbytes(mid))
+        f.truncate(len(hdr) + total)
+    out = {}
+    for name, opts in (("sparse-gnu.tar", ["--format=gnu"]),
+                       ("sparse-pax.tar", ["--format=pax", "--sparse-version=1.0"])):
+        subprocess.run(["tar", "--sparse", "-cf", os.path.join(stage, name)] + opts + ["holes.wav"],
+                       cwd=stage, check=True)
+        out[name] = open(os.path.join(stage, name), "rb").read()
+        with tarfile.open(os.path.join(stage, name)) as t:
+            if not t.getmembers()[0].sparse:
+                print(f"note: {name}: the file system made no holes, the member is not sparse")
     return out
 
 
@@ -153,8 +196,10 @@ def decompress(name, data):
     if data[:4] == b"\x28\xb5\x2f\xfd" and zstandard:
         reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data), read_across_frames=True)
         return reader.read()
-    if data[:4] == b"\x04\x22\x4d\x18":
+    if data[:4] in (b"\x04\x22\x4d\x18", b"\x02\x21\x4c\x18"):   # lz4 frame, legacy
         return subprocess.run(["lz4", "-d", "-c"], input=data, stdout=subprocess.PIPE, check=True).stdout
+    if data[:2] == b"\x1f\x9d":   # compress (.Z), read by gzip
+        return subprocess.run(["gzip", "-d", "-c"], input=data, stdout=subprocess.PIPE, check=True).stdout
     return None
 
 
