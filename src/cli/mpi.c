@@ -3,7 +3,7 @@
  *
  * Rank r of N measures files r, r+N, ... of the sorted list
  * (cim_run_set_shard), so ranks need no communication while they work. Then
- * every rank serialises its records as exact record lines (run/journal.c),
+ * every rank serialises its records as exact record lines (run/record.c),
  * rank 0 receives them in rank order (in chunks below INT_MAX bytes), sorts
  * the union by path and reduces: the output is byte-identical to one process.
  * Only rank 0 writes results; every rank exits with the largest exit code.
@@ -16,7 +16,7 @@
 #include "cim_config.h"
 #include "cli/mpi.h"
 #include "common/err.h"
-#include "run/journal.h"
+#include "run/record.h"
 #if CIM_HAVE_MPI
 #include <mpi.h>
 

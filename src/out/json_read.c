@@ -20,7 +20,7 @@
 #include "common/err.h"
 #include "common/hex.h"
 #include "out/json_read.h"
-#include "run/journal.h"
+#include "run/record.h"
 
 static const CimTokenizer recorded_tok[CIM_MOD_COUNT] = {
     {.name = "merged", .modality = CIM_MOD_TEXT},
