@@ -7,9 +7,8 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include "cimeter.h"
 #include "cli/commands.h"
-#include "out/json_read.h"
-#include "out/out.h"
 
 static const char merge_help[] =
 "usage: cimeter merge SHARD.json... -o FILE.json [--no-per-file]\n"
@@ -46,7 +45,7 @@ int cim_cmd_merge(int argc, char **argv)
     if (optind >= argc) return cim_cli_usage_error("merge", "no SHARD.json given");
     CimRun *run = NULL;
     CimErr e = {0};
-    if (cim__run_from_shards(&run, (const char *const *)argv + optind, (size_t)(argc - optind), &e) < 0)
+    if (cim_run_merge(&run, (const char *const *)argv + optind, (size_t)(argc - optind), &e) < 0)
         return cim_cli_usage_error("merge", "%s", e.msg);
     cim_run_set_command(run, argc + 1, argv - 1);
     int rc = cim_run_write_json(run, out, per_file, &e);

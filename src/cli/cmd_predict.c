@@ -4,10 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cimeter.h"
-#include "cli/commands.h"
+#include "cimeter_fit.h"
 #include "cli/args.h"
-#include "fit/fit.h"
+#include "cli/commands.h"
 
 static const char predict_help[] =
 "usage: cimeter predict FIT.json --flops C\n"

@@ -187,6 +187,11 @@ done:
     return 0;
 }
 
+size_t cim_runs_count(const CimRuns *r)
+{
+    return r->n;
+}
+
 int cim_runs_extra_col(const CimRuns *r, const char *name)
 {
     for (size_t j = 0; j < r->nextra; j++)

@@ -191,7 +191,7 @@ int cim__run_adopt(CimRun *run, CimRecord *recs, size_t n, CimErr *e)
     return rc < 0 ? rc : cim__reduce(run, e);
 }
 
-int cim__run_adopt_lines(CimRun *run, const char *buf, size_t len, CimErr *e)
+int cim_run_adopt_records(CimRun *run, const char *buf, size_t len, CimErr *e)
 {
     size_t n = 0, cap = 0;
     CimRecord *v = NULL;
@@ -224,7 +224,7 @@ int cim__run_adopt_lines(CimRun *run, const char *buf, size_t len, CimErr *e)
     return rc;
 }
 
-int cim__run_export_lines(const CimRun *run, char **buf, size_t *len, CimErr *e)
+int cim_run_export_records(const CimRun *run, char **buf, size_t *len, CimErr *e)
 {
     size_t cap = 4096, n = 0;
     char *b = malloc(cap);

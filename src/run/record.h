@@ -35,8 +35,6 @@ int   cim__record_from_line(const CimRun *run, const char *line, CimRecord *r, C
 /* Adds records to a run, sorts all by path, refuses repeats of one path and
  * re-reduces. The records' allocations move into the run (also on error). */
 int   cim__run_adopt(CimRun *run, CimRecord *recs, size_t n, CimErr *e);
-/* Same, from '\n'-separated lines (the MPI gather). */
-int   cim__run_adopt_lines(CimRun *run, const char *buf, size_t len, CimErr *e);
-/* Serialises every record of the run as lines (malloc'd buffer). */
-int   cim__run_export_lines(const CimRun *run, char **buf, size_t *len, CimErr *e);
+/* The public cim_run_export_records and cim_run_adopt_records (cimeter.h) are
+ * record.c's too: every record as a line, and lines back through cim__run_adopt. */
 #endif
