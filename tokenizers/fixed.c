@@ -8,8 +8,9 @@ typedef struct FixedConf {
     int64_t n;   /* option: tokens per image */
 } FixedConf;
 
+#define OFFSET(field) offsetof(FixedConf, field)
 static const CimOption fixed_options[] = {
-    {"n", "tokens per image", offsetof(FixedConf, n), CIM_OPT_INT, 32, 1, 1e12, NULL, 0, NULL},
+    {"n", "tokens per image", OFFSET(n), CIM_OPT_INT, 32, 1, 1e12, NULL, 0, NULL},
     {NULL}
 };
 static const char *const fixed_shorthand[] = {"n", NULL};
