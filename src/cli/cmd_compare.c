@@ -37,9 +37,15 @@ int cim_cmd_compare(int argc, char **argv)
                                            "--tolerance wants a relative tolerance >= 0, got '%s'",
                                            optarg);
             break;
-        case 'q': quiet = 1; break;
-        case 'h': fputs(compare_help, stdout); return 0;
-        default: fputs(compare_help, stderr); return 2;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'h':
+            fputs(compare_help, stdout);
+            return 0;
+        default:
+            fputs(compare_help, stderr);
+            return 2;
         }
     }
     if (argc - optind != 2) return cim_cli_usage_error("compare", "needs BASELINE.json CURRENT.json");

@@ -35,10 +35,18 @@ int cim_cmd_merge(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'o': out = optarg; break;
-        case 'P': per_file = 0; break;
-        case 'h': fputs(merge_help, stdout); return 0;
-        default: fputs(merge_help, stderr); return 2;
+        case 'o':
+            out = optarg;
+            break;
+        case 'P':
+            per_file = 0;
+            break;
+        case 'h':
+            fputs(merge_help, stdout);
+            return 0;
+        default:
+            fputs(merge_help, stderr);
+            return 2;
         }
     }
     if (!out) return cim_cli_usage_error("merge", "-o FILE.json is required");

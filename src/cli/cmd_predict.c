@@ -41,12 +41,24 @@ int cim_cmd_predict(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         const char *name = c == 'C' ? "--flops" : c == 'L' ? "--target-loss" : c == 'D' ? "--data" : "--params";
         switch (c) {
-        case 'C': have_c = num(optarg, &flops); break;
-        case 'L': have_l = num(optarg, &target); break;
-        case 'D': have_d = num(optarg, &data); break;
-        case 'P': have_p = num(optarg, &params); break;
-        case 'h': fputs(predict_help, stdout); return 0;
-        case 'S': set = optarg; continue;
+        case 'C':
+            have_c = num(optarg, &flops);
+            break;
+        case 'L':
+            have_l = num(optarg, &target);
+            break;
+        case 'D':
+            have_d = num(optarg, &data);
+            break;
+        case 'P':
+            have_p = num(optarg, &params);
+            break;
+        case 'h':
+            fputs(predict_help, stdout);
+            return 0;
+        case 'S':
+            set = optarg;
+            continue;
         case 'A': {
             char buf[256], *save = NULL;
             snprintf(buf, sizeof buf, "%s", optarg);
@@ -64,7 +76,9 @@ int cim_cmd_predict(int argc, char **argv)
             have_at = 1;
             continue;
         }
-        default: fputs(predict_help, stderr); return 2;
+        default:
+            fputs(predict_help, stderr);
+            return 2;
         }
         if (!(have_c | have_l | have_d | have_p) || (c == 'C' && !have_c) || (c == 'L' && !have_l) ||
             (c == 'D' && !have_d) || (c == 'P' && !have_p))

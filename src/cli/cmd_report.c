@@ -40,12 +40,24 @@ int cim_cmd_report(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'F': fit = optarg; break;
-        case 'R': runs = optarg; break;
-        case 'f': format = optarg; break;
-        case 'o': out = optarg; break;
-        case 'h': report_help(stdout); return 0;
-        default: report_help(stderr); return 2;
+        case 'F':
+            fit = optarg;
+            break;
+        case 'R':
+            runs = optarg;
+            break;
+        case 'f':
+            format = optarg;
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 'h':
+            report_help(stdout);
+            return 0;
+        default:
+            report_help(stderr);
+            return 2;
         }
     }
     if (!out) return cim_cli_usage_error("report", "-o OUT is required");

@@ -53,7 +53,11 @@ int cim_mpi_gather(CimRun *run, int rc, int rank, int size, CimErr *e)
         }
     }
     MPI_Bcast(&failed, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    if (failed) { free(buf); free(lens); return rc < 0 ? rc : CIM_ERR_INTERNAL; }
+    if (failed) {
+        free(buf);
+        free(lens);
+        return rc < 0 ? rc : CIM_ERR_INTERNAL;
+    }
     if (rank != 0) {
         for (size_t off = 0; off < len; off += CHUNK)
             MPI_Send(buf + off, (int)(len - off < CHUNK ? len - off : CHUNK), MPI_CHAR, 0, 0, MPI_COMM_WORLD);
@@ -85,7 +89,12 @@ int cim_mpi_finish(int rc)
     return all;
 }
 #else
-int cim_mpi_init(int *rank, int *size) { *rank = 0; *size = 1; return 0; }
+int cim_mpi_init(int *rank, int *size)
+{
+    *rank = 0;
+    *size = 1;
+    return 0;
+}
 int cim_mpi_gather(CimRun *run, int rc, int rank, int size, CimErr *e) { return rc; }
 int cim_mpi_finish(int rc) { return rc; }
 #endif

@@ -18,7 +18,10 @@
 void cim_runs_free(CimRuns *r)
 {
     if (!r) return;
-    free(r->params); free(r->loss); free(r->tokens); free(r->line);
+    free(r->params);
+    free(r->loss);
+    free(r->tokens);
+    free(r->line);
     for (int m = 0; m < CIM_MOD_COUNT; m++) free(r->raw[m]);
     for (size_t i = 0; i < r->nextra; i++) {
         free(r->extra[i]);
@@ -28,7 +31,11 @@ void cim_runs_free(CimRuns *r)
             free(r->extra_s[i]);
         }
     }
-    free(r->extra); free(r->extra_v); free(r->extra_s); free(r->path); free(r->extra_col);
+    free(r->extra);
+    free(r->extra_v);
+    free(r->extra_s);
+    free(r->path);
+    free(r->extra_col);
     free(r);
 }
 
@@ -44,8 +51,15 @@ static int split(char *s, char **f, int cap)
             s++;
             for (;;) {
                 if (!*s) return -1;
-                if (*s == '"' && s[1] == '"') { *w++ = '"'; s += 2; continue; }
-                if (*s == '"') { s++; break; }
+                if (*s == '"' && s[1] == '"') {
+                    *w++ = '"';
+                    s += 2;
+                    continue;
+                }
+                if (*s == '"') {
+                    s++;
+                    break;
+                }
                 *w++ = *s++;
             }
             while (*s && *s != ',') s++;
@@ -76,7 +90,10 @@ int cim_runs_read_csv(const char *path, CimRuns **out, CimErr *e)
     int rc = 0;
     ssize_t len;
     for (int m = 0; m < CIM_MOD_COUNT; m++) col_raw[m] = -1;
-    if (!r) { fclose(fp); return cim_err(e, CIM_ERR_NOMEM, "out of memory"); }
+    if (!r) {
+        fclose(fp);
+        return cim_err(e, CIM_ERR_NOMEM, "out of memory");
+    }
     r->path = strdup(path);
     while ((len = getline(&line, &cap, fp)) != -1) {
         lineno++;
@@ -87,15 +104,24 @@ int cim_runs_read_csv(const char *path, CimRuns **out, CimErr *e)
         if (lineno == 1 && (unsigned char)line[0] == 0xEF && (unsigned char)line[1] == 0xBB)
             memmove(line, line + 3, (size_t)len - 2);              /* UTF-8 BOM */
         int nf = split(line, f, MAXCOLS);
-        if (nf < 0) { rc = cim_err(e, CIM_ERR_USAGE, "%s:%zu: unterminated quote", path, lineno); goto done; }
+        if (nf < 0) {
+            rc = cim_err(e, CIM_ERR_USAGE, "%s:%zu: unterminated quote", path, lineno);
+            goto done;
+        }
         if (ncols < 0) {                                           /* header */
-            if (nf > MAXCOLS) { rc = cim_err(e, CIM_ERR_USAGE, "%s:%zu: more than %d columns", path, lineno, MAXCOLS); goto done; }
+            if (nf > MAXCOLS) {
+                rc = cim_err(e, CIM_ERR_USAGE, "%s:%zu: more than %d columns", path, lineno, MAXCOLS);
+                goto done;
+            }
             ncols = nf;
             r->extra = calloc((size_t)nf, sizeof *r->extra);
             r->extra_v = calloc((size_t)nf, sizeof *r->extra_v);
             r->extra_s = calloc((size_t)nf, sizeof *r->extra_s);
             r->extra_col = calloc((size_t)nf, sizeof *r->extra_col);
-            if (!r->extra || !r->extra_v || !r->extra_s || !r->extra_col) { rc = cim_err(e, CIM_ERR_NOMEM, "out of memory"); goto done; }
+            if (!r->extra || !r->extra_v || !r->extra_s || !r->extra_col) {
+                rc = cim_err(e, CIM_ERR_NOMEM, "out of memory");
+                goto done;
+            }
             for (int i = 0; i < nf; i++) {
                 int *slot = NULL;
                 if (!strcmp(f[i], "params")) slot = &col_params;
@@ -103,25 +129,49 @@ int cim_runs_read_csv(const char *path, CimRuns **out, CimErr *e)
                 else if (!strcmp(f[i], "tokens")) slot = &col_tokens;
                 else if (!strncmp(f[i], "raw_", 4)) {
                     CimModality m = cim_modality_from_name(f[i] + 4);
-                    if (m == CIM_MOD_NONE) { rc = cim_err(e, CIM_ERR_USAGE, "%s:%zu: column %d '%s': unknown modality (raw_text, raw_image, raw_video, raw_audio)", path, lineno, i + 1, f[i]); goto done; }
+                    if (m == CIM_MOD_NONE) {
+                        rc = cim_err(e, CIM_ERR_USAGE, "%s:%zu: column %d '%s': unknown modality (raw_text, raw_image, raw_video, raw_audio)", path, lineno, i + 1, f[i]);
+                        goto done;
+                    }
                     slot = &col_raw[m];
                 }
-                if (slot && *slot >= 0) { rc = cim_err(e, CIM_ERR_USAGE, "%s:%zu: column '%s' appears twice", path, lineno, f[i]); goto done; }
+                if (slot && *slot >= 0) {
+                    rc = cim_err(e, CIM_ERR_USAGE, "%s:%zu: column '%s' appears twice", path, lineno, f[i]);
+                    goto done;
+                }
                 if (slot) *slot = i;
                 else {
                     r->extra_col[r->nextra] = i;
-                    if (!(r->extra[r->nextra++] = strdup(f[i]))) { rc = cim_err(e, CIM_ERR_NOMEM, "out of memory"); goto done; }
+                    if (!(r->extra[r->nextra++] = strdup(f[i]))) {
+                        rc = cim_err(e, CIM_ERR_NOMEM, "out of memory");
+                        goto done;
+                    }
                 }
             }
             int nraw = 0;
             for (int m = 0; m < CIM_MOD_COUNT; m++) nraw += col_raw[m] >= 0;
-            if (col_params < 0) { rc = cim_err(e, CIM_ERR_USAGE, "%s:%zu: no 'params' column in the header", path, lineno); goto done; }
-            if (col_loss < 0) { rc = cim_err(e, CIM_ERR_USAGE, "%s:%zu: no 'loss' column in the header", path, lineno); goto done; }
-            if (col_tokens < 0 && !nraw) { rc = cim_err(e, CIM_ERR_USAGE, "%s:%zu: need a 'tokens' column or raw_<modality> columns (raw_text, raw_image, raw_video, raw_audio)", path, lineno); goto done; }
-            if (col_tokens >= 0 && nraw) { rc = cim_err(e, CIM_ERR_USAGE, "%s:%zu: give either 'tokens' or raw_<modality> columns, not both", path, lineno); goto done; }
+            if (col_params < 0) {
+                rc = cim_err(e, CIM_ERR_USAGE, "%s:%zu: no 'params' column in the header", path, lineno);
+                goto done;
+            }
+            if (col_loss < 0) {
+                rc = cim_err(e, CIM_ERR_USAGE, "%s:%zu: no 'loss' column in the header", path, lineno);
+                goto done;
+            }
+            if (col_tokens < 0 && !nraw) {
+                rc = cim_err(e, CIM_ERR_USAGE, "%s:%zu: need a 'tokens' column or raw_<modality> columns (raw_text, raw_image, raw_video, raw_audio)", path, lineno);
+                goto done;
+            }
+            if (col_tokens >= 0 && nraw) {
+                rc = cim_err(e, CIM_ERR_USAGE, "%s:%zu: give either 'tokens' or raw_<modality> columns, not both", path, lineno);
+                goto done;
+            }
             continue;
         }
-        if (nf != ncols) { rc = cim_err(e, CIM_ERR_USAGE, "%s:%zu: %s%d fields, the header has %d", path, lineno, nf > MAXCOLS ? "more than " : "", nf > MAXCOLS ? MAXCOLS : nf, ncols); goto done; }
+        if (nf != ncols) {
+            rc = cim_err(e, CIM_ERR_USAGE, "%s:%zu: %s%d fields, the header has %d", path, lineno, nf > MAXCOLS ? "more than " : "", nf > MAXCOLS ? MAXCOLS : nf, ncols);
+            goto done;
+        }
         if (r->n == rowcap) {
             rowcap = rowcap ? 2 * rowcap : 64;
             double **cols[] = {&r->params, &r->loss, &r->tokens, &r->raw[0], &r->raw[1], &r->raw[2], &r->raw[3]};
@@ -129,21 +179,34 @@ int cim_runs_read_csv(const char *path, CimRuns **out, CimErr *e)
             for (size_t k = 0; k < sizeof cols / sizeof *cols; k++) {
                 if (!want[k]) continue;
                 double *nv = realloc(*cols[k], rowcap * sizeof(double));
-                if (!nv) { rc = cim_err(e, CIM_ERR_NOMEM, "out of memory"); goto done; }
+                if (!nv) {
+                    rc = cim_err(e, CIM_ERR_NOMEM, "out of memory");
+                    goto done;
+                }
                 *cols[k] = nv;
             }
             size_t *nl = realloc(r->line, rowcap * sizeof *nl);
-            if (!nl) { rc = cim_err(e, CIM_ERR_NOMEM, "out of memory"); goto done; }
+            if (!nl) {
+                rc = cim_err(e, CIM_ERR_NOMEM, "out of memory");
+                goto done;
+            }
             r->line = nl;
             for (size_t j = 0; j < r->nextra; j++) {
                 double *xv = realloc(r->extra_v[j], rowcap * sizeof *xv);
                 if (xv) r->extra_v[j] = xv;
                 char **xs = realloc(r->extra_s[j], rowcap * sizeof *xs);
                 if (xs) r->extra_s[j] = xs;
-                if (!xv || !xs) { rc = cim_err(e, CIM_ERR_NOMEM, "out of memory"); goto done; }
+                if (!xv || !xs) {
+                    rc = cim_err(e, CIM_ERR_NOMEM, "out of memory");
+                    goto done;
+                }
             }
         }
-        struct { int col; double *dst; const char *name; } want[3 + CIM_MOD_COUNT] = {
+        struct {
+        int col;
+        double *dst;
+        const char *name;
+    } want[3 + CIM_MOD_COUNT] = {
             {col_params, r->params, "params"}, {col_loss, r->loss, "loss"}, {col_tokens, r->tokens, "tokens"}};
         static const char *const rawname[CIM_MOD_COUNT] = {"raw_text", "raw_image", "raw_video", "raw_audio"};
         for (int m = 0; m < CIM_MOD_COUNT; m++)
@@ -182,7 +245,10 @@ int cim_runs_read_csv(const char *path, CimRuns **out, CimErr *e)
 done:
     free(line);
     fclose(fp);
-    if (rc < 0) { cim_runs_free(r); return rc; }
+    if (rc < 0) {
+        cim_runs_free(r);
+        return rc;
+    }
     *out = r;
     return 0;
 }
@@ -228,7 +294,10 @@ int cim_runs_deff(const CimRuns *r, const double C[CIM_MOD_COUNT], const int *sk
 
 void cim_fitc_init(CimFitC *c)
 {
-    for (int m = 0; m < CIM_MOD_COUNT; m++) { c->C[m] = NAN; c->source[m][0] = '\0'; }
+    for (int m = 0; m < CIM_MOD_COUNT; m++) {
+        c->C[m] = NAN;
+        c->source[m][0] = '\0';
+    }
 }
 
 /* A --tokenizer may be a preset or an uncanonical spec ("vit-b16"): match it
@@ -265,9 +334,15 @@ int cim_fitc_from_results(CimFitC *c, const char *json_path, const char *const *
             const char *mod = json_string_value(json_object_get(a, "modality"));
             const char *tok = json_string_value(json_object_get(a, "tokenizer"));
             CimModality m = mod ? cim_modality_from_name(mod) : CIM_MOD_NONE;
-            if (m != CIM_MOD_NONE && tok && spec_is(tok, toks[t])) { pinned[m] = 1; hit = 1; }
+            if (m != CIM_MOD_NONE && tok && spec_is(tok, toks[t])) {
+                pinned[m] = 1;
+                hit = 1;
+            }
         }
-        if (!hit) { rc = cim_err(e, CIM_ERR_USAGE, "%s: no aggregate with tokenizer '%s' (give the spec as the results record it)", json_path, toks[t]); goto done; }
+        if (!hit) {
+            rc = cim_err(e, CIM_ERR_USAGE, "%s: no aggregate with tokenizer '%s' (give the spec as the results record it)", json_path, toks[t]);
+            goto done;
+        }
     }
     json_array_foreach(aggs, i, a) {
         const char *mod = json_string_value(json_object_get(a, "modality"));
@@ -280,7 +355,8 @@ int cim_fitc_from_results(CimFitC *c, const char *json_path, const char *const *
             for (size_t t = 0; t < ntoks; t++) want |= spec_is(tok, toks[t]);
             if (!want) continue;
         }
-        found[m] = 1; any = 1;
+        found[m] = 1;
+        any = 1;
         c->C[m] = json_number_value(cj);
         snprintf(c->source[m], sizeof c->source[m], "%s: %s", json_path, tok);
     }
@@ -297,7 +373,10 @@ int cim_fitc_parse(CimFitC *c, const char *list, CimErr *e)
     int rc = 0;
     for (char *tok = strtok_r(dup, ",", &save); tok && rc == 0; tok = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(tok, '='), *end;
-        if (!eq) { rc = cim_err(e, CIM_ERR_USAGE, "--c: '%s' is not MODALITY=C", tok); break; }
+        if (!eq) {
+            rc = cim_err(e, CIM_ERR_USAGE, "--c: '%s' is not MODALITY=C", tok);
+            break;
+        }
         *eq = '\0';
         CimModality m = cim_modality_from_name(tok);
         double v = strtod(eq + 1, &end);

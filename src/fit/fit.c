@@ -115,7 +115,11 @@ static const CimFitFormImpl *impl_of(CimFitForm f)
 void cim_fit_free(CimFit *f)
 {
     if (!f) return;
-    free(f->lnP); free(f->L); free(f->lnL); free(f->lnD); free(f->Dfix);
+    free(f->lnP);
+    free(f->L);
+    free(f->lnL);
+    free(f->lnD);
+    free(f->Dfix);
     free(f->boot);
     free(f->boot_pred);
     cim__formula_free(f->fm);
@@ -126,7 +130,7 @@ double cim_fit_objective(const CimFit *f) { return f->obj; }
 
 double cim_fit_estimate(const CimFit *f, const char *name)
 {
-    for (int k = 0; k < f->nest; k++)
+    for (int k = 0; k < f->nestimates; k++)
         if (!strcmp(f->names[k], name)) return f->est[k];
     return NAN;
 }
@@ -161,7 +165,10 @@ static double sse(const CimFit *f, const double *theta, const size_t *idx, size_
     return s;
 }
 
-typedef struct ByCompute { double c; size_t i; } ByCompute;
+typedef struct ByCompute {
+    double c;      /* ln P + ln D_eff: compute up to a constant */
+    size_t i;      /* the run */
+} ByCompute;
 static int cmp_compute(const void *x, const void *y)
 {
     const ByCompute *a = x, *b = y;
@@ -177,17 +184,32 @@ static void heldout(CimFit *f, size_t *idx)
         ntest = 0;
         for (size_t i = 0; i < n; i++) ntest += f->lnP[i] + f->lnD[i] > cut;
     }
-    f->ho_ntest = ntest;
-    f->ho_ntrain = n - ntest;
-    if (!ntest && f->p.heldout_above > 0) { snprintf(f->ho_reason, sizeof f->ho_reason, "no run above %g FLOPs", f->p.heldout_above); return; }
-    if (!ntest) { snprintf(f->ho_reason, sizeof f->ho_reason, "held-out fraction %g leaves no run out", f->p.heldout); return; }
-    if (f->ho_ntrain < (size_t)f->k + 2) {
-        snprintf(f->ho_reason, sizeof f->ho_reason, "%zu runs left to fit %d parameters", f->ho_ntrain, f->k);
+    f->heldout_ntest = ntest;
+    f->heldout_ntrain = n - ntest;
+    if (!ntest && f->p.heldout_above > 0) {
+        snprintf(f->heldout_skipped, sizeof f->heldout_skipped, "no run above %g FLOPs",
+                 f->p.heldout_above);
+        return;
+    }
+    if (!ntest) {
+        snprintf(f->heldout_skipped, sizeof f->heldout_skipped,
+                 "held-out fraction %g leaves no run out", f->p.heldout);
+        return;
+    }
+    if (f->heldout_ntrain < (size_t)f->k + 2) {
+        snprintf(f->heldout_skipped, sizeof f->heldout_skipped, "%zu runs left to fit %d parameters",
+                 f->heldout_ntrain, f->k);
         return;
     }
     ByCompute *bc = malloc(n * sizeof *bc);
-    if (!bc) { snprintf(f->ho_reason, sizeof f->ho_reason, "out of memory"); return; }
-    for (size_t i = 0; i < n; i++) bc[i].c = f->lnP[i] + f->lnD[i], bc[i].i = i;
+    if (!bc) {
+        snprintf(f->heldout_skipped, sizeof f->heldout_skipped, "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        bc[i].c = f->lnP[i] + f->lnD[i];
+        bc[i].i = i;
+    }
     qsort(bc, n, sizeof *bc, cmp_compute);
     for (size_t k = 0; k < n; k++) idx[k] = bc[k].i;    /* ascending compute: train first */
     free(bc);
@@ -195,20 +217,20 @@ static void heldout(CimFit *f, size_t *idx)
     CimErr e = {0};
     CimFitProblem pb = f->pb;
     pb.scratch = NULL;          /* the resamples keep the full-data starts */
-    if (f->impl->fit(&pb, idx, f->ho_ntrain, NULL, 1, th, &obj, NULL, &e) < 0) {
-        snprintf(f->ho_reason, sizeof f->ho_reason, "%s", e.msg);
+    if (f->impl->fit(&pb, idx, f->heldout_ntrain, NULL, 1, th, &obj, NULL, &e) < 0) {
+        snprintf(f->heldout_skipped, sizeof f->heldout_skipped, "%s", e.msg);
         return;
     }
     double s = 0, rel = 0;
-    for (size_t k = f->ho_ntrain; k < n; k++) {
+    for (size_t k = f->heldout_ntrain; k < n; k++) {
         size_t i = idx[k];
         double pr = f->impl->predict(&f->pb, th, i), r = f->L[i] - pr;
         s += r * r;
         rel += fabs(r) / f->L[i];
     }
-    f->ho_rmse = sqrt(s / (double)ntest);
-    f->ho_mare = rel / (double)ntest;
-    f->ho_ok = 1;
+    f->heldout_rmse = sqrt(s / (double)ntest);
+    f->heldout_mean_abs_rel_error = rel / (double)ntest;
+    f->heldout_ok = 1;
 }
 
 /* The law's loss at (N, D) for θ: the named forms in closed form, a formula
@@ -237,7 +259,7 @@ static double point(const CimFit *f, const double *t, double N, double D)
 static void ridge_warnings(CimFit *f)
 {
     uint32_t B = f->p.bootstrap;
-    int k = f->nest, expo[CIM_FIT_MAXP] = {0};
+    int k = f->nestimates, expo[CIM_FIT_MAXP] = {0};
     unsigned fe = f->fm ? cim_expr_exponent_params(f->fm->law) : 0;
     for (int j = 0; j < k; j++) {
         if (f->fm) {
@@ -275,7 +297,9 @@ static void ridge_warnings(CimFit *f)
             double mean = 0.5 * (double)(m - 1), sab = 0, saa = 0, sbb = 0;
             for (size_t q = 0; q < m; q++) {
                 double x = rank[q * (size_t)k + (size_t)a] - mean, y = rank[q * (size_t)k + (size_t)b] - mean;
-                sab += x * y; saa += x * x; sbb += y * y;
+                sab += x * y;
+                saa += x * x;
+                sbb += y * y;
             }
             double r = sab / sqrt(saa * sbb);
             if (fabs(r) > 0.99 && f->nwarn < 8)
@@ -283,21 +307,27 @@ static void ridge_warnings(CimFit *f)
                          "the data fix a combination of them, not each", f->names[a], f->names[b], r);
         }
 out:
-    free(rank); free(col); free(ord); free(keep);
+    free(rank);
+    free(col);
+    free(ord);
+    free(keep);
 }
 
 static void bootstrap(CimFit *f)
 {
     uint32_t B = f->p.bootstrap;
     size_t n = f->n, nres = n;
-    int k = f->nest;
+    int k = f->nestimates;
     if (f->p.subsample > 0 && f->p.subsample < 1) {
         nres = (size_t)floor(f->p.subsample * (double)n);
         if (nres < 1) nres = 1;
     }
     f->boot = malloc((size_t)B * (size_t)k * sizeof(double));
     f->boot_pred = malloc((size_t)B * 8 * sizeof(double));
-    if (!f->boot || !f->boot_pred) { f->boot_failed = B; return; }
+    if (!f->boot || !f->boot_pred) {
+        f->boot_failed = B;
+        return;
+    }
     for (size_t q = 0; q < (size_t)B * 8; q++) f->boot_pred[q] = NAN;
     uint32_t failed = 0;
     int threads = f->p.threads > 0 ? f->p.threads : omp_get_max_threads();
@@ -312,7 +342,12 @@ static void bootstrap(CimFit *f)
             double th[CIM_FIT_MAXP], obj, v[CIM_FIT_MAXP];
             const char *nm[CIM_FIT_MAXP];
             CimErr e = {0};
-            if (!idx || !rng || !all) { for (int j = 0; j < k; j++) row[j] = NAN; failed++; continue; }
+            if (!idx || !rng || !all) {
+                for (int j = 0; j < k; j++)
+                    row[j] = NAN;
+                failed++;
+                continue;
+            }
             gsl_rng_set(rng, (unsigned long)cim__splitmix64(f->p.seed ^ cim__splitmix64((uint64_t)b)));
             if (nres < n) gsl_ran_choose(rng, idx, nres, all, n, sizeof *idx);
             else for (size_t q = 0; q < n; q++) idx[q] = (size_t)gsl_rng_uniform_int(rng, (unsigned long)n);
@@ -381,14 +416,19 @@ int cim_fit_run(const CimRuns *runs, const CimFitC *c, const CimFitParams *p, Ci
     f->nextra = runs->nextra;
     f->extra = runs->extra;
     f->has_tokens = runs->tokens != NULL;
-    f->lnP = malloc(n * sizeof(double)); f->L = malloc(n * sizeof(double));
-    f->lnL = malloc(n * sizeof(double)); f->lnD = malloc(n * sizeof(double));
+    f->lnP = malloc(n * sizeof(double));
+    f->L = malloc(n * sizeof(double));
+    f->lnL = malloc(n * sizeof(double));
+    f->lnD = malloc(n * sizeof(double));
     f->Dfix = calloc(n, sizeof(double));
     size_t *idx = malloc(n * sizeof *idx);
     int rc = 0;
     for (int j = 0; j < CIM_FIT_MAXP; j++) f->se[j] = f->boot_se[j] = f->lo[j] = f->hi[j] = NAN;
-    f->ho_rmse = f->ho_mare = NAN;
-    if (!f->lnP || !f->L || !f->lnL || !f->lnD || !f->Dfix || !idx) { rc = cim_err(e, CIM_ERR_NOMEM, "out of memory"); goto fail; }
+    f->heldout_rmse = f->heldout_mean_abs_rel_error = NAN;
+    if (!f->lnP || !f->L || !f->lnL || !f->lnD || !f->Dfix || !idx) {
+        rc = cim_err(e, CIM_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
 #define REFUSE(...) do { rc = cim_err(e, CIM_ERR_REFUSED, __VA_ARGS__); goto fail; } while (0)
 
     /* Which C each raw column needs, and the free ones for free-c. */
@@ -431,7 +471,10 @@ int cim_fit_run(const CimRuns *runs, const CimFitC *c, const CimFitParams *p, Ci
     for (size_t i = 0; i < n; i++) {
         double D0 = f->lnD[i];
         if (!(D0 > 0) || !isfinite(D0)) REFUSE("%s:%zu: D_eff = %g: must be positive and finite", runs->path, runs->line[i], D0);
-        f->lnP[i] = log(runs->params[i]); f->L[i] = runs->loss[i]; f->lnL[i] = log(runs->loss[i]); f->lnD[i] = log(D0);
+        f->lnP[i] = log(runs->params[i]);
+        f->L[i] = runs->loss[i];
+        f->lnL[i] = log(runs->loss[i]);
+        f->lnD[i] = log(D0);
         idx[i] = i;
     }
 
@@ -458,15 +501,18 @@ int cim_fit_run(const CimRuns *runs, const CimFitC *c, const CimFitParams *p, Ci
     if (p->form != CIM_FIT_FORMULA && f->decades_D < 1) REFUSE("D_eff spans %.2f decades: at least one decade (a factor 10) is needed", f->decades_D);
 
     if ((rc = f->impl->fit(&f->pb, idx, n, NULL, 1, f->theta, &f->obj, f->se, e)) < 0) goto fail;
-    f->nest = f->impl->estimates(&f->pb, f->theta, f->names, f->est);
-    if (p->form != CIM_FIT_LOGLINEAR) for (int j = 0; j < f->nest; j++) f->se[j] = NAN;
+    f->nestimates = f->impl->estimates(&f->pb, f->theta, f->names, f->est);
+    if (p->form != CIM_FIT_LOGLINEAR) for (int j = 0; j < f->nestimates; j++) f->se[j] = NAN;
     double s = sse(f, f->theta, idx, n);
     f->rmse = sqrt(s / (double)n);
     f->aic = (double)n * log(s / (double)n) + 2.0 * f->k;
     if (f->impl == &cim__fit_loglinear && n > 3) {
         /* Without a bootstrap, loglinear still has OLS t intervals. */
         double tq = gsl_cdf_tdist_Pinv(0.975, (double)(n - 3));
-        for (int j = 0; j < f->nest; j++) { f->lo[j] = f->est[j] - tq * f->se[j]; f->hi[j] = f->est[j] + tq * f->se[j]; }
+        for (int j = 0; j < f->nestimates; j++) {
+            f->lo[j] = f->est[j] - tq * f->se[j];
+            f->hi[j] = f->est[j] + tq * f->se[j];
+        }
     }
     for (int q = 0; q < 8; q++) f->pred[q] = f->pred_lo[q] = f->pred_hi[q] = NAN;
     for (int q = 0; q < p->npredict; q++) {

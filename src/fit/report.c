@@ -52,18 +52,19 @@ static void json_quality(json_t *root, const CimFit *f)
     json_object_set_new(root, "rmse", num(f->rmse));
     json_object_set_new(root, "log_likelihood", num(cim__fit_loglik(f)));
     json_object_set_new(root, "aic", num(f->aic));
-    json_t *ho = json_object();
+    json_t *check = json_object();
     json_t *above = f->p.heldout_above > 0 ? num(f->p.heldout_above) : json_null();
-    json_object_set_new(ho, "fraction", num(f->p.heldout));
-    json_object_set_new(ho, "order", json_string("largest compute 6*P*D_eff held out"));
-    json_object_set_new(ho, "above_flops", above);
-    json_object_set_new(ho, "n_train", json_integer((json_int_t)f->ho_ntrain));
-    json_object_set_new(ho, "n_test", json_integer((json_int_t)f->ho_ntest));
-    json_object_set_new(ho, "rmse", f->ho_ok ? num(f->ho_rmse) : json_null());
-    json_object_set_new(ho, "mean_abs_rel_error", f->ho_ok ? num(f->ho_mare) : json_null());
-    if (!f->ho_ok)
-        json_object_set_new(ho, "skipped", json_string(f->ho_reason));
-    json_object_set_new(root, "heldout", ho);
+    json_object_set_new(check, "fraction", num(f->p.heldout));
+    json_object_set_new(check, "order", json_string("largest compute 6*P*D_eff held out"));
+    json_object_set_new(check, "above_flops", above);
+    json_object_set_new(check, "n_train", json_integer((json_int_t)f->heldout_ntrain));
+    json_object_set_new(check, "n_test", json_integer((json_int_t)f->heldout_ntest));
+    json_object_set_new(check, "rmse", f->heldout_ok ? num(f->heldout_rmse) : json_null());
+    double rel_error = f->heldout_mean_abs_rel_error;
+    json_object_set_new(check, "mean_abs_rel_error", f->heldout_ok ? num(rel_error) : json_null());
+    if (!f->heldout_ok)
+        json_object_set_new(check, "skipped", json_string(f->heldout_skipped));
+    json_object_set_new(root, "heldout", check);
 }
 
 /* Every estimate with its standard error and interval. */
@@ -72,7 +73,7 @@ static void json_estimates(json_t *root, const CimFit *f)
     json_t *est = json_object();
     json_t *se = json_object();
     json_t *iv = json_object();
-    for (int j = 0; j < f->nest; j++) {
+    for (int j = 0; j < f->nestimates; j++) {
         double sej = isfinite(f->boot_se[j]) ? f->boot_se[j] : f->se[j];
         json_object_set_new(est, f->names[j], num(f->est[j]));
         json_object_set_new(se, f->names[j], num(sej));
@@ -87,7 +88,7 @@ static void json_estimates(json_t *root, const CimFit *f)
     json_object_set_new(root, "std_errors", se);
     if (f->impl == &cim__fit_loglinear) {
         json_t *ase = json_object();
-        for (int j = 0; j < f->nest; j++)
+        for (int j = 0; j < f->nestimates; j++)
             json_object_set_new(ase, f->names[j], num(f->se[j]));
         json_object_set_new(root, "std_errors_ols", ase);
     }
@@ -389,7 +390,7 @@ void cim_fit_print_summary(const CimFit *f, FILE *out)
     }
     fprintf(out, "  P spans %.2f decades, D_eff %.2f\n", f->decades_P, f->decades_D);
     fprintf(out, "\n  %-8s %14s %12s   %s\n", "param", "estimate", "std.err", "95% interval");
-    for (int j = 0; j < f->nest; j++) {
+    for (int j = 0; j < f->nestimates; j++) {
         double s = isfinite(f->boot_se[j]) ? f->boot_se[j] : f->se[j];
         if (isfinite(s)) fprintf(out, "  %-8s %14.6g %12.4g", f->names[j], f->est[j], s);
         else fprintf(out, "  %-8s %14.6g %12s", f->names[j], f->est[j], "-");
@@ -405,11 +406,11 @@ void cim_fit_print_summary(const CimFit *f, FILE *out)
         fputc('\n', out);
     }
     fprintf(out, "\n  objective %.9g   rmse %.6g   aic %.4g\n", f->obj, f->rmse, f->aic);
-    if (f->ho_ok)
+    if (f->heldout_ok)
         fprintf(out, "  held out (largest-compute %zu of %zu): rmse %.6g, mean |rel. error| %.3g%%\n",
-                f->ho_ntest, f->n, f->ho_rmse, 100 * f->ho_mare);
+                f->heldout_ntest, f->n, f->heldout_rmse, 100 * f->heldout_mean_abs_rel_error);
     else
-        fprintf(out, "  held out: skipped (%s)\n", f->ho_reason);
+        fprintf(out, "  held out: skipped (%s)\n", f->heldout_skipped);
     for (int j = 0; j < f->nwarn; j++) fprintf(out, "  warning: %s\n", f->warn[j]);
     for (int q = 0; q < f->p.npredict; q++) {
         fprintf(out, "  loss at N = %.4g, D = %.4g: %.6g", f->p.predict_N[q], f->p.predict_D[q], f->pred[q]);
