@@ -398,16 +398,13 @@ static void bootstrap(CimFit *f)
     ridge_warnings(f);
 }
 
-int cim_fit_run(const CimRuns *runs, const CimFitC *c, const CimFitParams *p, CimFit **out, CimErr *e)
+/* A fit of n runs with its per-row arrays; intervals NaN until computed. */
+static CimFit *fit_new(const CimRuns *runs, const CimFitC *c, const CimFitParams *p)
 {
-    *out = NULL;
-    /* GSL's default error handler aborts the process (a solver meeting a
-     * rank-0 Jacobian at a degenerate start, say): the fitter checks return
-     * values and objectives instead. */
-    gsl_set_error_handler_off();
     size_t n = runs->n;
     CimFit *f = calloc(1, sizeof *f);
-    CIM_RETURN_IF(!f, e, CIM_ERR_NOMEM, "out of memory");
+    if (!f)
+        return NULL;
     f->p = *p;
     f->impl = impl_of(p->form);
     f->n = n;
@@ -421,25 +418,32 @@ int cim_fit_run(const CimRuns *runs, const CimFitC *c, const CimFitParams *p, Ci
     f->lnL = malloc(n * sizeof(double));
     f->lnD = malloc(n * sizeof(double));
     f->Dfix = calloc(n, sizeof(double));
-    size_t *idx = malloc(n * sizeof *idx);
-    int rc = 0;
-    for (int j = 0; j < CIM_FIT_MAXP; j++) f->se[j] = f->boot_se[j] = f->lo[j] = f->hi[j] = NAN;
+    for (int j = 0; j < CIM_FIT_MAXP; j++)
+        f->se[j] = f->boot_se[j] = f->lo[j] = f->hi[j] = NAN;
     f->heldout_rmse = f->heldout_mean_abs_rel_error = NAN;
-    if (!f->lnP || !f->L || !f->lnL || !f->lnD || !f->Dfix || !idx) {
-        rc = cim_err(e, CIM_ERR_NOMEM, "out of memory");
-        goto fail;
+    if (!f->lnP || !f->L || !f->lnL || !f->lnD || !f->Dfix) {
+        cim_fit_free(f);
+        return NULL;
     }
-#define REFUSE(...) do { rc = cim_err(e, CIM_ERR_REFUSED, __VA_ARGS__); goto fail; } while (0)
+    return f;
+}
 
-    /* Which C each raw column needs, and the free ones for free-c. */
+/* Which C each raw column needs (refused without one), and the free ones for free-c. */
+static int plan_modalities(CimFit *f, const CimRuns *runs, const CimFitC *c, CimErr *e)
+{
+    const CimFitParams *p = &f->p;
     int freec = p->form == CIM_FIT_FREEC;
-    if (freec && runs->tokens) REFUSE("free-c needs raw_<modality> columns, not a tokens column");
-    if (freec && !runs->raw[CIM_MOD_TEXT]) REFUSE("free-c needs a raw_text column: text's measured C anchors the scale of the others");
+    CIM_RETURN_IF(freec && runs->tokens, e, CIM_ERR_REFUSED,
+                  "free-c needs raw_<modality> columns, not a tokens column");
+    CIM_RETURN_IF(freec && !runs->raw[CIM_MOD_TEXT], e, CIM_ERR_REFUSED, "free-c needs a raw_text "
+                  "column: text's measured C anchors the scale of the others");
     f->pb = (CimFitProblem){
-        .n = n, .lnP = f->lnP, .L = f->L, .lnL = f->lnL, .lnD = f->lnD, .Dfix = f->Dfix,
-        .delta = p->delta, .starts = p->starts, .boot_starts = p->boot_starts, .scratch = &f->scratch};
+        .n = f->n, .lnP = f->lnP, .L = f->L, .lnL = f->lnL, .lnD = f->lnD, .Dfix = f->Dfix,
+        .delta = p->delta, .starts = p->starts, .boot_starts = p->boot_starts,
+        .scratch = &f->scratch};
     for (int m = 0; m < CIM_MOD_COUNT; m++) {
-        if (!runs->raw[m]) continue;
+        if (!runs->raw[m])
+            continue;
         f->used[m] = 1;
         if (freec && m != CIM_MOD_TEXT) {
             /* Starting C: measured, else text's (same tokens per raw byte as text). */
@@ -448,61 +452,100 @@ int cim_fit_run(const CimRuns *runs, const CimFitC *c, const CimFitParams *p, Ci
             f->pb.C0[m] = c->C[m] > 0 && isfinite(c->C[m]) ? c->C[m] : c->C[CIM_MOD_TEXT];
             continue;
         }
-        if (!(c->C[m] > 0) || !isfinite(c->C[m]))
-            REFUSE("no measured C for %s (column raw_%s): give --results FILE.json or --c %s=VALUE",
-                   cim_modality_name((CimModality)m), cim_modality_name((CimModality)m), cim_modality_name((CimModality)m));
+        const char *mod = cim_modality_name((CimModality)m);
+        CIM_RETURN_IF(!(c->C[m] > 0) || !isfinite(c->C[m]), e, CIM_ERR_REFUSED,
+                      "no measured C for %s (column raw_%s): give --results FILE.json or "
+                      "--c %s=VALUE", mod, mod, mod);
     }
-    /* D_eff under the starting C (free-c: the free modalities' C0), and
-     * Dfix, the part of it from the modalities whose C is measured. */
+    return 0;
+}
+
+/* The rows as logs: params and loss positive, D_eff under the starting C
+ * (free-c: the free modalities' C0) positive; Dfix, the part of D_eff from the
+ * modalities whose C is measured. idx gets every row. */
+static int read_rows(CimFit *f, const CimRuns *runs, const CimFitC *c, size_t *idx, CimErr *e)
+{
     double Cmix[CIM_MOD_COUNT];
     int skip_free[CIM_MOD_COUNT] = {0};
     for (int m = 0; m < CIM_MOD_COUNT; m++) {
         Cmix[m] = f->pb.T[m] ? f->pb.C0[m] : c->C[m];
         skip_free[m] = f->pb.T[m] != NULL;
     }
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < f->n; i++) {
         size_t ln = runs->line[i];
-        double P = runs->params[i], L = runs->loss[i];
-        if (!(P > 0) || !isfinite(P)) REFUSE("%s:%zu: params = %g: must be positive and finite", runs->path, ln, P);
-        if (!(L > 0) || !isfinite(L)) REFUSE("%s:%zu: loss = %g: must be positive and finite", runs->path, ln, L);
+        double P = runs->params[i];
+        double L = runs->loss[i];
+        CIM_RETURN_IF(!(P > 0) || !isfinite(P), e, CIM_ERR_REFUSED,
+                      "%s:%zu: params = %g: must be positive and finite", runs->path, ln, P);
+        CIM_RETURN_IF(!(L > 0) || !isfinite(L), e, CIM_ERR_REFUSED,
+                      "%s:%zu: loss = %g: must be positive and finite", runs->path, ln, L);
     }
-    if ((rc = cim_runs_deff(runs, Cmix, NULL, f->lnD, e)) < 0) goto fail;
-    if (!runs->tokens && (rc = cim_runs_deff(runs, c->C, skip_free, f->Dfix, e)) < 0) goto fail;
-    for (size_t i = 0; i < n; i++) {
+    CIM_CHECK(cim_runs_deff(runs, Cmix, NULL, f->lnD, e));
+    if (!runs->tokens)
+        CIM_CHECK(cim_runs_deff(runs, c->C, skip_free, f->Dfix, e));
+    for (size_t i = 0; i < f->n; i++) {
         double D0 = f->lnD[i];
-        if (!(D0 > 0) || !isfinite(D0)) REFUSE("%s:%zu: D_eff = %g: must be positive and finite", runs->path, runs->line[i], D0);
+        CIM_RETURN_IF(!(D0 > 0) || !isfinite(D0), e, CIM_ERR_REFUSED,
+                      "%s:%zu: D_eff = %g: must be positive and finite", runs->path,
+                      runs->line[i], D0);
         f->lnP[i] = log(runs->params[i]);
         f->L[i] = runs->loss[i];
         f->lnL[i] = log(runs->loss[i]);
         f->lnD[i] = log(D0);
         idx[i] = i;
     }
+    return 0;
+}
 
-    if (p->form == CIM_FIT_FORMULA) {
-        if (!p->formula) REFUSE("the formula form needs a formula");
-        for (size_t i = 0; i < n; i++) f->Dfix[i] = exp(f->lnD[i]);    /* D_eff, for the formula's D */
-        if ((rc = cim__formula_build(runs, f->Dfix, p->formula, p->objective ? p->objective : CIM_OBJ_LSQ,
-                                     p->delta, p->solver, &f->fm, e)) < 0) goto fail;
-        f->pb.fm = f->fm;
-        for (size_t i = 0; i < n; i++) {
-            f->L[i] = f->fm->colv[f->fm->resp][i];
-            f->lnL[i] = log(f->L[i]);
-        }
+/* A formula form: the law parsed over the runs' columns; its response replaces loss. */
+static int build_formula(CimFit *f, const CimRuns *runs, CimErr *e)
+{
+    const CimFitParams *p = &f->p;
+    CIM_RETURN_IF(!p->formula, e, CIM_ERR_REFUSED, "the formula form needs a formula");
+    for (size_t i = 0; i < f->n; i++)
+        f->Dfix[i] = exp(f->lnD[i]);    /* D_eff, for the formula's D */
+    int objective = p->objective ? p->objective : CIM_OBJ_LSQ;
+    CIM_CHECK(cim__formula_build(runs, f->Dfix, p->formula, objective, p->delta, p->solver,
+                                 &f->fm, e));
+    f->pb.fm = f->fm;
+    for (size_t i = 0; i < f->n; i++) {
+        f->L[i] = f->fm->colv[f->fm->resp][i];
+        f->lnL[i] = log(f->L[i]);
     }
+    return 0;
+}
+
+/* Enough runs for the parameters, and (forms) a decade of range in P and D_eff. */
+static int check_determined(CimFit *f, CimErr *e)
+{
+    size_t n = f->n;
+    int formula = f->p.form == CIM_FIT_FORMULA;
     f->k = f->impl->nparams(&f->pb);
-    if (p->form == CIM_FIT_FORMULA) {
-        /* A formula is refused only when the runs cannot determine it; thin
-         * data is a warning (in the output), not a refusal. */
-        if (n < (size_t)f->k) REFUSE("%zu runs for %d free parameters: the formula cannot be determined", n, f->k);
-    } else if (n < (size_t)f->k + 2) REFUSE("%zu runs for %d parameters: the %s form needs at least %d", n, f->k, f->impl->name, f->k + 2);
+    /* A formula is refused only when the runs cannot determine it; thin
+     * data is a warning (in the output), not a refusal. */
+    CIM_RETURN_IF(formula && n < (size_t)f->k, e, CIM_ERR_REFUSED,
+                  "%zu runs for %d free parameters: the formula cannot be determined", n, f->k);
+    CIM_RETURN_IF(!formula && n < (size_t)f->k + 2, e, CIM_ERR_REFUSED,
+                  "%zu runs for %d parameters: the %s form needs at least %d", n, f->k,
+                  f->impl->name, f->k + 2);
     f->decades_P = decades(f->lnP, n, 1);
     f->decades_D = decades(f->lnD, n, 1);
-    if (p->form != CIM_FIT_FORMULA && f->decades_P < 1) REFUSE("params span %.2f decades: at least one decade (a factor 10) is needed", f->decades_P);
-    if (p->form != CIM_FIT_FORMULA && f->decades_D < 1) REFUSE("D_eff spans %.2f decades: at least one decade (a factor 10) is needed", f->decades_D);
+    CIM_RETURN_IF(!formula && f->decades_P < 1, e, CIM_ERR_REFUSED, "params span %.2f decades: "
+                  "at least one decade (a factor 10) is needed", f->decades_P);
+    CIM_RETURN_IF(!formula && f->decades_D < 1, e, CIM_ERR_REFUSED, "D_eff spans %.2f decades: "
+                  "at least one decade (a factor 10) is needed", f->decades_D);
+    return 0;
+}
 
-    if ((rc = f->impl->fit(&f->pb, idx, n, NULL, 1, f->theta, &f->obj, f->se, e)) < 0) goto fail;
+/* The fit on every run: estimates, RMSE, AIC, and loglinear's OLS t intervals. */
+static int fit_full_data(CimFit *f, const size_t *idx, CimErr *e)
+{
+    size_t n = f->n;
+    CIM_CHECK(f->impl->fit(&f->pb, idx, n, NULL, 1, f->theta, &f->obj, f->se, e));
     f->nestimates = f->impl->estimates(&f->pb, f->theta, f->names, f->est);
-    if (p->form != CIM_FIT_LOGLINEAR) for (int j = 0; j < f->nestimates; j++) f->se[j] = NAN;
+    if (f->p.form != CIM_FIT_LOGLINEAR)
+        for (int j = 0; j < f->nestimates; j++)
+            f->se[j] = NAN;
     double s = sse(f, f->theta, idx, n);
     f->rmse = sqrt(s / (double)n);
     f->aic = (double)n * log(s / (double)n) + 2.0 * f->k;
@@ -514,20 +557,58 @@ int cim_fit_run(const CimRuns *runs, const CimFitC *c, const CimFitParams *p, Ci
             f->hi[j] = f->est[j] + tq * f->se[j];
         }
     }
-    for (int q = 0; q < 8; q++) f->pred[q] = f->pred_lo[q] = f->pred_hi[q] = NAN;
+    return 0;
+}
+
+/* --predict-at: the law's loss at each point (refused where it has none). */
+static int predict_points(CimFit *f, CimErr *e)
+{
+    const CimFitParams *p = &f->p;
+    for (int q = 0; q < 8; q++)
+        f->pred[q] = f->pred_lo[q] = f->pred_hi[q] = NAN;
     for (int q = 0; q < p->npredict; q++) {
         f->pred[q] = point(f, f->theta, p->predict_N[q], p->predict_D[q]);
-        if (!isfinite(f->pred[q]))
-            REFUSE("--predict-at N=%g,D=%g: the %s law has no value there (a formula over other columns than N and D, or free-c)",
-                   p->predict_N[q], p->predict_D[q], f->impl->name);
+        CIM_RETURN_IF(!isfinite(f->pred[q]), e, CIM_ERR_REFUSED, "--predict-at N=%g,D=%g: the %s "
+                      "law has no value there (a formula over other columns than N and D, or "
+                      "free-c)", p->predict_N[q], p->predict_D[q], f->impl->name);
+    }
+    return 0;
+}
+
+int cim_fit_run(const CimRuns *runs, const CimFitC *c, const CimFitParams *p, CimFit **out,
+                CimErr *e)
+{
+    *out = NULL;
+    /* GSL's default error handler aborts the process (a solver meeting a
+     * rank-0 Jacobian at a degenerate start, say): the fitter checks return
+     * values and objectives instead. */
+    gsl_set_error_handler_off();
+    CimFit *f = fit_new(runs, c, p);
+    size_t *idx = malloc(runs->n * sizeof *idx);
+    int rc = 0;
+    if (!f || !idx)
+        rc = cim_err(e, CIM_ERR_NOMEM, "out of memory");
+    if (rc == 0)
+        rc = plan_modalities(f, runs, c, e);
+    if (rc == 0)
+        rc = read_rows(f, runs, c, idx, e);
+    if (rc == 0 && p->form == CIM_FIT_FORMULA)
+        rc = build_formula(f, runs, e);
+    if (rc == 0)
+        rc = check_determined(f, e);
+    if (rc == 0)
+        rc = fit_full_data(f, idx, e);
+    if (rc == 0)
+        rc = predict_points(f, e);
+    if (rc < 0) {
+        free(idx);
+        cim_fit_free(f);
+        return rc;
     }
     heldout(f, idx);
-    if (p->bootstrap) bootstrap(f);
+    if (p->bootstrap)
+        bootstrap(f);
     free(idx);
     *out = f;
     return 0;
-fail:
-    free(idx);
-    cim_fit_free(f);
-    return rc;
 }
