@@ -41,11 +41,9 @@ int cim_cmd_compare(int argc, char **argv)
             quiet = 1;
             break;
         case 'h':
-            fputs(compare_help, stdout);
-            return 0;
+            return cim_cli_help(compare_help, 0);
         default:
-            fputs(compare_help, stderr);
-            return 2;
+            return cim_cli_help(compare_help, 2);
         }
     }
     if (argc - optind != 2) return cim_cli_usage_error("compare", "needs BASELINE.json CURRENT.json");

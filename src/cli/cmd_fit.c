@@ -345,14 +345,10 @@ static int parse_fit_args(int argc, char **argv, FitArgs *a)
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:j:h", longopts, NULL)) != -1) {
         int rc;
-        if (c == 'h') {
-            fputs(fit_help, stdout);
-            return 0;
-        }
-        if (c == '?' || c == ':') {
-            fputs(fit_help, stderr);
-            return 2;
-        }
+        if (c == 'h')
+            return cim_cli_help(fit_help, 0);
+        if (c == '?' || c == ':')
+            return cim_cli_help(fit_help, 2);
         if (strchr("fpCGWOV", c))
             rc = formula_option(a, c, optarg);
         else if (strchr("IUNFwA", c))

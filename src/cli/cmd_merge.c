@@ -42,11 +42,9 @@ int cim_cmd_merge(int argc, char **argv)
             per_file = 0;
             break;
         case 'h':
-            fputs(merge_help, stdout);
-            return 0;
+            return cim_cli_help(merge_help, 0);
         default:
-            fputs(merge_help, stderr);
-            return 2;
+            return cim_cli_help(merge_help, 2);
         }
     }
     if (!out) return cim_cli_usage_error("merge", "-o FILE.json is required");

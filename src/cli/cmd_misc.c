@@ -53,11 +53,9 @@ int cim_cmd_train_text(int argc, char **argv)
             out = optarg;
             break;
         case 'h':
-            fputs(train_help, stdout);
-            return 0;
+            return cim_cli_help(train_help, 0);
         default:
-            fputs(train_help, stderr);
-            return 2;
+            return cim_cli_help(train_help, 2);
         }
     }
     if (!out) return cim_cli_usage_error("train-text", "-o MODEL is required");

@@ -106,11 +106,9 @@ static int parse_predict_args(int argc, char **argv, PredictArgs *a)
             a->set = optarg;
             break;
         case 'h':
-            fputs(predict_help, stdout);
-            return 0;
+            return cim_cli_help(predict_help, 0);
         default:
-            fputs(predict_help, stderr);
-            return 2;
+            return cim_cli_help(predict_help, 2);
         }
         if (rc != PREDICT_GO_ON)
             return rc;

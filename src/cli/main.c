@@ -17,6 +17,12 @@ static const CimCommand commands[] = {
     {NULL, NULL, NULL}
 };
 
+int cim_cli_help(const char *help, int code)
+{
+    fputs(help, code ? stderr : stdout);
+    return code;
+}
+
 int cim_cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
