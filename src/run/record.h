@@ -3,8 +3,8 @@
  * cleared; written as one JSON line and read back; adopted into a run.
  *
  * The measuring loop (pipeline.c), the resumable journal (journal.c), the
- * MPI gather (cli/mpi.c) and `merge` (out/json_read.c) all go through here,
- * and none of them through each other.
+ * MPI hand-over (cim_run_export_records) and `merge` (out/json_read.c) all
+ * go through here; only pipeline.c calls journal.c, never the reverse.
  *
  * A record line holds one record exactly: the path and messages as hex bytes
  * (any file name survives), integers as integers, `seconds` as a C99 hex
