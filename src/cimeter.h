@@ -7,10 +7,8 @@
  * C and its spread; doc/tokenizers.md: the counting rules; doc/fitting.md: the
  * fitter). The library never prints and never exits:
  * every call returns 0 or a negative CIM_ERR_* code and fills a caller-owned
- * CimErr with a message. The `cimeter` CLI (src/cli/) measures through this
- * header; its fit, predict, report, merge and MPI commands still call the
- * library's internal headers (src/fit/fit.h, src/out/, src/run/journal.h),
- * which are not installed: a public fit/report API is still to come.
+ * CimErr with a message. The law fitter's API is in cimeter_fit.h. The
+ * `cimeter` CLI (src/cli/) is a client of these two headers.
  *
  * Usage:
  *     CimMeasureParams p = cim_measure_default_params();
@@ -151,6 +149,52 @@ int  cim_run_write_json(CimRun *run, const char *path, int per_file, CimErr *e);
 int  cim_run_print_table(CimRun *run, FILE *f);
 
 void cim_run_free(CimRun *run);
+
+/* Shards back into one run (`cimeter merge`): measure JSONs of disjoint shards
+ * written with per_file (--shard I/N --per-file) become one run, records sorted by
+ * path and reduced again, so cim_run_write_json writes the bytes one run over all
+ * files writes (except `command`). The shards must share tokenizers, settings and
+ * tool version, and no file may be in two. No tokenizer model is needed: the
+ * run's tokenizers are the recorded specs, so the run can be written, not measured. */
+int  cim_run_merge(CimRun **out, const char *const *paths, size_t n, CimErr *e);
+/* The records of a run as text (malloc'd *buf of *len bytes, one line a record,
+ * exact: paths as bytes, counts as integers, durations as hex floats), and back:
+ * cim_run_adopt_records adds such records to a run with the same tokenizers and
+ * settings, refusing a path it already has, and reduces again. Processes that
+ * measured shards (MPI ranks) hand their records to one that writes the result. */
+int  cim_run_export_records(const CimRun *run, char **buf, size_t *len, CimErr *e);
+int  cim_run_adopt_records(CimRun *run, const char *buf, size_t len, CimErr *e);
+
+/* Two measure results side by side (`cimeter compare`, a CI gate): every
+ * aggregate of the baseline, keyed by (modality, tokenizer), must be in the
+ * current result with |C_cur − C_base| <= tolerance·|C_base| (both null also
+ * passes). A line per aggregate goes to out: "ok", "FAIL", "MISSING" (not in
+ * current) or "NEW" (only in current: listed, never a failure), names shown as
+ * plain text. A file that is not a measure result is CIM_ERR_CORRUPT. */
+typedef struct CimCompare {
+    const char *baseline;        /* measure JSON */
+    const char *current;         /* measure JSON */
+    double      tolerance;       /* relative */
+    int         quiet;           /* lines for FAIL and MISSING only */
+    size_t      compared;        /* out: the baseline's aggregates */
+    size_t      failed;          /* out: of those, outside the tolerance or missing */
+} CimCompare;
+int  cim_compare(CimCompare *c, FILE *out, CimErr *e);
+
+/* Reports (`cimeter report`): tables and plots of measure results and of a fit.
+ * The formats, i = 0, 1, ... until NULL: a name ("md") and, in *help when help
+ * is not NULL, one line saying what it writes. */
+const char *cim_report_format(size_t i, const char **help);
+/* Whether s names a format, by its name or its file extension ("md", "tex"). */
+int  cim_report_format_known(const char *s);
+/* Writes the report of results[0..n) (measure JSONs; several get a `run` column),
+ * fit (a `cimeter fit` JSON, or NULL) and runs_csv (with fit: plots draw these
+ * runs against the law; or NULL) in format (a name or an extension; NULL: path's
+ * extension) to path ("-": stdout). A file is written under a temporary name
+ * and renamed: never half a report. The output depends on nothing but the
+ * inputs (no time, no locale). */
+int  cim_report_write(const char *const *results, size_t n, const char *fit, const char *runs_csv,
+                      const char *format, const char *path, CimErr *e);
 
 /* Tokenizer catalogue (for `cimeter tokenizers`): prints names, options, presets. */
 void cim_list_tokenizers(FILE *f);

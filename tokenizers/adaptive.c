@@ -48,10 +48,11 @@ typedef struct AdaptiveState {
     uint64_t tokens;
 } AdaptiveState;
 
+#define OFFSET(field) offsetof(AdaptiveConf, field)
 static const CimOption adaptive_options[] = {
-    {"min", "smallest block side P1 (pixels)", offsetof(AdaptiveConf, min), CIM_OPT_INT, 16, 1, 1 << 16, NULL, 0, NULL},
-    {"max", "tile side P2 = P1·2^k (pixels)", offsetof(AdaptiveConf, max), CIM_OPT_INT, 64, 1, 1 << 16, NULL, 0, NULL},
-    {"thr", "split a block when its sample range exceeds this (0..255)", offsetof(AdaptiveConf, thr), CIM_OPT_INT, 32, 0, 255, NULL, 0, NULL},
+    {"min", "smallest block side P1 (pixels)", OFFSET(min), CIM_OPT_INT, 16, 1, 1 << 16, NULL, 0, NULL},
+    {"max", "tile side P2 = P1·2^k (pixels)", OFFSET(max), CIM_OPT_INT, 64, 1, 1 << 16, NULL, 0, NULL},
+    {"thr", "split a block when its sample range exceeds this (0..255)", OFFSET(thr), CIM_OPT_INT, 32, 0, 255, NULL, 0, NULL},
     {NULL}
 };
 

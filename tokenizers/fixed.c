@@ -12,9 +12,10 @@ typedef struct FixedConf {
     int64_t codebook;   /* option: codebook size, 0 = none */
 } FixedConf;
 
+#define OFFSET(field) offsetof(FixedConf, field)
 static const CimOption fixed_options[] = {
-    {"n", "tokens per image", offsetof(FixedConf, n), CIM_OPT_INT, 32, 1, 1e12, NULL, 0, NULL},
-    {"codebook", "codebook size: codes a token is drawn from, for capacity_bits (0 = none)", offsetof(FixedConf, codebook),
+    {"n", "tokens per image", OFFSET(n), CIM_OPT_INT, 32, 1, 1e12, NULL, 0, NULL},
+    {"codebook", "codebook size: codes a token is drawn from, for capacity_bits (0 = none)", OFFSET(codebook),
      CIM_OPT_INT, 0, 0, 1e15, NULL, 0, NULL},
     {NULL}
 };

@@ -23,13 +23,14 @@ typedef struct FrameConf {
     int64_t codebook; /* codes per frame token (discrete units), 0 = none */
 } FrameConf;
 
+#define OFFSET(field) offsetof(FrameConf, field)
 static const CimOption frame_opts[] = {
-    {"hop", "hop length in ms", offsetof(FrameConf, hop), CIM_OPT_INT, 20, 1, 1e6, NULL, 0, NULL},
-    {"sr", "model sample rate in Hz (recorded; does not change the count)", offsetof(FrameConf, sr),
+    {"hop", "hop length in ms", OFFSET(hop), CIM_OPT_INT, 20, 1, 1e6, NULL, 0, NULL},
+    {"sr", "model sample rate in Hz (recorded; does not change the count)", OFFSET(sr),
      CIM_OPT_INT, 0, 0, 1e7, NULL, 0, NULL},
-    {"window", "pad to windows of W seconds (Whisper: 30); 0 = none", offsetof(FrameConf, window),
+    {"window", "pad to windows of W seconds (Whisper: 30); 0 = none", OFFSET(window),
      CIM_OPT_INT, 0, 0, 1e6, NULL, 0, NULL},
-    {"codebook", "codebook size: codes a token is drawn from, for capacity_bits (0 = none)", offsetof(FrameConf, codebook),
+    {"codebook", "codebook size: codes a token is drawn from, for capacity_bits (0 = none)", OFFSET(codebook),
      CIM_OPT_INT, 0, 0, 1e15, NULL, 0, NULL},
     {0}
 };

@@ -23,12 +23,13 @@ typedef struct PatchConf {
     int       crop;     /* pad=crop */
 } PatchConf;
 
+#define OFFSET(field) offsetof(PatchConf, field)
 static const CimOption patch_options[] = {
-    {"p",      "patch side in pixels", offsetof(PatchConf, p), CIM_OPT_INT, 16, 1, 1 << 20, NULL, 0, NULL},
-    {"resize", "native, S (shorter side) or WxH", offsetof(PatchConf, resize), CIM_OPT_STRING, 0, 0, 0, "native", 0, NULL},
-    {"max",    "cap the longer side at S, never upscaling (0 = none)", offsetof(PatchConf, max), CIM_OPT_INT, 0, 0, 1 << 20, NULL, 0, NULL},
-    {"pad",    "ceil (a partial edge patch is a token) or crop (dropped)", offsetof(PatchConf, pad), CIM_OPT_STRING, 0, 0, 0, "ceil", 0, NULL},
-    {"codebook", "codebook size: codes a token is drawn from, for capacity_bits (0 = none)", offsetof(PatchConf, codebook), CIM_OPT_INT, 0, 0, 1e15, NULL, 0, NULL},
+    {"p",      "patch side in pixels", OFFSET(p), CIM_OPT_INT, 16, 1, 1 << 20, NULL, 0, NULL},
+    {"resize", "native, S (shorter side) or WxH", OFFSET(resize), CIM_OPT_STRING, 0, 0, 0, "native", 0, NULL},
+    {"max",    "cap the longer side at S, never upscaling (0 = none)", OFFSET(max), CIM_OPT_INT, 0, 0, 1 << 20, NULL, 0, NULL},
+    {"pad",    "ceil (a partial edge patch is a token) or crop (dropped)", OFFSET(pad), CIM_OPT_STRING, 0, 0, 0, "ceil", 0, NULL},
+    {"codebook", "codebook size: codes a token is drawn from, for capacity_bits (0 = none)", OFFSET(codebook), CIM_OPT_INT, 0, 0, 1e15, NULL, 0, NULL},
     {NULL}
 };
 static const char *const patch_shorthand[] = {"p", NULL};

@@ -42,11 +42,12 @@ typedef struct RltState {
     uint64_t  tokens;
 } RltState;
 
+#define OFFSET(field) offsetof(RltConf, field)
 static const CimOption rlt_options[] = {
-    {"t",   "frames per tubelet",                          offsetof(RltConf, t),   CIM_OPT_INT,    2, 1, 1 << 16, NULL, 0, NULL},
-    {"p",   "patch side in pixels",                        offsetof(RltConf, p),   CIM_OPT_INT,   16, 1, 1 << 16, NULL, 0, NULL},
+    {"t",   "frames per tubelet",                          OFFSET(t),   CIM_OPT_INT,    2, 1, 1 << 16, NULL, 0, NULL},
+    {"p",   "patch side in pixels",                        OFFSET(p),   CIM_OPT_INT,   16, 1, 1 << 16, NULL, 0, NULL},
     {"thr", "drop a patch when its mean |dY| <= thr (8-bit luma units, decimal)",
-     offsetof(RltConf, thr), CIM_OPT_DECIMAL, 0, 0, 1000000, "25.5", 9, NULL},
+     OFFSET(thr), CIM_OPT_DECIMAL, 0, 0, 1000000, "25.5", 9, NULL},
     {0}
 };
 

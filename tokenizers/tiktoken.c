@@ -90,11 +90,12 @@ static const struct {
 };
 static const char *const pat_names[] = {"r50k", "cl100k", "o200k"};
 
+#define OFFSET(field) offsetof(TtConf, field)
 static const CimOption tt_options[] = {
     {"encoding", "r50k_base, p50k_base, cl100k_base, o200k_base, or a .tiktoken file",
-     offsetof(TtConf, encoding), CIM_OPT_STRING, 0, 0, 0, NULL, 0, NULL},
+     OFFSET(encoding), CIM_OPT_STRING, 0, 0, 0, NULL, 0, NULL},
     {"pattern", "pre-tokenizer for a rank file: cl100k (Llama 3), o200k or r50k",
-     offsetof(TtConf, pattern), CIM_OPT_STRING, 0, 0, 0, NULL, 0, NULL},
+     OFFSET(pattern), CIM_OPT_STRING, 0, 0, 0, NULL, 0, NULL},
     {NULL}
 };
 static const char *const tt_shorthand[] = {"encoding", "pattern", NULL};

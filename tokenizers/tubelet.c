@@ -32,16 +32,17 @@ typedef struct TubeletConf {
     CimResize rs;
 } TubeletConf;
 
+#define OFFSET(field) offsetof(TubeletConf, field)
 static const CimOption tubelet_options[] = {
-    {"t",      "frames per tubelet",                    offsetof(TubeletConf, t),      CIM_OPT_INT,    2, 1, 1 << 16, NULL, 0, NULL},
-    {"p",      "patch side in pixels",                  offsetof(TubeletConf, p),      CIM_OPT_INT,   16, 1, 1 << 16, NULL, 0, NULL},
+    {"t",      "frames per tubelet",                    OFFSET(t),      CIM_OPT_INT,    2, 1, 1 << 16, NULL, 0, NULL},
+    {"p",      "patch side in pixels",                  OFFSET(p),      CIM_OPT_INT,   16, 1, 1 << 16, NULL, 0, NULL},
     {"fps",    "target rate: native or f (29.97, 30000/1001); only lowers the rate",
-     offsetof(TubeletConf, fps), CIM_OPT_RATIONAL, 0, 0, UINT32_MAX, "native", 0, "native"},
-    {"resize", "native, S (shorter side) or WxH",      offsetof(TubeletConf, resize), CIM_OPT_STRING, 0, 0, 0, "native", 0, NULL},
-    {"max",    "cap the longer side at S (0 = none)",   offsetof(TubeletConf, max),    CIM_OPT_INT,    0, 0, 1 << 20, NULL, 0, NULL},
-    {"pad",    "ceil (partial patch = token) or crop",  offsetof(TubeletConf, pad),    CIM_OPT_STRING, 0, 0, 0, "ceil", 0, NULL},
-    {"causal", "first frame is its own tubelet (Cosmos)", offsetof(TubeletConf, causal), CIM_OPT_FLAG, 0, 0, 1, NULL, 0, NULL},
-    {"codebook", "codebook size: codes a token is drawn from, for capacity_bits (0 = none)", offsetof(TubeletConf, codebook),
+     OFFSET(fps), CIM_OPT_RATIONAL, 0, 0, UINT32_MAX, "native", 0, "native"},
+    {"resize", "native, S (shorter side) or WxH",      OFFSET(resize), CIM_OPT_STRING, 0, 0, 0, "native", 0, NULL},
+    {"max",    "cap the longer side at S (0 = none)",   OFFSET(max),    CIM_OPT_INT,    0, 0, 1 << 20, NULL, 0, NULL},
+    {"pad",    "ceil (partial patch = token) or crop",  OFFSET(pad),    CIM_OPT_STRING, 0, 0, 0, "ceil", 0, NULL},
+    {"causal", "first frame is its own tubelet (Cosmos)", OFFSET(causal), CIM_OPT_FLAG, 0, 0, 1, NULL, 0, NULL},
+    {"codebook", "codebook size: codes a token is drawn from, for capacity_bits (0 = none)", OFFSET(codebook),
      CIM_OPT_INT, 0, 0, 1e15, NULL, 0, NULL},
     {0}
 };

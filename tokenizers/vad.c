@@ -49,10 +49,11 @@ typedef struct VadState {
     uint64_t  tokens;
 } VadState;
 
+#define OFFSET(field) offsetof(VadConf, field)
 static const CimOption vad_opts[] = {
-    {"hop", "frame hop in ms", offsetof(VadConf, hop), CIM_OPT_INT, 20, 1, 10000, NULL, 0, NULL},
+    {"hop", "frame hop in ms", OFFSET(hop), CIM_OPT_INT, 20, 1, 10000, NULL, 0, NULL},
     {"thr", "energy threshold in dB relative to full scale (decimal, at most 2 decimals)",
-     offsetof(VadConf, thr), CIM_OPT_DECIMAL, 0, -1000, 1000, "-40", 2, NULL},
+     OFFSET(thr), CIM_OPT_DECIMAL, 0, -1000, 1000, "-40", 2, NULL},
     {0}
 };
 

@@ -4,10 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cimeter.h"
-#include "cli/commands.h"
+#include "cimeter_fit.h"
 #include "cli/args.h"
-#include "fit/fit.h"
+#include "cli/commands.h"
 
 static const char fit_help[] =
 "usage: cimeter fit RUNS.csv [--form loglinear|chinchilla|free-c|'Y = FORMULA'] [--results FILE.json]\n"
@@ -74,229 +73,410 @@ static const char fit_help[] =
 "Ill-posed fits are refused (exit 2) with a reason: fewer runs than parameters + 2,\n"
 "less than one decade of range in P or D_eff, non-positive or non-finite values.\n";
 
-int cim_cmd_fit(int argc, char **argv)
+/* "cimeter fit: message" on stderr; exit code 2. */
+#define FIT_USAGE(...) cim_cli_usage_error("fit", __VA_ARGS__)
+
+enum { MAXSPEC = 64, MAXTOK = 16, MAXBUDGETS = 256 };
+
+/* What the command line asks of a fit. */
+typedef struct FitArgs {
+    CimFitParams     p;
+    CimFormulaSpec   spec;                 /* a formula --form and its options */
+    const char      *params[MAXSPEC];      /* --param */
+    const char      *columns[MAXSPEC];     /* --column */
+    const char      *starts[MAXSPEC];      /* --start */
+    const char      *toks[MAXTOK];         /* --tokenizer */
+    size_t           ntoks;
+    const char      *results;              /* --results FILE.json */
+    const char      *clist;                /* --c LIST */
+    const char      *out;                  /* -o FIT.json */
+    const char      *lrt;                  /* --lrt FIT0.json */
+    int              starts_given;         /* --starts N (a formula's default is all) */
+    int              solver_given;
+    int              isoflop;              /* --isoflop */
+    int              iso_opts;             /* an option that only --isoflop takes */
+    CimIsoflopParams iso;
+    double           budgets[MAXBUDGETS];  /* --budgets */
+} FitArgs;
+
+/* An option went through; any other value of the *_option functions is the exit code. */
+enum { FIT_GO_ON = -1 };
+
+/* --form: a form's name, a named formula, or a formula 'Y = ...'. */
+static int parse_form(FitArgs *a, const char *arg)
+{
+    const char *named = cim_fit_named_formula(arg);
+    if (strchr(arg, '=') || named) {
+        a->p.form = CIM_FIT_FORMULA;
+        a->spec.form = strchr(arg, '=') ? arg : named;
+        return FIT_GO_ON;
+    }
+    int f = cim_fit_form_from_name(arg);
+    if (f < 0)
+        return FIT_USAGE("unknown --form '%s' (loglinear, chinchilla, free-c, kaplan, gadre, "
+                     "data-constrained, chinchilla-formula, or a formula 'L = ...')", arg);
+    a->p.form = (CimFitForm)f;
+    return FIT_GO_ON;
+}
+
+/* --predict-at N=P,D=D */
+static int parse_predict_at(FitArgs *a, const char *arg)
+{
+    char buf[256];
+    char *save = NULL;
+    double N = NAN;
+    double D = NAN;
+    snprintf(buf, sizeof buf, "%s", arg);
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(t, '=');
+        double v;
+        if (!eq || cim_arg_double(eq + 1, &v) < 0 || !(v > 0)) {
+            N = NAN;
+            break;
+        }
+        *eq = '\0';
+        if (!strcmp(t, "N") || !strcmp(t, "P")) {
+            N = v;
+        } else if (!strcmp(t, "D")) {
+            D = v;
+        } else {
+            N = NAN;
+            break;
+        }
+    }
+    if (!(N > 0) || !(D > 0) || a->p.npredict == 8)
+        return FIT_USAGE("--predict-at wants N=P,D=D with positive numbers (at most 8), "
+                         "got '%s'", arg);
+    a->p.predict_N[a->p.npredict] = N;
+    a->p.predict_D[a->p.npredict] = D;
+    a->p.npredict++;
+    return FIT_GO_ON;
+}
+
+/* --budgets C1,C2,... */
+static int parse_budgets(FitArgs *a, const char *arg)
+{
+    char *dup = strdup(arg);
+    char *save = NULL;
+    if (!dup)
+        return FIT_USAGE("out of memory");
+    a->iso.nbudgets = 0;
+    for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        double v;
+        if (a->iso.nbudgets == MAXBUDGETS || cim_arg_double(t, &v) < 0 || !(v > 0)) {
+            free(dup);
+            return FIT_USAGE("--budgets wants up to 256 positive numbers, got '%s'", arg);
+        }
+        a->budgets[a->iso.nbudgets++] = v;
+    }
+    free(dup);
+    if (!a->iso.nbudgets)
+        return FIT_USAGE("--budgets: no budget given");
+    return FIT_GO_ON;
+}
+
+/* The options of a formula --form: -f, --param, --column, --start, --weight,
+ * --objective, --solver. */
+static int formula_option(FitArgs *a, int c, const char *arg)
+{
+    if (c == 'f')
+        return parse_form(a, arg);
+    if (c == 'p' || c == 'C' || c == 'G') {
+        const char **list = c == 'p' ? a->params : c == 'C' ? a->columns : a->starts;
+        size_t *n = c == 'p' ? &a->spec.nparams : c == 'C' ? &a->spec.ncolumns : &a->spec.nstarts;
+        if (*n == MAXSPEC)
+            return FIT_USAGE("too many --%s", c == 'p' ? "param" : c == 'C' ? "column" : "start");
+        list[(*n)++] = arg;
+        return FIT_GO_ON;
+    }
+    if (c == 'W') {
+        a->spec.weight = arg;
+        return FIT_GO_ON;
+    }
+    if (c == 'O') {
+        int o = cim_fit_objective_from_name(arg);
+        if (o < 0)
+            return FIT_USAGE("unknown --objective '%s' (lsq, huber-log, huber-likelihood)", arg);
+        a->p.objective = o;
+        return FIT_GO_ON;
+    }
+    if (!strcmp(arg, "auto"))
+        a->p.solver = CIM_SOLVER_AUTO;
+    else if (!strcmp(arg, "lm"))
+        a->p.solver = CIM_SOLVER_LM;
+    else if (!strcmp(arg, "varpro"))
+        a->p.solver = CIM_SOLVER_VARPRO;
+    else
+        return FIT_USAGE("unknown --solver '%s' (auto, varpro, lm)", arg);
+    a->solver_given = 1;
+    return FIT_GO_ON;
+}
+
+/* The options of --isoflop: --isoflop itself, --budgets, --snap, --flops-column,
+ * --weighted, --at. */
+static int isoflop_option(FitArgs *a, int c, const char *arg)
+{
+    if (c == 'I') {
+        a->isoflop = 1;
+        return FIT_GO_ON;
+    }
+    a->iso_opts = 1;
+    switch (c) {
+    case 'U':
+        return parse_budgets(a, arg);
+    case 'N':
+        if (cim_arg_double(arg, &a->iso.snap) < 0 || !(a->iso.snap > 0))
+            return FIT_USAGE("--snap wants a positive number of decades, got '%s'", arg);
+        return FIT_GO_ON;
+    case 'F':
+        a->iso.flops_column = arg;
+        return FIT_GO_ON;
+    case 'w':
+        a->iso.weighted = 1;
+        return FIT_GO_ON;
+    default:   /* --at */
+        if (cim_arg_double(arg, &a->iso.at) < 0 || !(a->iso.at > 0))
+            return FIT_USAGE("--at wants a positive FLOP budget, got '%s'", arg);
+        return FIT_GO_ON;
+    }
+}
+
+/* The bootstrap's options: --bootstrap, --seed, --starts, --boot-starts, --subsample,
+ * --threads. */
+static int bootstrap_option(FitArgs *a, int c, const char *arg)
+{
+    long lv;
+    uint64_t uv;
+    switch (c) {
+    case 'b':
+        if (cim_arg_long(arg, 0, 10000000, &lv) < 0)
+            return FIT_USAGE("--bootstrap wants a count 0..10000000, got '%s'", arg);
+        a->p.bootstrap = (uint32_t)lv;
+        return FIT_GO_ON;
+    case 's':
+        if (cim_arg_u64(arg, &uv) < 0)
+            return FIT_USAGE("--seed wants an unsigned integer, got '%s'", arg);
+        a->p.seed = uv;
+        return FIT_GO_ON;
+    case 'S':
+        if (!strcmp(arg, "all")) {
+            a->p.starts = 0;
+            return FIT_GO_ON;
+        }
+        if (cim_arg_long(arg, 1, 1000000, &lv) < 0)
+            return FIT_USAGE("--starts wants N >= 1 or 'all', got '%s'", arg);
+        a->p.starts = (int)lv;
+        a->starts_given = 1;
+        return FIT_GO_ON;
+    case 'B':
+        if (cim_arg_long(arg, 0, 64, &lv) < 0)
+            return FIT_USAGE("--boot-starts wants 0..64, got '%s'", arg);
+        a->p.boot_starts = (int)lv;
+        return FIT_GO_ON;
+    case 'Y':
+        if (cim_arg_double(arg, &a->p.subsample) < 0 || !(a->p.subsample > 0 && a->p.subsample < 1))
+            return FIT_USAGE("--subsample wants a fraction in (0, 1), got '%s'", arg);
+        return FIT_GO_ON;
+    default:   /* --threads */
+        if (cim_arg_threads(arg, &a->p.threads) < 0)
+            return FIT_USAGE("--threads wants a count 1..%d, got '%s'", CIM_ARG_MAX_THREADS, arg);
+        return FIT_GO_ON;
+    }
+}
+
+/* The other options: inputs, output, held-out check, Huber delta, --lrt, --predict-at. */
+static int fit_option(FitArgs *a, int c, const char *arg)
+{
+    switch (c) {
+    case 'r':
+        a->results = arg;
+        return FIT_GO_ON;
+    case 't':
+        if (a->ntoks == MAXTOK)
+            return FIT_USAGE("too many --tokenizer");
+        a->toks[a->ntoks++] = arg;
+        return FIT_GO_ON;
+    case 'c':
+        a->clist = arg;
+        return FIT_GO_ON;
+    case 'o':
+        a->out = arg;
+        return FIT_GO_ON;
+    case 'L':
+        a->lrt = arg;
+        return FIT_GO_ON;
+    case 'T':
+        return parse_predict_at(a, arg);
+    case 'd':
+        if (cim_arg_double(arg, &a->p.delta) < 0 || !(a->p.delta > 0))
+            return FIT_USAGE("--delta wants a positive number, got '%s'", arg);
+        return FIT_GO_ON;
+    case 'H':
+        if (cim_arg_double(arg, &a->p.heldout) < 0 || !(a->p.heldout >= 0 && a->p.heldout < 1))
+            return FIT_USAGE("--heldout wants a fraction in [0, 1), got '%s'", arg);
+        return FIT_GO_ON;
+    default:   /* --heldout-above */
+        if (cim_arg_double(arg, &a->p.heldout_above) < 0 || !(a->p.heldout_above > 0))
+            return FIT_USAGE("--heldout-above wants a positive FLOP count, got '%s'", arg);
+        return FIT_GO_ON;
+    }
+}
+
+/* Reads the options into a (set up by the caller); FIT_GO_ON or the exit code. */
+static int parse_fit_args(int argc, char **argv, FitArgs *a)
 {
     static const struct option longopts[] = {
         {"form", required_argument, 0, 'f'}, {"results", required_argument, 0, 'r'},
         {"tokenizer", required_argument, 0, 't'}, {"c", required_argument, 0, 'c'},
         {"bootstrap", required_argument, 0, 'b'}, {"seed", required_argument, 0, 's'},
         {"starts", required_argument, 0, 'S'}, {"delta", required_argument, 0, 'd'},
-        {"heldout", required_argument, 0, 'H'}, {"boot-starts", required_argument, 0, 'B'}, {"threads", required_argument, 0, 'j'},
-        {"param", required_argument, 0, 'p'}, {"column", required_argument, 0, 'C'},
-        {"start", required_argument, 0, 'G'}, {"weight", required_argument, 0, 'W'},
-        {"objective", required_argument, 0, 'O'}, {"solver", required_argument, 0, 'V'},
-        {"heldout-above", required_argument, 0, 'Z'}, {"predict-at", required_argument, 0, 'T'}, {"lrt", required_argument, 0, 'L'}, {"subsample", required_argument, 0, 'Y'},
-        {"isoflop", no_argument, 0, 'I'}, {"budgets", required_argument, 0, 'U'}, {"snap", required_argument, 0, 'N'},
-        {"flops-column", required_argument, 0, 'F'}, {"weighted", no_argument, 0, 'w'}, {"at", required_argument, 0, 'A'},
-        {"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    CimFitParams p = cim_fit_default_params();
-    const char *results = NULL, *clist = NULL, *out = NULL, *lrt = NULL;
-    const char *toks[16];
-    size_t ntoks = 0;
-    enum { MAXSPEC = 64 };
-    const char *params[MAXSPEC], *columns[MAXSPEC], *starts[MAXSPEC];
-    CimFormulaSpec spec = {.params = params, .columns = columns, .starts = starts};
-    int starts_given = 0, solver_given = 0, isoflop = 0, iso_opts = 0;
-    double budgets[256];
-    CimIsoflopParams iso = {.budgets = budgets, .snap = 0.1};
+        {"heldout", required_argument, 0, 'H'}, {"boot-starts", required_argument, 0, 'B'},
+        {"threads", required_argument, 0, 'j'}, {"param", required_argument, 0, 'p'},
+        {"column", required_argument, 0, 'C'}, {"start", required_argument, 0, 'G'},
+        {"weight", required_argument, 0, 'W'}, {"objective", required_argument, 0, 'O'},
+        {"solver", required_argument, 0, 'V'}, {"heldout-above", required_argument, 0, 'Z'},
+        {"predict-at", required_argument, 0, 'T'}, {"lrt", required_argument, 0, 'L'},
+        {"subsample", required_argument, 0, 'Y'}, {"isoflop", no_argument, 0, 'I'},
+        {"budgets", required_argument, 0, 'U'}, {"snap", required_argument, 0, 'N'},
+        {"flops-column", required_argument, 0, 'F'}, {"weighted", no_argument, 0, 'w'},
+        {"at", required_argument, 0, 'A'}, {"output", required_argument, 0, 'o'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
-    long lv;
-    uint64_t uv;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:j:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'f': {
-            if (strchr(optarg, '=')) {
-                p.form = CIM_FIT_FORMULA;
-                spec.form = optarg;
-                break;
-            }
-            const char *named = cim_fit_named_formula(optarg);
-            if (named) {
-                p.form = CIM_FIT_FORMULA;
-                spec.form = named;
-                break;
-            }
-            int f = cim_fit_form_from_name(optarg);
-            if (f < 0) return cim_cli_usage_error("fit", "unknown --form '%s' (loglinear, chinchilla, free-c, kaplan, gadre, data-constrained, "
-                                          "chinchilla-formula, or a formula 'L = ...')", optarg);
-            p.form = (CimFitForm)f;
-            break;
-        }
-        case 'p': case 'C': case 'G': {
-            const char **list = c == 'p' ? params : c == 'C' ? columns : starts;
-            size_t *n = c == 'p' ? &spec.nparams : c == 'C' ? &spec.ncolumns : &spec.nstarts;
-            if (*n == MAXSPEC) return cim_cli_usage_error("fit", "too many --%s", c == 'p' ? "param" : c == 'C' ? "column" : "start");
-            list[(*n)++] = optarg;
-            break;
-        }
-        case 'W': spec.weight = optarg; break;
-        case 'I': isoflop = 1; break;
-        case 'L': lrt = optarg; break;
-        case 'T': {
-            char buf[256], *save = NULL;
-            double N = NAN, D = NAN;
-            snprintf(buf, sizeof buf, "%s", optarg);
-            for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-                char *eq = strchr(t, '=');
-                double v;
-                if (!eq || cim_arg_double(eq + 1, &v) < 0 || !(v > 0)) { N = NAN; break; }
-                *eq = '\0';
-                if (!strcmp(t, "N") || !strcmp(t, "P")) N = v;
-                else if (!strcmp(t, "D")) D = v;
-                else { N = NAN; break; }
-            }
-            if (!(N > 0) || !(D > 0) || p.npredict == 8)
-                return cim_cli_usage_error("fit", "--predict-at wants N=P,D=D with positive numbers (at most 8), got '%s'", optarg);
-            p.predict_N[p.npredict] = N;
-            p.predict_D[p.npredict++] = D;
-            break;
-        }
-        case 'Z':
-            if (cim_arg_double(optarg, &p.heldout_above) < 0 || !(p.heldout_above > 0))
-                return cim_cli_usage_error("fit", "--heldout-above wants a positive FLOP count, got '%s'", optarg);
-            break;
-        case 'Y':
-            if (cim_arg_double(optarg, &p.subsample) < 0 || !(p.subsample > 0 && p.subsample < 1))
-                return cim_cli_usage_error("fit", "--subsample wants a fraction in (0, 1), got '%s'", optarg);
-            break;
-        case 'U': {
-            char *dup = strdup(optarg), *save = NULL;
-            if (!dup) return cim_cli_usage_error("fit", "out of memory");
-            iso.nbudgets = 0;
-            for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-                double v;
-                if (iso.nbudgets == 256 || cim_arg_double(t, &v) < 0 || !(v > 0)) {
-                    free(dup);
-                    return cim_cli_usage_error("fit", "--budgets wants up to 256 positive numbers, got '%s'", optarg);
-                }
-                budgets[iso.nbudgets++] = v;
-            }
-            free(dup);
-            if (!iso.nbudgets) return cim_cli_usage_error("fit", "--budgets: no budget given");
-            iso_opts = 1;
-            break;
-        }
-        case 'N':
-            if (cim_arg_double(optarg, &iso.snap) < 0 || !(iso.snap > 0))
-                return cim_cli_usage_error("fit", "--snap wants a positive number of decades, got '%s'", optarg);
-            iso_opts = 1;
-            break;
-        case 'F': iso.flops_column = optarg; iso_opts = 1; break;
-        case 'w': iso.weighted = 1; iso_opts = 1; break;
-        case 'A':
-            if (cim_arg_double(optarg, &iso.at) < 0 || !(iso.at > 0))
-                return cim_cli_usage_error("fit", "--at wants a positive FLOP budget, got '%s'", optarg);
-            iso_opts = 1;
-            break;
-        case 'V':
-            if (!strcmp(optarg, "auto")) p.solver = CIM_SOLVER_AUTO;
-            else if (!strcmp(optarg, "lm")) p.solver = CIM_SOLVER_LM;
-            else if (!strcmp(optarg, "varpro")) p.solver = CIM_SOLVER_VARPRO;
-            else return cim_cli_usage_error("fit", "unknown --solver '%s' (auto, varpro, lm)", optarg);
-            solver_given = 1;
-            break;
-        case 'O': {
-            int o = cim_fit_objective_from_name(optarg);
-            if (o < 0) return cim_cli_usage_error("fit", "unknown --objective '%s' (lsq, huber-log, huber-likelihood)", optarg);
-            p.objective = o;
-            break;
-        }
-        case 'r': results = optarg; break;
-        case 't':
-            if (ntoks == sizeof toks / sizeof *toks) return cim_cli_usage_error("fit", "too many --tokenizer");
-            toks[ntoks++] = optarg;
-            break;
-        case 'c': clist = optarg; break;
-        case 'b':
-            if (cim_arg_long(optarg, 0, 10000000, &lv) < 0)
-                return cim_cli_usage_error("fit", "--bootstrap wants a count 0..10000000, got '%s'", optarg);
-            p.bootstrap = (uint32_t)lv;
-            break;
-        case 's':
-            if (cim_arg_u64(optarg, &uv) < 0) return cim_cli_usage_error("fit", "--seed wants an unsigned integer, got '%s'", optarg);
-            p.seed = uv;
-            break;
-        case 'S':
-            if (!strcmp(optarg, "all")) { p.starts = 0; break; }
-            if (cim_arg_long(optarg, 1, 1000000, &lv) < 0)
-                return cim_cli_usage_error("fit", "--starts wants N >= 1 or 'all', got '%s'", optarg);
-            p.starts = (int)lv;
-            starts_given = 1;
-            break;
-        case 'd':
-            if (cim_arg_double(optarg, &p.delta) < 0 || !(p.delta > 0))
-                return cim_cli_usage_error("fit", "--delta wants a positive number, got '%s'", optarg);
-            break;
-        case 'H':
-            if (cim_arg_double(optarg, &p.heldout) < 0 || !(p.heldout >= 0 && p.heldout < 1))
-                return cim_cli_usage_error("fit", "--heldout wants a fraction in [0, 1), got '%s'", optarg);
-            break;
-        case 'B':
-            if (cim_arg_long(optarg, 0, 64, &lv) < 0) return cim_cli_usage_error("fit", "--boot-starts wants 0..64, got '%s'", optarg);
-            p.boot_starts = (int)lv;
-            break;
-        case 'j':
-            if (cim_arg_threads(optarg, &p.threads) < 0)
-                return cim_cli_usage_error("fit", "--threads wants a count 1..%d, got '%s'",
-                                           CIM_ARG_MAX_THREADS, optarg);
-            break;
-        case 'o': out = optarg; break;
-        case 'h': fputs(fit_help, stdout); return 0;
-        default: fputs(fit_help, stderr); return 2;
-        }
+        int rc;
+        if (c == 'h')
+            return cim_cli_help(fit_help, 0);
+        if (c == '?' || c == ':')
+            return cim_cli_help(fit_help, 2);
+        if (strchr("fpCGWOV", c))
+            rc = formula_option(a, c, optarg);
+        else if (strchr("IUNFwA", c))
+            rc = isoflop_option(a, c, optarg);
+        else if (strchr("bsSBYj", c))
+            rc = bootstrap_option(a, c, optarg);
+        else
+            rc = fit_option(a, c, optarg);
+        if (rc != FIT_GO_ON)
+            return rc;
     }
-    if (argc - optind != 1) return cim_cli_usage_error("fit", "one RUNS.csv expected (see --help)");
-    if (iso_opts && !isoflop) return cim_cli_usage_error("fit", "--budgets, --snap, --flops-column, --weighted and --at go with --isoflop");
-    int formula_opts = spec.nparams || spec.ncolumns || spec.nstarts || spec.weight || p.objective || solver_given;
-    if (formula_opts && p.form != CIM_FIT_FORMULA)
-        return cim_cli_usage_error("fit", "--param, --column, --start, --weight, --objective and --solver go with a formula --form 'Y = ...'");
-    if (p.form == CIM_FIT_FORMULA) {
-        p.formula = &spec;
-        if (!starts_given) p.starts = 0;
+    return FIT_GO_ON;
+}
+
+/* Options that only go together; a formula's default starts. */
+static int check_fit_args(FitArgs *a, int nargs)
+{
+    if (nargs != 1)
+        return FIT_USAGE("one RUNS.csv expected (see --help)");
+    if (a->iso_opts && !a->isoflop)
+        return FIT_USAGE("--budgets, --snap, --flops-column, --weighted and "
+                                   "--at go with --isoflop");
+    const CimFormulaSpec *sp = &a->spec;
+    int formula_opts = sp->nparams || sp->ncolumns || sp->nstarts || sp->weight || a->p.objective ||
+                       a->solver_given;
+    if (formula_opts && a->p.form != CIM_FIT_FORMULA)
+        return FIT_USAGE("--param, --column, --start, --weight, --objective and "
+                                   "--solver go with a formula --form 'Y = ...'");
+    if (a->p.form == CIM_FIT_FORMULA) {
+        a->p.formula = &a->spec;
+        if (!a->starts_given)
+            a->p.starts = 0;
     }
-    if (ntoks && !results) return cim_cli_usage_error("fit", "--tokenizer picks from --results FILE.json: give one");
+    if (a->ntoks && !a->results)
+        return FIT_USAGE("--tokenizer picks from --results FILE.json: give one");
+    return FIT_GO_ON;
+}
+
+/* The measured C_i: from --results, then --c over them. */
+static int load_c(const FitArgs *a, CimFitC *cs)
+{
     CimErr e = {0};
-    CimFitC cs;
-    cim_fitc_init(&cs);
-    if (results && cim_fitc_from_results(&cs, results, toks, ntoks, &e) < 0) return cim_cli_usage_error("fit", "%s", e.msg);
-    if (clist && cim_fitc_parse(&cs, clist, &e) < 0) return cim_cli_usage_error("fit", "%s", e.msg);
-    CimRuns *runs;
-    if (cim_runs_read_csv(argv[optind], &runs, &e) < 0) return cim_cli_usage_error("fit", "%s", e.msg);
-    if (isoflop) {
-        double *D = malloc(runs->n * sizeof *D);
-        CimIsoflop *r = NULL;
-        int rc = 0;
-        iso.bootstrap = p.bootstrap;
-        iso.seed = p.seed;
-        iso.threads = p.threads;
-        if (!D) rc = cim_cli_usage_error("fit", "out of memory");
-        else if ((iso.flops_column ? 0 : cim_runs_deff(runs, cs.C, NULL, D, &e)) < 0 || cim_isoflop_run(runs, D, &iso, &r, &e) < 0)
-            rc = cim_cli_usage_error("fit", "%s%s", e.code == CIM_ERR_REFUSED ? "refused: " : "", e.msg);
-        else {
-            cim_isoflop_print_summary(r, out && !strcmp(out, "-") ? stderr : stdout);
-            if (out && cim_isoflop_write_json(r, out, argc, argv, &e) < 0) rc = cim_cli_usage_error("fit", "%s", e.msg);
-        }
-        cim_isoflop_free(r);
-        free(D);
-        cim_runs_free(runs);
-        return rc;
-    }
-    CimFit *fit;
-    if (cim_fit_run(runs, &cs, &p, &fit, &e) < 0) {
-        cim_runs_free(runs);
-        return cim_cli_usage_error("fit", "%s%s", e.code == CIM_ERR_REFUSED ? "refused: " : "", e.msg);
-    }
+    cim_fitc_init(cs);
+    if (a->results && cim_fitc_from_results(cs, a->results, a->toks, a->ntoks, &e) < 0)
+        return FIT_USAGE("%s", e.msg);
+    if (a->clist && cim_fitc_parse(cs, a->clist, &e) < 0)
+        return FIT_USAGE("%s", e.msg);
+    return FIT_GO_ON;
+}
+
+/* A failed fit: "refused: " for an ill-posed one. */
+static int fit_failed(const CimErr *e)
+{
+    return FIT_USAGE("%s%s", e->code == CIM_ERR_REFUSED ? "refused: " : "", e->msg);
+}
+
+/* --isoflop: Hoffmann's approach 2 over the runs. */
+static int run_isoflop(FitArgs *a, const CimRuns *runs, const CimFitC *cs, int argc, char **argv)
+{
+    CimErr e = {0};
+    double *D = malloc(cim_runs_count(runs) * sizeof *D);
+    CimIsoflop *r = NULL;
     int rc = 0;
-    int json_stdout = out && !strcmp(out, "-");
-    if (lrt && cim_fit_lrt(fit, lrt, &e) < 0) {
+    a->iso.bootstrap = a->p.bootstrap;
+    a->iso.seed = a->p.seed;
+    a->iso.threads = a->p.threads;
+    if (!D) {
+        rc = FIT_USAGE("out of memory");
+    } else if ((a->iso.flops_column ? 0 : cim_runs_deff(runs, cs->C, NULL, D, &e)) < 0 ||
+               cim_isoflop_run(runs, D, &a->iso, &r, &e) < 0) {
+        rc = fit_failed(&e);
+    } else {
+        cim_isoflop_print_summary(r, a->out && !strcmp(a->out, "-") ? stderr : stdout);
+        if (a->out && cim_isoflop_write_json(r, a->out, argc, argv, &e) < 0)
+            rc = FIT_USAGE("%s", e.msg);
+    }
+    cim_isoflop_free(r);
+    free(D);
+    return rc;
+}
+
+/* A law fit, its likelihood-ratio test, summary and JSON. */
+static int run_law_fit(const FitArgs *a, const CimRuns *runs, const CimFitC *cs, int argc,
+                       char **argv)
+{
+    CimErr e = {0};
+    CimFit *fit;
+    if (cim_fit_run(runs, cs, &a->p, &fit, &e) < 0)
+        return fit_failed(&e);
+    int rc = 0;
+    int json_stdout = a->out && !strcmp(a->out, "-");
+    if (a->lrt && cim_fit_lrt(fit, a->lrt, &e) < 0) {
         cim_fit_free(fit);
-        cim_runs_free(runs);
-        return cim_cli_usage_error("fit", "%s", e.msg);
+        return FIT_USAGE("%s", e.msg);
     }
     cim_fit_print_summary(fit, json_stdout ? stderr : stdout);
-    if (out && cim_fit_write_json(fit, out, argc, argv, &e) < 0) rc = cim_cli_usage_error("fit", "%s", e.msg);
+    if (a->out && cim_fit_write_json(fit, a->out, argc, argv, &e) < 0)
+        rc = FIT_USAGE("%s", e.msg);
     cim_fit_free(fit);
+    return rc;
+}
+
+int cim_cmd_fit(int argc, char **argv)
+{
+    FitArgs a;
+    memset(&a, 0, sizeof a);
+    a.p = cim_fit_default_params();
+    a.spec.params = a.params;
+    a.spec.columns = a.columns;
+    a.spec.starts = a.starts;
+    a.iso.budgets = a.budgets;
+    a.iso.snap = 0.1;
+    int rc = parse_fit_args(argc, argv, &a);
+    if (rc == FIT_GO_ON)
+        rc = check_fit_args(&a, argc - optind);
+    CimFitC cs;
+    if (rc == FIT_GO_ON)
+        rc = load_c(&a, &cs);
+    if (rc != FIT_GO_ON)
+        return rc;
+    CimErr e = {0};
+    CimRuns *runs;
+    if (cim_runs_read_csv(argv[optind], &runs, &e) < 0)
+        return FIT_USAGE("%s", e.msg);
+    if (a.isoflop)
+        rc = run_isoflop(&a, runs, &cs, argc, argv);
+    else
+        rc = run_law_fit(&a, runs, &cs, argc, argv);
     cim_runs_free(runs);
     return rc;
 }

@@ -225,11 +225,9 @@ static int parse_measure_args(int argc, char **argv, const char **specs, const c
             a->show_progress = 0;
             break;
         case 'h':
-            fputs(measure_help, stdout);
-            return 0;
+            return cim_cli_help(measure_help, 0);
         default:
-            fputs(measure_help, stderr);
-            return 2;
+            return cim_cli_help(measure_help, 2);
         }
     }
     if (optind >= argc)

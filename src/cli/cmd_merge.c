@@ -7,9 +7,8 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include "cimeter.h"
 #include "cli/commands.h"
-#include "out/json_read.h"
-#include "out/out.h"
 
 static const char merge_help[] =
 "usage: cimeter merge SHARD.json... -o FILE.json [--no-per-file]\n"
@@ -36,17 +35,23 @@ int cim_cmd_merge(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'o': out = optarg; break;
-        case 'P': per_file = 0; break;
-        case 'h': fputs(merge_help, stdout); return 0;
-        default: fputs(merge_help, stderr); return 2;
+        case 'o':
+            out = optarg;
+            break;
+        case 'P':
+            per_file = 0;
+            break;
+        case 'h':
+            return cim_cli_help(merge_help, 0);
+        default:
+            return cim_cli_help(merge_help, 2);
         }
     }
     if (!out) return cim_cli_usage_error("merge", "-o FILE.json is required");
     if (optind >= argc) return cim_cli_usage_error("merge", "no SHARD.json given");
     CimRun *run = NULL;
     CimErr e = {0};
-    if (cim__run_from_shards(&run, (const char *const *)argv + optind, (size_t)(argc - optind), &e) < 0)
+    if (cim_run_merge(&run, (const char *const *)argv + optind, (size_t)(argc - optind), &e) < 0)
         return cim_cli_usage_error("merge", "%s", e.msg);
     cim_run_set_command(run, argc + 1, argv - 1);
     int rc = cim_run_write_json(run, out, per_file, &e);

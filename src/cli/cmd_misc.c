@@ -43,11 +43,19 @@ int cim_cmd_train_text(int argc, char **argv)
             vocab = (int)v;
             break;
         }
-        case 'T': type = optarg; break;
-        case 'B': byte_fallback = 0; break;
-        case 'o': out = optarg; break;
-        case 'h': fputs(train_help, stdout); return 0;
-        default: fputs(train_help, stderr); return 2;
+        case 'T':
+            type = optarg;
+            break;
+        case 'B':
+            byte_fallback = 0;
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 'h':
+            return cim_cli_help(train_help, 0);
+        default:
+            return cim_cli_help(train_help, 2);
         }
     }
     if (!out) return cim_cli_usage_error("train-text", "-o MODEL is required");

@@ -4,10 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cimeter.h"
-#include "cli/commands.h"
+#include "cimeter_fit.h"
 #include "cli/args.h"
-#include "fit/fit.h"
+#include "cli/commands.h"
 
 static const char predict_help[] =
 "usage: cimeter predict FIT.json --flops C\n"
@@ -26,89 +25,163 @@ static const char predict_help[] =
 "For a formula fit --flops is answered numerically (the minimum over ln P).\n"
 "A target at or below the irreducible loss (or out of reach) is refused, exit 2.\n";
 
-static int num(const char *s, double *v) { return cim_arg_double(s, v) == 0; }
+/* "cimeter predict: message" on stderr; exit code 2. */
+#define PREDICT_USAGE(...) cim_cli_usage_error("predict", __VA_ARGS__)
 
-int cim_cmd_predict(int argc, char **argv)
+/* What the command line asks. */
+typedef struct PredictArgs {
+    double      flops;        /* --flops */
+    double      target;       /* --target-loss */
+    double      data;         /* --data */
+    double      params;       /* --params */
+    double      atN, atD;     /* --at N=P,D=D */
+    int         have_c, have_l, have_d, have_p, have_at;
+    const char *set;          /* --set COLUMN=V,... */
+} PredictArgs;
+
+/* Parsing went through; any other value of parse_predict_args is the exit code. */
+enum { PREDICT_GO_ON = -1 };
+
+/* --at N=P,D=D */
+static int parse_at(PredictArgs *a, const char *arg)
+{
+    char buf[256];
+    char *save = NULL;
+    snprintf(buf, sizeof buf, "%s", arg);
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(t, '=');
+        double v;
+        if (!eq || cim_arg_double(eq + 1, &v) < 0 || !(v > 0))
+            return PREDICT_USAGE("--at wants N=P,D=D with positive numbers, got '%s'", arg);
+        *eq = '\0';
+        if (!strcmp(t, "N") || !strcmp(t, "P"))
+            a->atN = v;
+        else if (!strcmp(t, "D"))
+            a->atD = v;
+        else
+            return PREDICT_USAGE("--at: '%s' is not N or D (other columns go in --set)", t);
+    }
+    if (!(a->atN > 0) || !(a->atD > 0))
+        return PREDICT_USAGE("--at wants both N and D, got '%s'", arg);
+    a->have_at = 1;
+    return PREDICT_GO_ON;
+}
+
+/* A number option: --flops, --target-loss, --data or --params. */
+static int parse_number(PredictArgs *a, int c, const char *arg)
+{
+    double *v = c == 'C' ? &a->flops : c == 'L' ? &a->target : c == 'D' ? &a->data : &a->params;
+    int *have = c == 'C' ? &a->have_c : c == 'L' ? &a->have_l : c == 'D' ? &a->have_d : &a->have_p;
+    const char *name = c == 'C' ? "--flops" : c == 'L' ? "--target-loss" : c == 'D' ? "--data"
+                     : "--params";
+    *have = cim_arg_double(arg, v) == 0;
+    if (!*have)
+        return PREDICT_USAGE("%s wants a number, got '%s'", name, arg);
+    return PREDICT_GO_ON;
+}
+
+/* Reads the options into a; PREDICT_GO_ON or the exit code. */
+static int parse_predict_args(int argc, char **argv, PredictArgs *a)
 {
     static const struct option longopts[] = {
         {"flops", required_argument, 0, 'C'}, {"target-loss", required_argument, 0, 'L'},
         {"data", required_argument, 0, 'D'}, {"params", required_argument, 0, 'P'},
         {"at", required_argument, 0, 'A'}, {"set", required_argument, 0, 'S'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    double flops = 0, target = 0, data = 0, params = 0, atN = NAN, atD = NAN;
-    int have_c = 0, have_l = 0, have_d = 0, have_p = 0, have_at = 0, c;
-    const char *set = NULL;
+    int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        const char *name = c == 'C' ? "--flops" : c == 'L' ? "--target-loss" : c == 'D' ? "--data" : "--params";
+        int rc = PREDICT_GO_ON;
         switch (c) {
-        case 'C': have_c = num(optarg, &flops); break;
-        case 'L': have_l = num(optarg, &target); break;
-        case 'D': have_d = num(optarg, &data); break;
-        case 'P': have_p = num(optarg, &params); break;
-        case 'h': fputs(predict_help, stdout); return 0;
-        case 'S': set = optarg; continue;
-        case 'A': {
-            char buf[256], *save = NULL;
-            snprintf(buf, sizeof buf, "%s", optarg);
-            for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-                char *eq = strchr(t, '=');
-                double v;
-                if (!eq || cim_arg_double(eq + 1, &v) < 0 || !(v > 0))
-                    return cim_cli_usage_error("predict", "--at wants N=P,D=D with positive numbers, got '%s'", optarg);
-                *eq = '\0';
-                if (!strcmp(t, "N") || !strcmp(t, "P")) atN = v;
-                else if (!strcmp(t, "D")) atD = v;
-                else return cim_cli_usage_error("predict", "--at: '%s' is not N or D (other columns go in --set)", t);
-            }
-            if (!(atN > 0) || !(atD > 0)) return cim_cli_usage_error("predict", "--at wants both N and D, got '%s'", optarg);
-            have_at = 1;
-            continue;
+        case 'C':
+        case 'L':
+        case 'D':
+        case 'P':
+            rc = parse_number(a, c, optarg);
+            break;
+        case 'A':
+            rc = parse_at(a, optarg);
+            break;
+        case 'S':
+            a->set = optarg;
+            break;
+        case 'h':
+            return cim_cli_help(predict_help, 0);
+        default:
+            return cim_cli_help(predict_help, 2);
         }
-        default: fputs(predict_help, stderr); return 2;
-        }
-        if (!(have_c | have_l | have_d | have_p) || (c == 'C' && !have_c) || (c == 'L' && !have_l) ||
-            (c == 'D' && !have_d) || (c == 'P' && !have_p))
-            return cim_cli_usage_error("predict", "%s wants a number, got '%s'", name, optarg);
+        if (rc != PREDICT_GO_ON)
+            return rc;
     }
-    if (argc - optind != 1) return cim_cli_usage_error("predict", "one FIT.json expected (see --help)");
-    if (have_at ? (have_c || have_l || have_d || have_p)
-                : (have_c == have_l || (have_l && have_d == have_p) || (have_c && (have_d || have_p))))
-        return cim_cli_usage_error("predict", "give --flops C, --at N=P,D=D, or --target-loss L with one of --data D / --params P");
+    if (argc - optind != 1)
+        return PREDICT_USAGE("one FIT.json expected (see --help)");
+    int others = a->have_c || a->have_l || a->have_d || a->have_p;
+    int bad = a->have_at ? others
+            : a->have_c == a->have_l || (a->have_l && a->have_d == a->have_p) ||
+              (a->have_c && (a->have_d || a->have_p));
+    if (bad)
+        return PREDICT_USAGE("give --flops C, --at N=P,D=D, or --target-loss L with one of "
+                             "--data D / --params P");
+    return PREDICT_GO_ON;
+}
+
+/* Answers the question on stdout; <0 with e set when the law cannot. */
+static int answer(const PredictArgs *a, const CimFitModel *m, CimErr *e)
+{
+    const char *form = cim_fit_form_name(m->form);
+    double P;
+    double D;
+    double L;
+    if (a->have_at) {
+        L = cim_fit_model_loss(m, a->atN, a->atD);
+        for (int k = 0; k < m->nextra; k++) {
+            if (isfinite(m->extra_v[k]))
+                continue;
+            snprintf(e->msg, sizeof e->msg, "the formula needs a value for the column %s: give "
+                     "--set %s=VALUE", m->extra[k], m->extra[k]);
+            return CIM_ERR_USAGE;
+        }
+        printf("loss at params %.4g, D %.4g tokens (%s fit): %.6g\n", a->atN, a->atD, form, L);
+    } else if (a->have_c) {
+        int rc = cim_predict_compute_optimal(m, a->flops, &P, &D, &L, e);
+        if (rc < 0)
+            return rc;
+        printf("compute-optimal for C = %.4g FLOPs (C = 6 P D, %s fit):\n  params %.4g\n"
+               "  D_eff  %.4g tokens (%.1f tokens per parameter)\n  loss   %.5g\n",
+               a->flops, form, P, D, D / P, L);
+    } else if (a->have_d) {
+        int rc = cim_predict_params_for(m, a->target, a->data, &P, e);
+        if (rc < 0)
+            return rc;
+        printf("smallest model reaching loss %.5g with D_eff = %.4g tokens:\n  params %.4g\n"
+               "  compute %.4g FLOPs (6 P D)\n", a->target, a->data, P, 6 * P * a->data);
+    } else {
+        int rc = cim_predict_data_for(m, a->target, a->params, &D, e);
+        if (rc < 0)
+            return rc;
+        printf("data for loss %.5g with %.4g parameters:\n  D_eff  %.4g tokens\n"
+               "  compute %.4g FLOPs (6 P D)\n", a->target, a->params, D, 6 * a->params * D);
+    }
+    return 0;
+}
+
+int cim_cmd_predict(int argc, char **argv)
+{
+    PredictArgs a = {.atN = NAN, .atD = NAN};
+    int rc = parse_predict_args(argc, argv, &a);
+    if (rc != PREDICT_GO_ON)
+        return rc;
     CimErr e = {0};
     CimFitModel m;
-    if (cim_fit_model_load(argv[optind], &m, &e) < 0) return cim_cli_usage_error("predict", "%s", e.msg);
-    if (set && (m.form != CIM_FIT_FORMULA || cim_fit_model_set(&m, set, &e) < 0)) {
+    if (cim_fit_model_load(argv[optind], &m, &e) < 0)
+        return PREDICT_USAGE("%s", e.msg);
+    if (a.set && (m.form != CIM_FIT_FORMULA || cim_fit_model_set(&m, a.set, &e) < 0)) {
         cim_fit_model_free(&m);
-        return cim_cli_usage_error("predict", "%s", m.form != CIM_FIT_FORMULA ? "--set is for formula fits" : e.msg);
+        return PREDICT_USAGE("%s", m.form != CIM_FIT_FORMULA ? "--set is for formula fits" : e.msg);
     }
-    double P, D, L;
-    int rc = 0;
-    if (have_at) {
-        L = cim_fit_model_loss(&m, atN, atD);
-        for (int k = 0; k < m.nextra; k++)
-            if (!isfinite(m.extra_v[k])) {
-                snprintf(e.msg, sizeof e.msg, "the formula needs a value for the column %s: give --set %s=VALUE", m.extra[k], m.extra[k]);
-                rc = CIM_ERR_USAGE;
-                goto refused;
-            }
-        printf("loss at params %.4g, D %.4g tokens (%s fit): %.6g\n", atN, atD, cim_fit_form_name(m.form), L);
-    } else if (have_c) {
-        if ((rc = cim_predict_compute_optimal(&m, flops, &P, &D, &L, &e)) < 0) goto refused;
-        printf("compute-optimal for C = %.4g FLOPs (C = 6 P D, %s fit):\n  params %.4g\n  D_eff  %.4g tokens (%.1f tokens per parameter)\n  loss   %.5g\n",
-               flops, cim_fit_form_name(m.form), P, D, D / P, L);
-    } else if (have_d) {
-        if ((rc = cim_predict_params_for(&m, target, data, &P, &e)) < 0) goto refused;
-        printf("smallest model reaching loss %.5g with D_eff = %.4g tokens:\n  params %.4g\n  compute %.4g FLOPs (6 P D)\n",
-               target, data, P, 6 * P * data);
-    } else {
-        if ((rc = cim_predict_data_for(&m, target, params, &D, &e)) < 0) goto refused;
-        printf("data for loss %.5g with %.4g parameters:\n  D_eff  %.4g tokens\n  compute %.4g FLOPs (6 P D)\n",
-               target, params, D, 6 * params * D);
-    }
+    rc = answer(&a, &m, &e);
     cim_fit_model_free(&m);
+    if (rc < 0)
+        return PREDICT_USAGE("%s%s", rc == CIM_ERR_REFUSED ? "refused: " : "", e.msg);
     return 0;
-refused:
-    cim_fit_model_free(&m);
-    return cim_cli_usage_error("predict", "%s%s", rc == CIM_ERR_REFUSED ? "refused: " : "", e.msg);
 }

@@ -1,13 +1,11 @@
 /* cmd_report.c — `cimeter report FILE.json... [--fit FIT.json] [--runs RUNS.csv]
- *                 --format md|latex|csv|svg|png -o OUT` (doc/cimeter.1).
- * The output is written to a temporary name and renamed: never half a table. */
+ *                 --format md|latex|csv|svg|png -o OUT` (doc/cimeter.1), through
+ * cim_report_write, which never leaves half a table. */
 #include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include "cimeter.h"
 #include "cli/commands.h"
-#include "out/report.h"
 
 static void report_help(FILE *f)
 {
@@ -19,8 +17,10 @@ static void report_help(FILE *f)
           "Results measured with --info add info_bits / capacity_bits (md, csv: both too).\n"
           "\n"
           "  --format FMT   one of (default: from OUT's extension):\n", f);
-    for (const CimReportWriter *const *w = cim__report_writer_list(); *w; w++)
-        fprintf(f, "                   %-6s %s\n", (*w)->name, (*w)->help);
+    const char *name;
+    const char *help;
+    for (size_t i = 0; (name = cim_report_format(i, &help)); i++)
+        fprintf(f, "                   %-6s %s\n", name, help);
     fputs("  -o, --output OUT   file to write (\"-\" for stdout)\n"
           "  --fit FIT.json     a `cimeter fit` result: adds its table; in plots, fitted\n"
           "                     C_<modality> next to the measured ones\n"
@@ -41,12 +41,24 @@ int cim_cmd_report(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'F': fit = optarg; break;
-        case 'R': runs = optarg; break;
-        case 'f': format = optarg; break;
-        case 'o': out = optarg; break;
-        case 'h': report_help(stdout); return 0;
-        default: report_help(stderr); return 2;
+        case 'F':
+            fit = optarg;
+            break;
+        case 'R':
+            runs = optarg;
+            break;
+        case 'f':
+            format = optarg;
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 'h':
+            report_help(stdout);
+            return 0;
+        default:
+            report_help(stderr);
+            return 2;
         }
     }
     if (!out) return cim_cli_usage_error("report", "-o OUT is required");
@@ -55,37 +67,13 @@ int cim_cmd_report(int argc, char **argv)
         format = dot ? dot + 1 : NULL;
         if (!format) return cim_cli_usage_error("report", "--format is required (md, latex, csv, svg, png)");
     }
-    const CimReportWriter *w = cim__report_writer_find(format);
-    if (!w) return cim_cli_usage_error("report", "unknown format '%s' (md, latex, csv, svg, png)", format);
+    if (!cim_report_format_known(format))
+        return cim_cli_usage_error("report", "unknown format '%s' (md, latex, csv, svg, png)", format);
     if (optind >= argc && !fit) return cim_cli_usage_error("report", "no FILE.json given");
     if (runs && !fit) return cim_cli_usage_error("report", "--runs needs --fit");
-    CimReport rep;
     CimErr e = {0};
-    if (cim__report_load(&rep, (const char *const *)argv + optind, (size_t)(argc - optind), fit, runs, &e) < 0) {
-        cim__report_free(&rep);
+    const char *const *results = (const char *const *)argv + optind;
+    if (cim_report_write(results, (size_t)(argc - optind), fit, runs, format, out, &e) < 0)
         return cim_cli_usage_error("report", "%s", e.msg);
-    }
-    int rc;
-    if (!strcmp(out, "-")) {
-        rc = w->write(&rep, stdout, &e);
-        if (fflush(stdout) != 0 && rc == 0) rc = -1, snprintf(e.msg, sizeof e.msg, "cannot write stdout");
-    } else {
-        size_t len = strlen(out) + 32;
-        char *tmp = malloc(len);
-        if (!tmp) { cim__report_free(&rep); return cim_cli_usage_error("report", "out of memory"); }
-        snprintf(tmp, len, "%s.tmp.%ld", out, (long)getpid());
-        FILE *f = fopen(tmp, "wb");
-        if (!f) {
-            free(tmp);
-            cim__report_free(&rep);
-            return cim_cli_usage_error("report", "cannot write %s", out);
-        }
-        rc = w->write(&rep, f, &e);
-        if (fclose(f) != 0 && rc == 0) rc = -1, snprintf(e.msg, sizeof e.msg, "cannot write %s", out);
-        if (rc == 0 && rename(tmp, out) != 0) rc = -1, snprintf(e.msg, sizeof e.msg, "cannot rename to %s", out);
-        if (rc != 0) unlink(tmp);
-        free(tmp);
-    }
-    cim__report_free(&rep);
-    return rc < 0 ? cim_cli_usage_error("report", "%s", e.msg[0] ? e.msg : "write failed") : 0;
+    return 0;
 }

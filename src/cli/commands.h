@@ -18,6 +18,9 @@ int cim_cmd_compare(int argc, char **argv);
 int cim_cmd_fit(int argc, char **argv);
 int cim_cmd_predict(int argc, char **argv);
 
+/* A command's help text: on stdout for --help (code 0), on stderr after a bad
+ * option (code 2); returns code, the exit code. */
+int cim_cli_help(const char *help, int code);
 /* Prints "cimeter CMD: message" to stderr and returns 2. */
 int cim_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #endif

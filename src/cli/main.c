@@ -17,6 +17,12 @@ static const CimCommand commands[] = {
     {NULL, NULL, NULL}
 };
 
+int cim_cli_help(const char *help, int code)
+{
+    fputs(help, code ? stderr : stdout);
+    return code;
+}
+
 int cim_cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
@@ -39,12 +45,18 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) { usage(stderr); return 2; }
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
         return 0;
     }
-    if (!strcmp(argv[1], "--version")) { printf("cimeter %s\n", cim_version()); return 0; }
+    if (!strcmp(argv[1], "--version")) {
+        printf("cimeter %s\n", cim_version());
+        return 0;
+    }
     for (const CimCommand *c = commands; c->name; c++)
         if (!strcmp(argv[1], c->name))
             return c->run(argc - 1, argv + 1);

@@ -3,7 +3,7 @@
  *
  * Rank r of N measures files r, r+N, ... of the sorted list
  * (cim_run_set_shard), so ranks need no communication while they work. Then
- * every rank serialises its records as exact record lines (run/journal.c),
+ * every rank serialises its records exactly (cim_run_export_records),
  * rank 0 receives them in rank order (in chunks below INT_MAX bytes), sorts
  * the union by path and reduces: the output is byte-identical to one process.
  * Only rank 0 writes results; every rank exits with the largest exit code.
@@ -11,12 +11,11 @@
  * same binary still runs alone without mpirun.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cim_config.h"
 #include "cli/mpi.h"
-#include "common/err.h"
-#include "run/journal.h"
 #if CIM_HAVE_MPI
 #include <mpi.h>
 
@@ -39,7 +38,7 @@ int cim_mpi_gather(CimRun *run, int rc, int rank, int size, CimErr *e)
 {
     char *buf = NULL;
     size_t len = 0;
-    if (rc >= 0 && rank != 0) rc = cim__run_export_lines(run, &buf, &len, e);
+    if (rc >= 0 && rank != 0) rc = cim_run_export_records(run, &buf, &len, e);
     uint64_t mine = rc < 0 ? UINT64_MAX : (uint64_t)len, *lens = NULL;
     if (rank == 0 && !(lens = malloc((size_t)size * sizeof *lens))) mine = UINT64_MAX;
     MPI_Gather(&mine, 1, MPI_UINT64_T, lens, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
@@ -47,10 +46,18 @@ int cim_mpi_gather(CimRun *run, int rc, int rank, int size, CimErr *e)
     if (rank == 0) {
         for (int r = 0; r < size; r++)
             if (!lens || lens[r] == UINT64_MAX) failed = 1;
-        if (failed && rc >= 0) rc = cim_err(e, CIM_ERR_INTERNAL, "an MPI rank failed; see its message");
+        if (failed && rc >= 0) {
+            rc = CIM_ERR_INTERNAL;
+            e->code = rc;
+            snprintf(e->msg, sizeof e->msg, "an MPI rank failed; see its message");
+        }
     }
     MPI_Bcast(&failed, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    if (failed) { free(buf); free(lens); return rc < 0 ? rc : CIM_ERR_INTERNAL; }
+    if (failed) {
+        free(buf);
+        free(lens);
+        return rc < 0 ? rc : CIM_ERR_INTERNAL;
+    }
     if (rank != 0) {
         for (size_t off = 0; off < len; off += CHUNK)
             MPI_Send(buf + off, (int)(len - off < CHUNK ? len - off : CHUNK), MPI_CHAR, 0, 0, MPI_COMM_WORLD);
@@ -68,7 +75,7 @@ int cim_mpi_gather(CimRun *run, int rc, int rank, int size, CimErr *e)
             MPI_Recv(b + at, n, MPI_CHAR, r, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
             at += (size_t)n;
         }
-    if (rc >= 0) rc = cim__run_adopt_lines(run, b, total, e);
+    if (rc >= 0) rc = cim_run_adopt_records(run, b, total, e);
     free(b);
     free(lens);
     return rc;
@@ -82,7 +89,12 @@ int cim_mpi_finish(int rc)
     return all;
 }
 #else
-int cim_mpi_init(int *rank, int *size) { *rank = 0; *size = 1; return 0; }
+int cim_mpi_init(int *rank, int *size)
+{
+    *rank = 0;
+    *size = 1;
+    return 0;
+}
 int cim_mpi_gather(CimRun *run, int rc, int rank, int size, CimErr *e) { return rc; }
 int cim_mpi_finish(int rc) { return rc; }
 #endif

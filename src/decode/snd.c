@@ -412,89 +412,99 @@ static int mpeg_truncated(FILE *f, uint64_t size)
     return 0;
 }
 
-/* ---- decode ------------------------------------------------------------- */
-
-static int snd_decode(const char *path, const CimLimits *lim, CimSink *sink, CimFileMeasure *m, CimErr *e)
+/* Before decoding: what the header promises that a decoder would not check. A
+ * WAV data chunk longer than the file, an Ogg stream without its end-of-stream
+ * page or an MPEG frame chain cut short is truncated; *declared gets a FLAC
+ * file's STREAMINFO total (0: none), checked against the decoded count. */
+static int check_truncation(const char *path, uint64_t *fsize, uint64_t *declared, CimErr *e)
 {
     FILE *f = fopen(path, "rb");
     CIM_RETURN_IF(!f, e, CIM_ERR_IO, "cannot open: %s", strerror(errno));
-    uint64_t fsize = file_size(f);
-    /* What the header declares, to call a short read "truncated". */
-    uint64_t declared = 0;
-    int wav_short = 0, tail_short = 0;
+    *fsize = file_size(f);
+    *declared = 0;
+    int wav_short = 0;
+    int tail_short = 0;
     uint8_t magic[4] = {0};
     if (fread(magic, 1, 4, f) == 4 && fseeko(f, 0, SEEK_SET) == 0) {
         if (!memcmp(magic, "RIFF", 4)) {
             WavInfo w;
-            if (wav_parse(f, &w) && !w.placeholder && w.data_off + w.data_size > fsize)
+            if (wav_parse(f, &w) && !w.placeholder && w.data_off + w.data_size > *fsize)
                 wav_short = 1;
         } else if (!memcmp(magic, "fLaC", 4)) {
             uint8_t h[42];
             if (fread(h, 1, 42, f) == 42 && (h[4] & 0x7F) == 0)
-                declared = (uint64_t)(h[8 + 13] & 15) << 32 | rd_be32(h + 8 + 14);
+                *declared = (uint64_t)(h[8 + 13] & 15) << 32 | rd_be32(h + 8 + 14);
         } else if (!memcmp(magic, "OggS", 4)) {
-            tail_short = ogg_truncated(f, fsize);
+            tail_short = ogg_truncated(f, *fsize);
         } else if (!memcmp(magic, "ID3", 3) || mpeg_frame_len(magic)) {
-            tail_short = mpeg_truncated(f, fsize);
+            tail_short = mpeg_truncated(f, *fsize);
         }
     }
     fclose(f);
-    CIM_RETURN_IF(!fsize, e, CIM_ERR_EMPTY, "empty file");
+    CIM_RETURN_IF(!*fsize, e, CIM_ERR_EMPTY, "empty file");
     CIM_RETURN_IF(wav_short, e, CIM_ERR_TRUNCATED,
                   "truncated: the WAV data chunk is longer than the file");
-    CIM_RETURN_IF(tail_short, e, CIM_ERR_TRUNCATED,
-                  "truncated: %s", !memcmp(magic, "OggS", 4) ? "the Ogg stream does not end with a complete end-of-stream page"
-                                                            : "the last MPEG frame is cut short");
+    const char *tail = !memcmp(magic, "OggS", 4)
+                     ? "the Ogg stream does not end with a complete end-of-stream page"
+                     : "the last MPEG frame is cut short";
+    CIM_RETURN_IF(tail_short, e, CIM_ERR_TRUNCATED, "truncated: %s", tail);
+    return 0;
+}
 
-    SF_INFO info;
-    memset(&info, 0, sizeof info);
-    SNDFILE *sf = sf_open(path, SFM_READ, &info);
-    if (!sf) {
-        /* libsndfile keeps the open error in one global: read it at once, by
-         * its code (a system error keeps libsndfile's text, which names it). */
-        int code = sf_error(NULL);
-        const char *why = code == SF_ERR_SYSTEM ? sf_strerror(NULL) : sf_error_number(code);
+/* libsndfile could not open path: the error, or libavcodec's decode of it. */
+static int open_failed(const char *path, const CimLimits *lim, CimSink *sink, CimFileMeasure *m,
+                       uint64_t declared, CimErr *e)
+{
+    /* libsndfile keeps the open error in one global: read it at once, by
+     * its code (a system error keeps libsndfile's text, which names it). */
+    int code = sf_error(NULL);
+    const char *why = code == SF_ERR_SYSTEM ? sf_strerror(NULL) : sf_error_number(code);
 #if CIM_HAVE_AV
-        /* libsndfile cannot open it (an unrecognised codec, or one it reads
-         * badly: Ogg FLAC as ffmpeg writes it): libavcodec's turn. When that
-         * fails too, both messages are kept. */
-        if (code != SF_ERR_SYSTEM) {
-            CimErr av_e = {0};
-            int r = cim_dec_av_audio.decode(path, lim, sink, m, &av_e);
-            /* The STREAMINFO rule holds whichever library decodes (else the
-             * fast path, which trusts STREAMINFO, and a decode would differ). */
-            if (r == 0 && declared && m->units != declared)
-                return flac_count_error(m->units, declared, e);
-            if (r == 0 || r == CIM_ERR_LIMIT || r == CIM_ERR_NOMEM) {
-                if (r < 0 && e) *e = av_e;
-                return r;
-            }
-            return cim_err(e, CIM_ERR_CORRUPT, "libsndfile: %s; libavcodec: %s",
-                           why, av_e.msg);
+    /* libsndfile cannot open it (an unrecognised codec, or one it reads
+     * badly: Ogg FLAC as ffmpeg writes it): libavcodec's turn. When that
+     * fails too, both messages are kept. */
+    if (code != SF_ERR_SYSTEM) {
+        CimErr av_e = {0};
+        int r = cim_dec_av_audio.decode(path, lim, sink, m, &av_e);
+        /* The STREAMINFO rule holds whichever library decodes (else the
+         * fast path, which trusts STREAMINFO, and a decode would differ). */
+        if (r == 0 && declared && m->units != declared)
+            return flac_count_error(m->units, declared, e);
+        if (r == 0 || r == CIM_ERR_LIMIT || r == CIM_ERR_NOMEM) {
+            if (r < 0 && e)
+                *e = av_e;
+            return r;
         }
+        return cim_err(e, CIM_ERR_CORRUPT, "libsndfile: %s; libavcodec: %s", why, av_e.msg);
+    }
 #endif
-        return cim_err(e, code == SF_ERR_SYSTEM ? CIM_ERR_IO : CIM_ERR_CORRUPT,
-                       "libsndfile: %s", why);
-    }
+    return cim_err(e, code == SF_ERR_SYSTEM ? CIM_ERR_IO : CIM_ERR_CORRUPT, "libsndfile: %s", why);
+}
+
+/* Reads every sample of an open stream into the sink and fills m. */
+static int read_samples(SNDFILE *sf, const SF_INFO *info, const CimLimits *lim, CimSink *sink,
+                        CimFileMeasure *m, uint64_t fsize, uint64_t declared, CimErr *e)
+{
+    if (info->channels <= 0 || (unsigned)info->channels > CIM_SND_MAX_CHANNELS ||
+        info->samplerate <= 0)
+        return cim_err(e, CIM_ERR_CORRUPT, "bad stream parameters (%d channels, %d Hz)",
+                       info->channels, info->samplerate);
+    uint32_t ch = (uint32_t)info->channels;
+    uint32_t rate = (uint32_t)info->samplerate;
+    int16_t *buf = malloc((size_t)CIM_SND_BLOCK * ch * sizeof *buf);
+    CIM_RETURN_IF(!buf, e, CIM_ERR_NOMEM, "out of memory");
     int rc = 0;
-    int16_t *buf = NULL;
-    if (info.channels <= 0 || (unsigned)info.channels > CIM_SND_MAX_CHANNELS || info.samplerate <= 0) {
-        rc = cim_err(e, CIM_ERR_CORRUPT, "bad stream parameters (%d channels, %d Hz)",
-                     info.channels, info.samplerate);
-        goto done;
-    }
-    uint32_t ch = (uint32_t)info.channels, rate = (uint32_t)info.samplerate;
-    buf = malloc((size_t)CIM_SND_BLOCK * ch * sizeof *buf);
-    if (!buf) { rc = cim_err(e, CIM_ERR_NOMEM, "out of memory"); goto done; }
     CimGeometry g = {.modality = CIM_MOD_AUDIO, .sample_rate = rate, .audio_channels = ch};
-    if (sink->begin && (rc = sink->begin(sink, &g, e)) < 0) goto done;
+    if (sink->begin && (rc = sink->begin(sink, &g, e)) < 0)
+        goto done;
     uint64_t n = 0;
     /* (a limit past 2^64 samples is no limit: the cast would be undefined) */
     uint64_t max_n = lim->max_seconds > 0 && lim->max_seconds * rate < 0x1p64
                    ? (uint64_t)(lim->max_seconds * rate) : UINT64_MAX;
     for (;;) {
         sf_count_t got = sf_readf_short(sf, buf, CIM_SND_BLOCK);
-        if (got <= 0) break;
+        if (got <= 0)
+            break;
         n += (uint64_t)got;
         if (n > max_n) {
             rc = cim_err(e, CIM_ERR_LIMIT, "duration exceeds the limit (%g s)", lim->max_seconds);
@@ -503,15 +513,21 @@ static int snd_decode(const char *path, const CimLimits *lim, CimSink *sink, Cim
         /* Always offered: the sink also enforces the per-file time budget. */
         CimChunk c = {.kind = CIM_CHUNK_PCM, .data = (const uint8_t *)buf, .len = (size_t)got,
                       .channels = ch};
-        if ((rc = sink->chunk(sink, &c, e)) < 0) goto done;
+        if ((rc = sink->chunk(sink, &c, e)) < 0)
+            goto done;
     }
-    int err = sf_error(sf);
-    if (err) { rc = cim_err(e, CIM_ERR_CORRUPT, "libsndfile: %s", sf_strerror(sf)); goto done; }
+    if (sf_error(sf)) {
+        rc = cim_err(e, CIM_ERR_CORRUPT, "libsndfile: %s", sf_strerror(sf));
+        goto done;
+    }
     if (declared && n != declared) {
         rc = flac_count_error(n, declared, e);
         goto done;
     }
-    if (!n) { rc = cim_err(e, CIM_ERR_EMPTY, "no audio samples decoded"); goto done; }
+    if (!n) {
+        rc = cim_err(e, CIM_ERR_EMPTY, "no audio samples decoded");
+        goto done;
+    }
     g.samples = n;
     m->modality = CIM_MOD_AUDIO;
     m->file_bytes = fsize;
@@ -521,6 +537,23 @@ static int snd_decode(const char *path, const CimLimits *lim, CimSink *sink, Cim
     m->geom = g;
 done:
     free(buf);
+    return rc;
+}
+
+/* ---- decode ------------------------------------------------------------- */
+
+static int snd_decode(const char *path, const CimLimits *lim, CimSink *sink, CimFileMeasure *m,
+                      CimErr *e)
+{
+    uint64_t fsize = 0;
+    uint64_t declared = 0;
+    CIM_CHECK(check_truncation(path, &fsize, &declared, e));
+    SF_INFO info;
+    memset(&info, 0, sizeof info);
+    SNDFILE *sf = sf_open(path, SFM_READ, &info);
+    if (!sf)
+        return open_failed(path, lim, sink, m, declared, e);
+    int rc = read_samples(sf, &info, lim, sink, m, fsize, declared, e);
     sf_close(sf);
     return rc;
 }

@@ -115,7 +115,11 @@ static const CimFitFormImpl *impl_of(CimFitForm f)
 void cim_fit_free(CimFit *f)
 {
     if (!f) return;
-    free(f->lnP); free(f->L); free(f->lnL); free(f->lnD); free(f->Dfix);
+    free(f->lnP);
+    free(f->L);
+    free(f->lnL);
+    free(f->lnD);
+    free(f->Dfix);
     free(f->boot);
     free(f->boot_pred);
     cim__formula_free(f->fm);
@@ -126,7 +130,7 @@ double cim_fit_objective(const CimFit *f) { return f->obj; }
 
 double cim_fit_estimate(const CimFit *f, const char *name)
 {
-    for (int k = 0; k < f->nest; k++)
+    for (int k = 0; k < f->nestimates; k++)
         if (!strcmp(f->names[k], name)) return f->est[k];
     return NAN;
 }
@@ -161,7 +165,10 @@ static double sse(const CimFit *f, const double *theta, const size_t *idx, size_
     return s;
 }
 
-typedef struct ByCompute { double c; size_t i; } ByCompute;
+typedef struct ByCompute {
+    double c;      /* ln P + ln D_eff: compute up to a constant */
+    size_t i;      /* the run */
+} ByCompute;
 static int cmp_compute(const void *x, const void *y)
 {
     const ByCompute *a = x, *b = y;
@@ -177,17 +184,32 @@ static void heldout(CimFit *f, size_t *idx)
         ntest = 0;
         for (size_t i = 0; i < n; i++) ntest += f->lnP[i] + f->lnD[i] > cut;
     }
-    f->ho_ntest = ntest;
-    f->ho_ntrain = n - ntest;
-    if (!ntest && f->p.heldout_above > 0) { snprintf(f->ho_reason, sizeof f->ho_reason, "no run above %g FLOPs", f->p.heldout_above); return; }
-    if (!ntest) { snprintf(f->ho_reason, sizeof f->ho_reason, "held-out fraction %g leaves no run out", f->p.heldout); return; }
-    if (f->ho_ntrain < (size_t)f->k + 2) {
-        snprintf(f->ho_reason, sizeof f->ho_reason, "%zu runs left to fit %d parameters", f->ho_ntrain, f->k);
+    f->heldout_ntest = ntest;
+    f->heldout_ntrain = n - ntest;
+    if (!ntest && f->p.heldout_above > 0) {
+        snprintf(f->heldout_skipped, sizeof f->heldout_skipped, "no run above %g FLOPs",
+                 f->p.heldout_above);
+        return;
+    }
+    if (!ntest) {
+        snprintf(f->heldout_skipped, sizeof f->heldout_skipped,
+                 "held-out fraction %g leaves no run out", f->p.heldout);
+        return;
+    }
+    if (f->heldout_ntrain < (size_t)f->k + 2) {
+        snprintf(f->heldout_skipped, sizeof f->heldout_skipped, "%zu runs left to fit %d parameters",
+                 f->heldout_ntrain, f->k);
         return;
     }
     ByCompute *bc = malloc(n * sizeof *bc);
-    if (!bc) { snprintf(f->ho_reason, sizeof f->ho_reason, "out of memory"); return; }
-    for (size_t i = 0; i < n; i++) bc[i].c = f->lnP[i] + f->lnD[i], bc[i].i = i;
+    if (!bc) {
+        snprintf(f->heldout_skipped, sizeof f->heldout_skipped, "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        bc[i].c = f->lnP[i] + f->lnD[i];
+        bc[i].i = i;
+    }
     qsort(bc, n, sizeof *bc, cmp_compute);
     for (size_t k = 0; k < n; k++) idx[k] = bc[k].i;    /* ascending compute: train first */
     free(bc);
@@ -195,20 +217,20 @@ static void heldout(CimFit *f, size_t *idx)
     CimErr e = {0};
     CimFitProblem pb = f->pb;
     pb.scratch = NULL;          /* the resamples keep the full-data starts */
-    if (f->impl->fit(&pb, idx, f->ho_ntrain, NULL, 1, th, &obj, NULL, &e) < 0) {
-        snprintf(f->ho_reason, sizeof f->ho_reason, "%s", e.msg);
+    if (f->impl->fit(&pb, idx, f->heldout_ntrain, NULL, 1, th, &obj, NULL, &e) < 0) {
+        snprintf(f->heldout_skipped, sizeof f->heldout_skipped, "%s", e.msg);
         return;
     }
     double s = 0, rel = 0;
-    for (size_t k = f->ho_ntrain; k < n; k++) {
+    for (size_t k = f->heldout_ntrain; k < n; k++) {
         size_t i = idx[k];
         double pr = f->impl->predict(&f->pb, th, i), r = f->L[i] - pr;
         s += r * r;
         rel += fabs(r) / f->L[i];
     }
-    f->ho_rmse = sqrt(s / (double)ntest);
-    f->ho_mare = rel / (double)ntest;
-    f->ho_ok = 1;
+    f->heldout_rmse = sqrt(s / (double)ntest);
+    f->heldout_mean_abs_rel_error = rel / (double)ntest;
+    f->heldout_ok = 1;
 }
 
 /* The law's loss at (N, D) for θ: the named forms in closed form, a formula
@@ -237,7 +259,7 @@ static double point(const CimFit *f, const double *t, double N, double D)
 static void ridge_warnings(CimFit *f)
 {
     uint32_t B = f->p.bootstrap;
-    int k = f->nest, expo[CIM_FIT_MAXP] = {0};
+    int k = f->nestimates, expo[CIM_FIT_MAXP] = {0};
     unsigned fe = f->fm ? cim_expr_exponent_params(f->fm->law) : 0;
     for (int j = 0; j < k; j++) {
         if (f->fm) {
@@ -275,7 +297,9 @@ static void ridge_warnings(CimFit *f)
             double mean = 0.5 * (double)(m - 1), sab = 0, saa = 0, sbb = 0;
             for (size_t q = 0; q < m; q++) {
                 double x = rank[q * (size_t)k + (size_t)a] - mean, y = rank[q * (size_t)k + (size_t)b] - mean;
-                sab += x * y; saa += x * x; sbb += y * y;
+                sab += x * y;
+                saa += x * x;
+                sbb += y * y;
             }
             double r = sab / sqrt(saa * sbb);
             if (fabs(r) > 0.99 && f->nwarn < 8)
@@ -283,21 +307,27 @@ static void ridge_warnings(CimFit *f)
                          "the data fix a combination of them, not each", f->names[a], f->names[b], r);
         }
 out:
-    free(rank); free(col); free(ord); free(keep);
+    free(rank);
+    free(col);
+    free(ord);
+    free(keep);
 }
 
 static void bootstrap(CimFit *f)
 {
     uint32_t B = f->p.bootstrap;
     size_t n = f->n, nres = n;
-    int k = f->nest;
+    int k = f->nestimates;
     if (f->p.subsample > 0 && f->p.subsample < 1) {
         nres = (size_t)floor(f->p.subsample * (double)n);
         if (nres < 1) nres = 1;
     }
     f->boot = malloc((size_t)B * (size_t)k * sizeof(double));
     f->boot_pred = malloc((size_t)B * 8 * sizeof(double));
-    if (!f->boot || !f->boot_pred) { f->boot_failed = B; return; }
+    if (!f->boot || !f->boot_pred) {
+        f->boot_failed = B;
+        return;
+    }
     for (size_t q = 0; q < (size_t)B * 8; q++) f->boot_pred[q] = NAN;
     uint32_t failed = 0;
     int threads = f->p.threads > 0 ? f->p.threads : omp_get_max_threads();
@@ -312,7 +342,12 @@ static void bootstrap(CimFit *f)
             double th[CIM_FIT_MAXP], obj, v[CIM_FIT_MAXP];
             const char *nm[CIM_FIT_MAXP];
             CimErr e = {0};
-            if (!idx || !rng || !all) { for (int j = 0; j < k; j++) row[j] = NAN; failed++; continue; }
+            if (!idx || !rng || !all) {
+                for (int j = 0; j < k; j++)
+                    row[j] = NAN;
+                failed++;
+                continue;
+            }
             gsl_rng_set(rng, (unsigned long)cim__splitmix64(f->p.seed ^ cim__splitmix64((uint64_t)b)));
             if (nres < n) gsl_ran_choose(rng, idx, nres, all, n, sizeof *idx);
             else for (size_t q = 0; q < n; q++) idx[q] = (size_t)gsl_rng_uniform_int(rng, (unsigned long)n);
@@ -363,16 +398,13 @@ static void bootstrap(CimFit *f)
     ridge_warnings(f);
 }
 
-int cim_fit_run(const CimRuns *runs, const CimFitC *c, const CimFitParams *p, CimFit **out, CimErr *e)
+/* A fit of n runs with its per-row arrays; intervals NaN until computed. */
+static CimFit *fit_new(const CimRuns *runs, const CimFitC *c, const CimFitParams *p)
 {
-    *out = NULL;
-    /* GSL's default error handler aborts the process (a solver meeting a
-     * rank-0 Jacobian at a degenerate start, say): the fitter checks return
-     * values and objectives instead. */
-    gsl_set_error_handler_off();
     size_t n = runs->n;
     CimFit *f = calloc(1, sizeof *f);
-    CIM_RETURN_IF(!f, e, CIM_ERR_NOMEM, "out of memory");
+    if (!f)
+        return NULL;
     f->p = *p;
     f->impl = impl_of(p->form);
     f->n = n;
@@ -381,25 +413,37 @@ int cim_fit_run(const CimRuns *runs, const CimFitC *c, const CimFitParams *p, Ci
     f->nextra = runs->nextra;
     f->extra = runs->extra;
     f->has_tokens = runs->tokens != NULL;
-    f->lnP = malloc(n * sizeof(double)); f->L = malloc(n * sizeof(double));
-    f->lnL = malloc(n * sizeof(double)); f->lnD = malloc(n * sizeof(double));
+    f->lnP = malloc(n * sizeof(double));
+    f->L = malloc(n * sizeof(double));
+    f->lnL = malloc(n * sizeof(double));
+    f->lnD = malloc(n * sizeof(double));
     f->Dfix = calloc(n, sizeof(double));
-    size_t *idx = malloc(n * sizeof *idx);
-    int rc = 0;
-    for (int j = 0; j < CIM_FIT_MAXP; j++) f->se[j] = f->boot_se[j] = f->lo[j] = f->hi[j] = NAN;
-    f->ho_rmse = f->ho_mare = NAN;
-    if (!f->lnP || !f->L || !f->lnL || !f->lnD || !f->Dfix || !idx) { rc = cim_err(e, CIM_ERR_NOMEM, "out of memory"); goto fail; }
-#define REFUSE(...) do { rc = cim_err(e, CIM_ERR_REFUSED, __VA_ARGS__); goto fail; } while (0)
+    for (int j = 0; j < CIM_FIT_MAXP; j++)
+        f->se[j] = f->boot_se[j] = f->lo[j] = f->hi[j] = NAN;
+    f->heldout_rmse = f->heldout_mean_abs_rel_error = NAN;
+    if (!f->lnP || !f->L || !f->lnL || !f->lnD || !f->Dfix) {
+        cim_fit_free(f);
+        return NULL;
+    }
+    return f;
+}
 
-    /* Which C each raw column needs, and the free ones for free-c. */
+/* Which C each raw column needs (refused without one), and the free ones for free-c. */
+static int plan_modalities(CimFit *f, const CimRuns *runs, const CimFitC *c, CimErr *e)
+{
+    const CimFitParams *p = &f->p;
     int freec = p->form == CIM_FIT_FREEC;
-    if (freec && runs->tokens) REFUSE("free-c needs raw_<modality> columns, not a tokens column");
-    if (freec && !runs->raw[CIM_MOD_TEXT]) REFUSE("free-c needs a raw_text column: text's measured C anchors the scale of the others");
+    CIM_RETURN_IF(freec && runs->tokens, e, CIM_ERR_REFUSED,
+                  "free-c needs raw_<modality> columns, not a tokens column");
+    CIM_RETURN_IF(freec && !runs->raw[CIM_MOD_TEXT], e, CIM_ERR_REFUSED, "free-c needs a raw_text "
+                  "column: text's measured C anchors the scale of the others");
     f->pb = (CimFitProblem){
-        .n = n, .lnP = f->lnP, .L = f->L, .lnL = f->lnL, .lnD = f->lnD, .Dfix = f->Dfix,
-        .delta = p->delta, .starts = p->starts, .boot_starts = p->boot_starts, .scratch = &f->scratch};
+        .n = f->n, .lnP = f->lnP, .L = f->L, .lnL = f->lnL, .lnD = f->lnD, .Dfix = f->Dfix,
+        .delta = p->delta, .starts = p->starts, .boot_starts = p->boot_starts,
+        .scratch = &f->scratch};
     for (int m = 0; m < CIM_MOD_COUNT; m++) {
-        if (!runs->raw[m]) continue;
+        if (!runs->raw[m])
+            continue;
         f->used[m] = 1;
         if (freec && m != CIM_MOD_TEXT) {
             /* Starting C: measured, else text's (same tokens per raw byte as text). */
@@ -408,80 +452,163 @@ int cim_fit_run(const CimRuns *runs, const CimFitC *c, const CimFitParams *p, Ci
             f->pb.C0[m] = c->C[m] > 0 && isfinite(c->C[m]) ? c->C[m] : c->C[CIM_MOD_TEXT];
             continue;
         }
-        if (!(c->C[m] > 0) || !isfinite(c->C[m]))
-            REFUSE("no measured C for %s (column raw_%s): give --results FILE.json or --c %s=VALUE",
-                   cim_modality_name((CimModality)m), cim_modality_name((CimModality)m), cim_modality_name((CimModality)m));
+        const char *mod = cim_modality_name((CimModality)m);
+        CIM_RETURN_IF(!(c->C[m] > 0) || !isfinite(c->C[m]), e, CIM_ERR_REFUSED,
+                      "no measured C for %s (column raw_%s): give --results FILE.json or "
+                      "--c %s=VALUE", mod, mod, mod);
     }
-    /* D_eff under the starting C (free-c: the free modalities' C0), and
-     * Dfix, the part of it from the modalities whose C is measured. */
+    return 0;
+}
+
+/* The rows as logs: params and loss positive, D_eff under the starting C
+ * (free-c: the free modalities' C0) positive; Dfix, the part of D_eff from the
+ * modalities whose C is measured. idx gets every row. */
+static int read_rows(CimFit *f, const CimRuns *runs, const CimFitC *c, size_t *idx, CimErr *e)
+{
     double Cmix[CIM_MOD_COUNT];
     int skip_free[CIM_MOD_COUNT] = {0};
     for (int m = 0; m < CIM_MOD_COUNT; m++) {
         Cmix[m] = f->pb.T[m] ? f->pb.C0[m] : c->C[m];
         skip_free[m] = f->pb.T[m] != NULL;
     }
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < f->n; i++) {
         size_t ln = runs->line[i];
-        double P = runs->params[i], L = runs->loss[i];
-        if (!(P > 0) || !isfinite(P)) REFUSE("%s:%zu: params = %g: must be positive and finite", runs->path, ln, P);
-        if (!(L > 0) || !isfinite(L)) REFUSE("%s:%zu: loss = %g: must be positive and finite", runs->path, ln, L);
+        double P = runs->params[i];
+        double L = runs->loss[i];
+        CIM_RETURN_IF(!(P > 0) || !isfinite(P), e, CIM_ERR_REFUSED,
+                      "%s:%zu: params = %g: must be positive and finite", runs->path, ln, P);
+        CIM_RETURN_IF(!(L > 0) || !isfinite(L), e, CIM_ERR_REFUSED,
+                      "%s:%zu: loss = %g: must be positive and finite", runs->path, ln, L);
     }
-    if ((rc = cim_runs_deff(runs, Cmix, NULL, f->lnD, e)) < 0) goto fail;
-    if (!runs->tokens && (rc = cim_runs_deff(runs, c->C, skip_free, f->Dfix, e)) < 0) goto fail;
-    for (size_t i = 0; i < n; i++) {
+    CIM_CHECK(cim_runs_deff(runs, Cmix, NULL, f->lnD, e));
+    if (!runs->tokens)
+        CIM_CHECK(cim_runs_deff(runs, c->C, skip_free, f->Dfix, e));
+    for (size_t i = 0; i < f->n; i++) {
         double D0 = f->lnD[i];
-        if (!(D0 > 0) || !isfinite(D0)) REFUSE("%s:%zu: D_eff = %g: must be positive and finite", runs->path, runs->line[i], D0);
-        f->lnP[i] = log(runs->params[i]); f->L[i] = runs->loss[i]; f->lnL[i] = log(runs->loss[i]); f->lnD[i] = log(D0);
+        CIM_RETURN_IF(!(D0 > 0) || !isfinite(D0), e, CIM_ERR_REFUSED,
+                      "%s:%zu: D_eff = %g: must be positive and finite", runs->path,
+                      runs->line[i], D0);
+        f->lnP[i] = log(runs->params[i]);
+        f->L[i] = runs->loss[i];
+        f->lnL[i] = log(runs->loss[i]);
+        f->lnD[i] = log(D0);
         idx[i] = i;
     }
+    return 0;
+}
 
-    if (p->form == CIM_FIT_FORMULA) {
-        if (!p->formula) REFUSE("the formula form needs a formula");
-        for (size_t i = 0; i < n; i++) f->Dfix[i] = exp(f->lnD[i]);    /* D_eff, for the formula's D */
-        if ((rc = cim__formula_build(runs, f->Dfix, p->formula, p->objective ? p->objective : CIM_OBJ_LSQ,
-                                     p->delta, p->solver, &f->fm, e)) < 0) goto fail;
-        f->pb.fm = f->fm;
-        for (size_t i = 0; i < n; i++) {
-            f->L[i] = f->fm->colv[f->fm->resp][i];
-            f->lnL[i] = log(f->L[i]);
-        }
+/* A formula form: the law parsed over the runs' columns; its response replaces loss. */
+static int build_formula(CimFit *f, const CimRuns *runs, CimErr *e)
+{
+    const CimFitParams *p = &f->p;
+    CIM_RETURN_IF(!p->formula, e, CIM_ERR_REFUSED, "the formula form needs a formula");
+    for (size_t i = 0; i < f->n; i++)
+        f->Dfix[i] = exp(f->lnD[i]);    /* D_eff, for the formula's D */
+    int objective = p->objective ? p->objective : CIM_OBJ_LSQ;
+    CIM_CHECK(cim__formula_build(runs, f->Dfix, p->formula, objective, p->delta, p->solver,
+                                 &f->fm, e));
+    f->pb.fm = f->fm;
+    for (size_t i = 0; i < f->n; i++) {
+        f->L[i] = f->fm->colv[f->fm->resp][i];
+        f->lnL[i] = log(f->L[i]);
     }
+    return 0;
+}
+
+/* Enough runs for the parameters, and (forms) a decade of range in P and D_eff. */
+static int check_determined(CimFit *f, CimErr *e)
+{
+    size_t n = f->n;
+    int formula = f->p.form == CIM_FIT_FORMULA;
     f->k = f->impl->nparams(&f->pb);
-    if (p->form == CIM_FIT_FORMULA) {
-        /* A formula is refused only when the runs cannot determine it; thin
-         * data is a warning (in the output), not a refusal. */
-        if (n < (size_t)f->k) REFUSE("%zu runs for %d free parameters: the formula cannot be determined", n, f->k);
-    } else if (n < (size_t)f->k + 2) REFUSE("%zu runs for %d parameters: the %s form needs at least %d", n, f->k, f->impl->name, f->k + 2);
+    /* A formula is refused only when the runs cannot determine it; thin
+     * data is a warning (in the output), not a refusal. */
+    CIM_RETURN_IF(formula && n < (size_t)f->k, e, CIM_ERR_REFUSED,
+                  "%zu runs for %d free parameters: the formula cannot be determined", n, f->k);
+    CIM_RETURN_IF(!formula && n < (size_t)f->k + 2, e, CIM_ERR_REFUSED,
+                  "%zu runs for %d parameters: the %s form needs at least %d", n, f->k,
+                  f->impl->name, f->k + 2);
     f->decades_P = decades(f->lnP, n, 1);
     f->decades_D = decades(f->lnD, n, 1);
-    if (p->form != CIM_FIT_FORMULA && f->decades_P < 1) REFUSE("params span %.2f decades: at least one decade (a factor 10) is needed", f->decades_P);
-    if (p->form != CIM_FIT_FORMULA && f->decades_D < 1) REFUSE("D_eff spans %.2f decades: at least one decade (a factor 10) is needed", f->decades_D);
+    CIM_RETURN_IF(!formula && f->decades_P < 1, e, CIM_ERR_REFUSED, "params span %.2f decades: "
+                  "at least one decade (a factor 10) is needed", f->decades_P);
+    CIM_RETURN_IF(!formula && f->decades_D < 1, e, CIM_ERR_REFUSED, "D_eff spans %.2f decades: "
+                  "at least one decade (a factor 10) is needed", f->decades_D);
+    return 0;
+}
 
-    if ((rc = f->impl->fit(&f->pb, idx, n, NULL, 1, f->theta, &f->obj, f->se, e)) < 0) goto fail;
-    f->nest = f->impl->estimates(&f->pb, f->theta, f->names, f->est);
-    if (p->form != CIM_FIT_LOGLINEAR) for (int j = 0; j < f->nest; j++) f->se[j] = NAN;
+/* The fit on every run: estimates, RMSE, AIC, and loglinear's OLS t intervals. */
+static int fit_full_data(CimFit *f, const size_t *idx, CimErr *e)
+{
+    size_t n = f->n;
+    CIM_CHECK(f->impl->fit(&f->pb, idx, n, NULL, 1, f->theta, &f->obj, f->se, e));
+    f->nestimates = f->impl->estimates(&f->pb, f->theta, f->names, f->est);
+    if (f->p.form != CIM_FIT_LOGLINEAR)
+        for (int j = 0; j < f->nestimates; j++)
+            f->se[j] = NAN;
     double s = sse(f, f->theta, idx, n);
     f->rmse = sqrt(s / (double)n);
     f->aic = (double)n * log(s / (double)n) + 2.0 * f->k;
     if (f->impl == &cim__fit_loglinear && n > 3) {
         /* Without a bootstrap, loglinear still has OLS t intervals. */
         double tq = gsl_cdf_tdist_Pinv(0.975, (double)(n - 3));
-        for (int j = 0; j < f->nest; j++) { f->lo[j] = f->est[j] - tq * f->se[j]; f->hi[j] = f->est[j] + tq * f->se[j]; }
+        for (int j = 0; j < f->nestimates; j++) {
+            f->lo[j] = f->est[j] - tq * f->se[j];
+            f->hi[j] = f->est[j] + tq * f->se[j];
+        }
     }
-    for (int q = 0; q < 8; q++) f->pred[q] = f->pred_lo[q] = f->pred_hi[q] = NAN;
+    return 0;
+}
+
+/* --predict-at: the law's loss at each point (refused where it has none). */
+static int predict_points(CimFit *f, CimErr *e)
+{
+    const CimFitParams *p = &f->p;
+    for (int q = 0; q < 8; q++)
+        f->pred[q] = f->pred_lo[q] = f->pred_hi[q] = NAN;
     for (int q = 0; q < p->npredict; q++) {
         f->pred[q] = point(f, f->theta, p->predict_N[q], p->predict_D[q]);
-        if (!isfinite(f->pred[q]))
-            REFUSE("--predict-at N=%g,D=%g: the %s law has no value there (a formula over other columns than N and D, or free-c)",
-                   p->predict_N[q], p->predict_D[q], f->impl->name);
+        CIM_RETURN_IF(!isfinite(f->pred[q]), e, CIM_ERR_REFUSED, "--predict-at N=%g,D=%g: the %s "
+                      "law has no value there (a formula over other columns than N and D, or "
+                      "free-c)", p->predict_N[q], p->predict_D[q], f->impl->name);
+    }
+    return 0;
+}
+
+int cim_fit_run(const CimRuns *runs, const CimFitC *c, const CimFitParams *p, CimFit **out,
+                CimErr *e)
+{
+    *out = NULL;
+    /* GSL's default error handler aborts the process (a solver meeting a
+     * rank-0 Jacobian at a degenerate start, say): the fitter checks return
+     * values and objectives instead. */
+    gsl_set_error_handler_off();
+    CimFit *f = fit_new(runs, c, p);
+    size_t *idx = malloc(runs->n * sizeof *idx);
+    int rc = 0;
+    if (!f || !idx)
+        rc = cim_err(e, CIM_ERR_NOMEM, "out of memory");
+    if (rc == 0)
+        rc = plan_modalities(f, runs, c, e);
+    if (rc == 0)
+        rc = read_rows(f, runs, c, idx, e);
+    if (rc == 0 && p->form == CIM_FIT_FORMULA)
+        rc = build_formula(f, runs, e);
+    if (rc == 0)
+        rc = check_determined(f, e);
+    if (rc == 0)
+        rc = fit_full_data(f, idx, e);
+    if (rc == 0)
+        rc = predict_points(f, e);
+    if (rc < 0) {
+        free(idx);
+        cim_fit_free(f);
+        return rc;
     }
     heldout(f, idx);
-    if (p->bootstrap) bootstrap(f);
+    if (p->bootstrap)
+        bootstrap(f);
     free(idx);
     *out = f;
     return 0;
-fail:
-    free(idx);
-    cim_fit_free(f);
-    return rc;
 }

@@ -108,16 +108,17 @@ struct CimFit {
     double *lnP, *L, *lnL, *lnD, *Dfix; /* per row */
     double decades_P, decades_D;
     double theta[CIM_FIT_MAXP], obj, rmse, aic;
-    int    nest;
+    int    nestimates;                  /* named estimates: the form's parameters, derived ones */
     const char *names[CIM_FIT_MAXP];
     double est[CIM_FIT_MAXP], se[CIM_FIT_MAXP];          /* se: analytic (loglinear), else NaN */
     double boot_se[CIM_FIT_MAXP], lo[CIM_FIT_MAXP], hi[CIM_FIT_MAXP];
-    double *boot;                       /* bootstrap × nest estimates */
+    double *boot;                       /* bootstrap × nestimates */
     uint32_t boot_ok, boot_failed;
-    int    ho_ok;
-    size_t ho_ntrain, ho_ntest;
-    double ho_rmse, ho_mare;
-    char   ho_reason[600];
+    /* The held-out check: the law refitted without the largest-compute runs. */
+    int    heldout_ok;                  /* done; else heldout_skipped says why not */
+    size_t heldout_ntrain, heldout_ntest;
+    double heldout_rmse, heldout_mean_abs_rel_error;   /* on the held-out runs */
+    char   heldout_skipped[600];
     int    has_lrt;
     char   lrt_other[512];
     double lrt_ll0, lrt_stat, lrt_p;

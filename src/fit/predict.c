@@ -54,7 +54,10 @@ int cim_fit_model_load(const char *path, CimFitModel *m, CimErr *e)
                 json_t *v = json_object_get(est, n);
                 if (!strcmp(n, "N") || !strcmp(n, "P") || !strcmp(n, "params")) cim_expr_bind_column(x, i, 0);
                 else if (!strcmp(n, "D") || !strcmp(n, "D_eff") || !strcmp(n, "tokens")) cim_expr_bind_column(x, i, 1);
-                else if (json_is_number(v) && np < 16) { m->th[np] = json_number_value(v); cim_expr_bind_param(x, i, np++); }
+                else if (json_is_number(v) && np < 16) {
+                    m->th[np] = json_number_value(v);
+                    cim_expr_bind_param(x, i, np++);
+                }
                 else if (m->nextra < 14 && strlen(n) < sizeof m->extra[0]) {
                     snprintf(m->extra[m->nextra], sizeof m->extra[0], "%s", n);
                     m->extra_v[m->nextra] = NAN;
@@ -103,7 +106,10 @@ int cim_fit_model_set(CimFitModel *m, const char *list, CimErr *e)
         CIM_RETURN_IF(!eq[1] || *end || !isfinite(v), e, CIM_ERR_USAGE, "--set: %s=%s is not a number", t, eq + 1);
         int hit = 0;
         for (int k = 0; k < m->nextra; k++)
-            if (!strcmp(m->extra[k], t)) { m->extra_v[k] = v; hit = 1; }
+            if (!strcmp(m->extra[k], t)) {
+                m->extra_v[k] = v;
+                hit = 1;
+            }
         CIM_RETURN_IF(!hit, e, CIM_ERR_USAGE, "--set: '%s' is not a column of the formula%s%s", t,
                       m->nextra ? " (it has " : "", m->nextra ? m->extra[0] : "");
     }
@@ -139,7 +145,11 @@ int cim_predict_compute_optimal(const CimFitModel *m, double flops, double *P, d
         int K = 4000, bk = -1;
         for (int k = 1; k < K; k++) {
             double x = hi * k / K, L = cim_fit_model_loss(m, exp(x), flops / 6 / exp(x));
-            if (isfinite(L) && L < best) { best = L; bx = x; bk = k; }
+            if (isfinite(L) && L < best) {
+                best = L;
+                bx = x;
+                bk = k;
+            }
         }
         CIM_RETURN_IF(bk < 0, e, CIM_ERR_REFUSED, "the formula gives no finite loss at this budget");
         CIM_RETURN_IF(bk == 1 || bk == K - 1, e, CIM_ERR_REFUSED, "no interior compute optimum: the loss falls all the way to "
@@ -148,7 +158,10 @@ int cim_predict_compute_optimal(const CimFitModel *m, double flops, double *P, d
         for (int it = 0; it < 200 && b - a > 1e-13 * fabs(b); it++) {
             double x1 = b - g * (b - a), x2 = a + g * (b - a);
             double f1 = cim_fit_model_loss(m, exp(x1), flops / 6 / exp(x1)), f2 = cim_fit_model_loss(m, exp(x2), flops / 6 / exp(x2));
-            if (f1 < f2) b = x2; else a = x1;
+            if (f1 < f2)
+                b = x2;
+            else
+                a = x1;
         }
         *P = exp(0.5 * (a + b));
         *D = flops / 6 / *P;

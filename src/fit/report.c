@@ -15,27 +15,34 @@
 
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
-int cim_fit_write_json(const CimFit *f, const char *path, int argc, char **argv, CimErr *e)
+/* schema, tool, command and what was read. */
+static void json_header(json_t *root, const CimFit *f, int argc, char **argv)
 {
-    json_t *root = json_object();
     json_object_set_new(root, "schema", json_string("cimeter.fit/1"));
     json_t *tool = json_object();
     json_object_set_new(tool, "name", json_string("cimeter"));
     json_object_set_new(tool, "version", json_string(cim_version()));
     json_object_set_new(root, "tool", tool);
     json_t *cmd = json_array();
-    for (int i = 0; i < argc; i++) json_array_append_new(cmd, json_string(argv[i]));
+    for (int i = 0; i < argc; i++)
+        json_array_append_new(cmd, json_string(argv[i]));
     json_object_set_new(root, "command", cmd);
     json_t *input = json_object();
+    const char *deff = f->has_tokens ? "tokens column" : "sum of raw_<modality> / C";
     json_object_set_new(input, "runs", json_string(f->path));
-    json_object_set_new(input, "D_eff", json_string(f->has_tokens ? "tokens column" : "sum of raw_<modality> / C"));
+    json_object_set_new(input, "D_eff", json_string(deff));
     json_t *carried = json_array();
-    for (size_t i = 0; i < f->nextra; i++) json_array_append_new(carried, json_string(f->extra[i]));
+    for (size_t i = 0; i < f->nextra; i++)
+        json_array_append_new(carried, json_string(f->extra[i]));
     json_object_set_new(input, "carried_columns", carried);
     json_object_set_new(input, "decades_params", num(f->decades_P));
     json_object_set_new(input, "decades_D_eff", num(f->decades_D));
     json_object_set_new(root, "input", input);
+}
 
+/* The form, how well it fits, and the held-out check. */
+static void json_quality(json_t *root, const CimFit *f)
+{
     json_object_set_new(root, "form", json_string(f->impl->name));
     json_object_set_new(root, "formula", json_string(cim__fit_formula_text(f)));
     json_object_set_new(root, "n_points", json_integer((json_int_t)f->n));
@@ -45,21 +52,31 @@ int cim_fit_write_json(const CimFit *f, const char *path, int argc, char **argv,
     json_object_set_new(root, "rmse", num(f->rmse));
     json_object_set_new(root, "log_likelihood", num(cim__fit_loglik(f)));
     json_object_set_new(root, "aic", num(f->aic));
-    json_t *ho = json_object();
-    json_object_set_new(ho, "fraction", num(f->p.heldout));
-    json_object_set_new(ho, "order", json_string("largest compute 6*P*D_eff held out"));
-    json_object_set_new(ho, "above_flops", f->p.heldout_above > 0 ? num(f->p.heldout_above) : json_null());
-    json_object_set_new(ho, "n_train", json_integer((json_int_t)f->ho_ntrain));
-    json_object_set_new(ho, "n_test", json_integer((json_int_t)f->ho_ntest));
-    json_object_set_new(ho, "rmse", f->ho_ok ? num(f->ho_rmse) : json_null());
-    json_object_set_new(ho, "mean_abs_rel_error", f->ho_ok ? num(f->ho_mare) : json_null());
-    if (!f->ho_ok) json_object_set_new(ho, "skipped", json_string(f->ho_reason));
-    json_object_set_new(root, "heldout", ho);
+    json_t *check = json_object();
+    json_t *above = f->p.heldout_above > 0 ? num(f->p.heldout_above) : json_null();
+    json_object_set_new(check, "fraction", num(f->p.heldout));
+    json_object_set_new(check, "order", json_string("largest compute 6*P*D_eff held out"));
+    json_object_set_new(check, "above_flops", above);
+    json_object_set_new(check, "n_train", json_integer((json_int_t)f->heldout_ntrain));
+    json_object_set_new(check, "n_test", json_integer((json_int_t)f->heldout_ntest));
+    json_object_set_new(check, "rmse", f->heldout_ok ? num(f->heldout_rmse) : json_null());
+    double rel_error = f->heldout_mean_abs_rel_error;
+    json_object_set_new(check, "mean_abs_rel_error", f->heldout_ok ? num(rel_error) : json_null());
+    if (!f->heldout_ok)
+        json_object_set_new(check, "skipped", json_string(f->heldout_skipped));
+    json_object_set_new(root, "heldout", check);
+}
 
-    json_t *est = json_object(), *se = json_object(), *iv = json_object();
-    for (int j = 0; j < f->nest; j++) {
+/* Every estimate with its standard error and interval. */
+static void json_estimates(json_t *root, const CimFit *f)
+{
+    json_t *est = json_object();
+    json_t *se = json_object();
+    json_t *iv = json_object();
+    for (int j = 0; j < f->nestimates; j++) {
+        double sej = isfinite(f->boot_se[j]) ? f->boot_se[j] : f->se[j];
         json_object_set_new(est, f->names[j], num(f->est[j]));
-        json_object_set_new(se, f->names[j], num(isfinite(f->boot_se[j]) ? f->boot_se[j] : f->se[j]));
+        json_object_set_new(se, f->names[j], num(sej));
         if (isfinite(f->lo[j])) {
             json_t *pair = json_array();
             json_array_append_new(pair, num(f->lo[j]));
@@ -71,18 +88,26 @@ int cim_fit_write_json(const CimFit *f, const char *path, int argc, char **argv,
     json_object_set_new(root, "std_errors", se);
     if (f->impl == &cim__fit_loglinear) {
         json_t *ase = json_object();
-        for (int j = 0; j < f->nest; j++) json_object_set_new(ase, f->names[j], num(f->se[j]));
+        for (int j = 0; j < f->nestimates; j++)
+            json_object_set_new(ase, f->names[j], num(f->se[j]));
         json_object_set_new(root, "std_errors_ols", ase);
     }
     json_object_set_new(root, "intervals", iv);
+}
 
+/* The C of each modality used: measured, and fitted where it is free. */
+static void json_measured_C(json_t *root, const CimFit *f)
+{
     json_t *mc = json_object();
     for (int m = 0; m < CIM_MOD_COUNT; m++) {
-        if (!f->used[m]) continue;
+        if (!f->used[m])
+            continue;
         json_t *o = json_object();
+        const char *src = f->c.source[m];
+        const char *role = f->pb.T[m] ? "free (fitted; measured shown for comparison)" : "fixed";
         json_object_set_new(o, "C", num(f->c.C[m]));
-        json_object_set_new(o, "source", f->c.source[m][0] ? json_string(f->c.source[m]) : json_null());
-        json_object_set_new(o, "role", json_string(f->pb.T[m] ? "free (fitted; measured shown for comparison)" : "fixed"));
+        json_object_set_new(o, "source", src[0] ? json_string(src) : json_null());
+        json_object_set_new(o, "role", json_string(role));
         if (f->pb.T[m]) {
             char nm[32];
             snprintf(nm, sizeof nm, "C_%s", cim_modality_name((CimModality)m));
@@ -93,84 +118,148 @@ int cim_fit_write_json(const CimFit *f, const char *path, int argc, char **argv,
         json_object_set_new(mc, cim_modality_name((CimModality)m), o);
     }
     json_object_set_new(root, "measured_C", mc);
+}
 
+static void json_warnings(json_t *root, const CimFit *f)
+{
     json_t *warn = json_array();
     if (f->n < 2 * (size_t)f->k) {
         char w[160];
-        snprintf(w, sizeof w, "%zu runs for %d free parameters: fewer than 2 per parameter, the data may not identify them",
-                 f->n, f->k);
+        snprintf(w, sizeof w, "%zu runs for %d free parameters: fewer than 2 per parameter, "
+                 "the data may not identify them", f->n, f->k);
         json_array_append_new(warn, json_string(w));
     }
-    for (int j = 0; j < f->nwarn; j++) json_array_append_new(warn, json_string(f->warn[j]));
+    for (int j = 0; j < f->nwarn; j++)
+        json_array_append_new(warn, json_string(f->warn[j]));
     json_object_set_new(root, "warnings", warn);
-    if (f->p.npredict) {
-        json_t *pr = json_array();
-        for (int q = 0; q < f->p.npredict; q++) {
-            json_t *o = json_object(), *iv = json_array();
-            json_object_set_new(o, "N", num(f->p.predict_N[q]));
-            json_object_set_new(o, "D", num(f->p.predict_D[q]));
-            json_object_set_new(o, "loss", num(f->pred[q]));
-            json_array_append_new(iv, num(f->pred_lo[q]));
-            json_array_append_new(iv, num(f->pred_hi[q]));
-            json_object_set_new(o, "interval", isfinite(f->pred_lo[q]) ? iv : (json_decref(iv), json_null()));
-            json_array_append_new(pr, o);
-        }
-        json_object_set_new(root, "predictions", pr);
-    }
-    if (f->has_lrt) {
-        json_t *t = json_object();
-        json_object_set_new(t, "against", json_string(f->lrt_other));
-        json_object_set_new(t, "log_likelihood_other", num(f->lrt_ll0));
-        json_object_set_new(t, "n_params_other", json_integer(f->lrt_k0));
-        json_object_set_new(t, "statistic", num(f->lrt_stat));
-        json_object_set_new(t, "df", json_integer(f->lrt_df));
-        json_object_set_new(t, "p_value", num(f->lrt_p));
-        json_object_set_new(t, "definition", json_string("2 (ll of the fit with more parameters - ll of the other), chi-square with their difference as df"));
-        json_object_set_new(root, "likelihood_ratio_test", t);
-    }
+}
 
-    if (f->fm) {
-        const CimFormula *F = f->fm;
-        json_t *fo = json_object(), *roles = json_object(), *cols = json_array();
-        char buf[160];
-        json_object_set_new(fo, "response", json_string(F->lhs));
-        for (int j = 0; j < F->nth; j++) json_object_set_new(roles, F->pname[j], json_string(cim__formula_param_role(F, j, buf, sizeof buf)));
-        for (int j = 0; j < F->ncols; j++) json_array_append_new(cols, json_string(F->colname[j]));
-        json_object_set_new(fo, "parameters", roles);
-        json_object_set_new(fo, "columns", cols);
-        json_object_set_new(fo, "objective", json_string(cim_fit_objective_name(F->objective)));
-        json_object_set_new(fo, "delta", F->objective != CIM_OBJ_LSQ ? num(F->delta) : json_null());
-        json_object_set_new(fo, "weight", f->p.formula && f->p.formula->weight ? json_string(f->p.formula->weight) : json_null());
-        json_object_set_new(fo, "grid_starts", json_integer(F->ngrid));
-        json_object_set_new(fo, "starts_run", json_integer(f->scratch.bfgs_runs));
-        char vp[512] = "";
-        if (F->varpro) {
-            size_t l = (size_t)snprintf(vp, sizeof vp, "variable projection: ");
-            for (int k = 0; k < F->nlin && l < sizeof vp; k++)
-                l += (size_t)snprintf(vp + l, sizeof vp - l, "%s%s", k ? ", " : "", F->pname[F->th_of_u[F->lin_u[k]]]);
-            if (l < sizeof vp) l += (size_t)snprintf(vp + l, sizeof vp - l, " solved exactly (QR with column pivoting) inside Levenberg-Marquardt over ");
-            for (int k = 0; k < F->nnl && l < sizeof vp; k++)
-                l += (size_t)snprintf(vp + l, sizeof vp - l, "%s%s", k ? ", " : "", F->pname[F->th_of_u[F->nl_u[k]]]);
-            if (l < sizeof vp) snprintf(vp + l, sizeof vp - l, " (Kaufman's Jacobian), from each distinct start of those");
+/* --predict-at: the loss at each point with its interval. */
+static void json_predictions(json_t *root, const CimFit *f)
+{
+    json_t *pr = json_array();
+    for (int q = 0; q < f->p.npredict; q++) {
+        json_t *o = json_object();
+        json_t *iv = json_array();
+        json_object_set_new(o, "N", num(f->p.predict_N[q]));
+        json_object_set_new(o, "D", num(f->p.predict_D[q]));
+        json_object_set_new(o, "loss", num(f->pred[q]));
+        json_array_append_new(iv, num(f->pred_lo[q]));
+        json_array_append_new(iv, num(f->pred_hi[q]));
+        if (!isfinite(f->pred_lo[q])) {
+            json_decref(iv);
+            iv = json_null();
         }
-        if (F->objective == CIM_OBJ_HUBER_LIK) snprintf(vp, sizeof vp, "huber-log fit (LM from every start, 5 best polished by BFGS), then BFGS over it and ln sigma on the likelihood");
-        json_object_set_new(fo, "solver", json_string(F->varpro || F->objective == CIM_OBJ_HUBER_LIK ? vp : F->objective == CIM_OBJ_LSQ
-            ? "Levenberg-Marquardt (gsl_multifit_nlinear, More scaling) from every start, best kept"
-            : "Levenberg-Marquardt on Huber-equivalent residuals from every start, the 5 best polished by BFGS (gsl vector_bfgs2)"));
-        json_object_set_new(fo, "iterations", json_integer(f->scratch.iterations));
-        json_object_set_new(fo, "seconds", num(f->scratch.seconds));
-        json_object_set_new(fo, "cpu_seconds", num(f->scratch.cpu_seconds));
-        json_object_set_new(root, "fit", fo);
+        json_object_set_new(o, "interval", iv);
+        json_array_append_new(pr, o);
     }
+    json_object_set_new(root, "predictions", pr);
+}
 
+/* --lrt: the likelihood-ratio test against another fit. */
+static void json_lrt(json_t *root, const CimFit *f)
+{
+    json_t *t = json_object();
+    json_object_set_new(t, "against", json_string(f->lrt_other));
+    json_object_set_new(t, "log_likelihood_other", num(f->lrt_ll0));
+    json_object_set_new(t, "n_params_other", json_integer(f->lrt_k0));
+    json_object_set_new(t, "statistic", num(f->lrt_stat));
+    json_object_set_new(t, "df", json_integer(f->lrt_df));
+    json_object_set_new(t, "p_value", num(f->lrt_p));
+    json_object_set_new(t, "definition", json_string("2 (ll of the fit with more parameters - ll "
+                        "of the other), chi-square with their difference as df"));
+    json_object_set_new(root, "likelihood_ratio_test", t);
+}
+
+/* The variable-projection split of a formula's parameters, in words. */
+static void varpro_text(const CimFormula *F, char *vp, size_t cap)
+{
+    size_t l = (size_t)snprintf(vp, cap, "variable projection: ");
+    for (int k = 0; k < F->nlin && l < cap; k++) {
+        const char *name = F->pname[F->th_of_u[F->lin_u[k]]];
+        l += (size_t)snprintf(vp + l, cap - l, "%s%s", k ? ", " : "", name);
+    }
+    if (l < cap)
+        l += (size_t)snprintf(vp + l, cap - l, " solved exactly (QR with column pivoting) inside "
+                              "Levenberg-Marquardt over ");
+    for (int k = 0; k < F->nnl && l < cap; k++) {
+        const char *name = F->pname[F->th_of_u[F->nl_u[k]]];
+        l += (size_t)snprintf(vp + l, cap - l, "%s%s", k ? ", " : "", name);
+    }
+    if (l < cap)
+        snprintf(vp + l, cap - l, " (Kaufman's Jacobian), from each distinct start of those");
+}
+
+/* How a formula was solved, in words. */
+static const char *formula_solver(const CimFormula *F, char *vp, size_t cap)
+{
+    vp[0] = 0;
+    if (F->varpro)
+        varpro_text(F, vp, cap);
+    if (F->objective == CIM_OBJ_HUBER_LIK)
+        snprintf(vp, cap, "huber-log fit (LM from every start, 5 best polished by BFGS), then "
+                 "BFGS over it and ln sigma on the likelihood");
+    if (F->varpro || F->objective == CIM_OBJ_HUBER_LIK)
+        return vp;
+    if (F->objective == CIM_OBJ_LSQ)
+        return "Levenberg-Marquardt (gsl_multifit_nlinear, More scaling) from every start, best kept";
+    return "Levenberg-Marquardt on Huber-equivalent residuals from every start, the 5 best "
+           "polished by BFGS (gsl vector_bfgs2)";
+}
+
+/* A formula fit: the law's parameters and columns, and how it was solved. */
+static void json_formula(json_t *root, const CimFit *f)
+{
+    const CimFormula *F = f->fm;
+    json_t *fo = json_object();
+    json_t *roles = json_object();
+    json_t *cols = json_array();
+    char buf[160];
+    json_object_set_new(fo, "response", json_string(F->lhs));
+    for (int j = 0; j < F->nth; j++) {
+        const char *role = cim__formula_param_role(F, j, buf, sizeof buf);
+        json_object_set_new(roles, F->pname[j], json_string(role));
+    }
+    for (int j = 0; j < F->ncols; j++)
+        json_array_append_new(cols, json_string(F->colname[j]));
+    const char *weight = f->p.formula ? f->p.formula->weight : NULL;
+    json_object_set_new(fo, "parameters", roles);
+    json_object_set_new(fo, "columns", cols);
+    json_object_set_new(fo, "objective", json_string(cim_fit_objective_name(F->objective)));
+    json_object_set_new(fo, "delta", F->objective != CIM_OBJ_LSQ ? num(F->delta) : json_null());
+    json_object_set_new(fo, "weight", weight ? json_string(weight) : json_null());
+    json_object_set_new(fo, "grid_starts", json_integer(F->ngrid));
+    json_object_set_new(fo, "starts_run", json_integer(f->scratch.bfgs_runs));
+    char vp[512];
+    json_object_set_new(fo, "solver", json_string(formula_solver(F, vp, sizeof vp)));
+    json_object_set_new(fo, "iterations", json_integer(f->scratch.iterations));
+    json_object_set_new(fo, "seconds", num(f->scratch.seconds));
+    json_object_set_new(fo, "cpu_seconds", num(f->scratch.cpu_seconds));
+    json_object_set_new(root, "fit", fo);
+}
+
+/* The optimizer of a form, in words. */
+static const char *optimizer_text(const CimFit *f)
+{
+    if (f->fm)
+        return "formula (see fit.solver)";
+    if (f->impl == &cim__fit_chinchilla)
+        return "gsl vector_bfgs2 from Epoch AI's grid (best starts by starting objective)";
+    if (f->impl == &cim__fit_freec)
+        return "variable projection: gsl vector_bfgs2 over ln C, OLS inside";
+    return "gsl_multifit_linear (OLS)";
+}
+
+/* The settings that produced the fit, and the fixed C used for D_eff. */
+static void json_settings(json_t *root, const CimFit *f)
+{
     json_t *st = json_object();
     int chin = f->impl == &cim__fit_chinchilla;
     int huber = chin || (f->fm && f->fm->objective != CIM_OBJ_LSQ);
+    int subsampled = f->p.subsample > 0 && f->p.subsample < 1;
     json_object_set_new(st, "loss", json_string(huber ? "huber" : "squared"));
     json_object_set_new(st, "delta", huber ? num(f->p.delta) : json_null());
-    json_object_set_new(st, "optimizer", json_string(f->fm ? "formula (see fit.solver)" : chin ? "gsl vector_bfgs2 from Epoch AI's grid (best starts by starting objective)"
-                                                    : f->impl == &cim__fit_freec ? "variable projection: gsl vector_bfgs2 over ln C, OLS inside"
-                                                    : "gsl_multifit_linear (OLS)"));
+    json_object_set_new(st, "optimizer", json_string(optimizer_text(f)));
     if (chin) {
         json_object_set_new(st, "grid_starts", json_integer(CIM_FIT_GRID_STARTS));
         json_object_set_new(st, "starts", json_integer(f->scratch.bfgs_runs));
@@ -178,24 +267,42 @@ int cim_fit_write_json(const CimFit *f, const char *path, int argc, char **argv,
     } else {
         json_object_set_new(st, "starts", json_null());
     }
+    const char *resample = subsampled ? "subsample without replacement" : "n rows with replacement";
+    const char *interval = f->p.bootstrap && f->boot_ok ? "95% percentile bootstrap"
+                         : f->impl == &cim__fit_loglinear ? "95% OLS t interval" : "none";
     json_object_set_new(st, "bootstrap", json_integer(f->p.bootstrap));
-    json_object_set_new(st, "resample", json_string(f->p.subsample > 0 && f->p.subsample < 1
-                                                    ? "subsample without replacement" : "n rows with replacement"));
-    json_object_set_new(st, "subsample", f->p.subsample > 0 && f->p.subsample < 1 ? num(f->p.subsample) : json_null());
+    json_object_set_new(st, "resample", json_string(resample));
+    json_object_set_new(st, "subsample", subsampled ? num(f->p.subsample) : json_null());
     json_object_set_new(st, "bootstrap_ok", json_integer(f->boot_ok));
     json_object_set_new(st, "bootstrap_failed", json_integer(f->boot_failed));
-    json_object_set_new(st, "interval", json_string(f->p.bootstrap && f->boot_ok ? "95% percentile bootstrap"
-                                                    : f->impl == &cim__fit_loglinear ? "95% OLS t interval" : "none"));
+    json_object_set_new(st, "interval", json_string(interval));
     json_object_set_new(st, "seed", json_integer((json_int_t)f->p.seed));
     /* The fixed C used for D_eff, flat (what `cimeter report --fit` reads). */
     for (int m = 0; m < CIM_MOD_COUNT; m++) {
-        if (!f->used[m] || f->pb.T[m]) continue;
+        if (!f->used[m] || f->pb.T[m])
+            continue;
         char nm[32];
         snprintf(nm, sizeof nm, "C_%s", cim_modality_name((CimModality)m));
         json_object_set_new(st, nm, num(f->c.C[m]));
     }
     json_object_set_new(root, "settings", st);
+}
 
+int cim_fit_write_json(const CimFit *f, const char *path, int argc, char **argv, CimErr *e)
+{
+    json_t *root = json_object();
+    json_header(root, f, argc, argv);
+    json_quality(root, f);
+    json_estimates(root, f);
+    json_measured_C(root, f);
+    json_warnings(root, f);
+    if (f->p.npredict)
+        json_predictions(root, f);
+    if (f->has_lrt)
+        json_lrt(root, f);
+    if (f->fm)
+        json_formula(root, f);
+    json_settings(root, f);
     int rc = cim__json_write(root, path, JSON_INDENT(2) | JSON_REAL_PRECISION(17), e);
     json_decref(root);
     return rc;
@@ -283,7 +390,7 @@ void cim_fit_print_summary(const CimFit *f, FILE *out)
     }
     fprintf(out, "  P spans %.2f decades, D_eff %.2f\n", f->decades_P, f->decades_D);
     fprintf(out, "\n  %-8s %14s %12s   %s\n", "param", "estimate", "std.err", "95% interval");
-    for (int j = 0; j < f->nest; j++) {
+    for (int j = 0; j < f->nestimates; j++) {
         double s = isfinite(f->boot_se[j]) ? f->boot_se[j] : f->se[j];
         if (isfinite(s)) fprintf(out, "  %-8s %14.6g %12.4g", f->names[j], f->est[j], s);
         else fprintf(out, "  %-8s %14.6g %12s", f->names[j], f->est[j], "-");
@@ -299,11 +406,11 @@ void cim_fit_print_summary(const CimFit *f, FILE *out)
         fputc('\n', out);
     }
     fprintf(out, "\n  objective %.9g   rmse %.6g   aic %.4g\n", f->obj, f->rmse, f->aic);
-    if (f->ho_ok)
+    if (f->heldout_ok)
         fprintf(out, "  held out (largest-compute %zu of %zu): rmse %.6g, mean |rel. error| %.3g%%\n",
-                f->ho_ntest, f->n, f->ho_rmse, 100 * f->ho_mare);
+                f->heldout_ntest, f->n, f->heldout_rmse, 100 * f->heldout_mean_abs_rel_error);
     else
-        fprintf(out, "  held out: skipped (%s)\n", f->ho_reason);
+        fprintf(out, "  held out: skipped (%s)\n", f->heldout_skipped);
     for (int j = 0; j < f->nwarn; j++) fprintf(out, "  warning: %s\n", f->warn[j]);
     for (int q = 0; q < f->p.npredict; q++) {
         fprintf(out, "  loss at N = %.4g, D = %.4g: %.6g", f->p.predict_N[q], f->p.predict_D[q], f->pred[q]);

@@ -20,7 +20,7 @@
 #include "common/err.h"
 #include "common/hex.h"
 #include "out/json_read.h"
-#include "run/journal.h"
+#include "run/record.h"
 
 static const CimTokenizer recorded_tok[CIM_MOD_COUNT] = {
     {.name = "merged", .modality = CIM_MOD_TEXT},
@@ -214,7 +214,7 @@ int cim__record_from_json(CimRun *run, const void *json_file_obj, CimErr *e)
     return record_from_json(run, (json_t *)json_file_obj, 1, e);
 }
 
-int cim__run_from_shards(CimRun **out, const char *const *paths, size_t n, CimErr *e)
+int cim_run_merge(CimRun **out, const char *const *paths, size_t n, CimErr *e)
 {
     *out = NULL;
     CIM_RETURN_IF(!n, e, CIM_ERR_USAGE, "no shard given");

@@ -21,6 +21,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <jansson.h>
 #include "common/err.h"
 #include "common/utf8.h"
@@ -313,4 +314,69 @@ void cim__report_free(CimReport *r)
     cim_runs_free(r->runs);
     free(r->budgets);
     memset(r, 0, sizeof *r);
+}
+
+/* ---- the public calls (cimeter.h) -------------------------------------- */
+
+const char *cim_report_format(size_t i, const char **help)
+{
+    size_t n = sizeof writers / sizeof *writers - 1;
+    if (i >= n)
+        return NULL;
+    if (help)
+        *help = writers[i]->help;
+    return writers[i]->name;
+}
+
+int cim_report_format_known(const char *s)
+{
+    return cim__report_writer_find(s) != NULL;
+}
+
+/* Writes the report to path through a temporary file renamed into place. */
+static int write_file(const CimReportWriter *w, const CimReport *rep, const char *path, CimErr *e)
+{
+    size_t len = strlen(path) + 32;
+    char *tmp = malloc(len);
+    CIM_RETURN_IF(!tmp, e, CIM_ERR_NOMEM, "out of memory");
+    snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        free(tmp);
+        return cim_err(e, CIM_ERR_IO, "cannot write %s", path);
+    }
+    int rc = w->write(rep, f, e);
+    if (fclose(f) != 0 && rc == 0)
+        rc = cim_err(e, CIM_ERR_IO, "cannot write %s", path);
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = cim_err(e, CIM_ERR_IO, "cannot rename to %s", path);
+    if (rc != 0)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
+int cim_report_write(const char *const *results, size_t n, const char *fit, const char *runs_csv,
+                     const char *format, const char *path, CimErr *e)
+{
+    if (!format) {
+        const char *dot = strrchr(path, '.');
+        format = dot ? dot + 1 : NULL;
+    }
+    const CimReportWriter *w = cim__report_writer_find(format);
+    CIM_RETURN_IF(!w, e, CIM_ERR_USAGE, "unknown report format '%s' (md, latex, csv, svg, png)",
+                  format ? format : "");
+    CimReport rep;
+    int rc = cim__report_load(&rep, results, n, fit, runs_csv, e);
+    if (rc == 0 && !strcmp(path, "-")) {
+        rc = w->write(&rep, stdout, e);
+        if (fflush(stdout) != 0 && rc == 0)
+            rc = cim_err(e, CIM_ERR_IO, "cannot write stdout");
+    } else if (rc == 0) {
+        rc = write_file(w, &rep, path, e);
+    }
+    cim__report_free(&rep);
+    if (rc < 0 && !e->msg[0])
+        rc = cim_err(e, rc, "write failed");
+    return rc;
 }

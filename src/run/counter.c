@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include "cimeter.h"
 #include "common/err.h"
-#include "run/run.h"
+#include "run/record.h"
 
 struct CimCounter {
     CimRun *run;       /* one tokenizer, one thread */

@@ -22,6 +22,7 @@
 #include "common/err.h"
 #include "decode/decoder.h"
 #include "run/journal.h"
+#include "run/record.h"
 #include "run/run.h"
 #include "run/worker.h"
 #include "source/magic.h"
@@ -135,38 +136,6 @@ void cim_run_set_shard(CimRun *run, int shard, int nshards)
 {
     run->shard = shard;
     run->nshards = nshards > 0 ? nshards : 1;
-}
-
-CimRecord *cim__run_new_record(CimRun *run, const char *path, CimErr *e)
-{
-    if (run->nrec == run->caprec) {
-        size_t cap = run->caprec ? 2 * run->caprec : 256;
-        CimRecord *v = realloc(run->rec, cap * sizeof *v);
-        if (!v) { cim_err(e, CIM_ERR_NOMEM, "out of memory"); return NULL; }
-        run->rec = v;
-        run->caprec = cap;
-    }
-    CimRecord *r = &run->rec[run->nrec];
-    memset(r, 0, sizeof *r);
-    r->modality = CIM_MOD_NONE;
-    r->path = strdup(path);
-    r->tokens = malloc((run->ntok ? run->ntok : 1) * sizeof *r->tokens);
-    if (!r->path || !r->tokens) {
-        free(r->path); free(r->tokens);
-        cim_err(e, CIM_ERR_NOMEM, "out of memory");
-        return NULL;
-    }
-    for (size_t i = 0; i < run->ntok; i++) r->tokens[i] = CIM_TOKENS_NA;
-    run->nrec++;
-    return r;
-}
-
-void cim__record_clear(CimRecord *r)
-{
-    free(r->path);
-    free(r->error);
-    free(r->tokens);
-    memset(r, 0, sizeof *r);
 }
 
 /* Turns the walk into records: sorted, de-duplicated, this shard's share. */
@@ -293,16 +262,6 @@ void cim__release_states(Worker *w)
     }
 }
 
-void cim__record_error(CimRecord *r, const CimErr *e)
-{
-    free(r->error);
-    r->status = CIM_REC_ERROR;
-    r->err_code = e->code ? e->code : CIM_ERR_INTERNAL;
-    r->error = strdup(e->msg[0] ? e->msg : cim_strerror(r->err_code));
-}
-
-static void set_error(CimRecord *r, const CimErr *e) { cim__record_error(r, e); }
-
 static void measure_one(Worker *w, CimRecord *r)
 {
     CimErr e = {0};
@@ -310,7 +269,7 @@ static void measure_one(Worker *w, CimRecord *r)
     int fd = is_stdin ? 0 : open(r->path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         cim_err(&e, CIM_ERR_IO, "cannot open: %s", strerror(errno));
-        set_error(r, &e);
+        cim__record_error(r, &e);
         return;
     }
     ssize_t n = 0, got = 0;
@@ -326,7 +285,7 @@ static void measure_one(Worker *w, CimRecord *r)
     if (n == 0) {
         cim_err(&e, read_errno ? CIM_ERR_IO : CIM_ERR_EMPTY,
                 read_errno ? "cannot read: %s" : "empty file", strerror(read_errno));
-        set_error(r, &e);
+        cim__record_error(r, &e);
         return;
     }
     if (!cim__selected(w->run, r->path, 1)) {
@@ -342,7 +301,7 @@ void cim__measure_file(Worker *w, CimRecord *r, const char *open_path, size_t n)
     const CimDecoder *dec = cim_decoder_sniff(open_path, w->probe, n);
     if (!dec) {
         cim_err(&e, CIM_ERR_UNSUPPORTED, "no known modality (not text, and no image, video or audio signature)");
-        set_error(r, &e);
+        cim__record_error(r, &e);
         return;
     }
     int jsonl = 0;
@@ -480,7 +439,7 @@ void cim__measure_decoded(Worker *w, CimRecord *r, const CimDecoder *dec, const 
         for (size_t t = 0; t < run->ntok; t++)
             r->tokens[t] = CIM_TOKENS_NA;
         r->info_bits = 0;
-        set_error(r, &e);
+        cim__record_error(r, &e);
         return;
     }
     record_measure(r, &m);
@@ -518,11 +477,6 @@ static void worker_free(Worker *w)
     free(w->zout);
 }
 
-static int cmp_rec(const void *a, const void *b)
-{
-    return strcmp(((const CimRecord *)a)->path, ((const CimRecord *)b)->path);
-}
-
 /* Archive members join the records, in path order as everything else; files left
  * out by --include leave. Runs without either keep their array untouched. */
 static int settle_records(CimRun *run, CimErr *e)
@@ -548,7 +502,7 @@ static int settle_records(CimRun *run, CimErr *e)
     free(run->extra);
     run->extra = NULL;
     run->nextra = run->capextra = 0;
-    qsort(run->rec, run->nrec, sizeof *run->rec, cmp_rec);
+    cim__records_sort(run->rec, run->nrec);
     return 0;
 }
 
@@ -635,16 +589,12 @@ int cim_run_measure(CimRun *run, CimErr *e)
 int cim__measure_path(CimRun *run, const char *path, CimRecord *out, CimErr *e)
 {
     Worker w;
-    memset(out, 0, sizeof *out);
-    out->modality = CIM_MOD_NONE;
     int rc = worker_init(&w, run);
     run->workers = &w;
-    out->path = strdup(path);
-    out->tokens = malloc((run->ntok ? run->ntok : 1) * sizeof *out->tokens);
-    if (rc < 0 || !out->path || !out->tokens) {
+    int made = cim__record_init(run, out, path, e);
+    if (rc < 0 || made < 0) {
         rc = cim_err(e, CIM_ERR_NOMEM, "out of memory");
     } else {
-        for (size_t t = 0; t < run->ntok; t++) out->tokens[t] = CIM_TOKENS_NA;
         atomic_fetch_add(&run->busy, 1);
         measure_one(&w, out);
         atomic_fetch_sub(&run->busy, 1);

@@ -1,6 +1,6 @@
 /*
  * run.h — internals of a measurement run, shared by pipeline.c (measure),
- * reduce.c (aggregates), the writers in src/out/ and merge/journal code.
+ * record.c (records), reduce.c (aggregates), the writers in src/out/, merge and the journal.
  *
  * Everything the output says is derived from the records array, sorted by
  * path, with integer sums and a seeded bootstrap: so JSON is identical for
@@ -87,19 +87,18 @@ struct CimRun {
 #define CIM_ARCHIVE_REASON "%s archive: %llu members, %llu not regular, %llu duplicate names, %llu excluded"
 int  cim__archive_counts(const CimRecord *r, uint64_t c[4]);
 
+/* The record lifecycle and its line format: record.h. */
+
 /* pipeline.c */
 int  cim__run_finalise_files(CimRun *run, CimErr *e);
-CimRecord *cim__run_new_record(CimRun *run, const char *path, CimErr *e);
-void cim__record_clear(CimRecord *r);
 /* Measures one path outside the walk (fuzz harnesses): fills a fresh record
- * that the caller clears with cim__record_clear. */
+ * that the caller clears with cim__record_clear (record.h). */
 int  cim__measure_path(CimRun *run, const char *path, CimRecord *out, CimErr *e);
 /* reduce.c */
 int  cim__reduce(CimRun *run, CimErr *e);
 int  cim__manifest_sha256(const CimRun *run, char out[65]);
-/* out/json.c */
-int  cim__record_from_json(CimRun *run, const void *json_file_obj, CimErr *e);
 const char *cim__unit_name(CimModality m);      /* "chars", "pixels", "frames", "seconds" */
 const char *cim__per_unit_name(CimModality m);  /* "per 1000 chars", ... */
-double cim__per_unit_scale(CimModality m);
+/* out/json_read.c */
+int  cim__record_from_json(CimRun *run, const void *json_file_obj, CimErr *e);
 #endif

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <zstd.h>
 #include "decode/decoder.h"
+#include "run/record.h"
 #include "run/run.h"
 
 #define CIM_PROBE_BYTES 65536
@@ -32,8 +33,6 @@ typedef struct Worker {
     int         ready;         /* set up completely (worker_init succeeded) */
 } Worker;
 
-/* Sets r to an error from e. */
-void cim__record_error(CimRecord *r, const CimErr *e);
 /* Measures r with decoder dec over open_path (a file, or a spool's path), or over
  * stream (a text decoder's unseekable input) when it is not NULL; jsonl: as
  * JSON Lines documents (jsonl.c). */

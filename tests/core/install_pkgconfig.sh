@@ -9,6 +9,7 @@ libdir=$(meson introspect "$B" --buildoptions | "$PY" -c 'import json,sys; print
 pc=$(find "$T/root" -name cimeter.pc | head -n1)
 [ -n "$pc" ] && ok "cimeter.pc installed" || fail "no cimeter.pc"
 [ -f "$T/root$prefix/include/cimeter.h" ] && ok "header installed" || fail "no header"
+[ -f "$T/root$prefix/include/cimeter_fit.h" ] && ok "fit header installed" || fail "no fit header"
 find "$T/root" -name 'cimeter.1*' | grep -q . && ok "man page installed" || fail "no man page"
 cat > "$T/use.c" <<'C'
 #include <cimeter.h>

@@ -3,7 +3,7 @@
  * compare, report; §5 fit --results and predict).
  *
  * Each input is written to a file and read the ways the commands read it:
- * as a shard by `merge` (cim__run_from_shards, then re-reduced and written
+ * as a shard by `merge` (cim_run_merge, then re-reduced and written
  * back as JSON and as the table, to /dev/null), as a baseline by `compare`
  * (cim__measure_json_load), as results and as a fit by `report` (then every
  * text writer: md, latex, csv), as `fit --results` and as predict's FIT.json.
@@ -44,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* merge */
     CimRun *run = NULL;
     CimErr e = {0};
-    if (cim__run_from_shards(&run, paths, 1, &e) == 0) {
+    if (cim_run_merge(&run, paths, 1, &e) == 0) {
         FILE *null = fopen("/dev/null", "w");
         if (!null) abort();
         cim_run_print_table(run, null);

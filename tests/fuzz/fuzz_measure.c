@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "run/run.h"
+#include "run/record.h"
 
 #ifndef CIM_FUZZ_SPECS
 #error "define CIM_FUZZ_SPECS"

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "run/run.h"
+#include "run/record.h"
 
 static CimRun *run;
 static char path[64];
