@@ -143,21 +143,13 @@ int cim_fit_write_json(const CimFit *f, const char *path, int argc, char **argv,
         json_object_set_new(fo, "weight", f->p.formula && f->p.formula->weight ? json_string(f->p.formula->weight) : json_null());
         json_object_set_new(fo, "grid_starts", json_integer(F->ngrid));
         json_object_set_new(fo, "starts_run", json_integer(f->scratch.bfgs_runs));
-        char vp[512] = "";
-        if (F->varpro) {
-            size_t l = (size_t)snprintf(vp, sizeof vp, "variable projection: ");
-            for (int k = 0; k < F->nlin && l < sizeof vp; k++)
-                l += (size_t)snprintf(vp + l, sizeof vp - l, "%s%s", k ? ", " : "", F->pname[F->th_of_u[F->lin_u[k]]]);
-            if (l < sizeof vp) l += (size_t)snprintf(vp + l, sizeof vp - l, " solved exactly (QR with column pivoting) inside Levenberg-Marquardt over ");
-            for (int k = 0; k < F->nnl && l < sizeof vp; k++)
-                l += (size_t)snprintf(vp + l, sizeof vp - l, "%s%s", k ? ", " : "", F->pname[F->th_of_u[F->nl_u[k]]]);
-            if (l < sizeof vp) snprintf(vp + l, sizeof vp - l, " (Kaufman's Jacobian), from each distinct start of those");
-        }
-        if (F->objective == CIM_OBJ_HUBER_LIK) snprintf(vp, sizeof vp, "huber-log fit (LM from every start, 5 best polished by BFGS), then BFGS over it and ln sigma on the likelihood");
-        json_object_set_new(fo, "solver", json_string(F->varpro || F->objective == CIM_OBJ_HUBER_LIK ? vp : F->objective == CIM_OBJ_LSQ
-            ? "Levenberg-Marquardt (gsl_multifit_nlinear, More scaling) from every start, best kept"
-            : "Levenberg-Marquardt on Huber-equivalent residuals from every start, the 5 best polished by BFGS (gsl vector_bfgs2)"));
+        char solver[768];
+        json_object_set_new(fo, "solver", json_string(cim__formula_solver_text(F, solver, sizeof solver)));
         json_object_set_new(fo, "iterations", json_integer(f->scratch.iterations));
+        if (F->varpro && F->objective != CIM_OBJ_LSQ) {
+            json_object_set_new(fo, "inner_iterations", json_integer(f->scratch.inner_iterations));
+            json_object_set_new(fo, "outer_evaluations", json_integer(f->scratch.outer_iterations));
+        }
         json_object_set_new(fo, "seconds", num(f->scratch.seconds));
         json_object_set_new(fo, "cpu_seconds", num(f->scratch.cpu_seconds));
         json_object_set_new(root, "fit", fo);
@@ -168,13 +160,20 @@ int cim_fit_write_json(const CimFit *f, const char *path, int argc, char **argv,
     int huber = chin || (f->fm && f->fm->objective != CIM_OBJ_LSQ);
     json_object_set_new(st, "loss", json_string(huber ? "huber" : "squared"));
     json_object_set_new(st, "delta", huber ? num(f->p.delta) : json_null());
-    json_object_set_new(st, "optimizer", json_string(f->fm ? "formula (see fit.solver)" : chin ? "gsl vector_bfgs2 from Epoch AI's grid (best starts by starting objective)"
+    json_object_set_new(st, "optimizer", json_string(f->fm ? "formula (see fit.solver)" : chin ? "variable projection: BFGS over alpha, beta with a, b, e solved inside "
+                                                    "(Newton/IRLS) from the 25 exponent pairs of Epoch AI's grid, the 5 best polished by "
+                                                    "gsl vector_bfgs2 over all five"
                                                     : f->impl == &cim__fit_freec ? "variable projection: gsl vector_bfgs2 over ln C, OLS inside"
                                                     : "gsl_multifit_linear (OLS)"));
     if (chin) {
         json_object_set_new(st, "grid_starts", json_integer(CIM_FIT_GRID_STARTS));
         json_object_set_new(st, "starts", json_integer(f->scratch.bfgs_runs));
         json_object_set_new(st, "bootstrap_starts", json_integer(f->scratch.nstarts + 1));
+        json_object_set_new(st, "inner_iterations", json_integer(f->scratch.iterations));
+        json_object_set_new(st, "outer_evaluations", json_integer(f->scratch.outer_iterations));
+        json_object_set_new(st, "polish_iterations", json_integer(f->scratch.polish_iterations));
+        json_object_set_new(st, "fit_seconds", num(f->scratch.seconds));
+        json_object_set_new(st, "fit_cpu_seconds", num(f->scratch.cpu_seconds));
     } else {
         json_object_set_new(st, "starts", json_null());
     }
