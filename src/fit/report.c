@@ -172,8 +172,6 @@ int cim_fit_write_json(const CimFit *f, const char *path, int argc, char **argv,
         json_object_set_new(st, "inner_iterations", json_integer(f->scratch.iterations));
         json_object_set_new(st, "outer_evaluations", json_integer(f->scratch.outer_iterations));
         json_object_set_new(st, "polish_iterations", json_integer(f->scratch.polish_iterations));
-        json_object_set_new(st, "fit_seconds", num(f->scratch.seconds));
-        json_object_set_new(st, "fit_cpu_seconds", num(f->scratch.cpu_seconds));
     } else {
         json_object_set_new(st, "starts", json_null());
     }
@@ -267,6 +265,10 @@ void cim_fit_print_summary(const CimFit *f, FILE *out)
         fprintf(out, "; %s; %d of %d starts run, %ld iterations, %.3g s)\n", f->fm->varpro ? "variable projection" : "LM",
                 f->scratch.bfgs_runs, f->fm->ngrid, f->scratch.iterations, f->scratch.seconds);
     }
+    if (f->impl == &cim__fit_chinchilla)   /* the time here only: the JSON stays the same run to run */
+        fprintf(out, "  variable projection: %d exponent starts, %ld outer evaluations, %ld inner steps, "
+                "%ld polish iterations; fit %.3g s, %.3g CPU s\n", f->scratch.bfgs_runs, f->scratch.outer_iterations,
+                f->scratch.iterations, f->scratch.polish_iterations, f->scratch.seconds, f->scratch.cpu_seconds);
     if (f->n < 2 * (size_t)f->k)
         fprintf(out, "  warning: %zu runs for %d free parameters (fewer than 2 per parameter): the data may not identify them\n",
                 f->n, f->k);
