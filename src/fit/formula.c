@@ -29,7 +29,9 @@
  *              MINPACK-style scaling) from every start; the best is kept.
  *   huber-log  Σ w_i Huber_δ(ln y_i − ln f_i), Huber(r) = r²/2 for |r| ≤ δ,
  *              else δ(|r| − δ/2) (Hoffmann et al.; Epoch AI with δ = 1e-3).
- *              Minimised by the same Levenberg–Marquardt on the residuals
+ *              Where parameters enter linearly: variable projection with
+ *              IRLS (see "variable projection with IRLS" below). Otherwise
+ *              (and with --solver lm) by the same Levenberg–Marquardt on the residuals
  *              r̃ = sign(r)·sqrt(δ(2|r| − δ)) outside ±δ (½r̃² is exactly
  *              the Huber term, and r̃ is C¹), then the five best are polished
  *              by BFGS (GSL vector_bfgs2) restarted until it gains nothing:
