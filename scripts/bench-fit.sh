@@ -151,6 +151,7 @@ boot() {   # boot LABEL CIMETER_ARGS... → wall and CPU seconds of a 1,000-resa
 }
 echo
 boot "chinchilla, Epoch's procedure + 1,000-resample bootstrap" --form chinchilla
+boot "the same, resamples from the full-data optimum only" --form chinchilla --boot-starts 0
 boot "chinchilla lsq formula + 1,000-resample bootstrap" "${CHLSQ[@]}"
 echo "(on an idle 2-core machine wall is about cpu / 2; load average now $(load))"
 echo
