@@ -524,31 +524,19 @@ static void frame(cairo_t *cr, double x0, double x1, double y0, double y1, doubl
             cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
             text_at(cr, x, y1 + 15, lab, 0.5);
         }
-    if (ylog) {
-        for (int k = (int)ceil(ymin); k <= (int)floor(ymax); k++) {
-            double y = y1 - (k - ymin) / (ymax - ymin) * (y1 - y0);
-            cairo_set_line_width(cr, 0.5);
-            cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
-            cairo_move_to(cr, x0, floor(y) + 0.5); cairo_line_to(cr, x1, floor(y) + 0.5);
-            cairo_stroke(cr);
-            char lab[32];
-            snprintf(lab, sizeof lab, "1e%d", k);
-            cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
-            text_at(cr, x0 - 5, y + 4, lab, 1);
-        }
-    } else {
-        double step = nice_step(ymax - ymin);
-        for (double v = ceil(ymin / step) * step; v <= ymax; v += step) {
-            double y = y1 - (v - ymin) / (ymax - ymin) * (y1 - y0);
-            cairo_set_line_width(cr, 0.5);
-            cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
-            cairo_move_to(cr, x0, floor(y) + 0.5); cairo_line_to(cr, x1, floor(y) + 0.5);
-            cairo_stroke(cr);
-            char lab[32];
-            snprintf(lab, sizeof lab, "%g", fabs(v) < step * 1e-6 ? 0.0 : v);
-            cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
-            text_at(cr, x0 - 5, y + 4, lab, 1);
-        }
+    /* y: decades (1eK) on a log axis, else steps of nice_step. */
+    double step = ylog ? 1 : nice_step(ymax - ymin);
+    for (double v = ylog ? ceil(ymin) : ceil(ymin / step) * step; v <= (ylog ? floor(ymax) : ymax); v += step) {
+        double y = y1 - (v - ymin) / (ymax - ymin) * (y1 - y0);
+        cairo_set_line_width(cr, 0.5);
+        cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
+        cairo_move_to(cr, x0, floor(y) + 0.5); cairo_line_to(cr, x1, floor(y) + 0.5);
+        cairo_stroke(cr);
+        char lab[32];
+        if (ylog) snprintf(lab, sizeof lab, "1e%d", (int)v);
+        else snprintf(lab, sizeof lab, "%g", fabs(v) < step * 1e-6 ? 0.0 : v);
+        cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
+        text_at(cr, x0 - 5, y + 4, lab, 1);
     }
     cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
     cairo_set_line_width(cr, 1);
