@@ -5,7 +5,9 @@
 # optimum): Gadre et al. 2024's over-training law on each of their three
 # training sets (least squares, LM from their 128 starts) and the Chinchilla
 # form by least squares on raw loss (243 starts) and under Epoch AI's Huber
-# likelihood (100 best of Epoch's 4,500 starts, then the scale), each by cimeter's formula
+# likelihood (100 best of Epoch's 4,500 starts, then the scale), Epoch's Huber fit from all
+# 4,500 starts (scipy's L-BFGS-B from each; cimeter by variable projection from the grid's 25
+# exponent pairs, the built-in form and the formula), each by cimeter's formula
 # fitter (default solver: variable projection) and by scipy's curve_fit
 # running the authors' procedure (tests/ref/fit_papers_scipy.py). Fit times
 # are CPU seconds measured inside each program around the fitting only; the
@@ -82,21 +84,39 @@ CHLSQ=(--form 'L = E + A/N^alpha + B/D^beta' --start 'E=1,1.5,2' --start 'A=1e2,
 echo "machine: $(nproc) cores, load average $(load) (1/5/15 min) before"
 echo
 printf '%-34s %14s %14s %8s   %12s %12s %8s\n' "reproduction" "cimeter fit s" "scipy fit s" "ratio" "cimeter proc" "scipy proc" "ratio"
-row() {   # row LABEL CSV SCIPY_MODE CIMETER_ARGS...
+row() {   # row LABEL CSV SCIPY_MODE CIMETER_ARGS...   (SCIPY_MODE epoch: tests/ref/fit_scipy.py)
     local label=$1 csvf=$2 mode=$3; shift 3
     local cp sp
     cp=$(pcpu "$tmp/r-cim.out" "$cimeter" fit "$csvf" --bootstrap 0 --heldout 0 -o "$tmp/r-cim.json" "$@")
-    sp=$(pcpu "$tmp/r-sci.json" "$py" "$root/tests/ref/fit_papers_scipy.py" "$mode" "$csvf")
-    "$py" - "$tmp/r-cim.json" "$tmp/r-sci.json" "$label" "$cp" "$sp" <<'PY'
-import json, sys
+    if [ "$mode" = epoch ]; then   # one scipy run serves both Epoch rows
+        [ -f "$tmp/epoch-sci.json" ] ||
+            pcpu "$tmp/epoch-sci.json" "$py" "$root/tests/ref/fit_scipy.py" "$csvf" >"$tmp/epoch-sci.proc"
+        cp "$tmp/epoch-sci.json" "$tmp/r-sci.json"
+        sp=$(cat "$tmp/epoch-sci.proc")
+    else
+        sp=$(pcpu "$tmp/r-sci.json" "$py" "$root/tests/ref/fit_papers_scipy.py" "$mode" "$csvf")
+    fi
+    "$py" - "$tmp/r-cim.json" "$tmp/r-sci.json" "$label" "$cp" "$sp" "$tmp/r-cim.out" <<'PY'
+import json, re, sys
 c, s = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 label, cp, sp = sys.argv[3], float(sys.argv[4]), float(sys.argv[5])
-cf, sf = c["fit"]["cpu_seconds"], s["cpu_seconds"]
+if "fit" in c:
+    cf = c["fit"]["cpu_seconds"]
+else:   # the built-in form says its fit's CPU time in the summary
+    cf = float(re.search(r"fit \S+ s, (\S+) CPU s", open(sys.argv[6]).read()).group(1))
+sf = s["cpu_seconds"]
 print(f"{label:34} {cf:14.5f} {sf:14.4f} {sf / cf:7.0f}x   {cp:12.3f} {sp:12.3f} {sp / cp:7.1f}x")
 if "objective" in c:
     print(f"{'':34} objective cimeter {c['objective']:.12g}  scipy {s['objective']:.12g}")
 else:
     print(f"{'':34} exponent cimeter {c['estimates']['a']:.10g} {c['intervals'].get('a')}  numpy {s['estimates']['a']:.10g} {s['intervals']['a']}")
+fo = c.get("fit") or {}
+st = c.get("settings") or {}
+if "outer_evaluations" in fo:
+    print(f"{'':34} variable projection: {fo['outer_evaluations']} outer evaluations, {fo['inner_iterations']} inner steps")
+elif "outer_evaluations" in st:
+    print(f"{'':34} variable projection: {st['starts']} exponent starts, {st['outer_evaluations']} outer evaluations, "
+          f"{st['inner_iterations']} inner steps, {st['polish_iterations']} polish iterations")
 PY
 }
 for ds in c4_original rpj rw_original; do
@@ -106,6 +126,12 @@ row "chinchilla lsq (243 starts)" "$tmp/chinchilla.csv" lsq "${CHLSQ[@]}"
 HLIK=(--form 'L = E + A/N^alpha + B/D^beta' --objective huber-likelihood --param 'log E' --param 'log A' --param 'log B'
       --start 'E=-1:1:0.5' --start 'A=0:25:5' --start 'B=0:25:5' --start 'alpha=0:2:0.5' --start 'beta=0:2:0.5' --starts 100)
 row "chinchilla Epoch Huber likelihood" "$tmp/chinchilla.csv" huber-lik "${HLIK[@]}"
+# Epoch's Huber fit from the whole 4,500-point grid: scipy's L-BFGS-B from every point; cimeter's
+# built-in form and the same law as a formula, both by variable projection (25 exponent starts).
+row "chinchilla Epoch Huber, built-in" "$tmp/chinchilla.csv" epoch --form chinchilla --starts all
+HLOG=(--form 'L = E + A/N^alpha + B/D^beta' --objective huber-log --param 'log E' --param 'log A' --param 'log B'
+      --start 'E=-1:1:0.5' --start 'A=0:25:5' --start 'B=0:25:5' --start 'alpha=0:2:0.5' --start 'beta=0:2:0.5')
+row "chinchilla Epoch Huber, formula" "$tmp/chinchilla.csv" epoch "${HLOG[@]}"
 "$py" - "$data" "$tmp/chin-all.csv" <<'PY'
 import csv, sys
 with open(sys.argv[2], "w") as f:
@@ -125,6 +151,7 @@ boot() {   # boot LABEL CIMETER_ARGS... → wall and CPU seconds of a 1,000-resa
 }
 echo
 boot "chinchilla, Epoch's procedure + 1,000-resample bootstrap" --form chinchilla
+boot "the same, resamples from the full-data optimum only" --form chinchilla --boot-starts 0
 boot "chinchilla lsq formula + 1,000-resample bootstrap" "${CHLSQ[@]}"
 echo "(on an idle 2-core machine wall is about cpu / 2; load average now $(load))"
 echo

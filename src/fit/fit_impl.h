@@ -58,6 +58,7 @@ int  cim__formula_build(const CimRuns *runs, const double *D, const CimFormulaSp
                         int solver, CimFormula **out, CimErr *e);
 void cim__formula_free(CimFormula *F);
 const char *cim__formula_param_role(const CimFormula *F, int j, char *buf, size_t n);
+const char *cim__formula_solver_text(const CimFormula *F, char *buf, size_t n);
 const char *cim__fit_formula_text(const CimFit *f);
 double cim__fit_loglik(const CimFit *f);
 /* The bootstrap's seed mixer (resample k of seed s: splitmix64(s ^ splitmix64(k))). */
@@ -68,9 +69,13 @@ typedef struct CimFitScratch {
     double starts[64][CIM_FIT_MAXP];   /* chinchilla: the best grid points on the full data, best first */
     int    nstarts;
     int    bfgs_runs;                  /* minimiser runs in the full-data fit */
-    long   iterations;                 /* formula: minimiser iterations in the full-data fit */
-    double seconds;                    /* formula: wall time of the full-data fit */
-    double cpu_seconds;                /* formula: its CPU time (one thread) */
+    long   iterations;                 /* minimiser iterations in the full-data fit (chinchilla:
+                                          inner IRLS iterations of the variable projection) */
+    long   outer_iterations;           /* variable projection: projected-objective evaluations */
+    long   inner_iterations;           /* formula, Huber variable projection: inner IRLS/Newton steps */
+    long   polish_iterations;          /* chinchilla: BFGS iterations of the polish */
+    double seconds;                    /* wall time of the full-data fit (formula, chinchilla) */
+    double cpu_seconds;                /* its CPU time (one thread) */
 } CimFitScratch;
 
 /* One law: a const struct per form (FFmpeg style). */

@@ -29,7 +29,9 @@
  *              MINPACK-style scaling) from every start; the best is kept.
  *   huber-log  Σ w_i Huber_δ(ln y_i − ln f_i), Huber(r) = r²/2 for |r| ≤ δ,
  *              else δ(|r| − δ/2) (Hoffmann et al.; Epoch AI with δ = 1e-3).
- *              Minimised by the same Levenberg–Marquardt on the residuals
+ *              Where parameters enter linearly: variable projection with
+ *              IRLS (see "variable projection with IRLS" below). Otherwise
+ *              (and with --solver lm) by the same Levenberg–Marquardt on the residuals
  *              r̃ = sign(r)·sqrt(δ(2|r| − δ)) outside ±δ (½r̃² is exactly
  *              the Huber term, and r̃ is C¹), then the five best are polished
  *              by BFGS (GSL vector_bfgs2) restarted until it gains nothing:
@@ -432,22 +434,28 @@ int cim__formula_build(const CimRuns *runs, const double *D, const CimFormulaSpe
     }
     /* Linear parameters: free, plain (no log or bound transform) and no
      * other parameter tied to them. */
-    if (objective == CIM_OBJ_LSQ && solver != CIM_SOLVER_LM) {
+    if (solver != CIM_SOLVER_LM) {
+        /* The Huber objectives' inner solve works in the parameters' own
+         * coordinates, so a log parameter may be linear there too. */
         unsigned cand = 0;
         for (int k = 0; k < F->nu; k++) {
             int j = F->th_of_u[k], tied_to = 0;
             for (int q = 0; q < F->nth; q++) tied_to |= F->mode[q] == PAR_TIED && F->tie[q] == j;
-            if (!F->logp[j] && !F->bounded[j] && !tied_to) cand |= 1u << j;
+            if ((!F->logp[j] || objective != CIM_OBJ_LSQ) && !F->bounded[j] && !tied_to) cand |= 1u << j;
         }
         unsigned lin = cim_expr_linear_params(F->law, cand);
         for (int k = 0; k < F->nu; k++) {
             if (lin & (1u << F->th_of_u[k])) F->lin_u[F->nlin++] = k;
             else F->nl_u[F->nnl++] = k;
         }
-        F->varpro = F->nlin > 0;
+        /* Huber likelihood: the projected start moves the huber-log optimum
+         * by ~1e-7, and its kinked surface (σ ≈ 5e-6 on the Chinchilla
+         * points: nearly least absolute deviations) then ends at another
+         * kink; it keeps Levenberg–Marquardt unless --solver varpro. */
+        F->varpro = F->nlin > 0 && (objective != CIM_OBJ_HUBER_LIK || solver == CIM_SOLVER_VARPRO);
     }
     if (solver == CIM_SOLVER_VARPRO && !F->varpro) {
-        rc = cim_err(e, CIM_ERR_USAGE, "--solver varpro: no parameter enters linearly (or the objective is not lsq)");
+        rc = cim_err(e, CIM_ERR_USAGE, "--solver varpro: no free parameter enters linearly");
         goto done;
     }
     for (size_t k = 0; k < sp->nstarts; k++) TRY(start_spec(F, sp->starts[k], vals, nvals, e));
@@ -795,6 +803,284 @@ static double vp_lm(VP *v, const Ctx *c, gsl_multifit_nlinear_workspace *w, doub
 }
 
 
+/* ---- variable projection with IRLS (huber-log) ---------------------------
+ * The parameters that enter linearly (E, A, B; also when fitted as their
+ * logs, Epoch's parameterisation) are solved to convergence for fixed values
+ * of the others: the inner problem min Σ w Huber_δ(ln f − ln y) over them,
+ * by Newton steps (exact Hessian: f is affine in them, so ∂²f is zero, or
+ * diagonal for a log parameter) with iteratively reweighted least squares
+ * (weights min(1, δ/|r|)) taking over whenever Newton's step does not
+ * descend, each step halved until the objective does not rise. The outer
+ * search is BFGS over the nonlinear parameters on the projected objective;
+ * its gradient is the full gradient's part at the inner optimum (the inner
+ * gradient vanishes there). The linear parameters need no starts. */
+
+typedef struct HV {
+    const Ctx *c;
+    double u[CIM_EXPR_MAXGRAD];    /* full u; the linear entries: the last inner solution */
+    double *ah;                    /* per row: h (f with the linear parameters at 0), then ∂f/∂θ_lin */
+    long inner, outer;
+    int tight;                     /* inner solves to the last bit (the polish) */
+    double best_f;                 /* the lowest projected objective of this search */
+    double best_u[CIM_EXPR_MAXGRAD];   /* and its u: every inner solve starts from its linear part */
+} HV;
+
+/* The affine form of the law in the linear parameters for the nonlinear
+ * values in hv->u: f_i = h_i + Σ_l a_il θ_l, one evaluation per row. */
+static void hv_affine(HV *hv)
+{
+    const Ctx *c = hv->c;
+    const CimFormula *F = c->F;
+    int k = F->nlin;
+    double th[CIM_EXPR_MAXGRAD], gth[CIM_EXPR_MAXGRAD];
+    theta_of(F, hv->u, th, NULL);
+    for (int l = 0; l < k; l++) th[F->th_of_u[F->lin_u[l]]] = 0;
+    for (size_t q = 0; q < c->n; q++) {
+        double *r = hv->ah + q * (size_t)(k + 1);
+        r[0] = cim_expr_eval_grad(F->law, F->row + c->idx[q] * (size_t)F->ncols, th, F->nth, gth);
+        for (int l = 0; l < k; l++) r[l + 1] = gth[F->th_of_u[F->lin_u[l]]];
+    }
+}
+
+/* Cholesky solve of the k×k symmetric H x = b (lower triangle, row-major),
+ * with a ridge of 1e-12 of the trace (a degenerate start makes columns equal). */
+static int chol_solve(int k, const double *H, const double *b, double *x)
+{
+    double L[CIM_EXPR_MAXGRAD * CIM_EXPR_MAXGRAD], y[CIM_EXPR_MAXGRAD], tr = 0;
+    for (int i = 0; i < k; i++) tr += H[i * k + i];
+    double ridge = 1e-12 * (tr > 0 ? tr : 1);
+    for (int i = 0; i < k; i++)
+        for (int j = 0; j <= i; j++) {
+            double v = H[i * k + j] + (i == j ? ridge : 0);
+            for (int m = 0; m < j; m++) v -= L[i * k + m] * L[j * k + m];
+            if (i == j) {
+                if (!(v > 0) || !isfinite(v)) return -1;
+                L[i * k + i] = sqrt(v);
+            } else L[i * k + j] = v / L[j * k + j];
+        }
+    for (int i = 0; i < k; i++) {
+        double v = b[i];
+        for (int m = 0; m < i; m++) v -= L[i * k + m] * y[m];
+        y[i] = v / L[i * k + i];
+    }
+    for (int i = k - 1; i >= 0; i--) {
+        double v = y[i];
+        for (int m = i + 1; m < k; m++) v -= L[m * k + i] * x[m];
+        x[i] = v / L[i * k + i];
+    }
+    return 0;
+}
+
+/* One pass over the rows with the linear coordinates ul (from the affine
+ * form): the objective; with Hn (Newton), Hi (IRLS) and g, the inner
+ * problem's normal equations. */
+static double hv_pass(const HV *hv, const double *ul, double *Hn, double *Hi, double *g)
+{
+    const Ctx *c = hv->c;
+    const CimFormula *F = c->F;
+    int k = F->nlin;
+    double tl[CIM_EXPR_MAXGRAD], dl[CIM_EXPR_MAXGRAD], J[CIM_EXPR_MAXGRAD], d = F->delta, sum = 0;
+    int logl[CIM_EXPR_MAXGRAD];
+    for (int l = 0; l < k; l++) {
+        logl[l] = F->logp[F->th_of_u[F->lin_u[l]]];
+        tl[l] = logl[l] ? exp(ul[l]) : ul[l];
+        dl[l] = logl[l] ? tl[l] : 1;          /* dθ/du */
+    }
+    if (Hn) {
+        memset(Hn, 0, sizeof(double) * (size_t)(k * k));
+        memset(Hi, 0, sizeof(double) * (size_t)(k * k));
+        memset(g, 0, sizeof(double) * (size_t)k);
+    }
+    for (size_t q = 0; q < c->n; q++) {
+        size_t i = c->idx[q];
+        const double *r0 = hv->ah + q * (size_t)(k + 1);
+        double f = r0[0];
+        for (int l = 0; l < k; l++) f += r0[l + 1] * tl[l];
+        double y = F->colv[F->resp][i], w = F->w ? F->w[i] : 1;
+        if (!(f > 0) || !isfinite(f)) return INFINITY;
+        double r = log(f / y), a = fabs(r);
+        sum += w * (a <= d ? 0.5 * r * r : d * (a - 0.5 * d));
+        if (!Hn) continue;
+        double dr = a <= d ? r : copysign(d, r), om = a <= d ? 1 : d / a, in = a <= d;
+        for (int l = 0; l < k; l++) J[l] = r0[l + 1] * dl[l] / f;
+        for (int l = 0; l < k; l++) {
+            g[l] += w * dr * J[l];
+            /* ∂²r = ∂²f/f − J Jᵀ; ∂²f/f is J on the diagonal of a log parameter, else 0. */
+            for (int m = 0; m <= l; m++) {
+                double jj = J[l] * J[m];
+                Hi[l * k + m] += w * om * jj;
+                Hn[l * k + m] += w * (in * jj + dr * ((l == m && logl[l] ? J[l] : 0) - jj));
+            }
+        }
+    }
+    return isfinite(sum) ? sum : INFINITY;
+}
+
+/* The objective's gradient in the nonlinear coordinates at hv->u. */
+static void hv_grad_nl(const HV *hv, double *gnl)
+{
+    const Ctx *c = hv->c;
+    const CimFormula *F = c->F;
+    double th[CIM_EXPR_MAXGRAD], dth[CIM_EXPR_MAXGRAD * CIM_EXPR_MAXGRAD], gu[CIM_EXPR_MAXGRAD], d = F->delta;
+    theta_of(F, hv->u, th, dth);
+    memset(gnl, 0, sizeof(double) * (size_t)F->nnl);
+    for (size_t q = 0; q < c->n; q++) {
+        size_t i = c->idx[q];
+        double f = model(F, i, th, dth, gu), y = F->colv[F->resp][i], w = F->w ? F->w[i] : 1;
+        double r = log(f / y), dr = fabs(r) <= d ? r : copysign(d, r);
+        for (int m = 0; m < F->nnl; m++) gnl[m] += w * dr * gu[F->nl_u[m]] / f;
+    }
+    for (int m = 0; m < F->nnl; m++) if (!isfinite(gnl[m])) gnl[m] = 0;
+}
+
+/* The inner problem: the linear coordinates of hv->u, in place, for the
+ * nonlinear ones set there; returns the objective. */
+static double hv_inner(HV *hv)
+{
+    const CimFormula *F = hv->c->F;
+    int k = F->nlin;
+    double Hn[CIM_EXPR_MAXGRAD * CIM_EXPR_MAXGRAD], Hi[CIM_EXPR_MAXGRAD * CIM_EXPR_MAXGRAD], g[CIM_EXPR_MAXGRAD];
+    double step[CIM_EXPR_MAXGRAD], mg[CIM_EXPR_MAXGRAD], ul[CIM_EXPR_MAXGRAD], un[CIM_EXPR_MAXGRAD];
+    int logl[CIM_EXPR_MAXGRAD];
+    for (int l = 0; l < k; l++) {
+        ul[l] = hv->u[F->lin_u[l]];
+        logl[l] = F->logp[F->th_of_u[F->lin_u[l]]];
+    }
+    double f = hv_pass(hv, ul, Hn, Hi, g);
+    for (int it = 0; it < 500 && isfinite(f); it++) {
+        hv->inner++;
+        for (int l = 0; l < k; l++) mg[l] = -g[l];
+        double fn = INFINITY, lam = 1, big = 0;
+        for (int kind = 0; kind < 2 && !(fn <= f); kind++) {
+            if (chol_solve(k, kind == 0 ? Hn : Hi, mg, step) < 0) continue;
+            big = 0;
+            for (int l = 0; l < k; l++) if (logl[l]) big = fmax(big, fabs(step[l]));
+            lam = big > 5 ? 5 / big : 1;      /* a log coefficient moves at most e^5 at once */
+            for (int h = 0; h < (kind == 0 ? 4 : 60); h++, lam *= 0.5) {
+                for (int l = 0; l < k; l++) un[l] = ul[l] + lam * step[l];
+                fn = hv_pass(hv, un, NULL, NULL, NULL);
+                if (fn <= f) break;
+            }
+        }
+        if (!(fn <= f)) break;
+        double moved = 0;
+        for (int l = 0; l < k; l++) moved = fmax(moved, fabs(lam * step[l]) / (1 + fabs(ul[l])));
+        int small = hv->tight ? f - fn <= 1e-16 * f || moved < 1e-14 : f - fn <= 1e-13 * f || moved < 1e-10;
+        memcpy(ul, un, sizeof(double) * (size_t)k);
+        f = hv_pass(hv, ul, Hn, Hi, g);
+        if (small) break;
+    }
+    for (int l = 0; l < k; l++) hv->u[F->lin_u[l]] = ul[l];
+    return f;
+}
+
+/* A first inner solution for the nonlinear values in hv->u: least squares of
+ * f/y on 1 (ln f − ln y ≈ f/y − 1 near a fit), linear in the linear
+ * parameters; a log parameter the solution makes non-positive starts at a
+ * millionth of the response's scale. */
+static void hv_init(HV *hv)
+{
+    const Ctx *c = hv->c;
+    const CimFormula *F = c->F;
+    int k = F->nlin;
+    double H[CIM_EXPR_MAXGRAD * CIM_EXPR_MAXGRAD] = {0}, b[CIM_EXPR_MAXGRAD] = {0}, x[CIM_EXPR_MAXGRAD];
+    double colmag[CIM_EXPR_MAXGRAD] = {0};
+    hv_affine(hv);
+    for (size_t q = 0; q < c->n; q++) {
+        size_t i = c->idx[q];
+        const double *r0 = hv->ah + q * (size_t)(k + 1);
+        double y = F->colv[F->resp][i], w = F->w ? F->w[i] : 1, a[CIM_EXPR_MAXGRAD], rhs = 1 - r0[0] / y;
+        int ok = isfinite(rhs);
+        for (int l = 0; l < k; l++) {
+            a[l] = r0[l + 1] / y;
+            ok &= isfinite(a[l]);
+        }
+        if (!ok) continue;
+        for (int l = 0; l < k; l++) {
+            colmag[l] += fabs(a[l]);
+            b[l] += w * a[l] * rhs;
+            for (int m = 0; m <= l; m++) H[l * k + m] += w * a[l] * a[m];
+        }
+    }
+    if (chol_solve(k, H, b, x) < 0) return;      /* keep the start's own values */
+    for (int l = 0; l < k; l++) {
+        int j = F->th_of_u[F->lin_u[l]];
+        double v = x[l];
+        if (!isfinite(v)) continue;
+        if (F->logp[j]) {
+            double floor_v = colmag[l] > 0 ? 1e-6 * (double)c->n / colmag[l] : 1e-6;
+            v = log(v > floor_v ? v : floor_v);
+        }
+        hv->u[F->lin_u[l]] = v;
+    }
+}
+
+static double hv_eval(HV *hv, const double *unl, double *grad)
+{
+    const CimFormula *F = hv->c->F;
+    hv->outer++;
+    /* Warm start from the best point so far, not the last one tried: a
+     * trial far off can drive a log coefficient to a flat e^-30, where the
+     * next solves would stay. */
+    memcpy(hv->u, hv->best_u, sizeof(double) * (size_t)F->nu);
+    for (int m = 0; m < F->nnl; m++) hv->u[F->nl_u[m]] = unl[m];
+    hv_affine(hv);
+    double f = hv_inner(hv);
+    if (f < hv->best_f) {
+        hv->best_f = f;
+        memcpy(hv->best_u, hv->u, sizeof(double) * (size_t)F->nu);
+    }
+    if (grad) {
+        if (isfinite(f)) hv_grad_nl(hv, grad);
+        else for (int m = 0; m < F->nnl; m++) grad[m] = 0;
+    }
+    return f;
+}
+
+static double hv_f(const gsl_vector *x, void *p) { return hv_eval(p, x->data, NULL); }
+static void hv_df(const gsl_vector *x, void *p, gsl_vector *g) { hv_eval(p, x->data, g->data); }
+static void hv_fdf(const gsl_vector *x, void *p, double *f, gsl_vector *g) { *f = hv_eval(p, x->data, g->data); }
+
+/* From u (the nonlinear entries; the linear ones a start, or with init from
+ * least squares): BFGS over the nonlinear coordinates on the projected
+ * objective, stopped once an iteration gains less than 1e-10 of it. u ends
+ * at the point reached; returns its objective. */
+static double hv_search(HV *hv, gsl_multimin_fdfminimizer *s, double *u, int init, int tight)
+{
+    const CimFormula *F = hv->c->F;
+    int nnl = F->nnl;
+    memcpy(hv->u, u, sizeof(double) * (size_t)F->nu);
+    if (init) hv_init(hv);
+    double unl[CIM_EXPR_MAXGRAD];
+    for (int m = 0; m < nnl; m++) unl[m] = hv->u[F->nl_u[m]];
+    hv->tight = tight;
+    hv->best_f = INFINITY;
+    memcpy(hv->best_u, hv->u, sizeof(double) * (size_t)F->nu);
+    double best = hv_eval(hv, unl, NULL);
+    /* tight: restarted from the best point until a restart gains nothing
+     * (the polish of the best ends). */
+    for (int restart = 0; nnl && isfinite(best) && restart < (tight ? 20 : 1); restart++) {
+        gsl_multimin_function_fdf fn = {hv_f, hv_df, hv_fdf, (size_t)nnl, hv};
+        for (int m = 0; m < nnl; m++) unl[m] = hv->best_u[F->nl_u[m]];
+        gsl_vector_view x = gsl_vector_view_array(unl, (size_t)nnl);
+        gsl_multimin_fdfminimizer_set(s, &fn, &x.vector, 0.01, 0.5);
+        double prev = best;
+        for (int it = 0; it < 1000; it++) {
+            if (gsl_multimin_fdfminimizer_iterate(s) != GSL_SUCCESS) break;
+            if (gsl_multimin_test_gradient(s->gradient, tight ? 1e-14 : 1e-11) == GSL_SUCCESS) break;
+            if (!tight && prev - s->f <= 1e-10 * fabs(s->f)) break;
+            prev = s->f;
+        }
+        double f = hv->best_f;
+        int small = best - f < 1e-15 * (1 + fabs(f));
+        best = f;
+        if (small) break;
+    }
+    memcpy(u, hv->best_u, sizeof(double) * (size_t)F->nu);
+    hv->tight = 0;
+    return hv->best_f;
+}
+
 /* ---- Epoch AI's Huber likelihood --------------------------------------- */
 
 /* ln of the normalising constant of the density ∝ exp(−Huber_δ(z)):
@@ -899,6 +1185,27 @@ static int cmp_nl(const void *x, const void *y, void *nnl)
     return 0;
 }
 
+/* Grid points by their nonlinear coordinates, then by index. */
+static int cmp_grid_nl(const void *x, const void *y, void *fp)
+{
+    const CimFormula *F = fp;
+    const Ranked *a = x, *b = y;
+    const double *ua = F->grid + (size_t)a->k * (size_t)F->nu, *ub = F->grid + (size_t)b->k * (size_t)F->nu;
+    for (int m = 0; m < F->nnl; m++) {
+        double va = ua[F->nl_u[m]], vb = ub[F->nl_u[m]];
+        if (va != vb) return va < vb ? -1 : 1;
+    }
+    return a->k - b->k;
+}
+
+static int same_nl(const CimFormula *F, int a, int b)
+{
+    for (int m = 0; m < F->nnl; m++)
+        if (F->grid[(size_t)a * (size_t)F->nu + (size_t)F->nl_u[m]] != F->grid[(size_t)b * (size_t)F->nu + (size_t)F->nl_u[m]])
+            return 0;
+    return 1;
+}
+
 /* Variable projection from the distinct nonlinear parts of the grid (the
  * linear parameters need no start: they are exact for each). */
 static int fit_varpro(const CimFitProblem *pb, const size_t *idx, size_t n, const double *hint,
@@ -978,7 +1285,7 @@ static int fit_formula(const CimFitProblem *pb, const size_t *idx, size_t n, con
     const CimFormula *F = pb->fm;
     size_t nu = (size_t)F->nu;
     CIM_RETURN_IF(n < nu, e, CIM_ERR_REFUSED, "%zu runs for %zu free parameters", n, nu);
-    if (F->varpro) {
+    if (F->varpro && F->objective == CIM_OBJ_LSQ) {
         struct timespec t0, t1, c0, c1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
@@ -1012,23 +1319,54 @@ static int fit_formula(const CimFitProblem *pb, const size_t *idx, size_t n, con
     double best = INFINITY;
     Ranked *done = NULL;
     double *ends = NULL;
+    HV hv = {.c = &c};
+    gsl_multimin_fdfminimizer *s2 = F->varpro && F->nnl
+        ? gsl_multimin_fdfminimizer_alloc(gsl_multimin_fdfminimizer_vector_bfgs2, (size_t)F->nnl) : NULL;
+    hv.ah = F->varpro ? malloc(n * (size_t)(F->nlin + 1) * sizeof(double)) : NULL;
+    if (F->varpro && ((F->nnl && !s2) || !hv.ah)) {
+        gsl_multifit_nlinear_free(w);
+        if (s2) gsl_multimin_fdfminimizer_free(s2);
+        free(hv.ah);
+        return cim_err(e, CIM_ERR_NOMEM, "out of memory");
+    }
     if (full_data) {
         int ng = F->ngrid;
         Ranked *rk = malloc((size_t)ng * sizeof *rk);
-        if (!rk) { gsl_multifit_nlinear_free(w); return cim_err(e, CIM_ERR_NOMEM, "out of memory"); }
-        for (int g = 0; g < ng; g++) {
-            rk[g].f = objective(&c, F->grid + (size_t)g * nu);
-            rk[g].k = g;
+        if (!rk) { gsl_multifit_nlinear_free(w); if (s2) gsl_multimin_fdfminimizer_free(s2); free(hv.ah); return cim_err(e, CIM_ERR_NOMEM, "out of memory"); }
+        int nstart = ng;
+        if (F->varpro) {
+            /* Variable projection: one start per distinct value of the
+             * nonlinear parameters (the first grid point that has it). */
+            for (int g = 0; g < ng; g++) rk[g].k = g;
+            qsort_r(rk, (size_t)ng, sizeof *rk, cmp_grid_nl, (void *)F);
+            nstart = 0;
+            for (int g = 0; g < ng; g++)
+                if (!nstart || !same_nl(F, rk[g].k, rk[nstart - 1].k)) rk[nstart++] = rk[g];
+            for (int g = 0; g < nstart; g++) rk[g].f = 0;
+            nrun = pb->starts > 0 && pb->starts < nstart ? pb->starts : nstart;
+            if (nrun < nstart) {
+                for (int g = 0; g < nstart; g++) {
+                    memcpy(hv.u, F->grid + (size_t)rk[g].k * nu, nu * sizeof(double));
+                    hv_init(&hv);       /* leaves the affine form for these values */
+                    rk[g].f = hv_inner(&hv);
+                }
+                qsort(rk, (size_t)nstart, sizeof *rk, cmp_ranked);
+            }
+        } else {
+            for (int g = 0; g < ng; g++) {
+                rk[g].f = objective(&c, F->grid + (size_t)g * nu);
+                rk[g].k = g;
+            }
+            nrun = pb->starts > 0 && pb->starts < ng ? pb->starts : ng;
+            if (nrun < ng) qsort(rk, (size_t)ng, sizeof *rk, cmp_ranked);
         }
-        nrun = pb->starts > 0 && pb->starts < ng ? pb->starts : ng;
-        if (nrun < ng) qsort(rk, (size_t)ng, sizeof *rk, cmp_ranked);
         done = malloc((size_t)nrun * sizeof *done);
         ends = malloc((size_t)nrun * nu * sizeof *ends);
-        if (!done || !ends) { free(rk); free(done); free(ends); gsl_multifit_nlinear_free(w); return cim_err(e, CIM_ERR_NOMEM, "out of memory"); }
+        if (!done || !ends) { free(rk); free(done); free(ends); gsl_multifit_nlinear_free(w); if (s2) gsl_multimin_fdfminimizer_free(s2); free(hv.ah); return cim_err(e, CIM_ERR_NOMEM, "out of memory"); }
         for (int r = 0; r < nrun; r++) {
             double *u = ends + (size_t)r * nu;
             memcpy(u, F->grid + (size_t)rk[r].k * nu, nu * sizeof *u);
-            done[r].f = lm(&c, w, u, &iters);
+            done[r].f = F->varpro ? hv_search(&hv, s2, u, 1, 0) : lm(&c, w, u, &iters);
             if (!isfinite(done[r].f)) done[r].f = INFINITY;
             done[r].k = r;
             runs++;
@@ -1040,14 +1378,22 @@ static int fit_formula(const CimFitProblem *pb, const size_t *idx, size_t n, con
             double u[CIM_EXPR_MAXGRAD];
             memcpy(u, ends + (size_t)done[r].k * nu, nu * sizeof *u);
             double f = done[r].f;
-            if (F->objective != CIM_OBJ_LSQ && isfinite(f)) f = bfgs(&c, u, &iters);
+            /* The projected search's polish is the whole polish: its end is
+             * a stationary point of the full objective (inner gradient zero,
+             * outer gradient the envelope's), where BFGS over every
+             * parameter gains nothing on the ridges of this surface. */
+            if (F->varpro && isfinite(f)) f = hv_search(&hv, s2, u, 0, 1);
+            else if (F->objective != CIM_OBJ_LSQ && isfinite(f)) f = bfgs(&c, u, &iters);
             if (f < best) { best = f; memcpy(theta, u, nu * sizeof *u); }
         }
     } else {
         double u[CIM_EXPR_MAXGRAD];
         memcpy(u, hint ? hint : F->grid, nu * sizeof *u);
-        best = lm(&c, w, u, &iters);
-        if (F->objective != CIM_OBJ_LSQ && isfinite(best)) best = bfgs(&c, u, &iters);
+        if (F->varpro) best = hv_search(&hv, s2, u, !hint, 1);
+        else {
+            best = lm(&c, w, u, &iters);
+            if (F->objective != CIM_OBJ_LSQ && isfinite(best)) best = bfgs(&c, u, &iters);
+        }
         memcpy(theta, u, nu * sizeof *u);
         runs = 1;
     }
@@ -1064,7 +1410,12 @@ static int fit_formula(const CimFitProblem *pb, const size_t *idx, size_t n, con
     free(done);
     free(ends);
     gsl_multifit_nlinear_free(w);
+    if (s2) gsl_multimin_fdfminimizer_free(s2);
+    free(hv.ah);
+    iters += hv.inner;
     if (full_data && pb->scratch) {
+        pb->scratch->outer_iterations = hv.outer;
+        pb->scratch->inner_iterations = hv.inner;
         pb->scratch->bfgs_runs = runs;
         pb->scratch->iterations = iters;
         pb->scratch->seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
@@ -1095,6 +1446,32 @@ static int est_formula(const CimFitProblem *pb, const double *u, const char **na
         return F->nth + 1;
     }
     return F->nth;
+}
+
+/* How the formula is solved, for the output's fit.solver. */
+const char *cim__formula_solver_text(const CimFormula *F, char *buf, size_t n)
+{
+    size_t l = 0;
+#define PUT(...) do { if (l < n) l += (size_t)snprintf(buf + l, n - l, __VA_ARGS__); } while (0)
+    if (F->varpro) {
+        PUT("variable projection: ");
+        for (int k = 0; k < F->nlin; k++) PUT("%s%s", k ? ", " : "", F->pname[F->th_of_u[F->lin_u[k]]]);
+        if (F->objective == CIM_OBJ_LSQ) PUT(" solved exactly (QR with column pivoting) inside Levenberg-Marquardt over ");
+        else PUT(" solved inside BFGS over ");
+        for (int k = 0; k < F->nnl; k++) PUT("%s%s", k ? ", " : "", F->pname[F->th_of_u[F->nl_u[k]]]);
+        if (F->objective == CIM_OBJ_LSQ) PUT(" (Kaufman's Jacobian), from each distinct start of those");
+        else PUT(" (Newton steps with IRLS when Newton does not descend), from each distinct start of those; "
+                 "the 5 best polished by the same search run tight");
+        if (F->objective == CIM_OBJ_HUBER_LIK) PUT("; then BFGS over it and ln sigma on the likelihood");
+    } else if (F->objective == CIM_OBJ_HUBER_LIK) {
+        PUT("huber-log fit (LM from every start, 5 best polished by BFGS), then BFGS over it and ln sigma on the likelihood");
+    } else if (F->objective == CIM_OBJ_LSQ) {
+        PUT("Levenberg-Marquardt (gsl_multifit_nlinear, More scaling) from every start, best kept");
+    } else {
+        PUT("Levenberg-Marquardt on Huber-equivalent residuals from every start, the 5 best polished by BFGS (gsl vector_bfgs2)");
+    }
+#undef PUT
+    return buf;
 }
 
 const char *cim__formula_param_role(const CimFormula *F, int j, char *buf, size_t n)

@@ -171,42 +171,6 @@ static void json_lrt(json_t *root, const CimFit *f)
     json_object_set_new(root, "likelihood_ratio_test", t);
 }
 
-/* The variable-projection split of a formula's parameters, in words. */
-static void varpro_text(const CimFormula *F, char *vp, size_t cap)
-{
-    size_t l = (size_t)snprintf(vp, cap, "variable projection: ");
-    for (int k = 0; k < F->nlin && l < cap; k++) {
-        const char *name = F->pname[F->th_of_u[F->lin_u[k]]];
-        l += (size_t)snprintf(vp + l, cap - l, "%s%s", k ? ", " : "", name);
-    }
-    if (l < cap)
-        l += (size_t)snprintf(vp + l, cap - l, " solved exactly (QR with column pivoting) inside "
-                              "Levenberg-Marquardt over ");
-    for (int k = 0; k < F->nnl && l < cap; k++) {
-        const char *name = F->pname[F->th_of_u[F->nl_u[k]]];
-        l += (size_t)snprintf(vp + l, cap - l, "%s%s", k ? ", " : "", name);
-    }
-    if (l < cap)
-        snprintf(vp + l, cap - l, " (Kaufman's Jacobian), from each distinct start of those");
-}
-
-/* How a formula was solved, in words. */
-static const char *formula_solver(const CimFormula *F, char *vp, size_t cap)
-{
-    vp[0] = 0;
-    if (F->varpro)
-        varpro_text(F, vp, cap);
-    if (F->objective == CIM_OBJ_HUBER_LIK)
-        snprintf(vp, cap, "huber-log fit (LM from every start, 5 best polished by BFGS), then "
-                 "BFGS over it and ln sigma on the likelihood");
-    if (F->varpro || F->objective == CIM_OBJ_HUBER_LIK)
-        return vp;
-    if (F->objective == CIM_OBJ_LSQ)
-        return "Levenberg-Marquardt (gsl_multifit_nlinear, More scaling) from every start, best kept";
-    return "Levenberg-Marquardt on Huber-equivalent residuals from every start, the 5 best "
-           "polished by BFGS (gsl vector_bfgs2)";
-}
-
 /* A formula fit: the law's parameters and columns, and how it was solved. */
 static void json_formula(json_t *root, const CimFit *f)
 {
@@ -230,9 +194,13 @@ static void json_formula(json_t *root, const CimFit *f)
     json_object_set_new(fo, "weight", weight ? json_string(weight) : json_null());
     json_object_set_new(fo, "grid_starts", json_integer(F->ngrid));
     json_object_set_new(fo, "starts_run", json_integer(f->scratch.bfgs_runs));
-    char vp[512];
-    json_object_set_new(fo, "solver", json_string(formula_solver(F, vp, sizeof vp)));
+    char solver[768];
+    json_object_set_new(fo, "solver", json_string(cim__formula_solver_text(F, solver, sizeof solver)));
     json_object_set_new(fo, "iterations", json_integer(f->scratch.iterations));
+    if (F->varpro && F->objective != CIM_OBJ_LSQ) {
+        json_object_set_new(fo, "inner_iterations", json_integer(f->scratch.inner_iterations));
+        json_object_set_new(fo, "outer_evaluations", json_integer(f->scratch.outer_iterations));
+    }
     json_object_set_new(fo, "seconds", num(f->scratch.seconds));
     json_object_set_new(fo, "cpu_seconds", num(f->scratch.cpu_seconds));
     json_object_set_new(root, "fit", fo);
@@ -244,7 +212,9 @@ static const char *optimizer_text(const CimFit *f)
     if (f->fm)
         return "formula (see fit.solver)";
     if (f->impl == &cim__fit_chinchilla)
-        return "gsl vector_bfgs2 from Epoch AI's grid (best starts by starting objective)";
+        return "variable projection: BFGS over alpha, beta with a, b, e solved inside (Newton/IRLS) "
+               "from the 25 exponent pairs of Epoch AI's grid, the 5 best polished by gsl "
+               "vector_bfgs2 over all five";
     if (f->impl == &cim__fit_freec)
         return "variable projection: gsl vector_bfgs2 over ln C, OLS inside";
     return "gsl_multifit_linear (OLS)";
@@ -264,6 +234,9 @@ static void json_settings(json_t *root, const CimFit *f)
         json_object_set_new(st, "grid_starts", json_integer(CIM_FIT_GRID_STARTS));
         json_object_set_new(st, "starts", json_integer(f->scratch.bfgs_runs));
         json_object_set_new(st, "bootstrap_starts", json_integer(f->scratch.nstarts + 1));
+        json_object_set_new(st, "inner_iterations", json_integer(f->scratch.iterations));
+        json_object_set_new(st, "outer_evaluations", json_integer(f->scratch.outer_iterations));
+        json_object_set_new(st, "polish_iterations", json_integer(f->scratch.polish_iterations));
     } else {
         json_object_set_new(st, "starts", json_null());
     }
@@ -374,6 +347,12 @@ void cim_fit_print_summary(const CimFit *f, FILE *out)
         if (f->fm->objective != CIM_OBJ_LSQ) fprintf(out, ", delta %g", f->fm->delta);
         fprintf(out, "; %s; %d of %d starts run, %ld iterations, %.3g s)\n", f->fm->varpro ? "variable projection" : "LM",
                 f->scratch.bfgs_runs, f->fm->ngrid, f->scratch.iterations, f->scratch.seconds);
+    }
+    if (f->impl == &cim__fit_chinchilla) {   /* the time here only: the JSON stays the same run to run */
+        fprintf(out, "  variable projection: %d exponent starts, %ld outer evaluations, %ld inner steps, "
+                "%ld polish iterations; fit %.3g s, %.3g CPU s\n", f->scratch.bfgs_runs,
+                f->scratch.outer_iterations, f->scratch.iterations, f->scratch.polish_iterations,
+                f->scratch.seconds, f->scratch.cpu_seconds);
     }
     if (f->n < 2 * (size_t)f->k)
         fprintf(out, "  warning: %zu runs for %d free parameters (fewer than 2 per parameter): the data may not identify them\n",

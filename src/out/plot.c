@@ -502,6 +502,55 @@ static void law_legend(cairo_t *cr, const double *groups, size_t ng, size_t nu, 
     }
 }
 
+/* A frame with a log10 x axis (decade ticks; with minor, lighter lines at
+ * 2..9 of each decade too) and a linear or log10 y axis: the one frame of the
+ * law plot and both IsoFLOP panels. */
+static void frame(cairo_t *cr, double x0, double x1, double y0, double y1, double xmin, double xmax,
+                  double ymin, double ymax, int ylog, int minor, const char *xlabel, const char *ylabel)
+{
+    set_font(cr, 10.5, 0);
+    for (int k = (int)floor(xmin); k <= (int)ceil(xmax); k++)
+        for (int m = 1; m <= (minor ? 9 : 1); m++) {
+            double lx = k + log10(m);
+            if (lx < xmin || lx > xmax) continue;
+            double x = x0 + (lx - xmin) / (xmax - xmin) * (x1 - x0), grey = m == 1 ? 0.85 : 0.93;
+            cairo_set_line_width(cr, 0.5);
+            cairo_set_source_rgb(cr, grey, grey, grey);
+            cairo_move_to(cr, floor(x) + 0.5, y0); cairo_line_to(cr, floor(x) + 0.5, y1);
+            cairo_stroke(cr);
+            if (m > 1) continue;
+            char lab[32];
+            snprintf(lab, sizeof lab, "1e%d", k);
+            cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
+            text_at(cr, x, y1 + 15, lab, 0.5);
+        }
+    /* y: decades (1eK) on a log axis, else steps of nice_step. */
+    double step = ylog ? 1 : nice_step(ymax - ymin);
+    for (double v = ylog ? ceil(ymin) : ceil(ymin / step) * step; v <= (ylog ? floor(ymax) : ymax); v += step) {
+        double y = y1 - (v - ymin) / (ymax - ymin) * (y1 - y0);
+        cairo_set_line_width(cr, 0.5);
+        cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
+        cairo_move_to(cr, x0, floor(y) + 0.5); cairo_line_to(cr, x1, floor(y) + 0.5);
+        cairo_stroke(cr);
+        char lab[32];
+        if (ylog) snprintf(lab, sizeof lab, "1e%d", (int)v);
+        else snprintf(lab, sizeof lab, "%g", fabs(v) < step * 1e-6 ? 0.0 : v);
+        cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
+        text_at(cr, x0 - 5, y + 4, lab, 1);
+    }
+    cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+    cairo_set_line_width(cr, 1);
+    cairo_rectangle(cr, x0, y0, x1 - x0, y1 - y0);
+    cairo_stroke(cr);
+    set_font(cr, 11.5, 0);
+    text_at(cr, (x0 + x1) / 2, y1 + 34, xlabel, 0.5);
+    cairo_save(cr);
+    cairo_translate(cr, x0 - 46, (y0 + y1) / 2);
+    cairo_rotate(cr, -M_PI / 2);
+    text_at(cr, 0, 0, ylabel, 0.5);
+    cairo_restore(cr);
+}
+
 static int draw_law_plot(const CimReport *r, cairo_t *cr, double W, double H, CimErr *e)
 {
     const CimRuns *t = r->runs;
@@ -541,48 +590,8 @@ static int draw_law_plot(const CimReport *r, cairo_t *cr, double W, double H, Ci
 
     Law law = law_of(r);
     law_title(r, cr, &law, np);
-    /* Axes and grid. */
-    set_font(cr, 11, 0);
-    for (int k = (int)floor(xmin); k <= (int)ceil(xmax); k++)
-        for (int m = 1; m <= 9; m++) {
-            double lx = k + log10(m);
-            if (lx < xmin || lx > xmax) continue;
-            double x = PX(lx);
-            cairo_set_line_width(cr, m == 1 ? 1 : 0.5);
-            cairo_set_source_rgb(cr, m == 1 ? 0.75 : 0.9, m == 1 ? 0.75 : 0.9, m == 1 ? 0.75 : 0.9);
-            cairo_move_to(cr, floor(x) + 0.5, y0); cairo_line_to(cr, floor(x) + 0.5, y1);
-            cairo_stroke(cr);
-            if (m == 1) {
-                char lab[32];
-                snprintf(lab, sizeof lab, "1e%d", k);
-                cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
-                text_at(cr, x, y1 + 16, lab, 0.5);
-            }
-        }
-    double step = nice_step(ymax - ymin);
-    for (double v = ceil(ymin / step) * step; v <= ymax; v += step) {
-        double y = PY(v);
-        cairo_set_line_width(cr, 0.5);
-        cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
-        cairo_move_to(cr, x0, floor(y) + 0.5); cairo_line_to(cr, x1, floor(y) + 0.5);
-        cairo_stroke(cr);
-        char lab[32];
-        snprintf(lab, sizeof lab, "%g", fabs(v) < step * 1e-6 ? 0.0 : v);
-        cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
-        text_at(cr, x0 - 6, y + 4, lab, 1);
-    }
-    cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
-    cairo_set_line_width(cr, 1);
-    cairo_rectangle(cr, x0, y0, x1 - x0, y1 - y0);
-    cairo_stroke(cr);
-    set_font(cr, 12, 0);
-    text_at(cr, (x0 + x1) / 2, H - 16, t->tokens ? "D (tokens, log scale)" :
-            "D_eff = \xCE\xA3 T_i / C_i (tokens, log scale)", 0.5);
-    cairo_save(cr);
-    cairo_translate(cr, 22, (y0 + y1) / 2);
-    cairo_rotate(cr, -M_PI / 2);
-    text_at(cr, 0, 0, "loss", 0.5);
-    cairo_restore(cr);
+    frame(cr, x0, x1, y0, y1, xmin, xmax, ymin, ymax, 0, 1,
+          t->tokens ? "D (tokens, log scale)" : "D_eff = \xCE\xA3 T_i / C_i (tokens, log scale)", "loss");
 
     /* Curves, clipped to the frame. */
     cairo_save(cr);
@@ -627,61 +636,6 @@ static int draw_law_plot(const CimReport *r, cairo_t *cr, double W, double H, Ci
 
 
 /* ---- figure 3: IsoFLOP profiles (a fit of `cimeter fit --isoflop`) ------- */
-
-/* A frame with a log10 x axis (decade ticks) and a linear or log10 y axis. */
-static void frame(cairo_t *cr, double x0, double x1, double y0, double y1, double xmin, double xmax,
-                  double ymin, double ymax, int ylog, const char *xlabel, const char *ylabel)
-{
-    set_font(cr, 10.5, 0);
-    for (int k = (int)ceil(xmin); k <= (int)floor(xmax); k++) {
-        double x = x0 + (k - xmin) / (xmax - xmin) * (x1 - x0);
-        cairo_set_line_width(cr, 0.5);
-        cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
-        cairo_move_to(cr, floor(x) + 0.5, y0); cairo_line_to(cr, floor(x) + 0.5, y1);
-        cairo_stroke(cr);
-        char lab[32];
-        snprintf(lab, sizeof lab, "1e%d", k);
-        cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
-        text_at(cr, x, y1 + 15, lab, 0.5);
-    }
-    if (ylog) {
-        for (int k = (int)ceil(ymin); k <= (int)floor(ymax); k++) {
-            double y = y1 - (k - ymin) / (ymax - ymin) * (y1 - y0);
-            cairo_set_line_width(cr, 0.5);
-            cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
-            cairo_move_to(cr, x0, floor(y) + 0.5); cairo_line_to(cr, x1, floor(y) + 0.5);
-            cairo_stroke(cr);
-            char lab[32];
-            snprintf(lab, sizeof lab, "1e%d", k);
-            cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
-            text_at(cr, x0 - 5, y + 4, lab, 1);
-        }
-    } else {
-        double step = nice_step(ymax - ymin);
-        for (double v = ceil(ymin / step) * step; v <= ymax; v += step) {
-            double y = y1 - (v - ymin) / (ymax - ymin) * (y1 - y0);
-            cairo_set_line_width(cr, 0.5);
-            cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
-            cairo_move_to(cr, x0, floor(y) + 0.5); cairo_line_to(cr, x1, floor(y) + 0.5);
-            cairo_stroke(cr);
-            char lab[32];
-            snprintf(lab, sizeof lab, "%g", fabs(v) < step * 1e-6 ? 0.0 : v);
-            cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
-            text_at(cr, x0 - 5, y + 4, lab, 1);
-        }
-    }
-    cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
-    cairo_set_line_width(cr, 1);
-    cairo_rectangle(cr, x0, y0, x1 - x0, y1 - y0);
-    cairo_stroke(cr);
-    set_font(cr, 11.5, 0);
-    text_at(cr, (x0 + x1) / 2, y1 + 34, xlabel, 0.5);
-    cairo_save(cr);
-    cairo_translate(cr, x0 - 46, (y0 + y1) / 2);
-    cairo_rotate(cr, -M_PI / 2);
-    text_at(cr, 0, 0, ylabel, 0.5);
-    cairo_restore(cr);
-}
 
 static int draw_iso_plot(const CimReport *r, cairo_t *cr, double W, double H, CimErr *e)
 {
@@ -738,8 +692,8 @@ static int draw_iso_plot(const CimReport *r, cairo_t *cr, double W, double H, Ci
 #define LY(v) (ay1 - ((v) - llo) / (lhi - llo) * (ay1 - ay0))
 #define RX(v) (bx0 + ((v) - clo) / (chi - clo) * (bx1 - bx0))
 #define RY(v) (ay1 - ((v) - slo) / (shi - slo) * (ay1 - ay0))
-    frame(cr, ax0, ax1, ay0, ay1, nlo, nhi, llo, lhi, 0, "parameters N (log scale)", "loss");
-    frame(cr, bx0, bx1, ay0, ay1, clo, chi, slo, shi, 1, "budget C (FLOPs)", "N*");
+    frame(cr, ax0, ax1, ay0, ay1, nlo, nhi, llo, lhi, 0, 0, "parameters N (log scale)", "loss");
+    frame(cr, bx0, bx1, ay0, ay1, clo, chi, slo, shi, 1, 0, "budget C (FLOPs)", "N*");
     cairo_save(cr);
     cairo_rectangle(cr, ax0, ay0, ax1 - ax0, ay1 - ay0);
     cairo_clip(cr);

@@ -1,8 +1,75 @@
 /* report_latex.c — LaTeX tabulars with booktabs rules (\usepackage{booktabs}).
  * A fragment to \input{} inside a table environment: no preamble, no caption,
  * so papers keep their own float placement and numbering. */
+#include <ctype.h>
 #include <string.h>
 #include "out/report.h"
+
+/* A name as LaTeX mathematics: Greek letter names as the letters, a one-letter
+ * name as it is, a longer one upright (\mathrm), other characters escaped. */
+static void math_name(FILE *f, const char *s, size_t n)
+{
+    static const char *const greek[] = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta",
+                                        "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau",
+                                        "phi", "chi", "psi", "omega", NULL};
+    for (int g = 0; greek[g]; g++)
+        if (strlen(greek[g]) == n && !memcmp(greek[g], s, n)) { fprintf(f, "\\%s", greek[g]); return; }
+    if (n > 1) fputs("\\mathrm{", f);
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '_') fputs("\\_", f);
+        else fputc(s[i], f);
+    }
+    if (n > 1) fputc('}', f);
+}
+
+/* One operand of the formula (a name, a number, a function call or a
+ * parenthesised group, with a leading minus); returns its end. */
+static const char *math_expr(FILE *f, const char *s, const char *end, int group);
+
+static const char *math_operand(FILE *f, const char *s, const char *end)
+{
+    while (s < end && *s == ' ') s++;
+    if (s < end && *s == '-') { fputc('-', f); return math_operand(f, s + 1, end); }
+    if (s < end && *s == '(') return math_expr(f, s + 1, end, 1);
+    const char *t = s;
+    while (t < end && (isalnum((unsigned char)*t) || *t == '_' || *t == '.')) t++;
+    if (t == s) return s < end ? s + 1 : s;
+    if (isdigit((unsigned char)*s) || *s == '.') fwrite(s, 1, (size_t)(t - s), f);
+    else math_name(f, s, (size_t)(t - s));
+    while (t < end && *t == ' ') t++;
+    if (t < end && *t == '(') return math_expr(f, t + 1, end, 1);     /* a function's argument */
+    return t;
+}
+
+/* Writes up to the matching ')' (group) or end; ^ takes its operand as a
+ * braced superscript, * becomes \cdot, ** is ^. */
+static const char *math_expr(FILE *f, const char *s, const char *end, int group)
+{
+    if (group) fputc('(', f);
+    while (s < end) {
+        if (*s == ')') { s++; break; }
+        if (*s == '^' || (*s == '*' && s + 1 < end && s[1] == '*')) {
+            s += *s == '^' ? 1 : 2;
+            fputs("^{", f);
+            s = math_operand(f, s, end);
+            fputc('}', f);
+        } else if (*s == '*') { fputs(" \\cdot ", f); s++; }
+        else if (*s == '(' || isalnum((unsigned char)*s) || *s == '_' || *s == '.') s = math_operand(f, s, end);
+        else if (*s == '`') {
+            const char *q = memchr(s + 1, '`', (size_t)(end - s - 1));
+            if (!q) q = end;
+            fputs("\\mathrm{", f);
+            for (const char *c = s + 1; c < q; c++) {
+                char one[2] = {*c, 0};
+                cim__report_text(f, one, CIM_ESC_LATEX);
+            }
+            fputc('}', f);
+            s = q < end ? q + 1 : q;
+        } else { fputc(*s, f); s++; }
+    }
+    if (group) fputc(')', f);
+    return s;
+}
 
 static void num(FILE *f, double v)
 {
@@ -49,7 +116,15 @@ static int latex_write(const CimReport *r, FILE *f, CimErr *e)
     }
     if (r->has_fit) {
         if (r->nrows) fputc('\n', f);
-        fputs("\\begin{tabular}{lrc}\n\\toprule\nParameter & Estimate & 95\\% interval \\\\\n\\midrule\n", f);
+        fputs("\\begin{tabular}{lrc}\n\\toprule\n", f);
+        for (size_t i = 0; i < r->nfit_kv; i++)
+            if (!strcmp(r->fit_kv[i].key, "formula")) {
+                const char *v = r->fit_kv[i].value;
+                fputs("\\multicolumn{3}{l}{$", f);
+                math_expr(f, v, v + strlen(v), 0);
+                fputs("$} \\\\\n\\midrule\n", f);
+            }
+        fputs("Parameter & Estimate & 95\\% interval \\\\\n\\midrule\n", f);
         for (size_t i = 0; i < r->nparams; i++) {
             const CimReportParam *p = &r->params[i];
             fputs("\\texttt{", f);

@@ -54,6 +54,16 @@ recovered("chinchilla form, huber-log, log parameters", chin, T, "--form", "L = 
           "--objective", "huber-log", "--param", "log E", "--param", "log A", "--param", "log B",
           "--start", "E=0,0.5", "--start", "A=5,7", "--start", "B=5,7", "--start", "alpha=0.2,0.5",
           "--start", "beta=0.2,0.5")
+f = recovered("chinchilla form, huber-log, plain LM over all five", chin, T, "--form", "L = E + A/N^alpha + B/D^beta",
+              "--objective", "huber-log", "--param", "log E", "--param", "log A", "--param", "log B",
+              "--start", "E=0,0.5", "--start", "A=5,7", "--start", "B=5,7", "--start", "alpha=0.2,0.5",
+              "--start", "beta=0.2,0.5", "--solver", "lm")
+check(f and f["fit"]["solver"].startswith("Levenberg-Marquardt on Huber"), "--solver lm: LM over all five under huber-log")
+f = recovered("chinchilla form, huber-log, plain E, A, B", chin, T, "--form", "L = E + A/N^alpha + B/D^beta",
+              "--objective", "huber-log", *starts)
+check(f and f["fit"]["solver"].startswith("variable projection: E, A, B solved inside BFGS over alpha, beta")
+      and f["fit"]["starts_run"] == 4 and f["fit"]["inner_iterations"] > 0 and f["fit"]["outer_evaluations"] > 0,
+      "huber-log solves E, A, B inside the search over alpha, beta from the 4 distinct starts, and counts iterations")
 # Tied exponents (Gadre et al.'s alpha = beta).
 Tt = dict(E=1.9, A=300.0, B=900.0, alpha=0.3, beta=0.3)
 tied = runs("tied.csv", lambda N, D: Tt["E"] + Tt["A"] / N ** 0.3 + Tt["B"] / D ** 0.3)
@@ -179,7 +189,7 @@ rc, so, se = cimeter("fit", chin, "--bootstrap", "0", "--form", "L = E + A/N^alp
 check(rc == 2 and "positive weight" in se, f"all-zero weights are refused: {se.strip()!r}")
 expect_usage(["--form", "chinchilla", "--param", "E=1"], "go with a formula", "--param without a formula")
 expect_usage(["--form", "L = E + A/N^alpha", "--objective", "l1"], "unknown --objective", "unknown objective")
-expect_usage(["--form", "L = E + A/N^alpha", "--objective", "huber-log", "--solver", "varpro"], "no parameter enters linearly",
+expect_usage(["--form", "L = (Nc/N)^alpha", "--objective", "huber-log", "--solver", "varpro"], "no free parameter enters linearly",
              "varpro asked where it does not apply")
 expect_usage(["--form", "L = E + A/N^alpha", "--param", "alpha=beta"], "neither a number nor another parameter",
              "tie to an unknown parameter")

@@ -29,6 +29,7 @@ for name, f in (("law", f1), ("other", f2)):
     tex = os.path.join(TMP, name + ".tex")
     rc, so, se = cimeter("report", "--fit", j, "-o", tex)
     check(rc == 0 and "formula: L = E + A/N\\textasciicircum{}alpha" in open(tex).read(), f"the LaTeX table prints the {name} formula")
+    check(rc == 0 and "$L= E+ A/N^{\\alpha}" in open(tex).read(), f"the LaTeX table sets the {name} formula as mathematics")
 curves = [len(re.findall(r"stroke-width:1\.6\b", s)) for s in svgs]
 check(curves == [6, 0], f"six curves (one per model size) for the N, D formula, none for the other ({curves})")
 done()
