@@ -76,6 +76,7 @@ typedef struct CimSpNorm {
     uint8_t copy[256];      /* not a space: 1 plain, 2 plain when an ASCII byte follows */
     int32_t ascii_rule[128];/* an ASCII byte whose rule is that byte alone: its replacement */
     uint8_t *bmp_plain;     /* bit per U+0080..U+FFFF: the same for 2- and 3-byte characters */
+    int ascii_block;        /* every byte 0x21..0x7E has copy set */
 } CimSpNorm;
 
 typedef struct CimSpBuf {
