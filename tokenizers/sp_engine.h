@@ -104,7 +104,7 @@ typedef struct CimSpUnit {
     int32_t base;
     int32_t check;          /* the parent unit; -1: free */
     int32_t piece;          /* the normal or user piece ending here, -1 if none (or unused) */
-    float   score;          /* its score (a user piece's is its length's, at the match) */
+    float   score;          /* its score; -inf: no piece; +inf: a user piece (scored by length) */
 } CimSpUnit;
 
 typedef struct CimSpTrie {

@@ -70,7 +70,7 @@ static int grow_units(Layout *l, size_t need)
     if (!tries) return -1;
     l->tries = tries;
     for (size_t i = old; i < n; i++) {
-        u[i] = (CimSpUnit){0, -1, -1, 0};
+        u[i] = (CimSpUnit){0, -1, -1, -INFINITY};   /* no piece: a candidate that never wins */
         ub[i] = 0;
         tries[i] = 0;
         prev[i] = l->tail;
@@ -206,6 +206,36 @@ void cim_sp_trie_free(CimSpTrie *t)
  * any); with track, *gap the smallest difference between two scores compared and *top
  * the largest score magnitude. Inlined twice so that the pass without them has none of
  * their work. */
+/* The candidate of the piece at unit cu (of len bytes, from at) for the path ending at
+ * best[at + len], if a piece ends there. */
+static inline __attribute__((always_inline)) void relax(const CimSpUnit *cu, size_t at, size_t len,
+                                                        double till, float max_score,
+                                                        Best *best, int track, double *min_gap,
+                                                        float *max_abs)
+{
+    if (cu->piece < 0) return;
+    double score = (double)cu->score;
+    if (__builtin_expect(cu->score == INFINITY, 0))   /* a user piece */
+        score = (double)((float)len * max_score) - 0.1;
+    double cand = score + till;
+    Best *t = &best[at + len];
+    if (track) {
+        double d = fabs(cand - (double)t->score);   /* infinite before any path */
+        *min_gap = d < *min_gap ? d : *min_gap;
+    }
+    if (cand > (double)t->score) {
+        *t = (Best){(float)cand, (int32_t)at, cu->piece};
+        if (track) {
+            float a = fabsf(t->score);
+            *max_abs = a > *max_abs ? a : *max_abs;
+        }
+    }
+}
+
+/* The forward pass: best[i] becomes the best path ending at byte i (its score -infinity
+ * before any); with track, *gap the smallest difference between two scores compared and
+ * *top the largest score magnitude. Inlined twice so that the pass without them has none
+ * of their work. */
 static inline __attribute__((always_inline)) void forward(const CimSpModel *m, const char *s,
                                                           size_t n, Best *best, int track,
                                                           double *gap, float *top)
@@ -225,32 +255,28 @@ static inline __attribute__((always_inline)) void forward(const CimSpModel *m, c
         /* base + any byte stays inside the units (the layout leaves 512 free at the end) */
         int32_t u = 0;
         int32_t base = root_base;
-        for (size_t k = at; k < n; k++) {
+        size_t k = at;
+        for (; k < at + mblen; k++) {   /* the first character: is it a piece? */
+            int32_t c = base + (uint8_t)s[k];
+            const CimSpUnit *cu = &unit[c];
+            if (cu->check != u) {
+                single = 0;
+                goto unknown;
+            }
+            u = c;
+            base = cu->base;
+            relax(cu, at, k + 1 - at, till_d, max_score, best, track, &min_gap, &max_abs);
+            single = cu->piece >= 0;
+        }
+        for (; k < n; k++) {
             int32_t c = base + (uint8_t)s[k];
             const CimSpUnit *cu = &unit[c];
             if (cu->check != u) break;
             u = c;
             base = cu->base;
-            if (cu->piece < 0) continue;
-            size_t len = k + 1 - at;
-            double score = (double)cu->score;
-            if (__builtin_expect(cu->score == INFINITY, 0))
-                score = (double)((float)len * max_score) - 0.1;
-            double cand = score + till_d;
-            Best *t = &best[k + 1];
-            if (track) {
-                double d = fabs(cand - (double)t->score);   /* infinite before any path */
-                min_gap = d < min_gap ? d : min_gap;
-            }
-            if (cand > (double)t->score) {
-                *t = (Best){(float)cand, (int32_t)at, cu->piece};
-                if (track) {
-                    float a = fabsf(t->score);
-                    max_abs = a > max_abs ? a : max_abs;
-                }
-            }
-            single |= len == mblen;
+            relax(cu, at, k + 1 - at, till_d, max_score, best, track, &min_gap, &max_abs);
         }
+unknown:
         if (!single) {
             float cand = unk_score + till;
             Best *t = &best[at + mblen];
