@@ -96,6 +96,7 @@ typedef struct CimSpPairs {
     size_t         mask;
     int32_t       *final_id;     /* per id: the id Encode reports (a reserved twin first) */
     int32_t        ascii_id[128];/* the piece of each ASCII character, -1 if none */
+    int32_t       *bmp_id;       /* the same for U+0080..U+FFFF (their UTF-8 bytes) */
 } CimSpPairs;
 
 /* Unigram's piece trie as a double array: the child of unit u on byte b is unit
