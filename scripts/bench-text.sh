@@ -9,9 +9,11 @@
 #   npm tiktoken (WASM) encode_ordinary, npm gpt-tokenizer countTokens (warm: 2nd pass),
 #     both timed around the calls only (text already decoded in memory), on 1 MB slices
 #     cut after a newline (see node-bench.mjs below)
-#   cimeter text:spm (its own engine) and spm_encode, each with tokenizers/kjv-bpe8k.model
-#     (BPE, 8k) and tests/spm/models/uni32k-bf.model (Unigram, 32k), if present; then the
-#     ratios spm_encode / cimeter text:spm per model (single core, whole processes)
+#   (their own block, bench_spm) cimeter text:spm (its own engine) and spm_encode, each
+#     with tokenizers/kjv-bpe8k.model (BPE, 8k) and tests/spm/models/uni32k-bf.model
+#     (Unigram, 32k), if present: CPU seconds side by side, spm_encode / cimeter and
+#     cimeter / cimeter cl100k, the memo's hit rate, and instruction counts (callgrind) on
+#     a fixed 3 MB slice, whole and net of start-up (CIM_BENCH_CALLGRIND=0 skips them)
 # Prints MB/s (1 MB = 1e6 bytes of the file) and each one's time relative to cimeter
 # cl100k -j 1, plus the load average before and after: on a shared machine wall times
 # depend on what else runs. CIM_BENCH_PIN=0 runs nothing pinned; CIM_BENCH_CPU picks
@@ -98,21 +100,6 @@ JS
 else
     echo "bench-text.sh: npm tiktoken/gpt-tokenizer absent (scripts/fetch-tokenizers.sh --test): skipped" >&2
 fi
-# SentencePiece: cimeter's engine and spm_encode, per model (name=path)
-spm_models=("kjv-bpe8k=${CIM_SPM_MODEL:-$root/tokenizers/kjv-bpe8k.model}"
-            "uni32k=$root/tests/spm/models/uni32k-bf.model")
-for nm in "${spm_models[@]}"; do
-    name=${nm%%=*} model=${nm#*=}
-    [ -f "$model" ] || continue
-    run_cimeter "cimeter-spm-$name" "text:spm:$model" 1
-    if command -v spm_encode >/dev/null; then
-        t0=$(now)
-        tok=$(/usr/bin/time -f "%U %S" -o "$bench/cpu" $pin spm_encode --model="$model" --output_format=id < "$text" | wc -w)
-        t1=$(now)
-        results+=("spm_encode-$name $(echo "$t1 - $t0" | bc -l) $tok $(awk '{print $1 + $2}' "$bench/cpu")")
-    fi
-done
-
 base=$(printf '%s\n' "${results[@]}" | awk '$1 == "cimeter-cl100k" {print $2}')
 printf '\n%-24s %9s %8s %9s %12s %12s\n' tokenizer seconds cpu_s MB/s tokens "x cimeter"
 for r in "${results[@]}"; do
@@ -120,14 +107,78 @@ for r in "${results[@]}"; do
     awk -v n="$1" -v s="$2" -v t="$3" -v c="${4:--}" -v b="$bytes" -v base="$base" \
         'BEGIN { printf "%-24s %9.3f %8s %9.1f %12d %11.2fx\n", n, s, c, b / 1e6 / s, t, s / base }'
 done
-for nm in "${spm_models[@]}"; do
-    name=${nm%%=*}
-    printf '%s\n' "${results[@]}" | awk -v n="$name" '
-        $1 == "cimeter-spm-" n { cs = $2; cc = $4; ct = $3 }
-        $1 == "spm_encode-" n  { ss = $2; sc = $4; st = $3 }
-        END { if (cs && ss) printf "spm %s: spm_encode / cimeter = %.1fx wall, %.1fx cpu; tokens %s\n", n, ss / cs,
-              (cc > 0 ? sc / cc : 0), (ct == st ? "equal" : "DIFFER " ct " vs " st) }'
-done
+# ---- SentencePiece: cimeter's engine beside spm_encode, per core -------------------
+# Per model: cimeter text:spm (its own engine; the memo's hit rate from
+# CIMETER_SPM_STATS) and spm_encode, each a whole process on the mixed text, pinned;
+# their CPU seconds (user + sys) side by side, spm_encode / cimeter, and cimeter
+# text:spm / cimeter text:tiktoken:cl100k_base (the CPU seconds measured above). Then,
+# with valgrind (CIM_BENCH_CALLGRIND=0 skips it), instructions counted by callgrind on a
+# fixed 3 MB slice of the mixed text (five 600 kB pieces spread over it), repeatable
+# whatever the machine's load: whole processes, and net of a one-line file's (start-up:
+# libsentencepiece loading the model, cimeter building its engine).
+spm_models=("kjv-bpe8k=${CIM_SPM_MODEL:-$root/tokenizers/kjv-bpe8k.model}"
+            "uni32k=$root/tests/spm/models/uni32k-bf.model")
+bench_spm() {
+    command -v spm_encode >/dev/null || { echo "bench-text.sh: spm_encode absent: spm rows skipped" >&2; return 0; }
+    local cl_cpu name model spec ncpu ntok scpu stok stats
+    cl_cpu=$(printf '%s\n' "${results[@]}" | awk '$1 == "cimeter-cl100k" {print $4}')
+    echo
+    echo "SentencePiece, one core (CPU seconds, user + sys, of whole processes on $(basename "$text")):"
+    printf '%-10s %10s %9s %8s %9s %12s %12s %10s\n' model spm_encode cimeter "x faster" "x cl100k" \
+        "spm tokens" "cim tokens" "memo hits"
+    for nm in "${spm_models[@]}"; do
+        name=${nm%%=*} model=${nm#*=}
+        [ -f "$model" ] || continue
+        spec="text:spm:$model"
+        CIMETER_SPM_STATS=1 /usr/bin/time -f "%U %S" -o "$bench/cpu" $pin "$cimeter" measure -j 1 -t "$spec" \
+            -o "$bench/out.json" "$text" >/dev/null 2>"$bench/stats" || true
+        ncpu=$(awk '{print $1 + $2}' "$bench/cpu")
+        ntok=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['aggregates'][0]['tokens'])" "$bench/out.json")
+        stats=$(sed -n 's/.*(\([0-9.]*%\)).*/\1/p' "$bench/stats" | tail -1)
+        stok=$(/usr/bin/time -f "%U %S" -o "$bench/cpu" $pin spm_encode --model="$model" --output_format=id < "$text" | wc -w)
+        scpu=$(awk '{print $1 + $2}' "$bench/cpu")
+        awk -v n="$name" -v s="$scpu" -v c="$ncpu" -v cl="$cl_cpu" -v st="$stok" -v ct="$ntok" -v h="$stats" \
+            'BEGIN { printf "%-10s %10.2f %9.2f %7.1fx %8.2fx %12d %12d %10s%s\n", n, s, c, s / c,
+                     (cl > 0 ? c / cl : 0), st, ct, h, (st == ct ? "" : "  TOKENS DIFFER") }'
+    done
+    [ "${CIM_BENCH_CALLGRIND:-1}" = 1 ] && command -v valgrind >/dev/null || return 0
+    local slice=$bench/slice3.txt one=$bench/one-line.txt
+    printf 'one line\n' > "$one"
+    [ -s "$slice" ] || /usr/bin/python3 -c '
+import sys
+d = open(sys.argv[1], "rb").read()
+out = b""
+for k in range(5):
+    a = len(d) * k // 5
+    a = d.index(b"\n", a) + 1 if a else 0
+    out += d[a:d.index(b"\n", a + 600000) + 1]
+open(sys.argv[2], "wb").write(out)' "$text" "$slice"
+    irefs() {   # instructions of a command under callgrind
+        valgrind --tool=callgrind --callgrind-out-file="$bench/callgrind.out" "$@" 2>&1 >/dev/null |
+            sed -n 's/.*I *refs: *//p' | tr -d ,
+    }
+    echo
+    echo "SentencePiece, instructions (callgrind) on $(basename "$slice"), $(stat -c %s "$slice") bytes;"
+    echo "net = less the same process on a one-line file"
+    printf '%-10s %14s %14s %9s %14s %14s %9s\n' model spm_encode cimeter "x fewer" "spm net" "cim net" "x fewer"
+    local cl cl1
+    cl=$(irefs "$cimeter" measure -j 1 -t text:tiktoken:cl100k_base -o "$bench/cg.json" "$slice")
+    cl1=$(irefs "$cimeter" measure -j 1 -t text:tiktoken:cl100k_base -o "$bench/cg.json" "$one")
+    for nm in "${spm_models[@]}"; do
+        name=${nm%%=*} model=${nm#*=}
+        [ -f "$model" ] || continue
+        local s s1 c c1
+        s=$(irefs spm_encode --model="$model" --output_format=id "$slice")
+        s1=$(irefs spm_encode --model="$model" --output_format=id "$one")
+        c=$(irefs "$cimeter" measure -j 1 -t "text:spm:$model" -o "$bench/cg.json" "$slice")
+        c1=$(irefs "$cimeter" measure -j 1 -t "text:spm:$model" -o "$bench/cg.json" "$one")
+        awk -v n="$name" -v s="$s" -v s1="$s1" -v c="$c" -v c1="$c1" -v cl="$cl" -v cl1="$cl1" \
+            'BEGIN { printf "%-10s %14d %14d %8.1fx %14d %14d %8.1fx   net x cl100k %.2f\n", n, s, c, s / c,
+                     s - s1, c - c1, (s - s1) / (c - c1), (c - c1) / (cl - cl1) }'
+    done
+}
+bench_spm
+
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---- two threads on one file ------------------------------------------------------

@@ -35,7 +35,7 @@ static size_t pair_slot(uint64_t key, size_t mask)
     return (size_t)(key >> 29) & mask;
 }
 
-static int32_t pairs_find(const CimSpPairs *p, int32_t a, int32_t b)
+static inline int32_t pairs_find(const CimSpPairs *p, int32_t a, int32_t b)
 {
     uint64_t key = pair_key(a, b);
     for (size_t i = pair_slot(key, p->mask);; i = (i + 1) & p->mask) {
@@ -45,6 +45,34 @@ static int32_t pairs_find(const CimSpPairs *p, int32_t a, int32_t b)
 }
 
 static int32_t normal_id_of(const CimSpVocab *v, const char *s, size_t n);
+
+/* The 2- or 3-byte UTF-8 encoding of cp (U+0080..U+FFFF, surrogates included). */
+static size_t utf8_of(uint32_t cp, char *u)
+{
+    if (cp < 0x800) {
+        u[0] = (char)(0xC0 | cp >> 6);
+        u[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    u[0] = (char)(0xE0 | cp >> 12);
+    u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    u[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+}
+
+/* The piece of the character s[0..len) (a symbol of the word), -1 if none. */
+static int32_t char_id(const CimSpModel *m, const char *s, size_t len)
+{
+    const uint8_t *b = (const uint8_t *)s;
+    if (len == 1 && b[0] < 0x80) return m->pairs.ascii_id[b[0]];
+    if (len == 2 && (b[0] & 0xE0) == 0xC0 && (b[1] & 0xC0) == 0x80 && b[0] >= 0xC2)
+        return m->pairs.bmp_id[(uint32_t)(b[0] & 0x1F) << 6 | (b[1] & 0x3F)];
+    if (len == 3 && (b[0] & 0xF0) == 0xE0 && (b[1] & 0xC0) == 0x80 && (b[2] & 0xC0) == 0x80 &&
+        (b[0] > 0xE0 || b[1] >= 0xA0))   /* not overlong: the table holds each cp's own bytes */
+        return m->pairs.bmp_id[(uint32_t)(b[0] & 0x0F) << 12 | (uint32_t)(b[1] & 0x3F) << 6 |
+                               (b[2] & 0x3F)];
+    return normal_id_of(&m->vocab, s, len);
+}
 
 int cim_sp_pairs_init(CimSpPairs *p, const CimSpVocab *v)
 {
@@ -84,6 +112,13 @@ int cim_sp_pairs_init(CimSpPairs *p, const CimSpVocab *v)
         char ch = (char)c;
         p->ascii_id[c] = normal_id_of(v, &ch, 1);
     }
+    p->bmp_id = malloc(0x10000 * sizeof *p->bmp_id);
+    if (!p->bmp_id) return -1;
+    for (uint32_t cp = 0x80; cp < 0x10000; cp++) {
+        char u[3];
+        size_t len = utf8_of(cp, u);
+        p->bmp_id[cp] = normal_id_of(v, u, len);
+    }
     for (int id = 0; id < v->npieces; id++)
         p->final_id[id] = cim_sp_piece_to_id(v, cim_sp_piece_bytes(v, id), v->piece_len[id]);
     return 0;
@@ -91,6 +126,7 @@ int cim_sp_pairs_init(CimSpPairs *p, const CimSpVocab *v)
 
 void cim_sp_pairs_free(CimSpPairs *p)
 {
+    free(p->bmp_id);
     free(p->slot);
     free(p->final_id);
     memset(p, 0, sizeof *p);
@@ -144,7 +180,7 @@ static int32_t normal_id_of(const CimSpVocab *v, const char *s, size_t n)
 }
 
 /* Queues the pair (l, r) when their concatenation is a piece (normal, user or unused). */
-static void maybe_push(const CimSpModel *m, const char *s, const Sym *sym, int32_t l, int32_t r,
+static inline void maybe_push(const CimSpModel *m, const char *s, const Sym *sym, int32_t l, int32_t r,
                        Pair *heap, size_t *nheap)
 {
     if (l < 0 || r < 0 || sym[l].freeze || sym[r].freeze) return;
@@ -184,8 +220,7 @@ int cim_sp_bpe_word(const CimSpModel *m, CimSpBuf *work, const char *s, size_t n
             len = "\1\1\1\1\1\1\1\1\1\1\1\1\2\2\3\4"[(uint8_t)s[i] >> 4];
             if (len > n - i) len = n - i;
         }
-        int32_t id = len == 1 && (uint8_t)s[i] < 0x80 ? m->pairs.ascii_id[(uint8_t)s[i]]
-                                                      : normal_id_of(v, s + i, len);
+        int32_t id = char_id(m, s + i, len);
         sym[nsym] = (Sym){(int32_t)nsym - 1, i + len < n ? (int32_t)nsym + 1 : -1, (uint32_t)i,
                           (uint32_t)len, freeze, id};
         nsym++;

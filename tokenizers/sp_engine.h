@@ -76,6 +76,7 @@ typedef struct CimSpNorm {
     uint8_t copy[256];      /* not a space: 1 plain, 2 plain when an ASCII byte follows */
     int32_t ascii_rule[128];/* an ASCII byte whose rule is that byte alone: its replacement */
     uint8_t *bmp_plain;     /* bit per U+0080..U+FFFF: the same for 2- and 3-byte characters */
+    int ascii_block;        /* every byte 0x21..0x7E has copy set */
 } CimSpNorm;
 
 typedef struct CimSpBuf {
@@ -95,6 +96,7 @@ typedef struct CimSpPairs {
     size_t         mask;
     int32_t       *final_id;     /* per id: the id Encode reports (a reserved twin first) */
     int32_t        ascii_id[128];/* the piece of each ASCII character, -1 if none */
+    int32_t       *bmp_id;       /* the same for U+0080..U+FFFF (their UTF-8 bytes) */
 } CimSpPairs;
 
 /* Unigram's piece trie as a double array: the child of unit u on byte b is unit
@@ -103,7 +105,7 @@ typedef struct CimSpUnit {
     int32_t base;
     int32_t check;          /* the parent unit; -1: free */
     int32_t piece;          /* the normal or user piece ending here, -1 if none (or unused) */
-    float   score;          /* its score (a user piece's is its length's, at the match) */
+    float   score;          /* its score; -inf: no piece; +inf: a user piece (scored by length) */
 } CimSpUnit;
 
 typedef struct CimSpTrie {

@@ -325,6 +325,8 @@ int cim_sp_model_init(CimSpModel *m, const uint8_t *proto, size_t n, char *err, 
     ascii_pass(nm, v);
     for (int b = 0; b < 0x80; b++)
         nm->copy[b] = b == ' ' ? 0 : nm->plain[b] ? 1 : nm->ascii_pass[b] ? 2 : 0;
+    nm->ascii_block = 1;
+    for (int b = 0x21; b < 0x7F; b++) nm->ascii_block &= nm->copy[b] != 0;
     if (bmp_init(nm, v) < 0) goto nomem;
     m->split = word_split(v, nm->escape_ws, nm->ws_suffix);
     if (m->type == CIM_SP_BPE && cim_sp_pairs_init(&m->pairs, v) < 0) goto nomem;

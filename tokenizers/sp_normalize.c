@@ -148,7 +148,18 @@ int cim_sp_normalize(const CimSpNorm *nm, const CimSpVocab *v, const char *input
     size_t rep_len, consumed;
     if (nm->remove_extra_ws) {   /* leading spaces */
         while (i < n) {
-            norm_prefix(nm, v, in + i, n - i, &rep, &rep_len, &consumed);
+            uint8_t b = in[i];
+            if (b < 0x80 && nm->plain[b] && b != ' ') break;   /* (the common case first) */
+            if (b < 0x80 && nm->ascii_rule[b] >= 0) {
+                rep = nm->repl + nm->ascii_rule[b];
+                rep_len = strlen(rep);
+                consumed = 1;
+            } else if (b == ' ' && nm->plain[b]) {
+                rep = " ";
+                rep_len = consumed = 1;
+            } else {
+                norm_prefix(nm, v, in + i, n - i, &rep, &rep_len, &consumed);
+            }
             if (rep_len != 1 || rep[0] != ' ') break;
             i += consumed;
         }
@@ -161,6 +172,43 @@ int cim_sp_normalize(const CimSpNorm *nm, const CimSpVocab *v, const char *input
         /* the common case: a run of ASCII bytes that map to themselves (no space) */
         char *o = out->p;   /* (moves when a long replacement grows the buffer) */
         size_t len = out->len;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        /* Eight bytes at a time: the printable ASCII bytes that map to themselves before
+         * the first other byte are copied (one that may start a rule when a non-ASCII
+         * byte follows is left to the paths below), and a plain space is written here.
+         * Room: out keeps 3 bytes per input byte left, and 5 more. */
+        while (nm->ascii_block && i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, in + i, 8);
+            uint64_t low = (w - 0x2121212121212121ull) & ~w;         /* a byte < 0x21 */
+            uint64_t del = ((w ^ 0x7F7F7F7F7F7F7F7Full) - 0x0101010101010101ull) &
+                           ~(w ^ 0x7F7F7F7F7F7F7F7Full);           /* a byte 0x7F */
+            uint64_t other = (w | low | del) & 0x8080808080808080ull;
+            /* the lowest flagged byte is one (borrows only flag bytes above it) */
+            size_t k = other ? (size_t)__builtin_ctzll(other) >> 3 : 8;
+            if (k && i + k < n && in[i + k] >= 0x80 && nm->copy[in[i + k - 1]] != 1) k--;
+            memcpy(o + len, &w, 8);
+            len += k;
+            i += k;
+            if (k) prev_space = 0;
+            if (i == n || in[i] != ' ' || !nm->plain[' ']) {
+                if (k == 8) continue;
+                break;
+            }
+            if (!prev_space) {
+                if (nm->escape_ws) {
+                    memcpy(o + len, SPACE_SYMBOL, 3);
+                    len += 3;
+                } else {
+                    o[len++] = ' ';
+                }
+            }
+            prev_space = nm->remove_extra_ws;
+            i++;
+        }
+        out->len = len;
+        if (i == n) break;
+#endif
         while (i + 1 < n && nm->copy[in[i]] && (nm->copy[in[i]] == 1 || in[i + 1] < 0x80))
             o[len++] = (char)in[i++];
         if (len != out->len) {

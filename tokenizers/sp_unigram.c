@@ -70,7 +70,7 @@ static int grow_units(Layout *l, size_t need)
     if (!tries) return -1;
     l->tries = tries;
     for (size_t i = old; i < n; i++) {
-        u[i] = (CimSpUnit){0, -1, -1, 0};
+        u[i] = (CimSpUnit){0, -1, -1, -INFINITY};   /* no piece: a candidate that never wins */
         ub[i] = 0;
         tries[i] = 0;
         prev[i] = l->tail;
@@ -154,7 +154,8 @@ int cim_sp_trie_init(CimSpTrie *t, const CimSpVocab *v)
         CimSpUnit *u = &t->unit[unit_of[x]];
         if (nd->piece >= 0 && v->type[nd->piece] != CIM_SP_UNUSED) {   /* Encode skips unused */
             u->piece = nd->piece;
-            u->score = v->score[nd->piece];
+            /* a user piece's score depends on the match's length: marked, worked out there */
+            u->score = v->type[nd->piece] == CIM_SP_USER ? INFINITY : v->score[nd->piece];
         }
         if (!nd->nchild) continue;
         uint8_t lo = node[nd->first].label;
@@ -201,10 +202,102 @@ void cim_sp_trie_free(CimSpTrie *t)
 }
 
 
-static void note_gap(float *gap, double a, double b)
+/* The forward pass: best[i] becomes the best path ending at byte i (start == -1 before
+ * any); with track, *gap the smallest difference between two scores compared and *top
+ * the largest score magnitude. Inlined twice so that the pass without them has none of
+ * their work. */
+/* The candidate of the piece at unit cu (of len bytes, from at) for the path ending at
+ * best[at + len], if a piece ends there. */
+static inline __attribute__((always_inline)) void relax(const CimSpUnit *cu, size_t at, size_t len,
+                                                        double till, float max_score,
+                                                        Best *best, int track, double *min_gap,
+                                                        float *max_abs)
 {
-    double d = fabs(a - b);
-    if (gap && d < *gap) *gap = (float)d;
+    if (cu->piece < 0) return;
+    double score = (double)cu->score;
+    if (__builtin_expect(cu->score == INFINITY, 0))   /* a user piece */
+        score = (double)((float)len * max_score) - 0.1;
+    double cand = score + till;
+    Best *t = &best[at + len];
+    if (track) {
+        double d = fabs(cand - (double)t->score);   /* infinite before any path */
+        *min_gap = d < *min_gap ? d : *min_gap;
+    }
+    if (cand > (double)t->score) {
+        *t = (Best){(float)cand, (int32_t)at, cu->piece};
+        if (track) {
+            float a = fabsf(t->score);
+            *max_abs = a > *max_abs ? a : *max_abs;
+        }
+    }
+}
+
+/* The forward pass: best[i] becomes the best path ending at byte i (its score -infinity
+ * before any); with track, *gap the smallest difference between two scores compared and
+ * *top the largest score magnitude. Inlined twice so that the pass without them has none
+ * of their work. */
+static inline __attribute__((always_inline)) void forward(const CimSpModel *m, const char *s,
+                                                          size_t n, Best *best, int track,
+                                                          double *gap, float *top)
+{
+    const CimSpUnit *unit = m->trie.unit;
+    const int32_t root_base = unit[0].base;
+    const float unk_score = m->unk_score, max_score = m->max_score;
+    const int32_t unk_id = m->vocab.unk_id;
+    double min_gap = INFINITY;
+    float max_abs = 0;
+    for (size_t at = 0; at < n;) {
+        const float till = best[at].score;
+        const double till_d = (double)till;
+        size_t mblen = "\1\1\1\1\1\1\1\1\1\1\1\1\2\2\3\4"[(uint8_t)s[at] >> 4];
+        if (mblen > n - at) mblen = n - at;
+        int single = 0;
+        /* base + any byte stays inside the units (the layout leaves 512 free at the end) */
+        int32_t u = 0;
+        int32_t base = root_base;
+        size_t k = at;
+        for (; k < at + mblen; k++) {   /* the first character: is it a piece? */
+            int32_t c = base + (uint8_t)s[k];
+            const CimSpUnit *cu = &unit[c];
+            if (cu->check != u) {
+                single = 0;
+                goto unknown;
+            }
+            u = c;
+            base = cu->base;
+            relax(cu, at, k + 1 - at, till_d, max_score, best, track, &min_gap, &max_abs);
+            single = cu->piece >= 0;
+        }
+        for (; k < n; k++) {
+            int32_t c = base + (uint8_t)s[k];
+            const CimSpUnit *cu = &unit[c];
+            if (cu->check != u) break;
+            u = c;
+            base = cu->base;
+            relax(cu, at, k + 1 - at, till_d, max_score, best, track, &min_gap, &max_abs);
+        }
+unknown:
+        if (!single) {
+            float cand = unk_score + till;
+            Best *t = &best[at + mblen];
+            if (track) {
+                double d = fabs((double)cand - (double)t->score);
+                min_gap = d < min_gap ? d : min_gap;
+            }
+            if (cand > t->score) {
+                *t = (Best){cand, (int32_t)at, unk_id};
+                if (track) {
+                    float a = fabsf(cand);
+                    max_abs = a > max_abs ? a : max_abs;
+                }
+            }
+        }
+        at += mblen;
+    }
+    if (track) {
+        *gap = min_gap;
+        *top = max_abs > *top ? max_abs : *top;
+    }
 }
 
 int cim_sp_unigram_word(const CimSpModel *m, CimSpBuf *work, const char *s, size_t n, float g,
@@ -219,46 +312,16 @@ int cim_sp_unigram_word(const CimSpModel *m, CimSpBuf *work, const char *s, size
     work->len = 0;
     if (cim_sp_buf_reserve(work, (n + 1) * sizeof(Best)) < 0) return -1;
     Best *best = (Best *)(void *)work->p;
-    for (size_t i = 0; i <= n; i++) best[i] = (Best){0, -1, -1};
+    /* -infinity: any candidate beats it, and its distance to one is no near tie */
+    for (size_t i = 1; i <= n; i++) best[i].score = -INFINITY;
     best[0] = (Best){g, 0, -1};
-    if (gap) *gap = INFINITY;
     float top = fabsf(g);
-    for (size_t at = 0; at < n;) {
-        float till = best[at].score;
-        size_t mblen = "\1\1\1\1\1\1\1\1\1\1\1\1\2\2\3\4"[(uint8_t)s[at] >> 4];
-        if (mblen > n - at) mblen = n - at;
-        int single = 0;
-        const CimSpUnit *unit = m->trie.unit;
-        size_t nunits = m->trie.nunits;
-        int32_t u = 0;
-        for (size_t k = at; k < n; k++) {
-            size_t c = (size_t)unit[u].base + (uint8_t)s[k];
-            if (c >= nunits || unit[c].check != u) break;
-            u = (int32_t)c;
-            int id = unit[u].piece;
-            if (id < 0) continue;
-            size_t len = k + 1 - at;
-            double score = v->type[id] == CIM_SP_USER ? (double)((float)len * m->max_score) - 0.1
-                                                      : (double)unit[u].score;
-            double cand = score + (double)till;
-            Best *t = &best[k + 1];
-            if (t->start >= 0) note_gap(gap, cand, t->score);
-            if (t->start < 0 || cand > (double)t->score) {
-                *t = (Best){(float)cand, (int32_t)at, id};
-                if (fabsf(t->score) > top) top = fabsf(t->score);
-            }
-            if (len == mblen) single = 1;
-        }
-        if (!single) {
-            float cand = m->unk_score + till;
-            Best *t = &best[at + mblen];
-            if (t->start >= 0) note_gap(gap, cand, t->score);
-            if (t->start < 0 || cand > t->score) {
-                *t = (Best){cand, (int32_t)at, v->unk_id};
-                if (fabsf(cand) > top) top = fabsf(cand);
-            }
-        }
-        at += mblen;
+    if (gap) {
+        double min_gap;
+        forward(m, s, n, best, 1, &min_gap, &top);
+        *gap = (float)min_gap;
+    } else {
+        forward(m, s, n, best, 0, NULL, NULL);
     }
     if (mag) *mag = top;
     *g_end = best[n].score;
