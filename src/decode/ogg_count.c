@@ -410,10 +410,72 @@ int cim_ogg_count(FILE *f, uint64_t size, uint64_t *samples, uint32_t *rate, uin
     free(s);
     return ok;
 }
+
+/* What a packet at the head of the stream is: a Vorbis or Opus header, or audio. */
+static int head_kind(const ogg_packet *op)
+{
+    if (op->bytes >= 7 && (op->packet[0] & 1) && !memcmp(op->packet + 1, "vorbis", 6)) return 'v';
+    if (op->bytes >= 4 && !memcmp(op->packet, "Opus", 4)) return 'o';
+    return 0;
+}
+
+int cim_ogg_audio_prefix(const uint8_t *b, size_t n)
+{
+    ogg_sync_state sync;
+    ogg_stream_state stream;
+    ogg_page page;
+    ogg_packet op;
+    int pages = 0, packets = 0, headers = 0, serial = 0, ok = 0, done = 0;
+    ogg_sync_init(&sync);
+    ogg_stream_init(&stream, 0);
+    char *buf = n ? ogg_sync_buffer(&sync, (long)n) : NULL;
+    if (buf) {
+        memcpy(buf, b, n);
+        ogg_sync_wrote(&sync, (long)n);
+    }
+    /* Pages one after the other from the start (libogg checks each CRC; a
+     * skip is junk), all of the first page's stream, up to its first audio
+     * packet. */
+    while (buf && !done && ogg_sync_pageseek(&sync, &page) > 0) {
+        if (!pages) {
+            serial = ogg_page_serialno(&page);
+            ogg_stream_reset_serialno(&stream, serial);
+        }
+        if (!ogg_page_bos(&page) != (pages > 0) || ogg_page_serialno(&page) != serial ||
+            ogg_stream_pagein(&stream, &page) < 0)
+            break;
+        pages++;
+        int r;
+        while (!done && (r = ogg_stream_packetout(&stream, &op)) != 0) {
+            int kind = r < 0 ? -1 : head_kind(&op);
+            packets++;
+            if (packets == 1) {
+                headers = kind == 'v' && op.packet[0] == 1 ? 3
+                        : kind == 'o' && op.bytes >= 8 && !memcmp(op.packet, "OpusHead", 8) ? 2 : 0;
+                done = !headers;
+            } else if (packets <= headers) {
+                done = kind != (headers == 3 ? 'v' : 'o');
+            } else {
+                /* the first audio packet: none a demuxer would take for a header */
+                ok = kind == 0 && op.bytes > 0 && (headers == 2 || !(op.packet[0] & 1));
+                done = 1;
+            }
+        }
+    }
+    ogg_stream_clear(&stream);
+    ogg_sync_clear(&sync);
+    return ok;
+}
 #else
 int cim_ogg_count(FILE *f, uint64_t size, uint64_t *samples, uint32_t *rate, uint32_t *channels)
 {
     (void)f; (void)size; (void)samples; (void)rate; (void)channels;
+    return 0;
+}
+
+int cim_ogg_audio_prefix(const uint8_t *b, size_t n)
+{
+    (void)b; (void)n;
     return 0;
 }
 #endif
