@@ -45,6 +45,7 @@
 #include "decode/ogg_count.h"
 
 #if CIM_HAVE_OGG_COUNT
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <ogg/ogg.h>
@@ -166,7 +167,13 @@ typedef struct VorbisTrack {
     uint64_t delivered;
 } VorbisTrack;
 
-static void vorbis_track(VorbisTrack *t, const vorbis_block *vb)
+/* A packet as vorbis_synthesis_trackonly() leaves it in the vorbis_block. */
+typedef struct VorbisBlock {
+    int     W, eofflag;
+    int64_t sequence, granulepos;
+} VorbisBlock;
+
+static void vorbis_track(VorbisTrack *t, const VorbisBlock *vb)
 {
     int lw = t->w;
     t->w = vb->W;
@@ -206,13 +213,78 @@ static void vorbis_track(VorbisTrack *t, const vorbis_block *vb)
     t->delivered += (uint64_t)out;
 }
 
+/* Whether vorbis_synthesis_init() accepts the stream's set-up (libsndfile
+ * cannot open the file otherwise). That depends on the vorbis_info alone:
+ * the channels, rate and block sizes of the identification header and the
+ * setup header. Building the decoder's codebooks to find out costs more than
+ * the rest of a short file's replay, while a corpus encoded by one encoder at
+ * one setting repeats the same headers: the answers are kept, keyed by those
+ * numbers and the setup packet's bytes, for the life of the process. */
+#define SETUP_CACHE      16
+#define SETUP_CACHE_MAX  65536   /* larger setup headers are not kept */
+
+typedef struct SetupVerdict {
+    long           shape[4];   /* channels, rate, short and long block size */
+    unsigned char *setup;
+    size_t         len;
+    int            ok;
+} SetupVerdict;
+
+static SetupVerdict setup_cache[SETUP_CACHE];
+static size_t setup_cache_next;
+static pthread_mutex_t setup_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int setup_accepted(vorbis_info *vi, const ogg_packet *setup)
+{
+    long shape[4] = {vi->channels, vi->rate, vorbis_info_blocksize(vi, 0), vorbis_info_blocksize(vi, 1)};
+    size_t len = (size_t)setup->bytes;
+    int ok = -1;
+    pthread_mutex_lock(&setup_cache_lock);
+    for (size_t i = 0; i < SETUP_CACHE && ok < 0; i++) {
+        const SetupVerdict *v = &setup_cache[i];
+        if (v->setup && v->len == len && !memcmp(v->shape, shape, sizeof shape) &&
+            !memcmp(v->setup, setup->packet, len))
+            ok = v->ok;
+    }
+    pthread_mutex_unlock(&setup_cache_lock);
+    if (ok >= 0) return ok;
+    vorbis_dsp_state vd;
+    ok = vorbis_synthesis_init(&vd, vi) == 0;
+    if (ok) vorbis_dsp_clear(&vd);
+    unsigned char *copy = len <= SETUP_CACHE_MAX ? malloc(len ? len : 1) : NULL;
+    if (copy) {
+        memcpy(copy, setup->packet, len);
+        pthread_mutex_lock(&setup_cache_lock);
+        SetupVerdict *v = &setup_cache[setup_cache_next++ % SETUP_CACHE];
+        free(v->setup);
+        *v = (SetupVerdict){.setup = copy, .len = len, .ok = ok};
+        memcpy(v->shape, shape, sizeof shape);
+        pthread_mutex_unlock(&setup_cache_lock);
+    }
+    return ok;
+}
+
+/* vorbis_synthesis_trackonly() without a decoder: the same checks (packet
+ * type, mode number, a known mode) through vorbis_packet_blocksize(), which
+ * reads the mode with as many bits. trackonly also fails a long block whose
+ * window flags are cut off, which needs a packet of one byte: such a packet,
+ * or one whose block size does not say which kind it is, is refused (-2).
+ * 0 with *vb filled, -1 for a packet libvorbis skips. */
+static int vorbis_block_of(vorbis_info *vi, const long bs[2], ogg_packet *op, VorbisBlock *vb)
+{
+    long size = vorbis_packet_blocksize(vi, op);
+    if (size < 0) return -1;
+    if (op->bytes < 2 && (size == bs[1] || bs[0] == bs[1])) return -2;
+    *vb = (VorbisBlock){.W = size == bs[1] && bs[0] != bs[1], .eofflag = (int)op->e_o_s,
+                        .sequence = op->packetno, .granulepos = op->granulepos};
+    return 0;
+}
+
 static int vorbis_count(OggScan *s, ogg_packet *id, uint64_t *n, uint32_t *rate, uint32_t *channels)
 {
     vorbis_info vi;
     vorbis_comment vc;
-    vorbis_dsp_state vd;
-    vorbis_block vb;
-    int ok = 0, dsp = 0;
+    int ok = 0;
     vorbis_info_init(&vi);
     vorbis_comment_init(&vc);
     ogg_packet op;
@@ -221,6 +293,7 @@ static int vorbis_count(OggScan *s, ogg_packet *id, uint64_t *n, uint32_t *rate,
         goto done;
     for (int i = 0; i < 2; i++)
         if (!header_packet(s, &op) || vorbis_synthesis_headerin(&vi, &vc, &op) < 0) goto done;
+    if (!setup_accepted(&vi, &op)) goto done;   /* op: the setup header */
     /* Audio packets on the setup header's page: libsndfile drops them. */
     if (ogg_stream_packetpeek(&s->stream, NULL) != 0 || unpack(s) != 1) goto done;
     if (vi.channels <= 0 || vi.rate <= 0) goto done;
@@ -243,16 +316,17 @@ static int vorbis_count(OggScan *s, ogg_packet *id, uint64_t *n, uint32_t *rate,
         start = first_gp - duration;
     }
 
-    if (vorbis_synthesis_init(&vd, &vi) != 0) goto done;
-    dsp = 1;
-    vorbis_block_init(&vd, &vb);
     VorbisTrack t = {.bs = {vorbis_info_blocksize(&vi, 0), vorbis_info_blocksize(&vi, 1)},
                      .sequence = -1, .granulepos = -1, .sample_count = -1};
     if (t.bs[0] <= 0 || t.bs[1] <= 0) goto done;
     int r = 1;
     while (r == 1) {
-        for (int i = 0; i < s->npk; i++)
-            if (vorbis_synthesis_trackonly(&vb, &s->pk[i]) == 0) vorbis_track(&t, &vb);
+        for (int i = 0; i < s->npk; i++) {
+            VorbisBlock vb;
+            int b = vorbis_block_of(&vi, t.bs, &s->pk[i], &vb);
+            if (b == -2) goto done;
+            if (b == 0) vorbis_track(&t, &vb);
+        }
         r = unpack(s);
     }
     uint64_t end;
@@ -263,10 +337,6 @@ static int vorbis_count(OggScan *s, ogg_packet *id, uint64_t *n, uint32_t *rate,
     *channels = (uint32_t)vi.channels;
     ok = 1;
 done:
-    if (dsp) {
-        vorbis_block_clear(&vb);
-        vorbis_dsp_clear(&vd);
-    }
     vorbis_comment_clear(&vc);
     vorbis_info_clear(&vi);
     return ok;
