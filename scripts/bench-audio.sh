@@ -34,7 +34,8 @@
 # Last, the whole dev audio set plus those copies with the standard audio
 # tokenizers (VAD included, which decodes whatever the format) and without
 # VAD. LOSSY_ONLY=1 skips the first part; LOSSY_DIR=DIR makes the lossy copies
-# there once and reuses them on later runs. Each lossy set's per-file counts
+# there once and reuses them on later runs; LOSSY_SETS=GLOB (e.g. 'vorbis-*')
+# times only those sets and skips the standard set. Each lossy set's per-file counts
 # from both paths are compared: "same" is the number of files whose samples,
 # raw bytes and tokens agree, "fast" the number the fast path answered.
 set -euo pipefail
@@ -167,7 +168,7 @@ if [ $# = 0 ] && command -v ffmpeg >/dev/null && [ -d "$dev/sonic-pi" ] && [ -d 
     echo "process start-up (empty directory): cpu $sc s, wall $sw s"
     printf "%-14s %5s %5s %8s %8s %7s %8s %8s %7s %8s %5s %5s\n" set files MB "dec cpu" "fast cpu" ratio \
         "dec wall" "fastwall" ratio "cpu net" fast same
-    for d in "$lossy"/*; do
+    for d in "$lossy"/${LOSSY_SETS:-*}; do
         n=$(find "$d" -type f | wc -l)
         mb=$(du -sm "$d" | cut -f1)
         read -r dc dw <<< "$(cpuwall "$DEC_REPS" 1 "$cim" measure -j 2 --bootstrap 0 --no-fast-path -t audio:frame:hop=20 --per-file -o "$tmp/d.json" "$d")"
@@ -183,6 +184,7 @@ print(sum(1 for f in fast if f.get("fast_path")), sum(1 for f in fast if key(f) 
             "$(ratio "$(echo "$dc - $sc" | bc -l)" "$(echo "$fc - $sc" | bc -l)")" "$on" "$same"
         [ "$same" = "$n" ] || echo "  counts differ on $((n - same)) of $n files" >&2
     done
+    [ -z "${LOSSY_SETS:-}" ] || exit 0
     mapfile -t std < <("$root/scripts/standard-set.sh" "$cim" 2>/dev/null | paste - - |
                        grep -E 'whisper|hubert|encodec|dac|mimi|vad' | tr '\t' '\n')
     novad=(); for ((i = 0; i < ${#std[@]}; i += 2)); do

@@ -167,7 +167,7 @@ typedef struct VorbisTrack {
     uint64_t delivered;
 } VorbisTrack;
 
-/* A packet as vorbis_synthesis_trackonly() leaves it in the vorbis_block. */
+/* What vorbis_track() reads of a packet from vorbis_synthesis_trackonly(). */
 typedef struct VorbisBlock {
     int     W, eofflag;
     int64_t sequence, granulepos;
@@ -213,96 +213,111 @@ static void vorbis_track(VorbisTrack *t, const VorbisBlock *vb)
     t->delivered += (uint64_t)out;
 }
 
-/* Whether vorbis_synthesis_init() accepts the stream's set-up (libsndfile
- * cannot open the file otherwise). That depends on the vorbis_info alone:
- * the channels, rate and block sizes of the identification header and the
- * setup header. Building the decoder's codebooks to find out costs more than
- * the rest of a short file's replay, while a corpus encoded by one encoder at
- * one setting repeats the same headers: the answers are kept, keyed by those
- * numbers and the setup packet's bytes, for the life of the process. */
+/* The decoder state vorbis_synthesis_trackonly() reads, or the answer that
+ * vorbis_synthesis_init() rejects the set-up (libsndfile cannot open the
+ * file then). Both depend on the vorbis_info alone: the channels, rate and
+ * block sizes of the identification header and the setup header. Building
+ * the decoder's codebooks costs more than the rest of a short file's replay,
+ * while a corpus encoded by one encoder at one setting repeats the same
+ * headers: the first SETUP_CACHE set-ups (of up to SETUP_CACHE_MAX bytes)
+ * keep theirs for the life of the process, shared by every thread, which only
+ * read it (trackonly writes to the caller's own vorbis_block). */
 #define SETUP_CACHE      16
-#define SETUP_CACHE_MAX  65536   /* larger setup headers are not kept */
+#define SETUP_CACHE_MAX  65536
 
-typedef struct SetupVerdict {
-    long           shape[4];   /* channels, rate, short and long block size */
-    unsigned char *setup;
-    size_t         len;
-    int            ok;
-} SetupVerdict;
+typedef struct SetupEntry {
+    long              shape[4];   /* channels, rate, short and long block size */
+    unsigned char    *setup;
+    size_t            len;
+    vorbis_info      *vi;         /* what vd was built from */
+    vorbis_dsp_state *vd;         /* NULL: rejected */
+} SetupEntry;
 
-static SetupVerdict setup_cache[SETUP_CACHE];
-static size_t setup_cache_next;
+static SetupEntry setup_cache[SETUP_CACHE];
+static size_t setup_cache_used;
 static pthread_mutex_t setup_cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static int setup_accepted(vorbis_info *vi, const ogg_packet *setup)
+/* The decoder for *vi (headers read, setup packet `setup`): 1 with *vd, 0 when
+ * rejected. When the cache keeps *vi, *vi becomes NULL (not the caller's to
+ * clear any more); *own is set when *vd is the caller's to clear and free. */
+static int setup_decoder(vorbis_info **vi, const ogg_packet *setup, vorbis_dsp_state **vd, int *own)
 {
-    long shape[4] = {vi->channels, vi->rate, vorbis_info_blocksize(vi, 0), vorbis_info_blocksize(vi, 1)};
+    long shape[4] = {(*vi)->channels, (*vi)->rate, vorbis_info_blocksize(*vi, 0),
+                     vorbis_info_blocksize(*vi, 1)};
     size_t len = (size_t)setup->bytes;
-    int ok = -1;
+    int found = 0;
+    *vd = NULL;
+    *own = 0;
     pthread_mutex_lock(&setup_cache_lock);
-    for (size_t i = 0; i < SETUP_CACHE && ok < 0; i++) {
-        const SetupVerdict *v = &setup_cache[i];
-        if (v->setup && v->len == len && !memcmp(v->shape, shape, sizeof shape) &&
-            !memcmp(v->setup, setup->packet, len))
-            ok = v->ok;
+    for (size_t i = 0; i < setup_cache_used && !found; i++) {
+        const SetupEntry *c = &setup_cache[i];
+        if (c->len == len && !memcmp(c->shape, shape, sizeof shape) && !memcmp(c->setup, setup->packet, len)) {
+            *vd = c->vd;
+            found = 1;
+        }
     }
     pthread_mutex_unlock(&setup_cache_lock);
-    if (ok >= 0) return ok;
-    vorbis_dsp_state vd;
-    ok = vorbis_synthesis_init(&vd, vi) == 0;
-    if (ok) vorbis_dsp_clear(&vd);
+    if (found) return *vd != NULL;
+    vorbis_dsp_state *d = malloc(sizeof *d);
+    if (!d) return 0;
+    if (vorbis_synthesis_init(d, *vi) != 0) {   /* (it clears d itself on failure) */
+        free(d);
+        d = NULL;
+    }
     unsigned char *copy = len <= SETUP_CACHE_MAX ? malloc(len ? len : 1) : NULL;
+    int kept = 0;
     if (copy) {
         memcpy(copy, setup->packet, len);
         pthread_mutex_lock(&setup_cache_lock);
-        SetupVerdict *v = &setup_cache[setup_cache_next++ % SETUP_CACHE];
-        free(v->setup);
-        *v = (SetupVerdict){.setup = copy, .len = len, .ok = ok};
-        memcpy(v->shape, shape, sizeof shape);
+        if (setup_cache_used < SETUP_CACHE) {
+            SetupEntry *c = &setup_cache[setup_cache_used++];
+            *c = (SetupEntry){.setup = copy, .len = len, .vi = *vi, .vd = d};
+            memcpy(c->shape, shape, sizeof shape);
+            kept = 1;
+        }
         pthread_mutex_unlock(&setup_cache_lock);
+        if (!kept) free(copy);
     }
-    return ok;
-}
-
-/* vorbis_synthesis_trackonly() without a decoder: the same checks (packet
- * type, mode number, a known mode) through vorbis_packet_blocksize(), which
- * reads the mode with as many bits. trackonly also fails a long block whose
- * window flags are cut off, which needs a packet of one byte: such a packet,
- * or one whose block size does not say which kind it is, is refused (-2).
- * 0 with *vb filled, -1 for a packet libvorbis skips. */
-static int vorbis_block_of(vorbis_info *vi, const long bs[2], ogg_packet *op, VorbisBlock *vb)
-{
-    long size = vorbis_packet_blocksize(vi, op);
-    if (size < 0) return -1;
-    if (op->bytes < 2 && (size == bs[1] || bs[0] == bs[1])) return -2;
-    *vb = (VorbisBlock){.W = size == bs[1] && bs[0] != bs[1], .eofflag = (int)op->e_o_s,
-                        .sequence = op->packetno, .granulepos = op->granulepos};
-    return 0;
+    if (kept) {
+        *vi = NULL;
+    } else {
+        *own = d != NULL;
+    }
+    *vd = d;
+    return d != NULL;
 }
 
 static int vorbis_count(OggScan *s, ogg_packet *id, uint64_t *n, uint32_t *rate, uint32_t *channels)
 {
-    vorbis_info vi;
+    vorbis_info *vi = malloc(sizeof *vi);
     vorbis_comment vc;
-    int ok = 0;
-    vorbis_info_init(&vi);
+    vorbis_dsp_state *vd = NULL;
+    vorbis_block vb;
+    int ok = 0, own_vd = 0, block = 0;
+    if (!vi) return 0;
+    vorbis_info_init(vi);
     vorbis_comment_init(&vc);
     ogg_packet op;
     if (!id->b_o_s || ogg_stream_packetpeek(&s->stream, NULL) != 0 ||
-        vorbis_synthesis_headerin(&vi, &vc, id) < 0)
+        vorbis_synthesis_headerin(vi, &vc, id) < 0)
         goto done;
     for (int i = 0; i < 2; i++)
-        if (!header_packet(s, &op) || vorbis_synthesis_headerin(&vi, &vc, &op) < 0) goto done;
-    if (!setup_accepted(&vi, &op)) goto done;   /* op: the setup header */
+        if (!header_packet(s, &op) || vorbis_synthesis_headerin(vi, &vc, &op) < 0) goto done;
+    long bs[2] = {vorbis_info_blocksize(vi, 0), vorbis_info_blocksize(vi, 1)};
+    long vi_rate = vi->rate;
+    int vi_channels = vi->channels;
+    if (!setup_decoder(&vi, &op, &vd, &own_vd)) goto done;   /* op: the setup header */
+    vorbis_block_init(vd, &vb);
+    block = 1;
     /* Audio packets on the setup header's page: libsndfile drops them. */
     if (ogg_stream_packetpeek(&s->stream, NULL) != 0 || unpack(s) != 1) goto done;
-    if (vi.channels <= 0 || vi.rate <= 0) goto done;
+    if (vi_channels <= 0 || vi_rate <= 0) goto done;
 
     /* libsndfile's offset of the first sample (vorbis_calculate_granulepos). */
     uint64_t duration = 0;
     long last = -1;
     for (int i = 0; i < s->npk; i++) {
-        long this = vorbis_packet_blocksize(&vi, &s->pk[i]);
+        long this = vorbis_packet_blocksize(vd->vi, &s->pk[i]);
         if (this < 0) continue;
         if (last != -1) duration += (uint64_t)((last + this) >> 2);
         last = this;
@@ -316,16 +331,15 @@ static int vorbis_count(OggScan *s, ogg_packet *id, uint64_t *n, uint32_t *rate,
         start = first_gp - duration;
     }
 
-    VorbisTrack t = {.bs = {vorbis_info_blocksize(&vi, 0), vorbis_info_blocksize(&vi, 1)},
-                     .sequence = -1, .granulepos = -1, .sample_count = -1};
+    VorbisTrack t = {.bs = {bs[0], bs[1]}, .sequence = -1, .granulepos = -1, .sample_count = -1};
     if (t.bs[0] <= 0 || t.bs[1] <= 0) goto done;
     int r = 1;
     while (r == 1) {
         for (int i = 0; i < s->npk; i++) {
-            VorbisBlock vb;
-            int b = vorbis_block_of(&vi, t.bs, &s->pk[i], &vb);
-            if (b == -2) goto done;
-            if (b == 0) vorbis_track(&t, &vb);
+            if (vorbis_synthesis_trackonly(&vb, &s->pk[i]) != 0) continue;
+            VorbisBlock b = {.W = vb.W, .eofflag = vb.eofflag, .sequence = vb.sequence,
+                             .granulepos = vb.granulepos};
+            vorbis_track(&t, &b);
         }
         r = unpack(s);
     }
@@ -333,12 +347,20 @@ static int vorbis_count(OggScan *s, ogg_packet *id, uint64_t *n, uint32_t *rate,
     if (r < 0 || !last_granule(s, &end) || end < start || end - start > INT64_MAX) goto done;
     uint64_t frames = end - start;
     *n = t.delivered < frames ? t.delivered : frames;
-    *rate = (uint32_t)vi.rate;
-    *channels = (uint32_t)vi.channels;
+    *rate = (uint32_t)vi_rate;
+    *channels = (uint32_t)vi_channels;
     ok = 1;
 done:
+    if (block) vorbis_block_clear(&vb);
+    if (own_vd) {
+        vorbis_dsp_clear(vd);
+        free(vd);
+    }
     vorbis_comment_clear(&vc);
-    vorbis_info_clear(&vi);
+    if (vi) {
+        vorbis_info_clear(vi);
+        free(vi);
+    }
     return ok;
 }
 
