@@ -518,6 +518,7 @@ int cim_ogg_audio_prefix(const uint8_t *b, size_t n)
     ogg_page page;
     ogg_packet op;
     int pages = 0, packets = 0, headers = 0, serial = 0, ok = 0, done = 0;
+    if (n < 27 || memcmp(b, "OggS", 4)) return 0;   /* every file is asked: not Ogg, no copy */
     ogg_sync_init(&sync);
     ogg_stream_init(&stream, 0);
     char *buf = n ? ogg_sync_buffer(&sync, (long)n) : NULL;
