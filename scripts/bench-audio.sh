@@ -33,7 +33,11 @@
 # ratio net of the process start-up; the target is a ratio of at least 50.
 # Last, the whole dev audio set plus those copies with the standard audio
 # tokenizers (VAD included, which decodes whatever the format) and without
-# VAD. LOSSY_ONLY=1 skips the first part.
+# VAD. LOSSY_ONLY=1 skips the first part; LOSSY_DIR=DIR makes the lossy copies
+# there once and reuses them on later runs; LOSSY_SETS=GLOB (e.g. 'vorbis-*')
+# times only those sets and skips the standard set. Each lossy set's per-file counts
+# from both paths are compared: "same" is the number of files whose samples,
+# raw bytes and tokens agree, "fast" the number the fast path answered.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}; shift || true
@@ -107,7 +111,8 @@ done
 dev=${CIM_DEV_CORPUS:-$root/corpora/dev}/audio
 if [ $# = 0 ] && command -v ffmpeg >/dev/null && [ -d "$dev/sonic-pi" ] && [ -d "$dev/asterisk" ]; then
     ff() { ffmpeg -nostdin -loglevel error -y "$@"; }
-    lossy=$tmp/lossy
+    lossy=${LOSSY_DIR:-$tmp/lossy}
+    if [ ! -f "$lossy.complete" ]; then
     enc=("vorbis ogg -c:a libvorbis -q:a 4" "opus opus -c:a libopus -b:a 64k" "mp3 mp3 -c:a libmp3lame -q:a 4")
     # speech: the asterisk prompts one after the other, cut into 3-minute files at 48 kHz.
     find -L "$dev/asterisk" -name '*.wav' | sort | sed "s/'/'\\\\''/g; s/^/file '/; s/$/'/" > "$tmp/list.txt"
@@ -141,6 +146,8 @@ if [ $# = 0 ] && command -v ffmpeg >/dev/null && [ -d "$dev/sonic-pi" ] && [ -d 
         done
     done
     rm -f "$tmp/speech.wav" "$tmp/once.wav" "$tmp/music.wav"
+    touch "$lossy.complete"
+    fi
     cpuwall() {  # cpuwall REPS INNER CMD...: best of REPS timings of INNER back-to-back runs, per run: "cpu wall" s
         local reps=$1 inner=$2 bc="" bw=""; shift 2
         for _ in $(seq "$reps"); do
@@ -159,18 +166,25 @@ if [ $# = 0 ] && command -v ffmpeg >/dev/null && [ -d "$dev/sonic-pi" ] && [ -d 
     echo "header fast path, audio:frame:hop=20, -j 2, s per run; load: $(cut -d' ' -f1-3 /proc/loadavg)"
     read -r sc sw <<< "$(cpuwall "$REPS" 10 "$cim" measure -j 2 --bootstrap 0 -t audio:frame:hop=20 -o "$tmp/o.json" "$tmp/empty")"
     echo "process start-up (empty directory): cpu $sc s, wall $sw s"
-    printf "%-14s %5s %5s %8s %8s %7s %8s %8s %7s %8s %8s\n" set files MB "dec cpu" "fast cpu" ratio \
-        "dec wall" "fastwall" ratio "cpu net" "on fast"
-    for d in "$lossy"/*; do
+    printf "%-14s %5s %5s %8s %8s %7s %8s %8s %7s %8s %5s %5s\n" set files MB "dec cpu" "fast cpu" ratio \
+        "dec wall" "fastwall" ratio "cpu net" fast same
+    for d in "$lossy"/${LOSSY_SETS:-*}; do
         n=$(find "$d" -type f | wc -l)
         mb=$(du -sm "$d" | cut -f1)
-        read -r dc dw <<< "$(cpuwall "$DEC_REPS" 1 "$cim" measure -j 2 --bootstrap 0 --no-fast-path -t audio:frame:hop=20 -o "$tmp/o.json" "$d")"
+        read -r dc dw <<< "$(cpuwall "$DEC_REPS" 1 "$cim" measure -j 2 --bootstrap 0 --no-fast-path -t audio:frame:hop=20 --per-file -o "$tmp/d.json" "$d")"
         read -r fc fw <<< "$(cpuwall "$REPS" 5 "$cim" measure -j 2 --bootstrap 0 -t audio:frame:hop=20 --per-file -o "$tmp/f.json" "$d")"
-        on=$($PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sum(1 for f in d["files"] if f.get("fast_path")))' "$tmp/f.json")
-        printf "%-14s %5d %5d %8.3f %8.3f %7.1f %8.3f %8.3f %7.1f %8.1f %8d\n" "$(basename "$d")" "$n" "$mb" \
+        read -r on same <<< "$($PY -c '
+import json, sys
+key = lambda f: (f["path"], f.get("units"), f.get("raw_bytes"), f.get("tokens"), f.get("error"))
+fast = json.load(open(sys.argv[1]))["files"]
+dec = {key(f) for f in json.load(open(sys.argv[2]))["files"]}
+print(sum(1 for f in fast if f.get("fast_path")), sum(1 for f in fast if key(f) in dec))' "$tmp/f.json" "$tmp/d.json")"
+        printf "%-14s %5d %5d %8.3f %8.3f %7.1f %8.3f %8.3f %7.1f %8.1f %5d %5d\n" "$(basename "$d")" "$n" "$mb" \
             "$dc" "$fc" "$(ratio "$dc" "$fc")" "$dw" "$fw" "$(ratio "$dw" "$fw")" \
-            "$(ratio "$(echo "$dc - $sc" | bc -l)" "$(echo "$fc - $sc" | bc -l)")" "$on"
+            "$(ratio "$(echo "$dc - $sc" | bc -l)" "$(echo "$fc - $sc" | bc -l)")" "$on" "$same"
+        [ "$same" = "$n" ] || echo "  counts differ on $((n - same)) of $n files" >&2
     done
+    [ -z "${LOSSY_SETS:-}" ] || exit 0
     mapfile -t std < <("$root/scripts/standard-set.sh" "$cim" 2>/dev/null | paste - - |
                        grep -E 'whisper|hubert|encodec|dac|mimi|vad' | tr '\t' '\n')
     novad=(); for ((i = 0; i < ${#std[@]}; i += 2)); do

@@ -30,6 +30,8 @@
 #include <libavutil/log.h>
 #include "common/err.h"
 #include "decode/av_common.h"
+#include "decode/mp3_count.h"
+#include "decode/ogg_count.h"
 #include "source/magic.h"
 
 #define CIM_AV_PROBE_BYTES 65536
@@ -214,6 +216,13 @@ CimAvKind cim__av_classify(const char *path, const uint8_t *buf, size_t n)
     int score;
     if (!path)        /* a stream not spooled yet: cim__av_may_claim answers for it */
         return CIM_AV_NONE;
+    /* An MP3 elementary stream (what libavformat's audio-only mp3 demuxer
+     * takes), or an Ogg file that opens with one Vorbis or Opus stream alone
+     * (all libavformat reads to find the streams, and a stream found later
+     * on is never video): audio, without the ~300 probes and the opening,
+     * which cost more than the header fast paths of these formats. */
+    if (cim_mp3_stream_prefix(buf, n) || cim_ogg_audio_prefix(buf, n))
+        return CIM_AV_AUDIO;
     cim__av_init();   /* before any probe: some of them log (av_image_check_size) */
     const AVInputFormat *fmt = probe_buf(buf, n, &score);
     if (!fmt || is_image_format(fmt->name) || score < AVPROBE_SCORE_MAX / 2)

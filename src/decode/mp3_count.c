@@ -33,33 +33,7 @@
 #include "cim_config.h"
 #include "decode/mp3_count.h"
 
-#if CIM_HAVE_MP3_COUNT
-#include <pthread.h>
-#include <stdlib.h>
 #include <string.h>
-#include <mpg123.h>
-
-#define WINDOW (1u << 18)   /* bytes read at a time while walking the frames */
-
-typedef struct Reader {
-    FILE    *f;
-    uint64_t size, start;   /* file size; offset of buf[0] */
-    size_t   len;           /* valid bytes in buf */
-    uint8_t  buf[WINDOW];
-} Reader;
-
-/* n bytes at pos (n <= 64), or NULL past the end or on a read error. */
-static const uint8_t *at(Reader *r, uint64_t pos, size_t n)
-{
-    if (pos + n > r->size) return NULL;
-    if (pos < r->start || pos + n > r->start + r->len) {
-        if (fseeko(r->f, (off_t)pos, SEEK_SET)) return NULL;
-        r->start = pos;
-        r->len = fread(r->buf, 1, WINDOW, r->f);
-        if (r->len < n) return NULL;
-    }
-    return r->buf + (pos - r->start);
-}
 
 typedef struct L3Header {
     int      mpeg1, sr_index, version, mono, crc;
@@ -87,6 +61,62 @@ static int l3_header(const uint8_t *p, L3Header *h)
     uint32_t pad = (p[2] >> 1) & 1;
     h->len = (h->mpeg1 ? 144000u : 72000u) * kbps[h->mpeg1][bri] / h->rate + pad;
     return h->len >= 24;
+}
+
+/* The end of an ID3v2 tag at the start of b (0 without one, -1 when it is
+ * malformed: a size byte with its high bit set). */
+static int64_t id3v2_end(const uint8_t *b)
+{
+    if (memcmp(b, "ID3", 3)) return 0;
+    if (b[3] < 2 || b[3] > 4 || (b[6] | b[7] | b[8] | b[9]) & 0x80) return -1;
+    return 10 + ((int64_t)b[6] << 21 | (int64_t)b[7] << 14 | (int64_t)b[8] << 7 | b[9]) +
+           (b[5] & 0x10 ? 10 : 0);
+}
+
+int cim_mp3_stream_prefix(const uint8_t *b, size_t n)
+{
+    if (n < 10) return 0;
+    int64_t tag = id3v2_end(b);
+    if (tag < 0 || (uint64_t)tag >= n) return 0;
+    size_t pos = (size_t)tag, frames = 0;
+    L3Header first = {0}, h;
+    while (pos + 4 <= n) {
+        if (n - pos == 128 && !memcmp(b + pos, "TAG", 3)) break;   /* ID3v1 at the end */
+        if (!l3_header(b + pos, &h)) return 0;
+        if (!frames) first = h;
+        else if (h.version != first.version || h.sr_index != first.sr_index || h.mono != first.mono)
+            return 0;
+        frames++;
+        pos += h.len;
+    }
+    return frames >= 4;
+}
+
+#if CIM_HAVE_MP3_COUNT
+#include <pthread.h>
+#include <stdlib.h>
+#include <mpg123.h>
+
+#define WINDOW (1u << 18)   /* bytes read at a time while walking the frames */
+
+typedef struct Reader {
+    FILE    *f;
+    uint64_t size, start;   /* file size; offset of buf[0] */
+    size_t   len, cap;      /* valid bytes in buf; its size */
+    uint8_t *buf;
+} Reader;
+
+/* n bytes at pos (n <= 64), or NULL past the end or on a read error. */
+static const uint8_t *at(Reader *r, uint64_t pos, size_t n)
+{
+    if (pos + n > r->size) return NULL;
+    if (pos < r->start || pos + n > r->start + r->len) {
+        if (fseeko(r->f, (off_t)pos, SEEK_SET)) return NULL;
+        r->start = pos;
+        r->len = fread(r->buf, 1, r->cap, r->f);
+        if (r->len < n) return NULL;
+    }
+    return r->buf + (pos - r->start);
 }
 
 /* Whether the frame at p (its first 48 bytes) carries a Xing, Info or VBRI tag. */
@@ -131,11 +161,9 @@ static int clean_chain(Reader *r, Chain *c)
     const uint8_t *p = at(r, 0, 10);
     uint64_t pos = 0, end = r->size;
     if (!p) return 0;
-    if (!memcmp(p, "ID3", 3)) {
-        if (p[3] < 2 || p[3] > 4 || (p[6] | p[7] | p[8] | p[9]) & 0x80) return 0;
-        pos = 10 + ((uint64_t)p[6] << 21 | (uint64_t)p[7] << 14 | (uint64_t)p[8] << 7 | p[9]) +
-              (p[5] & 0x10 ? 10 : 0);
-    }
+    int64_t tag = id3v2_end(p);
+    if (tag < 0) return 0;
+    pos = (uint64_t)tag;
     if (end >= 128 && (p = at(r, end - 128, 3)) && !memcmp(p, "TAG", 3)) end -= 128;
     L3Header first = {0}, h;
     memset(c, 0, sizeof *c);
@@ -161,8 +189,7 @@ static int clean_chain(Reader *r, Chain *c)
 
 static void init_mpg123(void) { mpg123_init(); }
 
-/* libmpg123 reads through these, as it does inside libsndfile; a buffered
- * FILE keeps its small reads off the system call path. */
+/* libmpg123 reads through these, as it does inside libsndfile. */
 static mpg123_ssize_t io_read(void *f, void *buf, size_t n)
 {
     size_t got = fread(buf, 1, n, f);
@@ -195,22 +222,21 @@ static mpg123_handle *open_like_libsndfile(FILE *f, long *rate, int *channels)
     return h;
 }
 
-int cim_mp3_count(FILE *f, const char *path, uint64_t size, uint64_t *samples, uint32_t *rate,
-                  uint32_t *channels)
+int cim_mp3_count(FILE *f, uint64_t size, uint64_t *samples, uint32_t *rate, uint32_t *channels)
 {
-    Reader *r = malloc(sizeof *r);
-    if (!r) return 0;
-    *r = (Reader){.f = f, .size = size};
+    /* The walk reads the whole file (every header must be seen) in big
+     * blocks into one buffer no larger than the file, never cleared. */
+    Reader r = {.f = f, .size = size, .cap = size < WINDOW ? (size_t)size : WINDOW};
+    r.buf = malloc(r.cap ? r.cap : 1);
+    if (!r.buf) return 0;
     Chain c;
-    int ok = clean_chain(r, &c);
-    free(r);
-    if (!ok) return 0;
+    int ok = clean_chain(&r, &c);
+    free(r.buf);
+    if (!ok || fseeko(f, 0, SEEK_SET)) return 0;
     long mrate = 0;
     int mch = 0;
-    FILE *own = fopen(path, "rb");
-    if (!own) return 0;
-    setvbuf(own, NULL, _IOFBF, WINDOW);
-    mpg123_handle *h = open_like_libsndfile(own, &mrate, &mch);
+    /* libmpg123 reads the same FILE: the first frames and the end of the file. */
+    mpg123_handle *h = open_like_libsndfile(f, &mrate, &mch);
     off_t at_open = -1, delivered = -1;
     if (h) {
         at_open = mpg123_length(h);
@@ -229,7 +255,6 @@ int cim_mp3_count(FILE *f, const char *path, uint64_t size, uint64_t *samples, u
         mpg123_close(h);
         mpg123_delete(h);
     }
-    fclose(own);
     if (at_open <= 0 || delivered <= 0 || mrate != (long)c.rate || mch != (int)c.channels) return 0;
     *samples = (uint64_t)(at_open < delivered ? at_open : delivered);
     *rate = c.rate;
@@ -237,10 +262,9 @@ int cim_mp3_count(FILE *f, const char *path, uint64_t size, uint64_t *samples, u
     return 1;
 }
 #else
-int cim_mp3_count(FILE *f, const char *path, uint64_t size, uint64_t *samples, uint32_t *rate,
-                  uint32_t *channels)
+int cim_mp3_count(FILE *f, uint64_t size, uint64_t *samples, uint32_t *rate, uint32_t *channels)
 {
-    (void)f; (void)path; (void)size; (void)samples; (void)rate; (void)channels;
+    (void)f; (void)size; (void)samples; (void)rate; (void)channels;
     return 0;
 }
 #endif

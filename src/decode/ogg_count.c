@@ -45,6 +45,7 @@
 #include "decode/ogg_count.h"
 
 #if CIM_HAVE_OGG_COUNT
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <ogg/ogg.h>
@@ -166,7 +167,13 @@ typedef struct VorbisTrack {
     uint64_t delivered;
 } VorbisTrack;
 
-static void vorbis_track(VorbisTrack *t, const vorbis_block *vb)
+/* What vorbis_track() reads of a packet from vorbis_synthesis_trackonly(). */
+typedef struct VorbisBlock {
+    int     W, eofflag;
+    int64_t sequence, granulepos;
+} VorbisBlock;
+
+static void vorbis_track(VorbisTrack *t, const VorbisBlock *vb)
 {
     int lw = t->w;
     t->w = vb->W;
@@ -206,30 +213,111 @@ static void vorbis_track(VorbisTrack *t, const vorbis_block *vb)
     t->delivered += (uint64_t)out;
 }
 
+/* The decoder state vorbis_synthesis_trackonly() reads, or the answer that
+ * vorbis_synthesis_init() rejects the set-up (libsndfile cannot open the
+ * file then). Both depend on the vorbis_info alone: the channels, rate and
+ * block sizes of the identification header and the setup header. Building
+ * the decoder's codebooks costs more than the rest of a short file's replay,
+ * while a corpus encoded by one encoder at one setting repeats the same
+ * headers: the first SETUP_CACHE set-ups (of up to SETUP_CACHE_MAX bytes)
+ * keep theirs for the life of the process, shared by every thread, which only
+ * read it (trackonly writes to the caller's own vorbis_block). */
+#define SETUP_CACHE      16
+#define SETUP_CACHE_MAX  65536
+
+typedef struct SetupEntry {
+    long              shape[4];   /* channels, rate, short and long block size */
+    unsigned char    *setup;
+    size_t            len;
+    vorbis_info      *vi;         /* what vd was built from */
+    vorbis_dsp_state *vd;         /* NULL: rejected */
+} SetupEntry;
+
+static SetupEntry setup_cache[SETUP_CACHE];
+static size_t setup_cache_used;
+static pthread_mutex_t setup_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The decoder for *vi (headers read, setup packet `setup`): 1 with *vd, 0 when
+ * rejected. When the cache keeps *vi, *vi becomes NULL (not the caller's to
+ * clear any more); *own is set when *vd is the caller's to clear and free. */
+static int setup_decoder(vorbis_info **vi, const ogg_packet *setup, vorbis_dsp_state **vd, int *own)
+{
+    long shape[4] = {(*vi)->channels, (*vi)->rate, vorbis_info_blocksize(*vi, 0),
+                     vorbis_info_blocksize(*vi, 1)};
+    size_t len = (size_t)setup->bytes;
+    int found = 0;
+    *vd = NULL;
+    *own = 0;
+    pthread_mutex_lock(&setup_cache_lock);
+    for (size_t i = 0; i < setup_cache_used && !found; i++) {
+        const SetupEntry *c = &setup_cache[i];
+        if (c->len == len && !memcmp(c->shape, shape, sizeof shape) && !memcmp(c->setup, setup->packet, len)) {
+            *vd = c->vd;
+            found = 1;
+        }
+    }
+    pthread_mutex_unlock(&setup_cache_lock);
+    if (found) return *vd != NULL;
+    vorbis_dsp_state *d = malloc(sizeof *d);
+    if (!d) return 0;
+    if (vorbis_synthesis_init(d, *vi) != 0) {   /* (it clears d itself on failure) */
+        free(d);
+        d = NULL;
+    }
+    unsigned char *copy = len <= SETUP_CACHE_MAX ? malloc(len ? len : 1) : NULL;
+    int kept = 0;
+    if (copy) {
+        memcpy(copy, setup->packet, len);
+        pthread_mutex_lock(&setup_cache_lock);
+        if (setup_cache_used < SETUP_CACHE) {
+            SetupEntry *c = &setup_cache[setup_cache_used++];
+            *c = (SetupEntry){.setup = copy, .len = len, .vi = *vi, .vd = d};
+            memcpy(c->shape, shape, sizeof shape);
+            kept = 1;
+        }
+        pthread_mutex_unlock(&setup_cache_lock);
+        if (!kept) free(copy);
+    }
+    if (kept) {
+        *vi = NULL;
+    } else {
+        *own = d != NULL;
+    }
+    *vd = d;
+    return d != NULL;
+}
+
 static int vorbis_count(OggScan *s, ogg_packet *id, uint64_t *n, uint32_t *rate, uint32_t *channels)
 {
-    vorbis_info vi;
+    vorbis_info *vi = malloc(sizeof *vi);
     vorbis_comment vc;
-    vorbis_dsp_state vd;
+    vorbis_dsp_state *vd = NULL;
     vorbis_block vb;
-    int ok = 0, dsp = 0;
-    vorbis_info_init(&vi);
+    int ok = 0, own_vd = 0, block = 0;
+    if (!vi) return 0;
+    vorbis_info_init(vi);
     vorbis_comment_init(&vc);
     ogg_packet op;
     if (!id->b_o_s || ogg_stream_packetpeek(&s->stream, NULL) != 0 ||
-        vorbis_synthesis_headerin(&vi, &vc, id) < 0)
+        vorbis_synthesis_headerin(vi, &vc, id) < 0)
         goto done;
     for (int i = 0; i < 2; i++)
-        if (!header_packet(s, &op) || vorbis_synthesis_headerin(&vi, &vc, &op) < 0) goto done;
+        if (!header_packet(s, &op) || vorbis_synthesis_headerin(vi, &vc, &op) < 0) goto done;
+    long bs[2] = {vorbis_info_blocksize(vi, 0), vorbis_info_blocksize(vi, 1)};
+    long vi_rate = vi->rate;
+    int vi_channels = vi->channels;
+    if (!setup_decoder(&vi, &op, &vd, &own_vd)) goto done;   /* op: the setup header */
+    vorbis_block_init(vd, &vb);
+    block = 1;
     /* Audio packets on the setup header's page: libsndfile drops them. */
     if (ogg_stream_packetpeek(&s->stream, NULL) != 0 || unpack(s) != 1) goto done;
-    if (vi.channels <= 0 || vi.rate <= 0) goto done;
+    if (vi_channels <= 0 || vi_rate <= 0) goto done;
 
     /* libsndfile's offset of the first sample (vorbis_calculate_granulepos). */
     uint64_t duration = 0;
     long last = -1;
     for (int i = 0; i < s->npk; i++) {
-        long this = vorbis_packet_blocksize(&vi, &s->pk[i]);
+        long this = vorbis_packet_blocksize(vd->vi, &s->pk[i]);
         if (this < 0) continue;
         if (last != -1) duration += (uint64_t)((last + this) >> 2);
         last = this;
@@ -243,32 +331,36 @@ static int vorbis_count(OggScan *s, ogg_packet *id, uint64_t *n, uint32_t *rate,
         start = first_gp - duration;
     }
 
-    if (vorbis_synthesis_init(&vd, &vi) != 0) goto done;
-    dsp = 1;
-    vorbis_block_init(&vd, &vb);
-    VorbisTrack t = {.bs = {vorbis_info_blocksize(&vi, 0), vorbis_info_blocksize(&vi, 1)},
-                     .sequence = -1, .granulepos = -1, .sample_count = -1};
+    VorbisTrack t = {.bs = {bs[0], bs[1]}, .sequence = -1, .granulepos = -1, .sample_count = -1};
     if (t.bs[0] <= 0 || t.bs[1] <= 0) goto done;
     int r = 1;
     while (r == 1) {
-        for (int i = 0; i < s->npk; i++)
-            if (vorbis_synthesis_trackonly(&vb, &s->pk[i]) == 0) vorbis_track(&t, &vb);
+        for (int i = 0; i < s->npk; i++) {
+            if (vorbis_synthesis_trackonly(&vb, &s->pk[i]) != 0) continue;
+            VorbisBlock b = {.W = vb.W, .eofflag = vb.eofflag, .sequence = vb.sequence,
+                             .granulepos = vb.granulepos};
+            vorbis_track(&t, &b);
+        }
         r = unpack(s);
     }
     uint64_t end;
     if (r < 0 || !last_granule(s, &end) || end < start || end - start > INT64_MAX) goto done;
     uint64_t frames = end - start;
     *n = t.delivered < frames ? t.delivered : frames;
-    *rate = (uint32_t)vi.rate;
-    *channels = (uint32_t)vi.channels;
+    *rate = (uint32_t)vi_rate;
+    *channels = (uint32_t)vi_channels;
     ok = 1;
 done:
-    if (dsp) {
-        vorbis_block_clear(&vb);
-        vorbis_dsp_clear(&vd);
+    if (block) vorbis_block_clear(&vb);
+    if (own_vd) {
+        vorbis_dsp_clear(vd);
+        free(vd);
     }
     vorbis_comment_clear(&vc);
-    vorbis_info_clear(&vi);
+    if (vi) {
+        vorbis_info_clear(vi);
+        free(vi);
+    }
     return ok;
 }
 
@@ -410,10 +502,73 @@ int cim_ogg_count(FILE *f, uint64_t size, uint64_t *samples, uint32_t *rate, uin
     free(s);
     return ok;
 }
+
+/* What a packet at the head of the stream is: a Vorbis or Opus header, or audio. */
+static int head_kind(const ogg_packet *op)
+{
+    if (op->bytes >= 7 && (op->packet[0] & 1) && !memcmp(op->packet + 1, "vorbis", 6)) return 'v';
+    if (op->bytes >= 4 && !memcmp(op->packet, "Opus", 4)) return 'o';
+    return 0;
+}
+
+int cim_ogg_audio_prefix(const uint8_t *b, size_t n)
+{
+    ogg_sync_state sync;
+    ogg_stream_state stream;
+    ogg_page page;
+    ogg_packet op;
+    int pages = 0, packets = 0, headers = 0, serial = 0, ok = 0, done = 0;
+    if (n < 27 || memcmp(b, "OggS", 4)) return 0;   /* every file is asked: not Ogg, no copy */
+    ogg_sync_init(&sync);
+    ogg_stream_init(&stream, 0);
+    char *buf = n ? ogg_sync_buffer(&sync, (long)n) : NULL;
+    if (buf) {
+        memcpy(buf, b, n);
+        ogg_sync_wrote(&sync, (long)n);
+    }
+    /* Pages one after the other from the start (libogg checks each CRC; a
+     * skip is junk), all of the first page's stream, up to its first audio
+     * packet. */
+    while (buf && !done && ogg_sync_pageseek(&sync, &page) > 0) {
+        if (!pages) {
+            serial = ogg_page_serialno(&page);
+            ogg_stream_reset_serialno(&stream, serial);
+        }
+        if (!ogg_page_bos(&page) != (pages > 0) || ogg_page_serialno(&page) != serial ||
+            ogg_stream_pagein(&stream, &page) < 0)
+            break;
+        pages++;
+        int r;
+        while (!done && (r = ogg_stream_packetout(&stream, &op)) != 0) {
+            int kind = r < 0 ? -1 : head_kind(&op);
+            packets++;
+            if (packets == 1) {
+                headers = kind == 'v' && op.packet[0] == 1 ? 3
+                        : kind == 'o' && op.bytes >= 8 && !memcmp(op.packet, "OpusHead", 8) ? 2 : 0;
+                done = !headers;
+            } else if (packets <= headers) {
+                done = kind != (headers == 3 ? 'v' : 'o');
+            } else {
+                /* the first audio packet: none a demuxer would take for a header */
+                ok = kind == 0 && op.bytes > 0 && (headers == 2 || !(op.packet[0] & 1));
+                done = 1;
+            }
+        }
+    }
+    ogg_stream_clear(&stream);
+    ogg_sync_clear(&sync);
+    return ok;
+}
 #else
 int cim_ogg_count(FILE *f, uint64_t size, uint64_t *samples, uint32_t *rate, uint32_t *channels)
 {
     (void)f; (void)size; (void)samples; (void)rate; (void)channels;
+    return 0;
+}
+
+int cim_ogg_audio_prefix(const uint8_t *b, size_t n)
+{
+    (void)b; (void)n;
     return 0;
 }
 #endif

@@ -317,8 +317,9 @@ static int snd_header(const char *path, const CimLimits *lim, CimFileMeasure *m,
             n = flac_exact_total(f, &channels, &rate);
         } else if (!memcmp(magic, "OggS", 4) && !ogg_truncated(f, fsize)) {
             if (!cim_ogg_count(f, fsize, &n, &rate, &channels)) n = 0;
-        } else if ((!memcmp(magic, "ID3", 3) || mpeg_frame_len(magic)) && !mpeg_truncated(f, fsize)) {
-            if (!cim_mp3_count(f, path, fsize, &n, &rate, &channels)) n = 0;
+        } else if (!memcmp(magic, "ID3", 3) || mpeg_frame_len(magic)) {
+            /* (the frame chain cim_mp3_count requires is never truncated) */
+            if (!cim_mp3_count(f, fsize, &n, &rate, &channels)) n = 0;
         }
     }
     fclose(f);
