@@ -19,6 +19,8 @@
 #include <string.h>
 #include "common/err.h"
 #include "decode/decoder.h"
+#include "decode/mp3_count.h"
+#include "decode/ogg_count.h"
 
 #define AV_MODULE "libcimeter-av.so"
 
@@ -63,8 +65,19 @@ static int missing(CimErr *e)
     return cim_err(e, CIM_ERR_UNSUPPORTED, "the libav* decoders (%s) could not be loaded: %s", AV_MODULE, why);
 }
 
+/* Where both libav* probes answer 0, the module need not load: a stream not
+ * spooled yet (no path), an MP3 elementary stream, or an Ogg file that opens
+ * with one Vorbis or Opus stream alone (no container signature for av-audio;
+ * classified as audio, so not video), which are libsndfile's. */
+static int probes_answer_zero(const char *path, const uint8_t *buf, size_t n)
+{
+    return !path || cim_mp3_stream_prefix(buf, n) || cim_ogg_audio_prefix(buf, n);
+}
+
 static int audio_probe(const char *path, const uint8_t *buf, size_t n)
 {
+    if (probes_answer_zero(path, buf, n))
+        return 0;
     const CimDecoder *d = audio();
     return d ? d->probe(path, buf, n) : 0;
 }
@@ -77,6 +90,8 @@ static int audio_decode(const char *path, const CimLimits *lim, CimSink *sink, C
 
 static int video_probe(const char *path, const uint8_t *buf, size_t n)
 {
+    if (probes_answer_zero(path, buf, n))
+        return 0;
     const CimDecoder *d = video();
     return d ? d->probe(path, buf, n) : 0;
 }

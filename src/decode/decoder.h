@@ -36,10 +36,12 @@ typedef struct CimSink {
     unsigned (*spare)(const struct CimSink *s);
 } CimSink;
 
+#define CIM_PROBE_MAX 100   /* a probe's best score: a signature nothing else can claim */
+
 typedef struct CimDecoder {
     const char *name;          /* "png" */
     CimModality modality;
-    /* Score 0..100 from the first bytes of the file (n <= 64 KiB); path for
+    /* Score 0..CIM_PROBE_MAX from the first bytes of the file (n <= 64 KiB); path for
      * decoders that must look deeper (containers that may hold video or only audio). */
     int (*probe)(const char *path, const uint8_t *buf, size_t n);
     /* (optional) exact geometry from headers only, or CIM_ERR_NEED_DECODE. */

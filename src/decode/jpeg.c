@@ -288,7 +288,7 @@ static int jpeg_header(const char *path, const CimLimits *lim, CimFileMeasure *m
 
 static int jpeg_probe(const char *path, const uint8_t *buf, size_t n)
 {
-    return n >= 3 && buf[0] == 0xFF && buf[1] == 0xD8 && buf[2] == 0xFF ? 100 : 0;
+    return n >= 3 && buf[0] == 0xFF && buf[1] == 0xD8 && buf[2] == 0xFF ? CIM_PROBE_MAX : 0;
 }
 
 const CimDecoder cim_dec_jpeg = {

@@ -326,7 +326,7 @@ static int png_header(const char *path, const CimLimits *lim, CimFileMeasure *m,
 static int png_probe(const char *path, const uint8_t *buf, size_t n)
 {
     static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-    return n >= 8 && !memcmp(buf, sig, 8) ? 100 : 0;
+    return n >= 8 && !memcmp(buf, sig, 8) ? CIM_PROBE_MAX : 0;
 }
 
 const CimDecoder cim_dec_png = {

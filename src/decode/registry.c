@@ -52,6 +52,11 @@ const CimDecoder *cim_decoder_sniff(const char *path, const uint8_t *buf, size_t
     for (const CimDecoder *const *d = decoders; *d; d++) {
         int s = (*d)->probe(path, buf, n);
         if (s > best_score) { best_score = s; best = *d; }
+        /* A full-score signature (PNG, JPEG) cannot be beaten (scores stop at 100,
+         * and the first of equals wins): libavformat's probes would cost more than
+         * the header read that follows. */
+        if (best_score >= CIM_PROBE_MAX)
+            break;
     }
     return best;
 }
@@ -67,11 +72,13 @@ const CimDecoder *cim_decoder_sniff_prefix(const uint8_t *buf, size_t n, int *ne
     for (const CimDecoder *const *d = decoders; *d; d++) {
         int s = (*d)->probe(NULL, buf, n);
         if (s > best_score) { best_score = s; best = *d; }
+        if (best_score >= CIM_PROBE_MAX)
+            break;
     }
     *need_file = 0;
 #if CIM_HAVE_AV
     /* A full-score signature (PNG, JPEG) beats any libavformat claim: no probe. */
-    if (best_score < 100)
+    if (best_score < CIM_PROBE_MAX)
         *need_file = cim__av_may_claim(buf, n);
 #endif
     return best;
