@@ -54,7 +54,7 @@ for (let i = 0; i < strings.length; i++) {
   else if (stage === 'pretok') want = pre ? pre.preTokenizeString(s).map((w) => w[0]) : [s];
   else want = s.length ? (await tok.encode(s, null, { addSpecialTokens: false })).getIds().length : 0;
   if (JSON.stringify(want) !== JSON.stringify(ours[i])) {
-    if (bad++ < 20)
+    if (bad++ < (+process.env.CIM_SHOW || 20))
       console.log(`mismatch ${i + 1}: ${JSON.stringify(s).slice(0, 200)}\n  library: ${JSON.stringify(want).slice(0, 300)}\n  cimeter: ${JSON.stringify(ours[i]).slice(0, 300)}`);
   }
 }
