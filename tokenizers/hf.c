@@ -47,16 +47,39 @@
 
 /* ---- the registries ------------------------------------------------------- */
 
-extern const CimHfPretokOps cim_hf_pretok_bytelevel, cim_hf_pretok_split, cim_hf_pretok_sequence;
+extern const CimHfNormalizerOps cim_hf_norm_nfc, cim_hf_norm_nfd, cim_hf_norm_nfkc, cim_hf_norm_nfkd,
+    cim_hf_norm_lowercase, cim_hf_norm_strip, cim_hf_norm_strip_accents, cim_hf_norm_prepend,
+    cim_hf_norm_replace, cim_hf_norm_bert, cim_hf_norm_precompiled, cim_hf_norm_sequence;
+extern const CimHfPretokOps cim_hf_pretok_bytelevel, cim_hf_pretok_split, cim_hf_pretok_sequence,
+    cim_hf_pre_whitespace_split, cim_hf_pre_bert, cim_hf_pre_whitespace, cim_hf_pre_digits,
+    cim_hf_pre_punctuation, cim_hf_pre_metaspace;
 extern const CimHfModelOps cim_hf_model_bpe;
 
 const CimHfNormalizerOps *const cim_hf_normalizers[] = {
+    &cim_hf_norm_nfc,
+    &cim_hf_norm_nfd,
+    &cim_hf_norm_nfkc,
+    &cim_hf_norm_nfkd,
+    &cim_hf_norm_lowercase,
+    &cim_hf_norm_strip,
+    &cim_hf_norm_strip_accents,
+    &cim_hf_norm_prepend,
+    &cim_hf_norm_replace,
+    &cim_hf_norm_bert,
+    &cim_hf_norm_precompiled,
+    &cim_hf_norm_sequence,
     NULL
 };
 const CimHfPretokOps *const cim_hf_pretoks[] = {
     &cim_hf_pretok_bytelevel,
     &cim_hf_pretok_split,
     &cim_hf_pretok_sequence,
+    &cim_hf_pre_whitespace_split,
+    &cim_hf_pre_bert,
+    &cim_hf_pre_whitespace,
+    &cim_hf_pre_digits,
+    &cim_hf_pre_punctuation,
+    &cim_hf_pre_metaspace,
     NULL
 };
 const CimHfModelOps *const cim_hf_models[] = {
