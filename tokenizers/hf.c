@@ -345,6 +345,8 @@ typedef struct HfConf {
     AddedTok       *tok;             /* flags per added token */
     size_t          ntok;
     int             cuttable;        /* the pipeline splits at safe_cut positions */
+    int             direct_tt;       /* the pre-tokenizer is one tiktoken pattern's pieces, as
+                                      * bytes: this CimTtPattern, else -1 */
     unsigned        id;              /* process-unique, keys the thread-local state */
 } HfConf;
 
@@ -448,6 +450,33 @@ static int pretok_cut_safe(const json_t *cfg, int *bytelevel, int *last)
     for (int k = 0; cut_safe_regex[k]; k++)
         if (!strcmp(re, cut_safe_regex[k])) return 1;
     return 0;
+}
+
+/* The tiktoken pattern whose pieces are the words, when the pre-tokenizer is just that:
+ * Split(Regex = the pattern, Isolated) then ByteLevel without prefix space or regex, or
+ * ByteLevel with GPT-2's regex and no prefix space alone. -1 otherwise. */
+static int direct_pattern(const json_t *p)
+{
+    const char *type = json_string_value(json_object_get(p, "type"));
+    if (!type) return -1;
+    const json_t *aps = json_object_get(p, "add_prefix_space"), *ur = json_object_get(p, "use_regex");
+    if (!strcmp(type, "ByteLevel"))
+        return aps && !json_is_true(aps) && (!ur || json_is_true(ur)) ? CIM_TT_PAT_R50K : -1;
+    if (strcmp(type, "Sequence")) return -1;
+    const json_t *list = json_object_get(p, "pretokenizers");
+    if (json_array_size(list) != 2) return -1;
+    const json_t *sp = json_array_get(list, 0), *bl = json_array_get(list, 1);
+    const char *t0 = json_string_value(json_object_get(sp, "type"));
+    const char *t1 = json_string_value(json_object_get(bl, "type"));
+    const char *bh = json_string_value(json_object_get(sp, "behavior"));
+    const char *re = json_string_value(json_object_get(json_object_get(sp, "pattern"), "Regex"));
+    aps = json_object_get(bl, "add_prefix_space");
+    ur = json_object_get(bl, "use_regex");
+    if (!t0 || !t1 || strcmp(t0, "Split") || strcmp(t1, "ByteLevel") || !bh || strcmp(bh, "Isolated")
+        || json_is_true(json_object_get(sp, "invert")) || !re)
+        return -1;
+    if (!aps || json_is_true(aps) || !ur || json_is_true(ur)) return -1;
+    return cim_hf_tt_pattern(re);
 }
 
 static void hf_uninit(void *conf)
@@ -579,6 +608,7 @@ static int hf_init(void *conf, char *canon, size_t canon_n, char *model_path, si
         if (cim_hf_bpe_byte_level(c->model.self, err, sizeof err) < 0) goto done;
     }
     c->cuttable = pre_safe && norm_cut_safe(ncfg);
+    c->direct_tt = direct_pattern(pcfg);
     const json_t *added = json_object_get(root, "added_tokens");
     if (added && !json_is_array(added)) {
         snprintf(err, sizeof err, "\"added_tokens\" is not a list");
@@ -700,6 +730,17 @@ static int64_t count_part(const HfConf *c, Tls *t, const char *s, size_t n)
 {
     if (!n) return 0;
     if (!c->pretok.ops) return count_word(c, t, s, n);
+    if (c->direct_tt >= 0) {   /* the same words without copying them */
+        int64_t total = 0;
+        for (size_t i = 0; i < n;) {
+            size_t e = cim_tt_next_piece((CimTtPattern)c->direct_tt, (const uint8_t *)s, i, n, 1);
+            int64_t x = count_word(c, t, s + i, e - i);
+            if (x < 0) return -1;
+            total += x;
+            i = e;
+        }
+        return total;
+    }
     cim_hf_words_clear(&t->w0);
     cim_hf_words_clear(&t->w1);
     if (cim_hf_words_push(&t->w0, s, n) < 0) return -1;
