@@ -345,6 +345,7 @@ typedef struct HfConf {
     AddedTok       *tok;             /* flags per added token */
     size_t          ntok;
     int             cuttable;        /* the pipeline splits at safe_cut positions */
+    int             bpe_cuts;        /* long words are counted in BPE-independent pieces */
     int             direct_tt;       /* the pre-tokenizer is one tiktoken pattern's pieces, as
                                       * bytes: this CimTtPattern, else -1 */
     unsigned        id;              /* process-unique, keys the thread-local state */
@@ -607,6 +608,14 @@ static int hf_init(void *conf, char *canon, size_t canon_n, char *model_path, si
         }
         if (cim_hf_bpe_byte_level(c->model.self, err, sizeof err) < 0) goto done;
     }
+    if (c->model.ops == &cim_hf_model_bpe) {
+        int r = cim_hf_bpe_cuts_init(c->model.self);
+        if (r < 0) {
+            snprintf(err, sizeof err, "out of memory");
+            goto done;
+        }
+        c->bpe_cuts = r == 0;
+    }
     c->cuttable = pre_safe && norm_cut_safe(ncfg);
     c->direct_tt = direct_pattern(pcfg);
     const json_t *added = json_object_get(root, "added_tokens");
@@ -696,9 +705,27 @@ static inline uint64_t hash_word(const char *p, size_t n)
 }
 
 /* Tokens of one word through the memo; -1 if out of memory. */
+static int64_t count_word(const HfConf *c, Tls *t, const char *w, size_t n);
+
+/* A long word, in BPE-independent pieces (hf_bpe.h) when the model has them. */
+static int64_t count_long(const HfConf *c, Tls *t, const char *w, size_t n)
+{
+    if (!c->bpe_cuts) return c->model.ops->count(c->model.self, &t->scratch, w, n);
+    int64_t total = 0;
+    for (size_t i = 0; i < n;) {
+        size_t e = cim_hf_bpe_next_cut(c->model.self, w, i, n);
+        int64_t x = e - i > MEMO_KEY ? c->model.ops->count(c->model.self, &t->scratch, w + i, e - i)
+                                     : count_word(c, t, w + i, e - i);
+        if (x < 0) return -1;
+        total += x;
+        i = e;
+    }
+    return total;
+}
+
 static int64_t count_word(const HfConf *c, Tls *t, const char *w, size_t n)
 {
-    if (n > MEMO_KEY) return c->model.ops->count(c->model.self, &t->scratch, w, n);
+    if (n > MEMO_KEY) return count_long(c, t, w, n);
     uint64_t h = hash_word(w, n);
     size_t mask = ((size_t)1 << MEMO_LOG2) - 1, i = (size_t)(h >> 20) & mask;
     for (;; i = (i + 1) & mask) {

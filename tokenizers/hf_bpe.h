@@ -22,4 +22,14 @@ uint32_t cim_hf_byte_char(uint8_t b);
  * dropped). -1 with a message when the model cannot take such words. */
 int cim_hf_bpe_byte_level(void *self, char *err, size_t errn);
 
+/* Long words that are not ByteLevel words (Gemma 3's whole text is one): a merge makes a
+ * token, so no merge joins two adjacent characters that are each a token when no token
+ * holds that pair of characters; the word's count is then the sum of its pieces cut
+ * there, and the pieces repeat (a memo counts each once). Builds the table of pairs
+ * (0), or returns 1 when the model is not such (ByteLevel words, prefix or suffix,
+ * ignore_merges: the whole word would be one token), -1 if out of memory. */
+int    cim_hf_bpe_cuts_init(void *self);
+/* The first such cut after w[i], or n. */
+size_t cim_hf_bpe_next_cut(const void *self, const char *w, size_t i, size_t n);
+
 #endif
