@@ -153,6 +153,50 @@ static int find_matches(const Matcher *m, const char *w, size_t n, Spans *sp)
     return 0;
 }
 
+#if CIM_HAVE_PCRE2
+/* Oniguruma's \s is Unicode White_Space; PCRE2's (with UCP) also takes U+180E, which
+ * White_Space lost in Unicode 6.3. The pattern's \s and \S become White_Space classes. */
+#define WS_SET "\\t\\n\\v\\f\\r \\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}" \
+               "\\x{202f}\\x{205f}\\x{3000}"
+
+/* The pattern re[0..n) with \s and \S spelled out, in a new string (NULL if out of
+ * memory). \S inside a class is left to PCRE2 (no pattern in use has it). */
+static char *onig_classes(const char *re, size_t n, size_t *outn)
+{
+    size_t cap = n * (sizeof WS_SET + 4) + 1, o = 0;
+    char *out = malloc(cap);
+    if (!out) return NULL;
+    int in_class = 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = re[i];
+        if (ch == '\\' && i + 1 < n) {
+            char nx = re[i + 1];
+            if (nx == 's' || (nx == 'S' && !in_class)) {
+                const char *open = in_class ? "" : nx == 's' ? "[" : "[^";
+                o += (size_t)sprintf(out + o, "%s%s%s", open, WS_SET, in_class ? "" : "]");
+            } else {
+                out[o++] = ch;
+                out[o++] = nx;
+            }
+            i++;
+            continue;
+        }
+        if (ch == '[' && !in_class) {
+            in_class = 1;
+            out[o++] = ch;
+            if (i + 1 < n && re[i + 1] == '^') out[o++] = re[++i];
+            if (i + 1 < n && re[i + 1] == ']') out[o++] = re[++i];   /* a literal ] first */
+            continue;
+        }
+        if (ch == ']' && in_class) in_class = 0;
+        out[o++] = ch;
+    }
+    out[o] = 0;
+    *outn = o;
+    return out;
+}
+#endif
+
 /* ---- Split ---------------------------------------------------------------- */
 
 typedef struct Split {
@@ -203,9 +247,12 @@ static int split_init(void **self, const json_t *cfg, char *err, size_t errn)
 #if CIM_HAVE_PCRE2
             int ec;
             PCRE2_SIZE eo;
+            size_t rn;
+            char *rx = onig_classes(json_string_value(re), json_string_length(re), &rn);
+            if (!rx) { snprintf(err, errn, "out of memory"); goto fail; }
             s->m.kind = M_PCRE2;
-            s->m.re = pcre2_compile((PCRE2_SPTR)json_string_value(re), json_string_length(re),
-                                    PCRE2_UTF | PCRE2_UCP, &ec, &eo, NULL);
+            s->m.re = pcre2_compile((PCRE2_SPTR)rx, rn, PCRE2_UTF | PCRE2_UCP, &ec, &eo, NULL);
+            free(rx);
             if (!s->m.re) {
                 PCRE2_UCHAR msg[160];
                 pcre2_get_error_message(ec, msg, sizeof msg);
