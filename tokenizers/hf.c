@@ -53,7 +53,8 @@ extern const CimHfNormalizerOps cim_hf_norm_nfc, cim_hf_norm_nfd, cim_hf_norm_nf
 extern const CimHfPretokOps cim_hf_pretok_bytelevel, cim_hf_pretok_split, cim_hf_pretok_sequence,
     cim_hf_pre_whitespace_split, cim_hf_pre_bert, cim_hf_pre_whitespace, cim_hf_pre_digits,
     cim_hf_pre_punctuation, cim_hf_pre_metaspace;
-extern const CimHfModelOps cim_hf_model_bpe;
+extern const CimHfModelOps cim_hf_model_bpe, cim_hf_model_unigram, cim_hf_model_wordpiece,
+    cim_hf_model_wordlevel;
 
 const CimHfNormalizerOps *const cim_hf_normalizers[] = {
     &cim_hf_norm_nfc,
@@ -84,6 +85,9 @@ const CimHfPretokOps *const cim_hf_pretoks[] = {
 };
 const CimHfModelOps *const cim_hf_models[] = {
     &cim_hf_model_bpe,
+    &cim_hf_model_unigram,
+    &cim_hf_model_wordpiece,
+    &cim_hf_model_wordlevel,
     NULL
 };
 
@@ -359,6 +363,7 @@ static const struct {
     {"deepseek-v3", "621ac2e32d0dba658404412318818aaa8ce8cda492e59830109d8da6b517fb41"},
     {"gpt-oss",     "0614fe83cadab421296e664e1f48f4261fa8fef6e03e63bb75c20f38e37d07d3"},
     {"gemma3",      "4667f2089529e8e7657cfb6d1c19910ae71ff5f28aa7ab2ff2763330affad795"},
+    {"bert-base-uncased", "bf9d6cd67130062198ed7cb5da23235adb2a326a0745e25dd34e47e3a44a9fb8"},
 };
 
 /* Split regexes known to split before a space between two ASCII letters (the top of

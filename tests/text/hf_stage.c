@@ -7,8 +7,14 @@
  *
  * STRINGS.jsonl holds one JSON string per line. Each output line is a JSON value: the
  * normalized string, the list of words, or the token count of the string as one word.
+ *
+ *   hf_stage normalizer-time TOKENIZER.json < TEXT
+ *
+ * normalizes TEXT (valid UTF-8) in pieces of about 64 KiB cut after a '\n' and prints
+ * the CPU seconds the normalizer took (for scripts/bench-hf-normalize.sh).
  */
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
@@ -45,6 +51,40 @@ int main(int argc, char **argv)
     CimHfPretok pre = {0};
     CimHfModel model = {0};
     int rc;
+    if (!strcmp(stage, "normalizer-time")) {
+        rc = cim_hf_normalizer_build(&norm, json_object_get(tok, "normalizer"), err, sizeof err);
+        if (rc < 0 || !norm.ops) {
+            fprintf(stderr, "hf_stage: %s: %s\n", argv[2], rc < 0 ? err : "no normalizer");
+            return 1;
+        }
+        CimSpBuf text = {0}, out = {0};
+        char chunk[1 << 16];
+        size_t got;
+        while ((got = fread(chunk, 1, sizeof chunk, stdin)) > 0) {
+            if (cim_sp_buf_reserve(&text, got) < 0) return 1;
+            memcpy(text.p + text.len, chunk, got);
+            text.len += got;
+        }
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+        size_t bytes = 0;
+        for (size_t at = 0; at < text.len;) {
+            size_t end = at + (1 << 16) < text.len ? at + (1 << 16) : text.len;
+            while (end < text.len && text.p[end - 1] != '\n') end++;
+            out.len = 0;
+            if (norm.ops->apply(norm.self, text.p + at, end - at, &out) < 0) return 1;
+            bytes += out.len;
+            at = end;
+        }
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+        printf("%.6f %zu\n", (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec),
+               bytes);
+        free(text.p);
+        free(out.p);
+        cim_hf_normalizer_drop(&norm);
+        json_decref(tok);
+        return 0;
+    }
     if (!strcmp(stage, "normalizer"))
         rc = cim_hf_normalizer_build(&norm, json_object_get(tok, "normalizer"), err, sizeof err);
     else if (!strcmp(stage, "pretok"))
