@@ -757,10 +757,12 @@ static int64_t count_word(const HfConf *c, Tls *t, const char *w, size_t n)
 
 /* ---- the pipeline ------------------------------------------------------------- */
 
-/* Pre-tokenizes and counts one part (no added token in it). */
-static int64_t count_part(const HfConf *c, Tls *t, const char *s, size_t n)
+/* Pre-tokenizes and counts one part (no added token in it); at_start: the part begins
+ * the text (Metaspace's prepend_scheme "first"). */
+static int64_t count_part(const HfConf *c, Tls *t, const char *s, size_t n, int at_start)
 {
     if (!n) return 0;
+    cim_hf_pretok_set_at_start(at_start);
     if (!c->pretok.ops) return count_word(c, t, s, n);
     if (c->direct_tt >= 0) {   /* the same words without copying them */
         int64_t total = 0;
@@ -787,13 +789,14 @@ static int64_t count_part(const HfConf *c, Tls *t, const char *s, size_t n)
     return total;
 }
 
-static int64_t count_normalized(const HfConf *c, Tls *t, const char *s, size_t n);
+static int64_t count_normalized(const HfConf *c, Tls *t, const char *s, size_t n, int at_start);
 
 /* The library's find_matches: added tokens of trie tr in s[0..n), leftmost-longest, each
  * kept only when its single_word rule holds, widened by lstrip/rstrip; the parts between
  * them go to `rest` (count_normalized for raw parts, count_part for normalized ones).
  * Returns the tokens, -1 if out of memory. */
-static int64_t split_added(const HfConf *c, Tls *t, const Trie *tr, const char *s, size_t n, int raw)
+static int64_t split_added(const HfConf *c, Tls *t, const Trie *tr, const char *s, size_t n, int raw,
+                           int at_start)
 {
     int64_t total = 0;
     size_t start_off = 0;
@@ -826,8 +829,9 @@ static int64_t split_added(const HfConf *c, Tls *t, const Trie *tr, const char *
                 while (stop < n && is_ws(cp_at(s, stop, &l))) stop += l;
             }
             if (start > start_off) {
-                int64_t x = raw ? count_normalized(c, t, s + start_off, start - start_off)
-                                : count_part(c, t, s + start_off, start - start_off);
+                int first = at_start && start_off == 0;
+                int64_t x = raw ? count_normalized(c, t, s + start_off, start - start_off, first)
+                                : count_part(c, t, s + start_off, start - start_off, first);
                 if (x < 0) return -1;
                 total += x;
             }
@@ -836,8 +840,9 @@ static int64_t split_added(const HfConf *c, Tls *t, const Trie *tr, const char *
         }
     }
     if (start_off < n) {
-        int64_t x = raw ? count_normalized(c, t, s + start_off, n - start_off)
-                        : count_part(c, t, s + start_off, n - start_off);
+        int first = at_start && start_off == 0;
+        int64_t x = raw ? count_normalized(c, t, s + start_off, n - start_off, first)
+                        : count_part(c, t, s + start_off, n - start_off, first);
         if (x < 0) return -1;
         total += x;
     }
@@ -845,24 +850,24 @@ static int64_t split_added(const HfConf *c, Tls *t, const Trie *tr, const char *
 }
 
 /* A raw part: normalize it, then split it at the normalized added tokens. */
-static int64_t count_normalized(const HfConf *c, Tls *t, const char *s, size_t n)
+static int64_t count_normalized(const HfConf *c, Tls *t, const char *s, size_t n, int at_start)
 {
-    if (!c->norm.ops) return split_added(c, t, &c->normd, s, n, 0);
+    if (!c->norm.ops) return split_added(c, t, &c->normd, s, n, 0, at_start);
     /* the normalized text outlives the nested calls, which reuse t->norm: own a copy */
     CimSpBuf nb = {0};
     if (c->norm.ops->apply(c->norm.self, s, n, &nb) < 0) {
         free(nb.p);
         return -1;
     }
-    int64_t x = split_added(c, t, &c->normd, nb.p ? nb.p : "", nb.len, 0);
+    int64_t x = split_added(c, t, &c->normd, nb.p ? nb.p : "", nb.len, 0, at_start);
     free(nb.p);
     return x;
 }
 
-/* Tokens of text s[0..n) (valid UTF-8). */
-static int64_t count_text(const HfConf *c, Tls *t, const char *s, size_t n)
+/* Tokens of text s[0..n) (valid UTF-8); at_start: s begins the file. */
+static int64_t count_text(const HfConf *c, Tls *t, const char *s, size_t n, int at_start)
 {
-    return split_added(c, t, &c->raw, s, n, 1);
+    return split_added(c, t, &c->raw, s, n, 1, at_start);
 }
 
 /* ---- streaming, cutting and threads ------------------------------------------- */
@@ -875,6 +880,7 @@ typedef struct HfState {
     uint8_t   pend[4];             /* an incomplete UTF-8 sequence ending the last chunk */
     size_t    npend;
     uint64_t  tokens;
+    int       started;             /* some text was counted: the next does not begin the file */
 } HfState;
 
 #define HF_BATCH (1u << 20)        /* a cuttable text is counted each time this much has come */
@@ -914,15 +920,15 @@ static int grow(uint8_t **p, size_t *cap, size_t need)
 }
 
 /* Counts s[0..n), in segments on idle threads when there are some. */
-static int count_span(const HfConf *c, const uint8_t *s, size_t n, unsigned spare, uint64_t *tokens,
-                      CimErr *e)
+static int count_span(const HfConf *c, const uint8_t *s, size_t n, int at_start, unsigned spare,
+                      uint64_t *tokens, CimErr *e)
 {
     size_t cut[CIM_SEG_MAX + 1];
     int nseg = c->cuttable ? cim_segments(s, n, spare, safe_cut, cut) : 1;
     if (nseg <= 1) {
         Tls *t = thread_state(c);
         CIM_RETURN_IF(!t, e, CIM_ERR_NOMEM, "out of memory");
-        int64_t k = count_text(c, t, (const char *)s, n);
+        int64_t k = count_text(c, t, (const char *)s, n, at_start);
         CIM_RETURN_IF(k < 0, e, CIM_ERR_NOMEM, "out of memory");
         *tokens += (uint64_t)k;
         return 0;
@@ -930,10 +936,11 @@ static int count_span(const HfConf *c, const uint8_t *s, size_t n, unsigned spar
     int64_t tok[CIM_SEG_MAX] = {0};
     #pragma omp taskgroup
     for (int k = 0; k < nseg; k++) {
-        #pragma omp task default(none) firstprivate(k) shared(c, s, cut, tok)
+        #pragma omp task default(none) firstprivate(k) shared(c, s, cut, tok, at_start)
         {
             Tls *t = thread_state(c);
-            tok[k] = !t ? -1 : count_text(c, t, (const char *)s + cut[k], cut[k + 1] - cut[k]);
+            tok[k] = !t ? -1 : count_text(c, t, (const char *)s + cut[k], cut[k + 1] - cut[k],
+                                          at_start && k == 0);
         }
     }
     for (int k = 0; k < nseg; k++) {
@@ -964,14 +971,15 @@ static int hf_feed(const void *conf, void *state, const CimChunk *chunk, CimErr 
         st->npend = n - used;
     }
     if (chunk->last) {
-        CIM_CHECK(count_span(c, st->buf, st->len, chunk->spare, &st->tokens, e));
+        CIM_CHECK(count_span(c, st->buf, st->len, !st->started, chunk->spare, &st->tokens, e));
         st->len = 0;
         return 0;
     }
     if (c->cuttable && st->len >= HF_BATCH) {
         size_t cut = last_cut(st->buf, st->len);
         if (cut) {
-            CIM_CHECK(count_span(c, st->buf, cut, chunk->spare, &st->tokens, e));
+            CIM_CHECK(count_span(c, st->buf, cut, !st->started, chunk->spare, &st->tokens, e));
+            st->started = 1;
             memmove(st->buf, st->buf + cut, st->len - cut);
             st->len -= cut;
         }
