@@ -13,7 +13,7 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 printf "Hello world, it's 2024!\r\n  \n\tdone's\xff <|begin_of_text|>x\n" > "$tmp/a.txt"
 cat "$root"/corpora/sample/text/* >> "$tmp/a.txt"
 fail=0
-out() { "$cim" measure -t "$1" -o "$tmp/o.json" "$tmp/a.txt" >/dev/null 2>"$tmp/err" &&
+out() { "$cim" measure -t "$1" -o "$tmp/o.json" "${2:-$tmp/a.txt}" >/dev/null 2>"$tmp/err" &&
         /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); t=d['tokenizers'][0]; print(d['aggregates'][0]['tokens'], t.get('sha256', t.get('model_sha256', '')))" "$tmp/o.json"; }
 a=$(out text:hf:llama3)
 b=$(out "text:hf:$data/hf/llama3.json")
@@ -64,5 +64,18 @@ expect_err "text:hf:$tmp/bad.json" "not JSON"
 mkdir -p "$tmp/data/hf" && head -c 100000 "$data/hf/llama3.json" > "$tmp/data/hf/llama3.json"
 ENVSET="CIMETER_DATA_DIR=$tmp/data" expect_err text:hf:llama3 "not the pinned"
 ENVSET="CIMETER_DATA_DIR=$tmp/none" expect_err text:hf:llama3 "scripts/deps.sh"
+# Added tokens with lstrip, rstrip, single_word, normalized (after Lowercase), a longer
+# one overlapping another, and fused unknowns: the count equals the Rust library's.
+/usr/bin/python3 -c "
+import random
+r = random.Random(5)
+parts = ['<x>', '<y>', 'ab', 'Q', 'q', 'abc', 'AB', 'aB', ' ', '  ', '\n', '\t', '_', 'é', 'x', 'y', '<x>y', '<',
+         '>', 'c', 'zz', '1', 'ab_', '\u3000', '\u00a0']
+open('$tmp/flags.txt', 'w').write(''.join(r.choice(parts) for _ in range(20000)))"
+flags=$root/tests/text/hf-core/added-flags.json
+got=$(out "text:hf:$flags" "$tmp/flags.txt")
+want=$(node "$root/tests/ref/hf_count.mjs" "$flags" "$tmp/flags.txt" 2>/dev/null | cut -f1)
+echo "added-token flags: cimeter ${got%% *}, tokenizers ${want:-absent}"
+if [ -n "$want" ] && [ "${got%% *}" != "$want" ]; then echo "FAIL: added-token flags differ"; fail=1; fi
 [ $fail = 0 ] && echo "all spec checks passed"
 exit $fail
