@@ -283,15 +283,10 @@ static size_t trie_longest(const Trie *t, const char *s, size_t i, size_t n, int
 
 /* ---- Unicode classes for single_word and the strips -------------------------- */
 
-/* Decodes the code point at s[i] (valid UTF-8). */
+/* The code point at s[i] (valid UTF-8). */
 static uint32_t cp_at(const char *s, size_t i, size_t *len)
 {
-    const uint8_t *u = (const uint8_t *)s + i;
-    if (u[0] < 0x80) { *len = 1; return u[0]; }
-    if (u[0] < 0xE0) { *len = 2; return (uint32_t)(u[0] & 0x1F) << 6 | (u[1] & 0x3F); }
-    if (u[0] < 0xF0) { *len = 3; return (uint32_t)(u[0] & 0x0F) << 12 | (uint32_t)(u[1] & 0x3F) << 6 | (u[2] & 0x3F); }
-    *len = 4;
-    return (uint32_t)(u[0] & 0x07) << 18 | (uint32_t)(u[1] & 0x3F) << 12 | (uint32_t)(u[2] & 0x3F) << 6 | (u[3] & 0x3F);
+    return cim_utf8_cp((const uint8_t *)s + i, 4, len);
 }
 
 /* Start of the code point that ends at s[i] (i > 0). */

@@ -23,6 +23,7 @@
 #include <string.h>
 #include "hf.h"
 #include "hf_bpe.h"
+#include "common/utf8.h"
 
 #define NONE UINT32_MAX
 #define SCAN_MAX 64      /* words with at most this many symbols merge by a linear scan */
@@ -409,19 +410,6 @@ int cim_hf_bpe_byte_level(void *self, char *err, size_t errn)
 
 /* ---- independent pieces ---------------------------------------------------- */
 
-static uint32_t utf8_cp(const uint8_t *u, size_t n, size_t *len)
-{
-    if (u[0] < 0x80 || n < 2) { *len = 1; return u[0]; }
-    if (u[0] < 0xE0 || n < 3) { *len = 2; return (uint32_t)(u[0] & 0x1F) << 6 | (u[1] & 0x3F); }
-    if (u[0] < 0xF0 || n < 4) {
-        *len = 3;
-        return (uint32_t)(u[0] & 0x0F) << 12 | (uint32_t)(u[1] & 0x3F) << 6 | (u[2] & 0x3F);
-    }
-    *len = 4;
-    return (uint32_t)(u[0] & 0x07) << 18 | (uint32_t)(u[1] & 0x3F) << 12 | (uint32_t)(u[2] & 0x3F) << 6
-         | (u[3] & 0x3F);
-}
-
 static int bigram_has(const Bpe *b, uint64_t key)
 {
     key++;
@@ -447,9 +435,9 @@ int cim_hf_bpe_cuts_init(void *self)
         if (!s->hash) continue;
         const uint8_t *u = (const uint8_t *)b->vocab.blob + s->off;
         size_t l, k = 0;
-        uint32_t prev = s->len ? utf8_cp(u, s->len, &l) : 0;
+        uint32_t prev = s->len ? cim_utf8_cp(u, s->len, &l) : 0;
         for (k = s->len ? l : 0; k < s->len; k += l) {
-            uint32_t c = utf8_cp(u + k, s->len - k, &l);
+            uint32_t c = cim_utf8_cp(u + k, s->len - k, &l);
             uint64_t key = ((uint64_t)prev << 32 | c) + 1;
             size_t j = (size_t)mhash(key) & b->bmask;
             while (b->bigram[j] && b->bigram[j] != key) j = (j + 1) & b->bmask;
@@ -466,10 +454,10 @@ size_t cim_hf_bpe_next_cut(const void *self, const char *w, size_t i, size_t n)
     const uint8_t *u = (const uint8_t *)w;
     size_t l1, l2;
     if (i >= n) return n;
-    uint32_t c1 = utf8_cp(u + i, n - i, &l1);
+    uint32_t c1 = cim_utf8_cp(u + i, n - i, &l1);
     int in1 = vocab_get(&b->vocab, w + i, l1) >= 0;
     for (size_t j = i + l1; j < n; j += l2) {
-        uint32_t c2 = utf8_cp(u + j, n - j, &l2);
+        uint32_t c2 = cim_utf8_cp(u + j, n - j, &l2);
         int in2 = vocab_get(&b->vocab, w + j, l2) >= 0;
         if (in1 && in2 && !bigram_has(b, (uint64_t)c1 << 32 | c2)) return j;
         c1 = c2;

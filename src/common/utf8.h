@@ -28,6 +28,26 @@ static inline size_t cim_utf8_valid(const uint8_t *p, size_t n)
     return 0;
 }
 
+/* The code point at p (valid UTF-8, within n bytes) and its length in *len. */
+static inline uint32_t cim_utf8_cp(const uint8_t *p, size_t n, size_t *len)
+{
+    if (p[0] < 0x80 || n < 2) {
+        *len = 1;
+        return p[0];
+    }
+    if (p[0] < 0xE0 || n < 3) {
+        *len = 2;
+        return (uint32_t)(p[0] & 0x1F) << 6 | (p[1] & 0x3F);
+    }
+    if (p[0] < 0xF0 || n < 4) {
+        *len = 3;
+        return (uint32_t)(p[0] & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
+    }
+    *len = 4;
+    return (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3F) << 12 | (uint32_t)(p[2] & 0x3F) << 6
+         | (p[3] & 0x3F);
+}
+
 /* The largest cut <= n of p[0..n) that splits no UTF-8 sequence, from the bytes
  * before it only (n where they are not UTF-8). */
 static inline size_t cim_utf8_floor(const uint8_t *p, size_t n)
