@@ -755,31 +755,50 @@ static int precompiled_part(const CimSpNorm *nm, const char *s, size_t n, CimSpB
     return k >= 0 ? put(out, rep, (size_t)k) : 0;
 }
 
+/* One extended grapheme cluster g[0..glen): replaced whole, or character by character. */
+static int precompiled_cluster(const CimSpNorm *nm, const char *g, size_t glen, CimSpBuf *out)
+{
+    int hit = 0;
+    if (glen < 6 && precompiled_part(nm, g, glen, out, &hit) < 0) return -1;
+    if (hit) return 0;
+    for (size_t i = 0; i < glen;) {
+        size_t k = char_len((uint8_t)g[i]);
+        if (precompiled_part(nm, g + i, k, out, &hit) < 0) return -1;
+        if (!hit && put(out, g + i, k) < 0) return -1;
+        i += k;
+    }
+    return 0;
+}
+
 static int precompiled_apply(const void *self, const char *in, size_t n, CimSpBuf *out)
 {
     const Precompiled *p = self;
     if (!p->norm.trie_units || n == 0) return put(out, in, n);
     if (n > INT32_MAX) return -1;
-    UErrorCode e = U_ZERO_ERROR;
-    UText *ut = utext_openUTF8(NULL, in, (int64_t)n, &e);
-    UBreakIterator *bi = ubrk_open(UBRK_CHARACTER, "", NULL, 0, &e);
+    UBreakIterator *bi = NULL;
+    UText *ut = NULL;
     int rc = -1;
-    if (U_FAILURE(e)) goto done;
-    ubrk_setUText(bi, ut, &e);
-    if (U_FAILURE(e)) goto done;
-    int32_t start = ubrk_first(bi);
-    for (int32_t end = ubrk_next(bi); end != UBRK_DONE; start = end, end = ubrk_next(bi)) {
-        const char *g = in + start;
-        size_t glen = (size_t)(end - start);
-        int hit = 0;
-        if (glen < 6 && precompiled_part(&p->norm, g, glen, out, &hit) < 0) goto done;
-        if (hit) continue;
-        for (size_t i = 0; i < glen;) {
-            size_t k = char_len((uint8_t)g[i]);
-            if (precompiled_part(&p->norm, g + i, k, out, &hit) < 0) goto done;
-            if (!hit && put(out, g + i, k) < 0) goto done;
-            i += k;
+    for (size_t at = 0; at < n;) {
+        uint8_t c = (uint8_t)in[at];
+        /* An ASCII character followed by another (CR LF aside) is a cluster of its own:
+         * no need to ask ICU where it ends. */
+        if (c < 0x80 && (at + 1 == n || ((uint8_t)in[at + 1] < 0x80 &&
+                                         !(c == '\r' && in[at + 1] == '\n')))) {
+            if (precompiled_cluster(&p->norm, in + at, 1, out) < 0) goto done;
+            at++;
+            continue;
         }
+        if (!bi) {
+            UErrorCode e = U_ZERO_ERROR;
+            ut = utext_openUTF8(NULL, in, (int64_t)n, &e);
+            bi = ubrk_open(UBRK_CHARACTER, "", NULL, 0, &e);
+            if (U_SUCCESS(e)) ubrk_setUText(bi, ut, &e);
+            if (U_FAILURE(e)) goto done;
+        }
+        int32_t end = ubrk_following(bi, (int32_t)at);
+        if (end == UBRK_DONE || (size_t)end <= at) end = (int32_t)n;
+        if (precompiled_cluster(&p->norm, in + at, (size_t)end - at, out) < 0) goto done;
+        at = (size_t)end;
     }
     rc = 0;
 done:
