@@ -53,6 +53,7 @@ static uint32_t utf8_next(const uint8_t *s, size_t *len)
 
 static int put(CimSpBuf *out, const void *p, size_t n)
 {
+    if (n == 0) return 0;
     if (cim_sp_buf_reserve(out, n) < 0) return -1;
     memcpy(out->p + out->len, p, n);
     out->len += n;
@@ -214,6 +215,7 @@ static int uni_piece(const UNormalizer2 *icu, const UChar *src, int32_t n, UChar
 
 static int uni_apply(const void *self, const char *in, size_t n, CimSpBuf *out)
 {
+    if (n == 0) return 0;
     const UNormalizer2 *icu = ((const UniNorm *)self)->icu;
     if (all_ascii(in, n)) return put(out, in, n);
     if (n > INT32_MAX / 2) return -1;
@@ -281,6 +283,7 @@ static int lower_cp(CimSpBuf *out, uint32_t c)
 
 static int lower_apply(const void *self, const char *in, size_t n, CimSpBuf *out)
 {
+    if (n == 0) return 0;
     (void)self;
     if (cim_sp_buf_reserve(out, n) < 0) return -1;
     for (size_t i = 0; i < n;) {
@@ -335,6 +338,7 @@ static int strip_init(void **self, const json_t *cfg, char *err, size_t errn)
 
 static int strip_apply(const void *self, const char *in, size_t n, CimSpBuf *out)
 {
+    if (n == 0) return 0;
     const Strip *s = self;
     size_t a = 0, b = n;
     if (s->left) {
@@ -531,6 +535,7 @@ static size_t char_len(uint8_t b)
 
 static int replace_apply(const void *self, const char *in, size_t n, CimSpBuf *out)
 {
+    if (n == 0) return 0;
     const Replace *r = self;
     size_t copied = 0;
     if (r->literal) {
@@ -626,6 +631,7 @@ static int chinese(uint32_t c)
 
 static int bert_apply(const void *self, const char *in, size_t n, CimSpBuf *out)
 {
+    if (n == 0) return 0;
     const Bert *b = self;
     CimSpBuf tmp = {0}, nfd = {0};
     int rc = -1;
@@ -772,6 +778,7 @@ static int precompiled_cluster(const CimSpNorm *nm, const char *g, size_t glen, 
 
 static int precompiled_apply(const void *self, const char *in, size_t n, CimSpBuf *out)
 {
+    if (n == 0) return 0;
     const Precompiled *p = self;
     if (!p->norm.trie_units || n == 0) return put(out, in, n);
     if (n > INT32_MAX) return -1;
@@ -864,8 +871,7 @@ static int sequence_apply(const void *self, const char *in, size_t n, CimSpBuf *
         CimSpBuf *dst = s == a.p && a.p ? &b : &a;
         dst->len = 0;
         if (it->ops->apply(it->self, s, len, dst) < 0) goto done;
-        if (dst->len == 0 && !dst->p && cim_sp_buf_reserve(dst, 1) < 0) goto done;
-        s = dst->p;
+        s = dst->p ? dst->p : "";
         len = dst->len;
     }
     rc = put(out, s, len);
