@@ -53,6 +53,7 @@ static uint32_t utf8_next(const uint8_t *s, size_t *len)
 
 static int put(CimSpBuf *out, const void *p, size_t n)
 {
+    if (n == 0) return 0;
     if (cim_sp_buf_reserve(out, n) < 0) return -1;
     memcpy(out->p + out->len, p, n);
     out->len += n;
@@ -214,6 +215,7 @@ static int uni_piece(const UNormalizer2 *icu, const UChar *src, int32_t n, UChar
 
 static int uni_apply(const void *self, const char *in, size_t n, CimSpBuf *out)
 {
+    if (n == 0) return 0;
     const UNormalizer2 *icu = ((const UniNorm *)self)->icu;
     if (all_ascii(in, n)) return put(out, in, n);
     if (n > INT32_MAX / 2) return -1;
@@ -281,6 +283,7 @@ static int lower_cp(CimSpBuf *out, uint32_t c)
 
 static int lower_apply(const void *self, const char *in, size_t n, CimSpBuf *out)
 {
+    if (n == 0) return 0;
     (void)self;
     if (cim_sp_buf_reserve(out, n) < 0) return -1;
     for (size_t i = 0; i < n;) {
@@ -335,6 +338,7 @@ static int strip_init(void **self, const json_t *cfg, char *err, size_t errn)
 
 static int strip_apply(const void *self, const char *in, size_t n, CimSpBuf *out)
 {
+    if (n == 0) return 0;
     const Strip *s = self;
     size_t a = 0, b = n;
     if (s->left) {
@@ -531,6 +535,7 @@ static size_t char_len(uint8_t b)
 
 static int replace_apply(const void *self, const char *in, size_t n, CimSpBuf *out)
 {
+    if (n == 0) return 0;
     const Replace *r = self;
     size_t copied = 0;
     if (r->literal) {
@@ -626,6 +631,7 @@ static int chinese(uint32_t c)
 
 static int bert_apply(const void *self, const char *in, size_t n, CimSpBuf *out)
 {
+    if (n == 0) return 0;
     const Bert *b = self;
     CimSpBuf tmp = {0}, nfd = {0};
     int rc = -1;
@@ -755,31 +761,51 @@ static int precompiled_part(const CimSpNorm *nm, const char *s, size_t n, CimSpB
     return k >= 0 ? put(out, rep, (size_t)k) : 0;
 }
 
+/* One extended grapheme cluster g[0..glen): replaced whole, or character by character. */
+static int precompiled_cluster(const CimSpNorm *nm, const char *g, size_t glen, CimSpBuf *out)
+{
+    int hit = 0;
+    if (glen < 6 && precompiled_part(nm, g, glen, out, &hit) < 0) return -1;
+    if (hit) return 0;
+    for (size_t i = 0; i < glen;) {
+        size_t k = char_len((uint8_t)g[i]);
+        if (precompiled_part(nm, g + i, k, out, &hit) < 0) return -1;
+        if (!hit && put(out, g + i, k) < 0) return -1;
+        i += k;
+    }
+    return 0;
+}
+
 static int precompiled_apply(const void *self, const char *in, size_t n, CimSpBuf *out)
 {
+    if (n == 0) return 0;
     const Precompiled *p = self;
     if (!p->norm.trie_units || n == 0) return put(out, in, n);
     if (n > INT32_MAX) return -1;
-    UErrorCode e = U_ZERO_ERROR;
-    UText *ut = utext_openUTF8(NULL, in, (int64_t)n, &e);
-    UBreakIterator *bi = ubrk_open(UBRK_CHARACTER, "", NULL, 0, &e);
+    UBreakIterator *bi = NULL;
+    UText *ut = NULL;
     int rc = -1;
-    if (U_FAILURE(e)) goto done;
-    ubrk_setUText(bi, ut, &e);
-    if (U_FAILURE(e)) goto done;
-    int32_t start = ubrk_first(bi);
-    for (int32_t end = ubrk_next(bi); end != UBRK_DONE; start = end, end = ubrk_next(bi)) {
-        const char *g = in + start;
-        size_t glen = (size_t)(end - start);
-        int hit = 0;
-        if (glen < 6 && precompiled_part(&p->norm, g, glen, out, &hit) < 0) goto done;
-        if (hit) continue;
-        for (size_t i = 0; i < glen;) {
-            size_t k = char_len((uint8_t)g[i]);
-            if (precompiled_part(&p->norm, g + i, k, out, &hit) < 0) goto done;
-            if (!hit && put(out, g + i, k) < 0) goto done;
-            i += k;
+    for (size_t at = 0; at < n;) {
+        uint8_t c = (uint8_t)in[at];
+        /* An ASCII character followed by another (CR LF aside) is a cluster of its own:
+         * no need to ask ICU where it ends. */
+        if (c < 0x80 && (at + 1 == n || ((uint8_t)in[at + 1] < 0x80 &&
+                                         !(c == '\r' && in[at + 1] == '\n')))) {
+            if (precompiled_cluster(&p->norm, in + at, 1, out) < 0) goto done;
+            at++;
+            continue;
         }
+        if (!bi) {
+            UErrorCode e = U_ZERO_ERROR;
+            ut = utext_openUTF8(NULL, in, (int64_t)n, &e);
+            bi = ubrk_open(UBRK_CHARACTER, "", NULL, 0, &e);
+            if (U_SUCCESS(e)) ubrk_setUText(bi, ut, &e);
+            if (U_FAILURE(e)) goto done;
+        }
+        int32_t end = ubrk_following(bi, (int32_t)at);
+        if (end == UBRK_DONE || (size_t)end <= at) end = (int32_t)n;
+        if (precompiled_cluster(&p->norm, in + at, (size_t)end - at, out) < 0) goto done;
+        at = (size_t)end;
     }
     rc = 0;
 done:
@@ -845,8 +871,7 @@ static int sequence_apply(const void *self, const char *in, size_t n, CimSpBuf *
         CimSpBuf *dst = s == a.p && a.p ? &b : &a;
         dst->len = 0;
         if (it->ops->apply(it->self, s, len, dst) < 0) goto done;
-        if (dst->len == 0 && !dst->p && cim_sp_buf_reserve(dst, 1) < 0) goto done;
-        s = dst->p;
+        s = dst->p ? dst->p : "";
         len = dst->len;
     }
     rc = put(out, s, len);

@@ -43,7 +43,7 @@ set -e
 [ $rc = 0 ] || { echo "hf_dev.sh: hf_count.mjs failed ($rc)"; exit 1; }
 bad=0
 for j in 1 2; do
-    "$cimeter" measure -t "$spec" -j $j --per-file --bootstrap 0 -o "$tmp/j$j.json" \
+    "$cimeter" measure -t "$spec" -j $j --hidden --per-file --bootstrap 0 -o "$tmp/j$j.json" \
         "$dev" > /dev/null || true
     /usr/bin/python3 - "$tmp/j$j.json" "$tmp/ref.tsv" "$j" <<'PY' || bad=1
 import json, sys
