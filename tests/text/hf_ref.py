@@ -177,11 +177,13 @@ def main():
     runs += [(j + ' alone', [f]) for j in a.j.split(',') if j != '1' for f in big]
     for j, fl in runs:
         out = os.path.join(tmp, 'x.json')
+        if os.path.exists(out):
+            os.unlink(out)
         cmd = [cimeter, 'measure', '-j', j.split()[0], '--per-file', '-o', out]
         for p in presets:
             cmd += ['-t', 'text:hf:' + p]
         r = subprocess.run(cmd + fl, capture_output=True, text=True)
-        if r.returncode not in (0, 1):
+        if r.returncode not in (0, 1) or not os.path.exists(out):
             print('cimeter failed:', r.returncode, r.stderr[-2000:])
             return 1
         got = {}
