@@ -18,6 +18,7 @@
 # cl100k -j 1, plus the load average before and after: on a shared machine wall times
 # depend on what else runs. CIM_BENCH_PIN=0 runs nothing pinned; CIM_BENCH_CPU picks
 # the core (default 0).
+# Then text:hf against the Rust tokenizers library (bench_hf below; CIM_BENCH_HF_ONLY=1 alone).
 # Then two threads on one file, unpinned: cimeter -j 1 and -j 2 on the mixed text and
 # on one large file (all the dev corpus's text, ~111 MB), CIM_BENCH_REPS (default 9)
 # rounds of -j 1, -j 2 and both on a one-line file (start-up: process start and
@@ -48,6 +49,124 @@ bytes=$(stat -c %s "$text")
 pin="taskset -c ${CIM_BENCH_CPU:-0}"; command -v taskset >/dev/null && [ "${CIM_BENCH_PIN:-1}" = 1 ] || pin=""
 now() { date +%s.%N; }
 results=()   # "name seconds tokens"
+
+# ---- Hugging Face tokenizer.json (text:hf) against the Rust library ---------------------
+# bench_hf: per preset, single core (pinned), on the dev text cut into 1 MB documents
+# (kjv.txt, every 8th gnome-help page and Go file: ~19 MB; one file per document, cut
+# after a '\n'): cimeter text:hf's CPU seconds (user + sys) net of its start-up (the same
+# command on a one-line file: mostly loading the tokenizer.json) and gross, against the
+# CPU seconds that npm `tokenizers` (the Rust crate's node binding) spends inside
+# encode(doc, add_special_tokens=false) over the same documents (tests/ref/hf_count.mjs
+# --docs --time); then the same on the whole file in one call (what the reference does
+# for a file, and slower); then -j 1 and -j 2 on one large file (the dev corpus's text),
+# unpinned, median wall of CIM_BENCH_HF_REPS (3) rounds, for the presets whose pipeline
+# cimeter may cut (doc/tokenizers.md). CIM_BENCH_HF_PRESETS picks presets;
+# CIM_BENCH_HF_ONLY=1 runs this block alone.
+bench_hf() {
+    local presets=${CIM_BENCH_HF_PRESETS:-llama3 qwen3 deepseek-v3 gpt-oss gemma3}
+    local ref=$root/tests/ref/hf_count.mjs hf=$bench/hf.txt docs=$bench/hf-docs p
+    if [ ! -s "$hf" ]; then
+        { cat "$dev/text/kjv.txt"
+          find "$dev/text/gnome-help" -type f | LC_ALL=C sort | awk 'NR % 8 == 1' | xargs cat
+          find "$dev/text/go" -type f | LC_ALL=C sort | awk 'NR % 8 == 1' | xargs cat
+        } > "$hf.tmp"
+        mv "$hf.tmp" "$hf"
+        rm -rf "$docs"
+    fi
+    if [ ! -d "$docs" ]; then
+        mkdir -p "$docs"
+        /usr/bin/python3 -c '
+import sys
+d = open(sys.argv[1], "rb").read()
+a = k = 0
+while a < len(d):
+    b = d.find(b"\n", a + 1000000 - 1)
+    b = len(d) if b < 0 else b + 1
+    open("%s/%04d.txt" % (sys.argv[2], k), "wb").write(d[a:b])
+    a, k = b, k + 1' "$hf" "$docs"
+    fi
+    printf 'one line\n' > "$bench/one-line.txt"
+    local bytes ndocs
+    bytes=$(stat -c %s "$hf")
+    ndocs=$(ls "$docs" | wc -l)
+    cpu_of() {   # spec, paths...: CPU seconds of one cimeter -j 1 run, and its tokens
+        local spec=$1
+        shift
+        /usr/bin/time -f "%U %S" -o "$bench/cpu" $pin "$cimeter" measure -j 1 -t "$spec" -o "$bench/out.json" "$@" \
+            >/dev/null 2>&1 || true
+        echo "$(awk '{print $1 + $2}' "$bench/cpu") $(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['aggregates'][0]['tokens'])" "$bench/out.json")"
+    }
+    echo
+    echo "text:hf vs the Rust tokenizers library (npm tokenizers), single core, $ndocs documents of 1 MB"
+    echo "($bytes bytes); cpu seconds; net = cimeter minus its start-up (one-line file); ratio = ref / cimeter"
+    printf '%-12s %8s %8s %8s %8s %8s %9s %9s %7s\n' preset start "docs" net "ref" "MB/s" "ratio" "gross" tokens
+    local rows=()
+    for p in $presets; do
+        [ -f "$root/tokenizers/data/hf/$p.json" ] || { echo "$p: absent (scripts/fetch-tokenizers.sh)"; continue; }
+        local s0 d1 r1 td tr
+        s0=$(cpu_of "text:hf:$p" "$bench/one-line.txt")
+        d1=$(cpu_of "text:hf:$p" "$docs")
+        td=${d1#* }
+        r1=$($pin node "$ref" --docs=1000000 --time "$p" "$hf" 2>&1 >"$bench/ref.tsv" | awk '/encode_cpu_s/ {print $2}')
+        tr=$(awk '{n += $1} END {print n}' "$bench/ref.tsv")
+        /usr/bin/python3 -c '
+import sys
+p, start, docs, ref, size, td, tr = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), sys.argv[6], sys.argv[7]
+net = max(docs - start, 1e-3)
+same = "equal" if td == tr else "DIFFER %s vs %s" % (td, tr)
+print("%-12s %8.2f %8.2f %8.2f %8.2f %8.1f %8.1fx %8.1fx %s" % (p, start, docs, net, ref, size / 1e6 / net, ref / net, ref / docs, same))
+' "$p" "${s0%% *}" "${d1%% *}" "${r1:-0}" "$bytes" "$td" "$tr"
+        rows+=("$p")
+    done
+    echo
+    echo "whole file in one call ($bytes bytes): cimeter net cpu vs the reference's encode cpu"
+    for p in "${rows[@]}"; do
+        local s0 w1 r1 tw tr
+        s0=$(cpu_of "text:hf:$p" "$bench/one-line.txt")
+        w1=$(cpu_of "text:hf:$p" "$hf")
+        r1=$($pin node "$ref" --time "$p" "$hf" 2>&1 >"$bench/ref.tsv" | awk '/encode_cpu_s/ {print $2}')
+        tr=$(cut -f1 "$bench/ref.tsv")
+        /usr/bin/python3 -c '
+import sys
+p, start, whole, ref, tw, tr = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5], sys.argv[6]
+net = max(whole - start, 1e-3)
+print("%-12s cimeter %7.2f s net, reference %7.2f s: %6.1fx  tokens %s" % (p, net, ref, ref / net, "equal" if tw == tr else "DIFFER %s vs %s" % (tw, tr)))
+' "$p" "${s0%% *}" "${w1%% *}" "${r1:-0}" "${w1#* }" "$tr"
+    done
+    local large=$bench/large.txt reps=${CIM_BENCH_HF_REPS:-3}
+    if [ ! -s "$large" ]; then
+        { cat "$dev/text/kjv.txt"
+          find "$dev/text/gnome-help" "$dev/text/go" -type f | LC_ALL=C sort | xargs cat
+        } > "$large.tmp"
+        mv "$large.tmp" "$large"
+    fi
+    echo
+    echo "two threads on one file ($(stat -c %s "$large") bytes), unpinned, median wall of $reps rounds; net of start-up"
+    printf '%-12s %8s %8s %8s %8s\n' preset "j1 s" "j2 s" start "j1/j2 net"
+    for p in "${rows[@]}"; do
+        local r=()
+        for _ in $(seq "$reps"); do
+            local a b c t0
+            t0=$(now); "$cimeter" measure -j 1 -t "text:hf:$p" -o "$bench/out.json" "$large" >/dev/null 2>&1 || true
+            a=$(echo "$(now) - $t0" | bc -l)
+            t0=$(now); "$cimeter" measure -j 2 -t "text:hf:$p" -o "$bench/out.json" "$large" >/dev/null 2>&1 || true
+            b=$(echo "$(now) - $t0" | bc -l)
+            t0=$(now); "$cimeter" measure -j 2 -t "text:hf:$p" -o "$bench/out.json" "$bench/one-line.txt" >/dev/null 2>&1 || true
+            c=$(echo "$(now) - $t0" | bc -l)
+            r+=("$a $b $c")
+        done
+        printf '%s\n' "${r[@]}" | /usr/bin/python3 -c '
+import statistics as st, sys
+r = [tuple(map(float, l.split())) for l in sys.stdin if l.strip()]
+s = min(x[2] for x in r)
+print("%-12s %8.2f %8.2f %8.2f %8.2fx" % (sys.argv[1], st.median(x[0] for x in r), st.median(x[1] for x in r), s,
+      st.median((x[0] - s) / max(x[1] - s, 1e-3) for x in r)))' "$p"
+    done
+}
+if [ "${CIM_BENCH_HF_ONLY:-0}" = 1 ]; then
+    bench_hf
+    exit 0
+fi
 echo "bench-text.sh: $text, $bytes bytes; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 run_cimeter() {   # name spec -j
@@ -244,3 +363,4 @@ print("%-10s %-12s %6.1f %7.3f %7.3f %7.3f %7.2fx %7.2fx %8.2fx %7.2fx" % (f, en
     done
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_hf

@@ -9,10 +9,10 @@ build_pkgs="meson ninja-build pkg-config gcc g++ libc6-dev
   libsentencepiece-dev sentencepiece libprotobuf-c-dev protobuf-c-compiler
   libpng-dev libjpeg62-turbo-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
-  libsndfile1-dev libogg-dev libvorbis-dev libopus-dev libmpg123-dev libpcre2-dev libcairo2-dev
+  libsndfile1-dev libogg-dev libvorbis-dev libopus-dev libmpg123-dev libpcre2-dev libcairo2-dev libicu-dev
   libarchive-dev libsimdjson-dev zlib1g-dev ca-certificates zstd
   python3-dev python3-mesonpy"
-test_pkgs="python3 python3-sentencepiece python3-pil python3-av python3-soundfile
+test_pkgs="python3 python3-sentencepiece python3-protobuf python3-pil python3-av python3-soundfile
   python3-numpy python3-scipy ffmpeg clang llvm libclang-rt-14-dev
   openmpi-bin libopenmpi-dev util-linux time
   python3-zstandard lz4 xz-utils bzip2 p7zip-full openssl cpio

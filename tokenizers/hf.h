@@ -94,4 +94,9 @@ void cim_hf_normalizer_drop(CimHfNormalizer *n);
 void cim_hf_pretok_drop(CimHfPretok *p);
 void cim_hf_model_drop(CimHfModel *m);
 
+/* Metaspace's prepend_scheme "first" prepends only to a word that begins the text (its
+ * offset 0): the pipeline says, per part and thread, whether word 0 of the next
+ * pre-tokenizer call begins the text (default: yes). hf_pretok_words.c. */
+void cim_hf_pretok_set_at_start(int at_start);
+
 #endif

@@ -17,6 +17,7 @@ extern const CimTokenizer cim_tok_chars;
 extern const CimTokenizer cim_tok_tiktoken;
 #if CIM_HAVE_SPM
 extern const CimTokenizer cim_tok_spm;
+extern const CimTokenizer cim_tok_hf;
 #endif
 extern const CimTokenizer cim_tok_patch;
 extern const CimTokenizer cim_tok_fixed;
@@ -35,6 +36,7 @@ static const CimTokenizer *const tokenizers[] = {
     &cim_tok_tiktoken,
 #if CIM_HAVE_SPM
     &cim_tok_spm,
+    &cim_tok_hf,
 #endif
     &cim_tok_patch,
     &cim_tok_fixed,

@@ -145,6 +145,9 @@ void cim_sp_vocab_free(CimSpVocab *v);
 int  cim_sp_normalize(const CimSpNorm *nm, const CimSpVocab *v, const char *in, size_t n,
                       CimSpBuf *out);
 int  cim_sp_buf_reserve(CimSpBuf *b, size_t more);
+/* The shortest character-map rule that is a prefix of s[0..n): its replacement in *rep
+ * and its length, or -1 if none (the Rust tokenizers library's Precompiled lookup). */
+long cim_sp_charsmap_first(const CimSpNorm *nm, const char *s, size_t n, const char **rep);
 
 /* sp_bpe.c: the merge table of m's vocabulary (0, or -1 if out of memory); BPE of one
  * normalized word (-1 if out of memory). */

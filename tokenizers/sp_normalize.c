@@ -95,6 +95,34 @@ static size_t charsmap_match(const CimSpNorm *nm, const uint8_t *s, size_t n, co
     return best;
 }
 
+/* The shortest rule of the character map that is a prefix of s[0..n) (a NUL byte ends
+ * the key): what the Rust tokenizers library's Precompiled normalizer takes (its first
+ * common-prefix result). Returns the replacement's length, or -1 if no rule matches. */
+long cim_sp_charsmap_first(const CimSpNorm *nm, const char *s, size_t n, const char **rep)
+{
+    if (!nm->trie_units) return -1;
+    size_t pos = unit_offset(nm->trie[0]);
+    for (size_t k = 0; k < n && s[k]; k++) {
+        uint8_t c = (uint8_t)s[k];
+        pos ^= c;
+        if (pos >= nm->trie_units) return -1;
+        uint32_t unit = nm->trie[pos];
+        if ((unit & ((1u << 31) | 0xFF)) != c) return -1;
+        pos ^= unit_offset(unit);
+        if (!((unit >> 8) & 1)) continue;
+        if (pos >= nm->trie_units) return -1;
+        size_t value = nm->trie[pos] & ((1u << 31) - 1);
+        if (value >= nm->repl_len) {
+            *rep = "";
+            return 0;
+        }
+        *rep = nm->repl + value;
+        const char *nul = memchr(*rep, 0, nm->repl_len - value);
+        return nul ? (long)(nul - *rep) : (long)(nm->repl_len - value);
+    }
+    return -1;
+}
+
 /* SentencePiece's NormalizePrefix: the replacement of the text at s and its length. */
 static void norm_prefix(const CimSpNorm *nm, const CimSpVocab *v, const uint8_t *s, size_t n,
                         const char **rep, size_t *rep_len, size_t *consumed)

@@ -225,51 +225,6 @@ static CimTtCache *thread_cache(const TtConf *c)
 
 /* ---- decoding and counting ----------------------------------------------- */
 
-/* WHATWG UTF-8 decode of in[0..n), re-encoded into out (>= 3n bytes free): each
- * maximal invalid subpart becomes U+FFFD (EF BF BD). Returns the bytes consumed: an
- * incomplete sequence at the end stays unconsumed unless final. */
-static size_t repair(const uint8_t *in, size_t n, int final, uint8_t *out, size_t *olen)
-{
-    size_t i = 0, o = *olen;
-    while (i < n) {
-        size_t a = i;
-        for (uint64_t w; i + 8 <= n && (memcpy(&w, in + i, 8), !(w & 0x8080808080808080ull));) i += 8;
-        while (i < n && in[i] < 0x80) i++;
-        memcpy(out + o, in + a, i - a);
-        o += i - a;
-        while (i < n && in[i] >= 0x80) {
-            uint8_t b = in[i];
-            int need;
-            uint8_t lo = 0x80, hi = 0xBF;
-            if (b >= 0xC2 && b <= 0xDF) need = 1;
-            else if (b >= 0xE0 && b <= 0xEF) { need = 2; if (b == 0xE0) lo = 0xA0; if (b == 0xED) hi = 0x9F; }
-            else if (b >= 0xF0 && b <= 0xF4) { need = 3; if (b == 0xF0) lo = 0x90; if (b == 0xF4) hi = 0x8F; }
-            else need = 0;
-            size_t j = i + 1;
-            int k = 0, bad = need == 0;
-            while (!bad && k < need) {
-                if (j >= n) {
-                    if (!final) { *olen = o; return i; }
-                    bad = 1;
-                    break;
-                }
-                if (in[j] < lo || in[j] > hi) { bad = 1; break; }
-                lo = 0x80; hi = 0xBF;
-                j++; k++;
-            }
-            if (bad) {
-                out[o++] = 0xEF; out[o++] = 0xBF; out[o++] = 0xBD;
-            } else {
-                memcpy(out + o, in + i, j - i);
-                o += j - i;
-            }
-            i = j;   /* on a bad continuation, j is that byte: not consumed */
-        }
-    }
-    *olen = o;
-    return n;
-}
-
 /* Counts the pieces of s[0..n); *done = where the withheld tail starts. A piece that
  * is, or may grow, longer than CIM_TT_MAX_CARRY ends the text 1 MiB after its start
  * (see the top of this file): that part is counted as a text of its own. */
@@ -337,7 +292,7 @@ static int feed_serial(const TtConf *c, TtState *st, CimTtCache *cache, const ui
                        int final, CimErr *e)
 {
     CIM_RETURN_IF(grow(&st->buf, &st->cap, st->len + 3 * n + 16), e, CIM_ERR_NOMEM, "out of memory");
-    size_t used = n ? repair(in, n, final, st->buf, &st->len) : 0;
+    size_t used = n ? cim_utf8_repair(in, n, final, st->buf, &st->len) : 0;
     if (used < n) {                    /* at most 3 bytes: an incomplete sequence */
         memcpy(st->pend, in + used, n - used);
         st->npend = n - used;
@@ -371,7 +326,7 @@ static int feed_parallel(const TtConf *c, TtState *st, const uint8_t *in, size_t
         {
             int lastseg = k + 1 == nseg;
             size_t off = base + 3 * cut[k] + 16 * (size_t)k, olen = off;
-            size_t used = repair(in + cut[k], cut[k + 1] - cut[k], lastseg ? final : 1, buf, &olen);
+            size_t used = cim_utf8_repair(in + cut[k], cut[k + 1] - cut[k], lastseg ? final : 1, buf, &olen);
             if (lastseg) used_last = used;
             start[k] = k ? off : 0;
             end[k] = olen;

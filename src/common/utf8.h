@@ -28,6 +28,26 @@ static inline size_t cim_utf8_valid(const uint8_t *p, size_t n)
     return 0;
 }
 
+/* The code point at p (valid UTF-8, within n bytes) and its length in *len. */
+static inline uint32_t cim_utf8_cp(const uint8_t *p, size_t n, size_t *len)
+{
+    if (p[0] < 0x80 || n < 2) {
+        *len = 1;
+        return p[0];
+    }
+    if (p[0] < 0xE0 || n < 3) {
+        *len = 2;
+        return (uint32_t)(p[0] & 0x1F) << 6 | (p[1] & 0x3F);
+    }
+    if (p[0] < 0xF0 || n < 4) {
+        *len = 3;
+        return (uint32_t)(p[0] & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
+    }
+    *len = 4;
+    return (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3F) << 12 | (uint32_t)(p[2] & 0x3F) << 6
+         | (p[3] & 0x3F);
+}
+
 /* The largest cut <= n of p[0..n) that splits no UTF-8 sequence, from the bytes
  * before it only (n where they are not UTF-8). */
 static inline size_t cim_utf8_floor(const uint8_t *p, size_t n)
@@ -65,4 +85,49 @@ static inline uint64_t cim_utf8_count(const uint8_t *p, size_t n, uint64_t *inva
     if (invalid) *invalid = bad;
     return chars;
 }
+/* WHATWG UTF-8 decode of in[0..n), re-encoded into out (>= 3n bytes free): each
+ * maximal invalid subpart becomes U+FFFD (EF BF BD). Returns the bytes consumed: an
+ * incomplete sequence at the end stays unconsumed unless final. */
+static inline size_t cim_utf8_repair(const uint8_t *in, size_t n, int final, uint8_t *out, size_t *olen)
+{
+    size_t i = 0, o = *olen;
+    while (i < n) {
+        size_t a = i;
+        for (uint64_t w; i + 8 <= n && (memcpy(&w, in + i, 8), !(w & 0x8080808080808080ull));) i += 8;
+        while (i < n && in[i] < 0x80) i++;
+        memcpy(out + o, in + a, i - a);
+        o += i - a;
+        while (i < n && in[i] >= 0x80) {
+            uint8_t b = in[i];
+            int need;
+            uint8_t lo = 0x80, hi = 0xBF;
+            if (b >= 0xC2 && b <= 0xDF) need = 1;
+            else if (b >= 0xE0 && b <= 0xEF) { need = 2; if (b == 0xE0) lo = 0xA0; if (b == 0xED) hi = 0x9F; }
+            else if (b >= 0xF0 && b <= 0xF4) { need = 3; if (b == 0xF0) lo = 0x90; if (b == 0xF4) hi = 0x8F; }
+            else need = 0;
+            size_t j = i + 1;
+            int k = 0, bad = need == 0;
+            while (!bad && k < need) {
+                if (j >= n) {
+                    if (!final) { *olen = o; return i; }
+                    bad = 1;
+                    break;
+                }
+                if (in[j] < lo || in[j] > hi) { bad = 1; break; }
+                lo = 0x80; hi = 0xBF;
+                j++; k++;
+            }
+            if (bad) {
+                out[o++] = 0xEF; out[o++] = 0xBF; out[o++] = 0xBD;
+            } else {
+                memcpy(out + o, in + i, j - i);
+                o += j - i;
+            }
+            i = j;   /* on a bad continuation, j is that byte: not consumed */
+        }
+    }
+    *olen = o;
+    return n;
+}
+
 #endif
