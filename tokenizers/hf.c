@@ -1018,7 +1018,7 @@ static uint64_t hf_vocab(const void *conf)
 const CimTokenizer cim_tok_hf = {
     .name       = "hf",
     .modality   = CIM_MOD_TEXT,
-    .help       = "Hugging Face tokenizer.json (llama3, qwen3, deepseek-v3, gpt-oss, gemma3 or a file)",
+    .help       = "Hugging Face tokenizer.json (llama3, qwen3, deepseek-v3, gpt-oss, gemma3, bert-base-uncased or a file)",
     .options    = hf_options,
     .shorthand  = hf_shorthand,
     .conf_size  = sizeof(HfConf),
