@@ -34,10 +34,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "cim_config.h"
 #include "common/err.h"
-#include "common/sha256.h"
 #include "common/utf8.h"
 #include "hf.h"
 #include "hf_bpe.h"
@@ -381,34 +379,6 @@ static const CimOption hf_options[] = {
 };
 static const char *const hf_shorthand[] = {"file", NULL};
 
-static int file_exists(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-/* DATA/hf/NAME.json in the first data dir that has it. */
-static int find_data(const char *name, char *out, size_t n, CimErr *e)
-{
-    const char *env = getenv("CIMETER_DATA_DIR");
-    const char *dirs[2] = {CIM_SOURCE_DATA_DIR, CIM_INSTALL_DATA_DIR};
-    if (env && *env) {
-        snprintf(out, n, "%s/hf/%s.json", env, name);
-        CIM_RETURN_IF(!file_exists(out), e, CIM_ERR_MODEL,
-                      "tokenizer %s not found (CIMETER_DATA_DIR=%s); run scripts/deps.sh to fetch it",
-                      out, env);
-        return 0;
-    }
-    for (int i = 0; i < 2; i++) {
-        snprintf(out, n, "%s/hf/%s.json", dirs[i], name);
-        if (file_exists(out)) return 0;
-    }
-    return cim_err(e, CIM_ERR_MODEL,
-                   "tokenizer hf/%s.json not found in %s or %s (or $CIMETER_DATA_DIR); "
-                   "run scripts/deps.sh (it calls scripts/fetch-tokenizers.sh) to fetch it",
-                   name, dirs[0], dirs[1]);
-}
-
 /* Whether a normalizer keeps the cut (see the top of this file). */
 static int norm_cut_safe(const json_t *cfg)
 {
@@ -563,7 +533,7 @@ static int hf_init(void *conf, char *canon, size_t canon_n, char *model_path, si
     size_t len = strlen(c->file);
     int is_file = strchr(c->file, '/') || (len > 5 && !strcmp(c->file + len - 5, ".json"));
     if (is_file) {
-        CIM_RETURN_IF(!file_exists(c->file), e, CIM_ERR_MODEL, "tokenizer file %s not found", c->file);
+        CIM_RETURN_IF(!cim_tok_file_exists(c->file), e, CIM_ERR_MODEL, "tokenizer file %s not found", c->file);
         snprintf(path, sizeof path, "%s", c->file);
         CIM_RETURN_IF(cim_opt_quote(c->file, canon, canon_n) < 0, e, CIM_ERR_USAGE,
                       "tokenizer path too long");
@@ -573,12 +543,9 @@ static int hf_init(void *conf, char *canon, size_t canon_n, char *model_path, si
         CIM_RETURN_IF(k == sizeof presets / sizeof *presets, e, CIM_ERR_USAGE,
                       "unknown hf tokenizer '%s' (llama3, qwen3, deepseek-v3, gpt-oss, gemma3, or a "
                       "path to a tokenizer.json)", c->file);
-        CIM_CHECK(find_data(presets[k].name, path, sizeof path, e));
-        char hex[65];
-        CIM_RETURN_IF(cim_sha256_file(path, hex) < 0, e, CIM_ERR_MODEL, "cannot read %s", path);
-        CIM_RETURN_IF(strcmp(hex, presets[k].sha256), e, CIM_ERR_MODEL,
-                      "%s has SHA-256 %s, not the pinned %s; run scripts/deps.sh to fetch it again",
-                      path, hex, presets[k].sha256);
+        char rel[256];
+        snprintf(rel, sizeof rel, "hf/%s.json", presets[k].name);
+        CIM_CHECK(cim_tok_data_file(rel, presets[k].sha256, "tokenizer", path, sizeof path, e));
         snprintf(canon, canon_n, "%s", presets[k].name);
     }
     json_error_t jerr;

@@ -45,10 +45,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "cim_config.h"
 #include "common/err.h"
-#include "common/sha256.h"
 #include "common/utf8.h"
 #include "tiktoken_bpe.h"
 #include "tiktoken_pretok.h"
@@ -102,34 +100,6 @@ static const char *const tt_shorthand[] = {"encoding", "pattern", NULL};
 
 /* ---- set-up --------------------------------------------------------------- */
 
-static int file_exists(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-/* DATA/NAME.tiktoken in the first data dir that has it. */
-static int find_data(const char *name, char *out, size_t n, CimErr *e)
-{
-    const char *env = getenv("CIMETER_DATA_DIR");
-    const char *dirs[2] = {CIM_SOURCE_DATA_DIR, CIM_INSTALL_DATA_DIR};
-    if (env && *env) {
-        snprintf(out, n, "%s/%s.tiktoken", env, name);
-        CIM_RETURN_IF(!file_exists(out), e, CIM_ERR_MODEL,
-                      "rank file %s not found (CIMETER_DATA_DIR=%s); run scripts/deps.sh to fetch it",
-                      out, env);
-        return 0;
-    }
-    for (int i = 0; i < 2; i++) {
-        snprintf(out, n, "%s/%s.tiktoken", dirs[i], name);
-        if (file_exists(out)) return 0;
-    }
-    return cim_err(e, CIM_ERR_MODEL,
-                   "rank file %s.tiktoken not found in %s or %s (or $CIMETER_DATA_DIR); "
-                   "run scripts/deps.sh (it calls scripts/fetch-tokenizers.sh) to fetch it",
-                   name, dirs[0], dirs[1]);
-}
-
 static int tt_init(void *conf, char *canon, size_t canon_n, char *model_path,
                    size_t model_path_n, CimErr *e)
 {
@@ -148,7 +118,7 @@ static int tt_init(void *conf, char *canon, size_t canon_n, char *model_path,
         CIM_RETURN_IF(pat < 0, e, CIM_ERR_USAGE, "pattern must be cl100k, o200k or r50k, not '%s'", c->pattern);
     }
     if (is_file) {
-        CIM_RETURN_IF(!file_exists(c->encoding), e, CIM_ERR_MODEL, "rank file %s not found", c->encoding);
+        CIM_RETURN_IF(!cim_tok_file_exists(c->encoding), e, CIM_ERR_MODEL, "rank file %s not found", c->encoding);
         snprintf(path, sizeof path, "%s", c->encoding);
         c->pat = pat < 0 ? CIM_TT_PAT_CL100K : (CimTtPattern)pat;
         char quoted[4096 * 2 + 3];
@@ -164,12 +134,9 @@ static int tt_init(void *conf, char *canon, size_t canon_n, char *model_path,
         CIM_RETURN_IF(pat >= 0 && (CimTtPattern)pat != known[k].pat, e, CIM_ERR_USAGE,
                       "%s has the %s pattern; pattern= is for rank files", known[k].name,
                       pat_names[known[k].pat]);
-        CIM_CHECK(find_data(known[k].name, path, sizeof path, e));
-        char hex[65];
-        CIM_RETURN_IF(cim_sha256_file(path, hex) < 0, e, CIM_ERR_MODEL, "cannot read %s", path);
-        CIM_RETURN_IF(strcmp(hex, known[k].sha256), e, CIM_ERR_MODEL,
-                      "%s has SHA-256 %s, not tiktoken's %s; run scripts/deps.sh to fetch it again",
-                      path, hex, known[k].sha256);
+        char rel[256];
+        snprintf(rel, sizeof rel, "%s.tiktoken", known[k].name);
+        CIM_CHECK(cim_tok_data_file(rel, known[k].sha256, "rank file", path, sizeof path, e));
         c->pat = known[k].pat;
         snprintf(canon, canon_n, "%s", known[k].name);
         c->vocab = (uint64_t)known[k].last_special + 1;

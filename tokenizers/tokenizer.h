@@ -130,6 +130,14 @@ void cim_tok_instance_free(CimTokInstance *ti);
 /* The default spec per modality (measure without -t). */
 const char *cim_tokenizer_default(CimModality m);
 
+/* data.c — data fetched at set-up (rank files, tokenizer.json presets): REL (e.g.
+ * "cl100k_base.tiktoken", "hf/llama3.json") in $CIMETER_DATA_DIR, else the source tree's
+ * data dir, else the installed one, written to out and checked against its pinned
+ * SHA-256; `what` names it in errors ("rank file"). */
+int cim_tok_file_exists(const char *path);
+int cim_tok_data_file(const char *rel, const char *sha256, const char *what, char *out, size_t n,
+                      CimErr *e);
+
 /* presets.c */
 typedef struct CimPreset {
     const char *name;      /* "vit-b16" */

@@ -38,6 +38,6 @@ printf 'not base64 at all\n' > "$tmp/bad.tiktoken"
 expect_err "text:tiktoken:$tmp/bad.tiktoken" 2 "not a .tiktoken line"
 # A rank file whose bytes differ from tiktoken's published hash is refused.
 mkdir -p "$tmp/data" && head -c 100000 "$data/cl100k_base.tiktoken" > "$tmp/data/cl100k_base.tiktoken"
-ENVSET="CIMETER_DATA_DIR=$tmp/data" expect_err text:tiktoken:cl100k_base 2 "not tiktoken's"
+ENVSET="CIMETER_DATA_DIR=$tmp/data" expect_err text:tiktoken:cl100k_base 2 "not the pinned"
 [ $fail = 0 ] && echo "all spec checks passed"
 exit $fail
