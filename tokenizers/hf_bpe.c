@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "hf.h"
+#include "bpe_heap.h"
 #include "hf_bpe.h"
 #include "common/utf8.h"
 
@@ -567,45 +568,10 @@ static size_t merge_scan(const Bpe *b, uint32_t *ids, size_t m)
     return m;
 }
 
-typedef struct HItem { uint32_t rank, pos, id; } HItem;
-
-static inline int hless(const HItem *a, const HItem *c)
-{
-    return a->rank < c->rank || (a->rank == c->rank && a->pos < c->pos);
-}
-
-static void hpush(HItem *h, size_t *n, HItem it)
-{
-    size_t i = (*n)++;
-    while (i) {
-        size_t up = (i - 1) / 2;
-        if (!hless(&it, &h[up])) break;
-        h[i] = h[up];
-        i = up;
-    }
-    h[i] = it;
-}
-
-static HItem hpop(HItem *h, size_t *n)
-{
-    HItem top = h[0], last = h[--*n];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= *n) break;
-        if (c + 1 < *n && hless(&h[c + 1], &h[c])) c++;
-        if (!hless(&h[c], &last)) break;
-        h[i] = h[c];
-        i = c;
-    }
-    if (*n) h[i] = last;
-    return top;
-}
-
 /* The library's merge_all: a heap of (rank, position, new id); an entry whose pair is
  * no longer the one it was made for is skipped. nxt/prv link the live symbols. */
 static int64_t merge_heap(const Bpe *b, uint32_t *ids, size_t m, uint32_t *nxt, uint32_t *prv,
-                          HItem *h)
+                          CimBpeHeapItem *h)
 {
     size_t hn = 0;
     int64_t live = (int64_t)m;
@@ -615,27 +581,27 @@ static int64_t merge_heap(const Bpe *b, uint32_t *ids, size_t m, uint32_t *nxt, 
     }
     for (size_t j = 0; j + 1 < m; j++) {
         const MSlot *s = merge_get(b, ids[j], ids[j + 1]);
-        if (s) hpush(h, &hn, (HItem){s->rank, (uint32_t)j, s->id});
+        if (s) cim_bpe_heap_push(h, &hn, (CimBpeHeapItem){s->rank, (uint32_t)j, s->id});
     }
     while (hn) {
-        HItem it = hpop(h, &hn);
+        CimBpeHeapItem it = cim_bpe_heap_pop(h, &hn);
         uint32_t a = it.pos;
         if (ids[a] == NONE || nxt[a] >= m) continue;
         uint32_t c = nxt[a];
         const MSlot *s = merge_get(b, ids[a], ids[c]);
-        if (!s || s->id != it.id) continue;
-        ids[a] = it.id;
+        if (!s || s->id != it.aux) continue;
+        ids[a] = it.aux;
         ids[c] = NONE;
         nxt[a] = nxt[c];
         if (nxt[c] < m) prv[nxt[c]] = a;
         live--;
         if (a > 0 && prv[a] != NONE) {
             const MSlot *p = merge_get(b, ids[prv[a]], ids[a]);
-            if (p) hpush(h, &hn, (HItem){p->rank, prv[a], p->id});
+            if (p) cim_bpe_heap_push(h, &hn, (CimBpeHeapItem){p->rank, prv[a], p->id});
         }
         if (nxt[a] < m) {
             const MSlot *q = merge_get(b, ids[a], ids[nxt[a]]);
-            if (q) hpush(h, &hn, (HItem){q->rank, a, q->id});
+            if (q) cim_bpe_heap_push(h, &hn, (CimBpeHeapItem){q->rank, a, q->id});
         }
     }
     return live;
@@ -654,10 +620,10 @@ static int64_t bpe_count(const void *self, CimSpBuf *scratch, const char *w, siz
     if (m <= 1) return (int64_t)m;
     if (m <= SCAN_MAX) return (int64_t)merge_scan(b, (uint32_t *)scratch->p, m);
     /* the heap holds at most the first pairs and two per merge: 3m */
-    if (reserve(scratch, m * (3 * sizeof(uint32_t) + 3 * sizeof(HItem))) < 0) return -1;
+    if (reserve(scratch, m * (3 * sizeof(uint32_t) + 3 * sizeof(CimBpeHeapItem))) < 0) return -1;
     uint32_t *ids = (uint32_t *)scratch->p;
     uint32_t *nxt = ids + m, *prv = nxt + m;
-    HItem *h = (HItem *)(prv + m);
+    CimBpeHeapItem *h = (CimBpeHeapItem *)(prv + m);
     return merge_heap(b, ids, m, nxt, prv, h);
 }
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common/err.h"
+#include "bpe_heap.h"
 #include "tiktoken_bpe.h"
 
 #define NONE UINT32_MAX
@@ -284,41 +285,6 @@ static uint64_t merge_small(const CimTtRanks *r, const uint8_t *p, size_t n)
     return m - 1;
 }
 
-typedef struct HeapItem { uint32_t rank, start, end; } HeapItem;
-
-static inline int heap_less(const HeapItem *a, const HeapItem *b)
-{
-    return a->rank < b->rank || (a->rank == b->rank && a->start < b->start);
-}
-
-static void heap_push(HeapItem *h, size_t *n, HeapItem it)
-{
-    size_t i = (*n)++;
-    while (i) {
-        size_t up = (i - 1) / 2;
-        if (!heap_less(&it, &h[up])) break;
-        h[i] = h[up];
-        i = up;
-    }
-    h[i] = it;
-}
-
-static HeapItem heap_pop(HeapItem *h, size_t *n)
-{
-    HeapItem top = h[0], last = h[--*n];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= *n) break;
-        if (c + 1 < *n && heap_less(&h[c + 1], &h[c])) c++;
-        if (!heap_less(&h[c], &last)) break;
-        h[i] = h[c];
-        i = c;
-    }
-    if (*n) h[i] = last;
-    return top;
-}
-
 static uint64_t merge_large(const CimTtRanks *r, const uint8_t *p, size_t n)
 {
     /* nxt[a]: start of the part after the one starting at a (n at the end);
@@ -326,35 +292,35 @@ static uint64_t merge_large(const CimTtRanks *r, const uint8_t *p, size_t n)
     uint32_t *nxt = malloc((n + 1) * sizeof *nxt), *prv = malloc((n + 1) * sizeof *prv);
     uint8_t *alive = malloc(n + 1);
     size_t hcap = 3 * n + 8, hn = 0;
-    HeapItem *h = malloc(hcap * sizeof *h);
+    CimBpeHeapItem *h = malloc(hcap * sizeof *h);
     uint64_t parts = n;
     if (!nxt || !prv || !alive || !h) { parts = UINT64_MAX; goto done; }
     for (size_t j = 0; j <= n; j++) { nxt[j] = (uint32_t)j + 1; prv[j] = (uint32_t)j - 1; alive[j] = 1; }
     for (size_t j = 0; j + 1 < n; j++) {
         uint32_t rk = r->pair[p[j] << 8 | p[j + 1]];
-        if (rk != NONE) heap_push(h, &hn, (HeapItem){rk, (uint32_t)j, (uint32_t)j + 2});
+        if (rk != NONE) cim_bpe_heap_push(h, &hn, (CimBpeHeapItem){rk, (uint32_t)j, (uint32_t)j + 2});
     }
     while (hn) {
-        HeapItem it = heap_pop(h, &hn);
-        uint32_t a = it.start;
-        if (!alive[a] || nxt[a] >= n || nxt[nxt[a]] != it.end) continue;   /* stale */
+        CimBpeHeapItem it = cim_bpe_heap_pop(h, &hn);
+        uint32_t a = it.pos;
+        if (!alive[a] || nxt[a] >= n || nxt[nxt[a]] != it.aux) continue;   /* stale */
         uint32_t b = nxt[a];
         alive[b] = 0;
         nxt[a] = nxt[b];
         if (nxt[b] < n) prv[nxt[b]] = a;
         parts--;
         if (hn + 2 > hcap) {
-            HeapItem *nh = realloc(h, (hcap *= 2) * sizeof *h);
+            CimBpeHeapItem *nh = realloc(h, (hcap *= 2) * sizeof *h);
             if (!nh) { parts = UINT64_MAX; goto done; }
             h = nh;
         }
         if (nxt[a] < n) {
             uint32_t e2 = nxt[nxt[a]], rk = cim_tt_rank(r, p + a, e2 - a);
-            if (rk != NONE) heap_push(h, &hn, (HeapItem){rk, a, e2});
+            if (rk != NONE) cim_bpe_heap_push(h, &hn, (CimBpeHeapItem){rk, a, e2});
         }
         if (a > 0) {
             uint32_t s0 = prv[a], rk = cim_tt_rank(r, p + s0, nxt[a] - s0);
-            if (rk != NONE) heap_push(h, &hn, (HeapItem){rk, s0, nxt[a]});
+            if (rk != NONE) cim_bpe_heap_push(h, &hn, (CimBpeHeapItem){rk, s0, nxt[a]});
         }
     }
 done:
