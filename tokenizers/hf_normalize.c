@@ -27,29 +27,12 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #endif
+#include "common/utf8.h"
 #include "hf.h"
 
 /* ---- UTF-8 and small helpers ---------------------------------------------------- */
-
-/* The code point at s (valid UTF-8, as the interface promises) and its length. */
-static uint32_t utf8_next(const uint8_t *s, size_t *len)
-{
-    if (s[0] < 0x80) {
-        *len = 1;
-        return s[0];
-    }
-    if (s[0] < 0xE0) {
-        *len = 2;
-        return (uint32_t)(s[0] & 0x1F) << 6 | (s[1] & 0x3F);
-    }
-    if (s[0] < 0xF0) {
-        *len = 3;
-        return (uint32_t)(s[0] & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
-    }
-    *len = 4;
-    return (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3F) << 12 |
-           (uint32_t)(s[2] & 0x3F) << 6 | (s[3] & 0x3F);
-}
+/* Text here is valid UTF-8 (the interface promises it), so cim_utf8_cp is given 4 as
+ * the bytes available: a whole sequence is always there. */
 
 static int put(CimSpBuf *out, const void *p, size_t n)
 {
@@ -288,7 +271,7 @@ static int lower_apply(const void *self, const char *in, size_t n, CimSpBuf *out
     if (cim_sp_buf_reserve(out, n) < 0) return -1;
     for (size_t i = 0; i < n;) {
         size_t k;
-        uint32_t c = utf8_next((const uint8_t *)in + i, &k);
+        uint32_t c = cim_utf8_cp((const uint8_t *)in + i, 4, &k);
         if (lower_cp(out, c) < 0) return -1;
         i += k;
     }
@@ -344,7 +327,7 @@ static int strip_apply(const void *self, const char *in, size_t n, CimSpBuf *out
     if (s->left) {
         while (a < b) {
             size_t k;
-            uint32_t c = utf8_next((const uint8_t *)in + a, &k);
+            uint32_t c = cim_utf8_cp((const uint8_t *)in + a, 4, &k);
             if (!u_isUWhiteSpace((UChar32)c)) break;
             a += k;
         }
@@ -354,7 +337,7 @@ static int strip_apply(const void *self, const char *in, size_t n, CimSpBuf *out
             size_t at = b - 1;
             while (at > a && ((uint8_t)in[at] & 0xC0) == 0x80) at--;
             size_t k;
-            uint32_t c = utf8_next((const uint8_t *)in + at, &k);
+            uint32_t c = cim_utf8_cp((const uint8_t *)in + at, 4, &k);
             if (!u_isUWhiteSpace((UChar32)c)) break;
             b = at;
         }
@@ -370,7 +353,7 @@ static int filter(const char *in, size_t n, CimSpBuf *out, int (*drop)(UChar32))
     if (cim_sp_buf_reserve(out, n) < 0) return -1;
     for (size_t i = 0; i < n;) {
         size_t k;
-        uint32_t c = utf8_next((const uint8_t *)in + i, &k);
+        uint32_t c = cim_utf8_cp((const uint8_t *)in + i, 4, &k);
         if (c < 0x80 || !drop((UChar32)c)) {
             memcpy(out->p + out->len, in + i, k);
             out->len += k;
@@ -639,7 +622,7 @@ static int bert_apply(const void *self, const char *in, size_t n, CimSpBuf *out)
     if (cim_sp_buf_reserve(&tmp, n + 16) < 0) goto done;
     for (size_t i = 0; i < n;) {
         size_t k;
-        uint32_t c = utf8_next((const uint8_t *)in + i, &k);
+        uint32_t c = cim_utf8_cp((const uint8_t *)in + i, 4, &k);
         const char *at = in + i;
         i += k;
         if (b->clean_text) {

@@ -15,27 +15,8 @@
 #include <string.h>
 #include <threads.h>
 #include <unicode/uchar.h>
+#include "common/utf8.h"
 #include "hf.h"
-
-/* The code point at s (valid UTF-8) and its length. */
-static uint32_t utf8_next(const uint8_t *s, size_t *len)
-{
-    if (s[0] < 0x80) {
-        *len = 1;
-        return s[0];
-    }
-    if (s[0] < 0xE0) {
-        *len = 2;
-        return (uint32_t)(s[0] & 0x1F) << 6 | (s[1] & 0x3F);
-    }
-    if (s[0] < 0xF0) {
-        *len = 3;
-        return (uint32_t)(s[0] & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
-    }
-    *len = 4;
-    return (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3F) << 12 |
-           (uint32_t)(s[2] & 0x3F) << 6 | (s[3] & 0x3F);
-}
 
 /* ---- character classes ------------------------------------------------------------- */
 
@@ -107,14 +88,14 @@ static int split_chars(const char *w, size_t n, CharTest t, enum Behavior b, Cim
     size_t i = 0;
     while (i < n) {
         size_t k;
-        uint32_t c = utf8_next((const uint8_t *)w + i, &k);
+        uint32_t c = cim_utf8_cp((const uint8_t *)w + i, 4, &k);
         int m = t.is(c, t.arg);
         if (!m) {
             /* a run of non-matching characters: one pattern piece */
             size_t j = i + k;
             while (j < n) {
                 size_t k2;
-                uint32_t c2 = utf8_next((const uint8_t *)w + j, &k2);
+                uint32_t c2 = cim_utf8_cp((const uint8_t *)w + j, 4, &k2);
                 if (t.is(c2, t.arg)) break;
                 j += k2;
             }
@@ -261,7 +242,7 @@ static int whitespace_split(const void *self, const CimHfWords *in, CimHfWords *
         int run = 0;            /* 0 none, 1 word characters, 2 others (not space) */
         for (size_t i = 0; i < n;) {
             size_t len;
-            uint32_t c = utf8_next((const uint8_t *)w + i, &len);
+            uint32_t c = cim_utf8_cp((const uint8_t *)w + i, 4, &len);
             int cls = is_word(c) ? 1 : is_space(c) ? 0 : 2;
             if (cls != run) {
                 if (run && cim_hf_words_push(out, w + start, i - start) < 0) return -1;
@@ -366,7 +347,7 @@ static int meta_init(void **self, const json_t *cfg, char *err, size_t errn)
     const char *rs = json_string_value(r);
     size_t rlen = json_string_length(r);
     size_t k = 0;
-    if (!rs || !rlen || (utf8_next((const uint8_t *)rs, &k), k != rlen)) {
+    if (!rs || !rlen || (cim_utf8_cp((const uint8_t *)rs, 4, &k), k != rlen)) {
         snprintf(err, errn, "pre-tokenizer 'Metaspace' needs a one-character replacement");
         return -1;
     }
@@ -375,7 +356,7 @@ static int meta_init(void **self, const json_t *cfg, char *err, size_t errn)
         snprintf(err, errn, "out of memory");
         return -1;
     }
-    m->replacement = utf8_next((const uint8_t *)rs, &k);
+    m->replacement = cim_utf8_cp((const uint8_t *)rs, 4, &k);
     memcpy(m->rep, rs, rlen);
     m->rep_len = rlen;
     const json_t *scheme = json_object_get(cfg, "prepend_scheme");
