@@ -570,12 +570,12 @@ static void law_title(const CimReport *r, cairo_t *cr, const Law *law, size_t np
 }
 
 /* The legend: a colour per group drawn, and how many groups are grey. */
-static void law_legend(cairo_t *cr, const Axis *group, const double *groups, size_t ng, size_t nu,
-                       double x1, double y0)
+static void law_legend(cairo_t *cr, const CimRuns *t, const Axis *group, const double *groups,
+                       size_t ng, size_t nu, double x1, double y0)
 {
     set_font(cr, 11.5, 1);
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-    const char *titles[] = {"params P", "tokens D", "compute C"};
+    const char *titles[] = {"params P", t->tokens ? "tokens D" : "D_eff", "compute C"};
     char *name = group->kind == AX_COLUMN ? plain(group->name) : strdup(titles[group->kind]);
     if (name) text_at(cr, x1 + 18, y0 + 12, name, 0);
     free(name);
@@ -762,7 +762,7 @@ static int draw_law_plot(const CimReport *r, cairo_t *cr, double W, double H, Ci
     }
     cairo_restore(cr);
 
-    law_legend(cr, &grp, groups, ng, nu, x1, y0);
+    law_legend(cr, t, &grp, groups, ng, nu, x1, y0);
 #undef PX
 #undef PY
     cim_fit_model_free(&law.m);

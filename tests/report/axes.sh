@@ -33,6 +33,8 @@ cmp -s "$TMP/default.svg" "$TMP/c.svg" && fail "--x C drew the default figure"
 # D_eff is a different number in every run: 8 curves spread over them, the rest grey.
 $C report --fit "$TMP/fit.json" --runs "$RUNS" --x N --group D -o "$TMP/n.svg" || fail "--x N --group D"
 [ "$(curves "$TMP/n.svg")" = 8 ] || fail "--x N --group D: $(curves "$TMP/n.svg") curves, not 8"
+$C report --fit "$TMP/fit.json" --runs "$RUNS" --x N --group D -o "$TMP/n.png" || fail "png --x N"
+head -c 8 "$TMP/n.png" | od -An -tx1 | grep -q "89 50 4e 47 0d 0a 1a 0a" || fail "--x N: not a PNG"
 
 # Each curve is the law at its group's value (tokens column: 5 sizes, 5 data sizes).
 for axes in "N D" "C N" "C D" "N C" "D N"; do
