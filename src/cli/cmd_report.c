@@ -31,7 +31,8 @@ static void report_help(FILE *f)
           "                     C (compute, 6 N D) or any numeric column of RUNS.csv\n"
           "  --group COL        one colour and one curve of the law per value of COL, the\n"
           "                     value held along the axis (default N, or D when --x is N);\n"
-          "                     a curve needs the axis and the group to fix N and D\n"
+          "                     a curve needs the axis and the group to fix N and D;\n"
+          "                     a column of text colours the points only\n"
           "\n"
           "Exit: 0 written, 2 bad input or usage.\n", f);
 }

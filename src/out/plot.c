@@ -356,17 +356,59 @@ static const CimReportParam *param(const CimReport *r, const char *name)
 }
 
 /* What an axis of the law plot (--x) or its grouping (--group) shows: the model
- * size N, the data D (D_eff), the compute C = 6·N·D, or another numeric column. */
-typedef enum { AX_N, AX_D, AX_C, AX_COLUMN } AxisKind;
+ * size N, the data D (D_eff), the compute C = 6·N·D, another numeric column, or
+ * (grouping only) a column of text. */
+typedef enum { AX_N, AX_D, AX_C, AX_COLUMN, AX_TEXT } AxisKind;
 
 typedef struct Axis {
     AxisKind      kind;
     const char   *name;      /* as given */
-    const double *column;    /* AX_COLUMN: its value per run (NaN where not a number) */
+    const double *column;    /* AX_COLUMN: its value per run (NaN where not a number);
+                              * AX_TEXT: the index of its text in labels */
+    double       *ranks;     /* AX_TEXT: column's storage */
+    char        **labels;    /* AX_TEXT: the distinct texts, sorted (the runs' strings) */
 } Axis;
 
-/* The quantity a name stands for; CIM_ERR_USAGE naming it when the runs have none. */
-static int axis_of(const CimRuns *t, const char *name, Axis *a, CimErr *e)
+static void axis_free(Axis *a)
+{
+    free(a->ranks);
+    free(a->labels);
+    a->ranks = NULL;
+    a->labels = NULL;
+}
+
+static int cmp_text(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A grouping by the text of extra column j: each run's group is its text's index. */
+static int text_axis(const CimRuns *t, int j, Axis *a, CimErr *e)
+{
+    size_t cap = t->n ? t->n : 1;
+    a->kind = AX_TEXT;
+    a->labels = malloc(cap * sizeof *a->labels);
+    a->ranks = malloc(cap * sizeof *a->ranks);
+    if (!a->labels || !a->ranks) {
+        axis_free(a);
+        return cim_err(e, CIM_ERR_NOMEM, "out of memory");
+    }
+    memcpy(a->labels, t->extra_s[j], t->n * sizeof *a->labels);
+    qsort(a->labels, t->n, sizeof *a->labels, cmp_text);
+    size_t nu = 0;
+    for (size_t i = 0; i < t->n; i++)
+        if (!nu || strcmp(a->labels[i], a->labels[nu - 1])) a->labels[nu++] = a->labels[i];
+    for (size_t i = 0; i < t->n; i++) {
+        char **hit = bsearch(&t->extra_s[j][i], a->labels, nu, sizeof *a->labels, cmp_text);
+        a->ranks[i] = (double)(hit - a->labels);
+    }
+    a->column = a->ranks;
+    return 0;
+}
+
+/* The quantity a name stands for; CIM_ERR_USAGE naming it when the runs have none.
+ * A grouping may be a column of text. */
+static int axis_of(const CimRuns *t, const char *name, int grouping, Axis *a, CimErr *e)
 {
     *a = (Axis){.kind = AX_COLUMN, .name = name};
     if (!strcmp(name, "N") || !strcmp(name, "P") || !strcmp(name, "params")) {
@@ -394,6 +436,7 @@ static int axis_of(const CimRuns *t, const char *name, Axis *a, CimErr *e)
                   "no column '%s' in %s (N, D, D_eff, C or a column of the runs)", name, t->path);
     int numeric = 0;
     for (size_t i = 0; i < t->n; i++) numeric |= isfinite(a->column[i]);
+    if (!numeric && grouping && j >= 0) return text_axis(t, j, a, e);
     CIM_RETURN_IF(!numeric, e, CIM_ERR_USAGE, "column '%s' of %s has no numbers to plot", name,
                   t->path);
     return 0;
@@ -402,11 +445,12 @@ static int axis_of(const CimRuns *t, const char *name, Axis *a, CimErr *e)
 /* The plot's x axis (default D_eff) and grouping (default N, or D when x is N). */
 static int plot_axes(const CimReport *r, Axis *x, Axis *group, CimErr *e)
 {
-    CIM_CHECK(axis_of(r->runs, r->plot_x ? r->plot_x : "D_eff", x, e));
+    CIM_CHECK(axis_of(r->runs, r->plot_x ? r->plot_x : "D_eff", 0, x, e));
     const char *g = r->plot_group ? r->plot_group : x->kind == AX_N ? "D" : "N";
-    CIM_CHECK(axis_of(r->runs, g, group, e));
+    CIM_CHECK(axis_of(r->runs, g, 1, group, e));
     int same = x->kind == AX_COLUMN ? group->kind == AX_COLUMN && !strcmp(x->name, group->name)
                                     : x->kind == group->kind;
+    if (same) axis_free(group);
     CIM_RETURN_IF(same, e, CIM_ERR_USAGE, "--group %s: the grouping must differ from the x axis",
                   g);
     return 0;
@@ -449,7 +493,7 @@ static Law law_of(const CimReport *r, const Axis *x, const Axis *g)
         for (int i = 0; ok && i < cim_expr_nnames(ex); i++) {
             const char *n = cim_expr_name(ex, i);
             const CimReportParam *p = param(r, n);
-            int on_axis = !strcmp(n, x->name) || !strcmp(n, g->name);
+            int on_axis = !strcmp(n, x->name) || (g->kind != AX_TEXT && !strcmp(n, g->name));
             int is_n = !strcmp(n, "N") || !strcmp(n, "P") || !strcmp(n, "params");
             int is_d = !strcmp(n, "D") || !strcmp(n, "D_eff") || !strcmp(n, "tokens");
             if (is_n) cim_expr_bind_column(ex, i, 0);
@@ -562,7 +606,7 @@ static void law_title(const CimReport *r, cairo_t *cr, const Law *law, size_t np
             free(k); free(v);
         }
     const char *no_curve = !law->known ? "unknown form"
-                         : !law->drawable ? "the axis and the groups do not fix N and D" : NULL;
+                         : !law->drawable ? "the axis and the grouping do not fix N and D" : NULL;
     size_t l = strlen(sub);
     if (no_curve) snprintf(sub + l, sizeof sub - l, "%s(no curve: %s)", l ? "  " : "", no_curve);
     text_at(cr, 20, 45, sub, 0);
@@ -576,7 +620,7 @@ static void law_legend(cairo_t *cr, const CimRuns *t, const Axis *group, const d
     set_font(cr, 11.5, 1);
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
     const char *titles[] = {"params P", t->tokens ? "tokens D" : "D_eff", "compute C"};
-    char *name = group->kind == AX_COLUMN ? plain(group->name) : strdup(titles[group->kind]);
+    char *name = group->kind >= AX_COLUMN ? plain(group->name) : strdup(titles[group->kind]);
     if (name) text_at(cr, x1 + 18, y0 + 12, name, 0);
     free(name);
     set_font(cr, 11.5, 0);
@@ -588,7 +632,13 @@ static void law_legend(cairo_t *cr, const CimRuns *t, const Axis *group, const d
         char lab[32];
         snprintf(lab, sizeof lab, "%.3g", groups[g]);
         cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-        text_at(cr, x1 + 36, y, lab, 0);
+        if (group->kind == AX_TEXT) {
+            char *text = fit_text(cr, group->labels[(size_t)groups[g]], W_FIG - x1 - 44);
+            if (text) text_at(cr, x1 + 36, y, text, 0);
+            free(text);
+        } else {
+            text_at(cr, x1 + 36, y, lab, 0);
+        }
     }
     if (nu > ng) {
         cairo_set_source_rgb(cr, 0.45, 0.45, 0.45);
@@ -666,7 +716,7 @@ static char *axis_label(const CimRuns *t, const Axis *x)
 /* A run is drawn with a positive x, a loss and a group value (positive for N, D, C). */
 static int point_ok(const Axis *group, double x, double g, double L)
 {
-    int g_ok = group->kind == AX_COLUMN ? isfinite(g) : g > 0;
+    int g_ok = group->kind >= AX_COLUMN ? isfinite(g) : g > 0;
     return x > 0 && isfinite(L) && g_ok;
 }
 
@@ -707,6 +757,7 @@ static int draw_law_plot(const CimReport *r, cairo_t *cr, double W, double H, Ci
         free(G);
         free(Gs);
         free(xlabel);
+        axis_free(&grp);
         return rc;
     }
     qsort(Gs, np, sizeof *Gs, cmp_double);
@@ -771,6 +822,7 @@ static int draw_law_plot(const CimReport *r, cairo_t *cr, double W, double H, Ci
     free(G);
     free(Gs);
     free(xlabel);
+    axis_free(&grp);
     return 0;
 }
 
@@ -921,7 +973,9 @@ static int check_inputs(const CimReport *r, CimErr *e)
     CIM_RETURN_IF(!law_plot(r) || r->nbudgets, e, CIM_ERR_USAGE, "--x and --group choose the axes "
                   "of the law plot: give --fit and --runs (not an IsoFLOP fit)");
     Axis x, group;
-    return plot_axes(r, &x, &group, e);
+    CIM_CHECK(plot_axes(r, &x, &group, e));
+    axis_free(&group);
+    return 0;
 }
 
 static void fig_size(const CimReport *r, double *W, double *H)

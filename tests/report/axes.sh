@@ -36,6 +36,12 @@ $C report --fit "$TMP/fit.json" --runs "$RUNS" --x N --group D -o "$TMP/n.svg" |
 $C report --fit "$TMP/fit.json" --runs "$RUNS" --x N --group D -o "$TMP/n.png" || fail "png --x N"
 head -c 8 "$TMP/n.png" | od -An -tx1 | grep -q "89 50 4e 47 0d 0a 1a 0a" || fail "--x N: not a PNG"
 
+# A column of text groups the points (a colour per text), without curves: the law
+# does not say what a text holds.
+$C report --fit "$TMP/fit.json" --runs "$RUNS" --group mix -o "$TMP/mix.svg" || fail "--group mix"
+[ "$(curves "$TMP/mix.svg")" = 0 ] || fail "--group mix drew curves"
+cmp -s "$TMP/default.svg" "$TMP/mix.svg" && fail "--group mix drew the default figure"
+
 # Each curve is the law at its group's value (tokens column: 5 sizes, 5 data sizes).
 for axes in "N D" "C N" "C D" "N C" "D N"; do
     set -- $axes
@@ -60,7 +66,7 @@ bad() {
 }
 bad "'steps'" --fit "$TMP/fit.json" --runs "$RUNS" --x steps -o "$TMP/x.svg"
 bad "'sizes'" --fit "$TMP/fit.json" --runs "$RUNS" --group sizes -o "$TMP/x.png"
-bad "'mix'" --fit "$TMP/fit.json" --runs "$RUNS" --group mix -o "$TMP/x.svg"
+bad "'mix'" --fit "$TMP/fit.json" --runs "$RUNS" --x mix -o "$TMP/x.svg"
 bad "loss" --fit "$TMP/fit.json" --runs "$RUNS" --x loss -o "$TMP/x.svg"
 bad "differ" --fit "$TMP/fit.json" --runs "$RUNS" --x N --group params -o "$TMP/x.svg"
 bad "svg and png" --fit "$TMP/fit.json" --runs "$RUNS" --x N -o "$TMP/x.md"
