@@ -195,6 +195,13 @@ int  cim_report_format_known(const char *s);
  * inputs (no time, no locale). */
 int  cim_report_write(const char *const *results, size_t n, const char *fit, const char *runs_csv,
                       const char *format, const char *path, CimErr *e);
+/* cim_report_write with the law plot's axes (svg and png with fit and runs_csv):
+ * x, the x axis (N, D, D_eff, C = 6·N·D, or a numeric column of runs_csv; NULL:
+ * D_eff) and group, one curve of the law per distinct value, the value held
+ * (NULL: N, or D when x is N). A name the runs do not have is CIM_ERR_USAGE. */
+int  cim_report_write_axes(const char *const *results, size_t n, const char *fit,
+                           const char *runs_csv, const char *x, const char *group,
+                           const char *format, const char *path, CimErr *e);
 
 /* Tokenizer catalogue (for `cimeter tokenizers`): prints names, options, presets. */
 void cim_list_tokenizers(FILE *f);

@@ -9,7 +9,8 @@
 
 static void report_help(FILE *f)
 {
-    fputs("usage: cimeter report FILE.json... [--fit FIT.json [--runs RUNS.csv]] --format FMT -o OUT\n"
+    fputs("usage: cimeter report FILE.json... [--fit FIT.json [--runs RUNS.csv\n"
+          "                      [--x COL] [--group COL]]] --format FMT -o OUT\n"
           "\n"
           "Tables and plots of measure results (modality x tokenizer: C, its 95% interval,\n"
           "C_file, tokens per unit, files) and of a law fit (every estimate with its\n"
@@ -26,6 +27,12 @@ static void report_help(FILE *f)
           "                     C_<modality> next to the measured ones\n"
           "  --runs RUNS.csv    with --fit, svg/png plot the fitted law against these runs\n"
           "                     (columns params, loss, and tokens or raw_<modality>)\n"
+          "  --x COL            the law plot's x axis (log scale): N, D or D_eff (default),\n"
+          "                     C (compute, 6 N D) or any numeric column of RUNS.csv\n"
+          "  --group COL        one colour and one curve of the law per value of COL, the\n"
+          "                     value held along the axis (default N, or D when --x is N);\n"
+          "                     a curve needs the axis and the group to fix N and D;\n"
+          "                     a column of text colours the points only\n"
           "\n"
           "Exit: 0 written, 2 bad input or usage.\n", f);
 }
@@ -35,8 +42,10 @@ int cim_cmd_report(int argc, char **argv)
     static const struct option longopts[] = {
         {"fit", required_argument, 0, 'F'}, {"runs", required_argument, 0, 'R'},
         {"format", required_argument, 0, 'f'}, {"output", required_argument, 0, 'o'},
+        {"x", required_argument, 0, 'X'}, {"group", required_argument, 0, 'G'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *fit = NULL, *runs = NULL, *format = NULL, *out = NULL;
+    const char *x_axis = NULL, *group = NULL;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
@@ -49,6 +58,12 @@ int cim_cmd_report(int argc, char **argv)
             break;
         case 'f':
             format = optarg;
+            break;
+        case 'X':
+            x_axis = optarg;
+            break;
+        case 'G':
+            group = optarg;
             break;
         case 'o':
             out = optarg;
@@ -71,9 +86,14 @@ int cim_cmd_report(int argc, char **argv)
         return cim_cli_usage_error("report", "unknown format '%s' (md, latex, csv, svg, png)", format);
     if (optind >= argc && !fit) return cim_cli_usage_error("report", "no FILE.json given");
     if (runs && !fit) return cim_cli_usage_error("report", "--runs needs --fit");
+    if ((x_axis || group) && !runs)
+        return cim_cli_usage_error("report", "--x and --group need --fit and --runs");
+    if ((x_axis && !*x_axis) || (group && !*group))
+        return cim_cli_usage_error("report", "--x and --group need a column name");
     CimErr e = {0};
     const char *const *results = (const char *const *)argv + optind;
-    if (cim_report_write(results, (size_t)(argc - optind), fit, runs, format, out, &e) < 0)
+    size_t nresults = (size_t)(argc - optind);
+    if (cim_report_write_axes(results, nresults, fit, runs, x_axis, group, format, out, &e) < 0)
         return cim_cli_usage_error("report", "%s", e.msg);
     return 0;
 }

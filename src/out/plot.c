@@ -355,16 +355,126 @@ static const CimReportParam *param(const CimReport *r, const char *name)
     return NULL;
 }
 
-/* The fitted law: chinchilla and loglinear by their parameter names, else
- * the fit's formula when it is over N (or P) and D alone (form 3). */
+/* What an axis of the law plot (--x) or its grouping (--group) shows: the model
+ * size N, the data D (D_eff), the compute C = 6·N·D, another numeric column, or
+ * (grouping only) a column of text. */
+typedef enum { AX_N, AX_D, AX_C, AX_COLUMN, AX_TEXT } AxisKind;
+
+typedef struct Axis {
+    AxisKind      kind;
+    const char   *name;      /* as given */
+    const double *column;    /* AX_COLUMN: its value per run (NaN where not a number);
+                              * AX_TEXT: the index of its text in labels */
+    double       *ranks;     /* AX_TEXT: column's storage */
+    char        **labels;    /* AX_TEXT: the distinct texts, sorted (the runs' strings) */
+} Axis;
+
+static void axis_free(Axis *a)
+{
+    free(a->ranks);
+    free(a->labels);
+    a->ranks = NULL;
+    a->labels = NULL;
+}
+
+static int cmp_text(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A grouping by the text of extra column j: each run's group is its text's index. */
+static int text_axis(const CimRuns *t, int j, Axis *a, CimErr *e)
+{
+    size_t cap = t->n ? t->n : 1;
+    a->kind = AX_TEXT;
+    a->labels = malloc(cap * sizeof *a->labels);
+    a->ranks = malloc(cap * sizeof *a->ranks);
+    if (!a->labels || !a->ranks) {
+        axis_free(a);
+        return cim_err(e, CIM_ERR_NOMEM, "out of memory");
+    }
+    memcpy(a->labels, t->extra_s[j], t->n * sizeof *a->labels);
+    qsort(a->labels, t->n, sizeof *a->labels, cmp_text);
+    size_t nu = 0;
+    for (size_t i = 0; i < t->n; i++)
+        if (!nu || strcmp(a->labels[i], a->labels[nu - 1])) a->labels[nu++] = a->labels[i];
+    for (size_t i = 0; i < t->n; i++) {
+        char **hit = bsearch(&t->extra_s[j][i], a->labels, nu, sizeof *a->labels, cmp_text);
+        a->ranks[i] = (double)(hit - a->labels);
+    }
+    a->column = a->ranks;
+    return 0;
+}
+
+/* The quantity a name stands for; CIM_ERR_USAGE naming it when the runs have none.
+ * A grouping may be a column of text. */
+static int axis_of(const CimRuns *t, const char *name, int grouping, Axis *a, CimErr *e)
+{
+    *a = (Axis){.kind = AX_COLUMN, .name = name};
+    if (!strcmp(name, "N") || !strcmp(name, "P") || !strcmp(name, "params")) {
+        a->kind = AX_N;
+        return 0;
+    }
+    if (!strcmp(name, "D") || !strcmp(name, "D_eff") || !strcmp(name, "tokens")) {
+        a->kind = AX_D;
+        return 0;
+    }
+    if (!strcmp(name, "C")) {
+        a->kind = AX_C;
+        return 0;
+    }
+    CIM_RETURN_IF(!strcmp(name, "loss"), e, CIM_ERR_USAGE,
+                  "loss is the plot's y axis, not a choice of --x or --group");
+    for (int m = 0; m < CIM_MOD_COUNT; m++) {
+        char raw[64];
+        snprintf(raw, sizeof raw, "raw_%s", cim_modality_name((CimModality)m));
+        if (t->raw[m] && !strcmp(name, raw)) a->column = t->raw[m];
+    }
+    int j = cim_runs_extra_col(t, name);
+    if (j >= 0) a->column = t->extra_v[j];
+    CIM_RETURN_IF(!a->column, e, CIM_ERR_USAGE,
+                  "no column '%s' in %s (N, D, D_eff, C or a column of the runs)", name, t->path);
+    int numeric = 0;
+    for (size_t i = 0; i < t->n; i++) numeric |= isfinite(a->column[i]);
+    if (!numeric && grouping && j >= 0) return text_axis(t, j, a, e);
+    CIM_RETURN_IF(!numeric, e, CIM_ERR_USAGE, "column '%s' of %s has no numbers to plot", name,
+                  t->path);
+    return 0;
+}
+
+/* The plot's x axis (default D_eff) and grouping (default N, or D when x is N). */
+static int plot_axes(const CimReport *r, Axis *x, Axis *group, CimErr *e)
+{
+    CIM_CHECK(axis_of(r->runs, r->plot_x ? r->plot_x : "D_eff", 0, x, e));
+    const char *g = r->plot_group ? r->plot_group : x->kind == AX_N ? "D" : "N";
+    CIM_CHECK(axis_of(r->runs, g, 1, group, e));
+    int same = x->kind == AX_COLUMN ? group->kind == AX_COLUMN && !strcmp(x->name, group->name)
+                                    : x->kind == group->kind;
+    if (same) axis_free(group);
+    CIM_RETURN_IF(same, e, CIM_ERR_USAGE, "--group %s: the grouping must differ from the x axis",
+                  g);
+    return 0;
+}
+
+static double axis_value(const Axis *a, const CimRuns *t, const double *D, size_t i)
+{
+    if (a->kind == AX_N) return t->params[i];
+    if (a->kind == AX_D) return D[i];
+    if (a->kind == AX_C) return 6 * t->params[i] * D[i];
+    return a->column[i];
+}
+
+/* The fitted law, evaluated as `cimeter predict` does (cim_fit_model_loss):
+ * chinchilla and loglinear recognised by their parameter names, else the fit's
+ * formula when it is over N (or P), D and columns on the plot's axes. A curve
+ * needs the axis and the grouping to fix N and D between them. */
 typedef struct Law {
-    int form;                /* 0 none, 1 chinchilla, 2 loglinear, 3 formula */
-    double E, A, B, al, be, a, b, c;
-    CimExpr *x;              /* form 3, columns 0 = N, 1 = D */
-    double th[CIM_EXPR_MAXGRAD];
+    int         known;       /* the law could be read */
+    int         drawable;    /* and the axes fix every input it needs */
+    CimFitModel m;
 } Law;
 
-static Law law_of(const CimReport *r)
+static Law law_of(const CimReport *r, const Axis *x, const Axis *g)
 {
     Law L = {0};
     const CimReportParam *E = param(r, "E"), *A = param(r, "A"), *B = param(r, "B"),
@@ -377,36 +487,60 @@ static Law law_of(const CimReport *r)
     }
     if (form && !strcmp(form, "formula") && formula && strchr(formula, '=')) {
         CimErr e;
-        CimExpr *x;
-        if (cim_expr_parse(strchr(formula, '=') + 1, &x, &e) < 0) return L;
+        CimExpr *ex;
+        if (cim_expr_parse(strchr(formula, '=') + 1, &ex, &e) < 0) return L;
         int np = 0, ok = 1;
-        for (int i = 0; ok && i < cim_expr_nnames(x); i++) {
-            const char *n = cim_expr_name(x, i);
+        for (int i = 0; ok && i < cim_expr_nnames(ex); i++) {
+            const char *n = cim_expr_name(ex, i);
             const CimReportParam *p = param(r, n);
-            if (!strcmp(n, "N") || !strcmp(n, "P") || !strcmp(n, "params")) cim_expr_bind_column(x, i, 0);
-            else if (!strcmp(n, "D") || !strcmp(n, "D_eff")) cim_expr_bind_column(x, i, 1);
-            else if (p && isfinite(p->est) && np < CIM_EXPR_MAXGRAD) { L.th[np] = p->est; cim_expr_bind_param(x, i, np++); }
-            else ok = 0;       /* another column: no curve over D alone */
+            int on_axis = !strcmp(n, x->name) || (g->kind != AX_TEXT && !strcmp(n, g->name));
+            int is_n = !strcmp(n, "N") || !strcmp(n, "P") || !strcmp(n, "params");
+            int is_d = !strcmp(n, "D") || !strcmp(n, "D_eff") || !strcmp(n, "tokens");
+            if (is_n) cim_expr_bind_column(ex, i, 0);
+            else if (is_d) cim_expr_bind_column(ex, i, 1);
+            else if (p && isfinite(p->est) && np < CIM_EXPR_MAXGRAD) {
+                L.m.th[np] = p->est;
+                cim_expr_bind_param(ex, i, np++);
+            } else if (on_axis && L.m.nextra < 14 && strlen(n) < sizeof L.m.extra[0]) {
+                snprintf(L.m.extra[L.m.nextra], sizeof L.m.extra[0], "%s", n);
+                L.m.extra_v[L.m.nextra] = NAN;
+                cim_expr_bind_column(ex, i, 2 + L.m.nextra++);
+            } else ok = 0;       /* a column off the axes: no curve */
         }
-        if (!ok) { cim_expr_free(x); return L; }
-        L.form = 3;
-        L.x = x;
-        return L;
+        if (!ok) { cim_expr_free(ex); return L; }
+        L.m.form = CIM_FIT_FORMULA;
+        L.m.law = ex;
+        L.known = 1;
+    } else if (E && A && B && al && be) {
+        L.m = (CimFitModel){.form = CIM_FIT_CHINCHILLA, .E = E->est, .A = A->est, .B = B->est,
+                            .alpha = al->est, .beta = be->est};
+        L.known = 1;
+    } else if (a && b && c) {
+        L.m = (CimFitModel){.form = CIM_FIT_LOGLINEAR, .a = a->est, .b = b->est, .c = c->est};
+        L.known = 1;
     }
-    if (E && A && B && al && be) L = (Law){1, E->est, A->est, B->est, al->est, be->est, 0, 0, 0, NULL, {0}};
-    else if (a && b && c) L = (Law){2, 0, 0, 0, 0, 0, a->est, b->est, c->est, NULL, {0}};
+    int fixes_n = x->kind == AX_N || g->kind == AX_N, fixes_d = x->kind == AX_D || g->kind == AX_D;
+    int fixes_c = x->kind == AX_C || g->kind == AX_C;
+    L.drawable = L.known && fixes_n + fixes_d + fixes_c == 2;
     return L;
 }
 
-static double law_eval(const Law *L, double P, double D)
+/* The law at x = xv in the group g = gv: N and D from the two (C = 6·N·D gives the
+ * third), formula columns on the axes set to their values. */
+static double law_at(Law *law, const Axis *x, double xv, const Axis *g, double gv)
 {
-    if (L->form == 1) return L->E + L->A / pow(P, L->al) + L->B / pow(D, L->be);
-    if (L->form == 2) return L->a - L->b * log(D) - L->c * log(P);
-    if (L->form == 3) {
-        double cols[2] = {P, D};
-        return cim_expr_eval(L->x, cols, L->th);
+    const Axis *ax[2] = {x, g};
+    double v[2] = {xv, gv}, N = NAN, D = NAN, C = NAN;
+    for (int k = 0; k < 2; k++) {
+        if (ax[k]->kind == AX_N) N = v[k];
+        if (ax[k]->kind == AX_D) D = v[k];
+        if (ax[k]->kind == AX_C) C = v[k];
+        for (int j = 0; j < law->m.nextra; j++)
+            if (!strcmp(law->m.extra[j], ax[k]->name)) law->m.extra_v[j] = v[k];
     }
-    return NAN;
+    if (isnan(N)) N = C / (6 * D);
+    if (isnan(D)) D = C / (6 * N);
+    return cim_fit_model_loss(&law->m, N, D);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -471,18 +605,24 @@ static void law_title(const CimReport *r, cairo_t *cr, const Law *law, size_t np
             snprintf(sub + l, sizeof sub - l, "%s%s = %s", l ? ",  " : "", k, v);
             free(k); free(v);
         }
-    if (!law->form) snprintf(sub + strlen(sub), sizeof sub - strlen(sub), "%s(no curve: unknown form)", sub[0] ? "  " : "");
+    const char *no_curve = !law->known ? "unknown form"
+                         : !law->drawable ? "the axis and the grouping do not fix N and D" : NULL;
+    size_t l = strlen(sub);
+    if (no_curve) snprintf(sub + l, sizeof sub - l, "%s(no curve: %s)", l ? "  " : "", no_curve);
     text_at(cr, 20, 45, sub, 0);
 
 }
 
-/* The legend: a colour per model size drawn, and how many sizes are grey. */
-static void law_legend(cairo_t *cr, const double *groups, size_t ng, size_t nu, double x1,
-                       double y0)
+/* The legend: a colour per group drawn, and how many groups are grey. */
+static void law_legend(cairo_t *cr, const CimRuns *t, const Axis *group, const double *groups,
+                       size_t ng, size_t nu, double x1, double y0)
 {
     set_font(cr, 11.5, 1);
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-    text_at(cr, x1 + 18, y0 + 12, "params P", 0);
+    const char *titles[] = {"params P", t->tokens ? "tokens D" : "D_eff", "compute C"};
+    char *name = group->kind >= AX_COLUMN ? plain(group->name) : strdup(titles[group->kind]);
+    if (name) text_at(cr, x1 + 18, y0 + 12, name, 0);
+    free(name);
     set_font(cr, 11.5, 0);
     for (size_t g = 0; g < ng; g++) {
         double y = y0 + 32 + 20 * (double)g;
@@ -492,12 +632,19 @@ static void law_legend(cairo_t *cr, const double *groups, size_t ng, size_t nu, 
         char lab[32];
         snprintf(lab, sizeof lab, "%.3g", groups[g]);
         cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-        text_at(cr, x1 + 36, y, lab, 0);
+        if (group->kind == AX_TEXT) {
+            char *text = fit_text(cr, group->labels[(size_t)groups[g]], W_FIG - x1 - 44);
+            if (text) text_at(cr, x1 + 36, y, text, 0);
+            free(text);
+        } else {
+            text_at(cr, x1 + 36, y, lab, 0);
+        }
     }
     if (nu > ng) {
         cairo_set_source_rgb(cr, 0.45, 0.45, 0.45);
         char lab[64];
-        snprintf(lab, sizeof lab, "(+%zu other sizes, grey)", nu - ng);
+        const char *what = group->kind == AX_N ? "sizes" : "values";
+        snprintf(lab, sizeof lab, "(+%zu other %s, grey)", nu - ng, what);
         text_at(cr, x1 + 18, y0 + 32 + 20 * (double)ng, lab, 0);
     }
 }
@@ -551,34 +698,76 @@ static void frame(cairo_t *cr, double x0, double x1, double y0, double y1, doubl
     cairo_restore(cr);
 }
 
+/* The x axis's label: D's as before, the others by what they are. */
+static char *axis_label(const CimRuns *t, const Axis *x)
+{
+    if (x->kind == AX_D && t->tokens) return strdup("D (tokens, log scale)");
+    if (x->kind == AX_D) return strdup("D_eff = \xCE\xA3 T_i / C_i (tokens, log scale)");
+    if (x->kind == AX_N) return strdup("N (parameters, log scale)");
+    if (x->kind == AX_C) return strdup("C = 6 N D (FLOPs, log scale)");
+    char *name = plain(x->name);
+    size_t n = strlen(name ? name : "") + 16;
+    char *s = malloc(n);
+    if (s) snprintf(s, n, "%s (log scale)", name ? name : "");
+    free(name);
+    return s;
+}
+
+/* A run is drawn with a positive x, a loss and a group value (positive for N, D, C). */
+static int point_ok(const Axis *group, double x, double g, double L)
+{
+    int g_ok = group->kind >= AX_COLUMN ? isfinite(g) : g > 0;
+    return x > 0 && isfinite(L) && g_ok;
+}
+
 static int draw_law_plot(const CimReport *r, cairo_t *cr, double W, double H, CimErr *e)
 {
     const CimRuns *t = r->runs;
     double C[CIM_MOD_COUNT];
     CIM_CHECK(law_columns_C(r, C, e));
-    double *D = calloc(t->n ? t->n : 1, sizeof *D);
-    CIM_RETURN_IF(!D, e, CIM_ERR_NOMEM, "out of memory");
-    if (cim_runs_deff(t, C, NULL, D, e) < 0) { free(D); return e->code; }
+    Axis ax, grp;
+    CIM_CHECK(plot_axes(r, &ax, &grp, e));
+    size_t cap = t->n ? t->n : 1;
+    double *D = calloc(cap, sizeof *D);
+    double *X = calloc(cap, sizeof *X);
+    double *G = calloc(cap, sizeof *G);
+    double *Gs = malloc(cap * sizeof *Gs);
+    char *xlabel = axis_label(t, &ax);
+    int rc = 0;
+    if (!D || !X || !G || !Gs || !xlabel) rc = cim_err(e, CIM_ERR_NOMEM, "out of memory");
+    if (rc == 0 && cim_runs_deff(t, C, NULL, D, e) < 0) rc = e->code;
     /* Ranges over valid points. */
     double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
-    double *Ps = malloc((t->n ? t->n : 1) * sizeof *Ps);
     size_t np = 0;
-    if (!Ps) { free(D); return cim_err(e, CIM_ERR_NOMEM, "out of memory"); }
-    for (size_t i = 0; i < t->n; i++) {
-        double P = t->params[i], L = t->loss[i];
-        if (!(P > 0 && isfinite(L) && D[i] > 0)) continue;
-        xmin = fmin(xmin, log10(D[i])); xmax = fmax(xmax, log10(D[i]));
+    for (size_t i = 0; rc == 0 && i < t->n; i++) {
+        X[i] = axis_value(&ax, t, D, i);
+        G[i] = axis_value(&grp, t, D, i);
+        double L = t->loss[i];
+        if (!point_ok(&grp, X[i], G[i], L)) continue;
+        xmin = fmin(xmin, log10(X[i])); xmax = fmax(xmax, log10(X[i]));
         ymin = fmin(ymin, L); ymax = fmax(ymax, L);
-        Ps[np++] = P;
+        Gs[np++] = G[i];
     }
-    if (!np) { free(D); free(Ps); return cim_err(e, CIM_ERR_USAGE, "no run has positive params, D_eff and a loss"); }
-    qsort(Ps, np, sizeof *Ps, cmp_double);
+    if (rc == 0 && !np)
+        rc = cim_err(e, CIM_ERR_USAGE, "no run has a positive %s, a %s value and a loss", ax.name,
+                     grp.name);
+    if (rc < 0) {
+        free(D);
+        free(X);
+        free(G);
+        free(Gs);
+        free(xlabel);
+        axis_free(&grp);
+        return rc;
+    }
+    qsort(Gs, np, sizeof *Gs, cmp_double);
     size_t nu = 0;
-    for (size_t i = 0; i < np; i++) if (!nu || Ps[i] != Ps[nu - 1]) Ps[nu++] = Ps[i];
-    /* At most 8 model sizes get a colour and a curve, spread over the range. */
+    for (size_t i = 0; i < np; i++) if (!nu || Gs[i] != Gs[nu - 1]) Gs[nu++] = Gs[i];
+    /* At most 8 groups get a colour and a curve, spread over the range. */
     double groups[8];
     size_t ng = nu <= 8 ? nu : 8;
-    for (size_t g = 0; g < ng; g++) groups[g] = Ps[nu <= 8 ? g : (size_t)llround((double)g * (double)(nu - 1) / 7.0)];
+    for (size_t g = 0; g < ng; g++)
+        groups[g] = Gs[nu <= 8 ? g : (size_t)llround((double)g * (double)(nu - 1) / 7.0)];
     double xr = xmax - xmin, yr = ymax - ymin;
     if (xr <= 0) xr = 1;
     if (yr <= 0) yr = fabs(ymax) * 0.1 + 0.1;
@@ -588,21 +777,21 @@ static int draw_law_plot(const CimReport *r, cairo_t *cr, double W, double H, Ci
 #define PX(lx) (x0 + ((lx) - xmin) / (xmax - xmin) * (x1 - x0))
 #define PY(v) (y1 - ((v) - ymin) / (ymax - ymin) * (y1 - y0))
 
-    Law law = law_of(r);
+    Law law = law_of(r, &ax, &grp);
     law_title(r, cr, &law, np);
-    frame(cr, x0, x1, y0, y1, xmin, xmax, ymin, ymax, 0, 1,
-          t->tokens ? "D (tokens, log scale)" : "D_eff = \xCE\xA3 T_i / C_i (tokens, log scale)", "loss");
+    frame(cr, x0, x1, y0, y1, xmin, xmax, ymin, ymax, 0, 1, xlabel, "loss");
 
     /* Curves, clipped to the frame. */
     cairo_save(cr);
     cairo_rectangle(cr, x0, y0, x1 - x0, y1 - y0);
     cairo_clip(cr);
-    for (size_t g = 0; law.form && g < ng; g++) {
+    for (size_t g = 0; law.drawable && g < ng; g++) {
         rgb(cr, viridis(ng > 1 ? (double)g / (double)(ng - 1) : 0.5));
         cairo_set_line_width(cr, 1.6);
         int started = 0;
         for (int s = 0; s <= 200; s++) {
-            double lx = xmin + (xmax - xmin) * s / 200.0, L = law_eval(&law, groups[g], pow(10, lx));
+            double lx = xmin + (xmax - xmin) * s / 200.0;
+            double L = law_at(&law, &ax, pow(10, lx), &grp, groups[g]);
             if (!isfinite(L)) { started = 0; continue; }
             double yy = fmax(fmin(PY(L), y1 + 1000), y0 - 1000);
             if (started) cairo_line_to(cr, PX(lx), yy); else cairo_move_to(cr, PX(lx), yy);
@@ -611,13 +800,12 @@ static int draw_law_plot(const CimReport *r, cairo_t *cr, double W, double H, Ci
         cairo_stroke(cr);
     }
     for (size_t i = 0; i < t->n; i++) {
-        double P = t->params[i], L = t->loss[i];
-        if (!(P > 0 && isfinite(L) && D[i] > 0)) continue;
+        if (!point_ok(&grp, X[i], G[i], t->loss[i])) continue;
         size_t g = ng;
-        for (size_t k = 0; k < ng; k++) if (groups[k] == P) g = k;
+        for (size_t k = 0; k < ng; k++) if (groups[k] == G[i]) g = k;
         if (g < ng) rgb(cr, viridis(ng > 1 ? (double)g / (double)(ng - 1) : 0.5));
         else cairo_set_source_rgb(cr, 0.6, 0.6, 0.6);
-        cairo_arc(cr, PX(log10(D[i])), PY(L), 3.6, 0, 2 * M_PI);
+        cairo_arc(cr, PX(log10(X[i])), PY(t->loss[i]), 3.6, 0, 2 * M_PI);
         cairo_fill_preserve(cr);
         cairo_set_source_rgb(cr, 1, 1, 1);
         cairo_set_line_width(cr, 0.8);
@@ -625,12 +813,16 @@ static int draw_law_plot(const CimReport *r, cairo_t *cr, double W, double H, Ci
     }
     cairo_restore(cr);
 
-    law_legend(cr, groups, ng, nu, x1, y0);
+    law_legend(cr, t, &grp, groups, ng, nu, x1, y0);
 #undef PX
 #undef PY
-    cim_expr_free(law.x);
+    cim_fit_model_free(&law.m);
     free(D);
-    free(Ps);
+    free(X);
+    free(G);
+    free(Gs);
+    free(xlabel);
+    axis_free(&grp);
     return 0;
 }
 
@@ -777,6 +969,12 @@ static int check_inputs(const CimReport *r, CimErr *e)
     CIM_RETURN_IF(!law_plot(r) && !r->nrows, e, CIM_ERR_USAGE,
                   "nothing to plot: give results JSONs, or --fit with --runs for the law");
     CIM_RETURN_IF(r->runs && !r->has_fit, e, CIM_ERR_USAGE, "--runs needs --fit");
+    if (!r->plot_x && !r->plot_group) return 0;
+    CIM_RETURN_IF(!law_plot(r) || r->nbudgets, e, CIM_ERR_USAGE, "--x and --group choose the axes "
+                  "of the law plot: give --fit and --runs (not an IsoFLOP fit)");
+    Axis x, group;
+    CIM_CHECK(plot_axes(r, &x, &group, e));
+    axis_free(&group);
     return 0;
 }
 

@@ -359,6 +359,13 @@ static int write_file(const CimReportWriter *w, const CimReport *rep, const char
 int cim_report_write(const char *const *results, size_t n, const char *fit, const char *runs_csv,
                      const char *format, const char *path, CimErr *e)
 {
+    return cim_report_write_axes(results, n, fit, runs_csv, NULL, NULL, format, path, e);
+}
+
+int cim_report_write_axes(const char *const *results, size_t n, const char *fit,
+                          const char *runs_csv, const char *x, const char *group,
+                          const char *format, const char *path, CimErr *e)
+{
     if (!format) {
         const char *dot = strrchr(path, '.');
         format = dot ? dot + 1 : NULL;
@@ -366,8 +373,13 @@ int cim_report_write(const char *const *results, size_t n, const char *fit, cons
     const CimReportWriter *w = cim__report_writer_find(format);
     CIM_RETURN_IF(!w, e, CIM_ERR_USAGE, "unknown report format '%s' (md, latex, csv, svg, png)",
                   format ? format : "");
+    int plot = w == &cim_out_plot_svg || w == &cim_out_plot_png;
+    CIM_RETURN_IF((x || group) && !plot, e, CIM_ERR_USAGE,
+                  "--x and --group are for the svg and png plots");
     CimReport rep;
     int rc = cim__report_load(&rep, results, n, fit, runs_csv, e);
+    rep.plot_x = x;
+    rep.plot_group = group;
     if (rc == 0 && !strcmp(path, "-")) {
         rc = w->write(&rep, stdout, e);
         if (fflush(stdout) != 0 && rc == 0)

@@ -58,6 +58,8 @@ typedef struct CimReport {
     size_t          nbudgets;
     double          iso_a, iso_k;  /* ln N* = k + a ln C */
     CimRuns        *runs;        /* --runs RUNS.csv, read by the fitter's reader; NULL when not given */
+    const char     *plot_x;      /* --x: the law plot's x axis column; NULL: D_eff */
+    const char     *plot_group;  /* --group: one curve per value; NULL: N (D when x is N) */
 } CimReport;
 
 int  cim__report_load(CimReport *r, const char *const *results, size_t n, const char *fit,
