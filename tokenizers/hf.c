@@ -659,24 +659,6 @@ static Tls *thread_state(const HfConf *c)
     return t;
 }
 
-static inline uint64_t hash_word(const char *p, size_t n)
-{
-    uint64_t h = 0x9E3779B97F4A7C15ull ^ (n * 0xff51afd7ed558ccdull);
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-        h ^= h >> 31;
-        p += 8;
-        n -= 8;
-    }
-    uint64_t w = 0;
-    memcpy(&w, p, n);
-    h = (h ^ w) * 0x94d049bb133111ebull;
-    h ^= h >> 29;
-    return h | 1;
-}
-
 /* Tokens of one word through the memo; -1 if out of memory. */
 static int64_t count_word(const HfConf *c, Tls *t, const char *w, size_t n);
 
@@ -699,7 +681,7 @@ static int64_t count_long(const HfConf *c, Tls *t, const char *w, size_t n)
 static int64_t count_word(const HfConf *c, Tls *t, const char *w, size_t n)
 {
     if (n > MEMO_KEY) return count_long(c, t, w, n);
-    uint64_t h = hash_word(w, n);
+    uint64_t h = cim_hf_hash(w, n) | 1;   /* 0 marks an empty slot */
     size_t mask = ((size_t)1 << MEMO_LOG2) - 1, i = (size_t)(h >> 20) & mask;
     for (;; i = (i + 1) & mask) {
         MemoSlot *s = &t->memo[i];

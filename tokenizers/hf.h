@@ -16,8 +16,30 @@
 #define CIM_HF_H
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <jansson.h>
 #include "sp_engine.h"   /* CimSpBuf: a growable byte buffer */
+
+/* A 64-bit hash of p[0..n) (8 bytes a step), for the vocabulary tables and the word memo. */
+static inline uint64_t cim_hf_hash(const char *p, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ (n * 0xff51afd7ed558ccdull);
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+        h ^= h >> 31;
+        p += 8;
+        n -= 8;
+    }
+    uint64_t w = 0;
+    memcpy(&w, p, n);
+    h = (h ^ w) * 0x94d049bb133111ebull;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 32;
+    return h;
+}
 
 /* Words: what pre-tokenizers produce and models count. Word k is
  * text.p[k ? end[k - 1] : 0 .. end[k]). */

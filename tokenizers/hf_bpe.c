@@ -94,26 +94,6 @@ static int byte_of_char(uint32_t c)
 
 /* ---- the vocabulary table ------------------------------------------------- */
 
-static uint64_t hash_str(const char *p, size_t n)
-{
-    uint64_t h = 0x9E3779B97F4A7C15ull ^ (n * 0xff51afd7ed558ccdull);
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-        h ^= h >> 31;
-        p += 8;
-        n -= 8;
-    }
-    uint64_t w = 0;
-    memcpy(&w, p, n);
-    h = (h ^ w) * 0x94d049bb133111ebull;
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 32;
-    return h;
-}
-
 static inline uint32_t h32(uint64_t h) { return (uint32_t)h ? (uint32_t)h : 1; }
 
 static int vocab_init(Vocab *v, size_t n)
@@ -135,7 +115,7 @@ static void vocab_free(Vocab *v)
 
 static int64_t vocab_get(const Vocab *v, const char *p, size_t n)
 {
-    uint64_t h = hash_str(p, n);
+    uint64_t h = cim_hf_hash(p, n);
     uint32_t hh = h32(h);
     for (size_t i = (size_t)(h >> 32) & v->mask;; i = (i + 1) & v->mask) {
         const VSlot *s = &v->slot[i];
@@ -157,7 +137,7 @@ static int vocab_put(Vocab *v, const char *p, size_t n, uint32_t id)
         v->bcap = cap;
     }
     memcpy(v->blob + v->blen, p, n);
-    uint64_t h = hash_str(p, n);
+    uint64_t h = cim_hf_hash(p, n);
     size_t i = (size_t)(h >> 32) & v->mask;
     while (v->slot[i].hash) i = (i + 1) & v->mask;
     v->slot[i] = (VSlot){h32(h), (uint32_t)n, (uint32_t)v->blen, id};
