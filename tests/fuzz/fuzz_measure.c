@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "run/record.h"
+#include "fuzz_harness.h"
 
 #ifndef CIM_FUZZ_SPECS
 #error "define CIM_FUZZ_SPECS"
@@ -34,34 +34,10 @@ static void setup(void)
 {
     static const char *const all[] = {CIM_FUZZ_SPECS};
     const char *ok[sizeof all / sizeof all[0]];
-    size_t n = 0;
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
-        CimTokInstance ti;
-        CimErr e;
-        if (cim_tok_instance_init(&ti, all[i], &e) == 0) {
-            ok[n++] = all[i];
-            cim_tok_instance_free(&ti);
-        }
-    }
+    size_t n = fuzz_usable_specs(all, sizeof all / sizeof all[0], 0, ok);
     const char *geo[sizeof all / sizeof all[0]];
-    size_t ngeo = 0;
-    for (size_t i = 0; i < n; i++) {
-        CimTokInstance ti;
-        CimErr e;
-        if (cim_tok_instance_init(&ti, ok[i], &e) == 0) {
-            if (!ti.tok->feed) geo[ngeo++] = ok[i];
-            cim_tok_instance_free(&ti);
-        }
-    }
-    CimMeasureParams p = cim_measure_default_params();
-    p.specs = ok;
-    p.nspecs = n;
-    p.threads = 1;
-    p.limits.max_pixels = 1u << 24;        /* keep each input cheap */
-    p.limits.max_frames = 2000;
-    p.limits.max_seconds = 600;
-    p.limits.max_decoded_bytes = 1u << 28;
-    p.limits.time_budget_s = 10;
+    size_t ngeo = fuzz_usable_specs(ok, n, 1, geo);
+    CimMeasureParams p = fuzz_params(ok, n);
     CimErr e = {0};
     if (!n || cim_run_create(&run, &p, &e) < 0) {
         /* 77: meson's "skipped" — the front-ends of this modality are not built. */
@@ -79,23 +55,16 @@ static void setup(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!run) setup();
-    FILE *f = fopen(path, "wb");
-    if (!f) abort();
-    if (size && fwrite(data, 1, size, f) != size) abort();
-    fclose(f);
+    fuzz_write_input(path, data, size);
     CimRecord r;
     CimErr e = {0};
-    if (cim__measure_path(run, path, &r, &e) < 0) abort();
-    /* Invariants: an error has a message and no counts; a measured file has a
-     * count for every tokenizer of its modality. */
-    if (r.status == CIM_REC_ERROR && (!r.error || !r.error[0])) abort();
-    if (r.status == CIM_REC_OK)
-        for (size_t t = 0; t < run->ntok; t++)
-            if (run->toks[t].tok->modality == r.modality && r.tokens[t] == CIM_TOKENS_NA) abort();
+    if (cim__measure_path(run, path, &r, &e) < 0)
+        abort();
+    fuzz_check_record(run, &r);
     if (fast) {
         CimRecord q;
         if (cim__measure_path(fast, path, &q, &e) < 0) abort();
-        if (q.status == CIM_REC_ERROR && (!q.error || !q.error[0])) abort();
+        fuzz_check_record(fast, &q);
         /* A decode that skipped packets (doc/records.md video) met damage inside a
          * sample, which no header reader can see (src/decode/av_video.c:
          * "the fast path assumes well-formed data"): not compared. */

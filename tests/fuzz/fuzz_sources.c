@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "run/record.h"
+#include "fuzz_harness.h"
 
 static CimRun *run;
 static char path[64];
@@ -26,24 +26,8 @@ static void setup(void)
                                       "image:patch:p=16", "image:adaptive:min=4,max=32,thr=16",
                                       "video:tubelet:t=2,p=16", "audio:vad:hop=20,thr=-40"};
     const char *ok[sizeof all / sizeof all[0]];
-    size_t n = 0;
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
-        CimTokInstance ti;
-        CimErr e;
-        if (cim_tok_instance_init(&ti, all[i], &e) == 0) {
-            ok[n++] = all[i];
-            cim_tok_instance_free(&ti);
-        }
-    }
-    CimMeasureParams p = cim_measure_default_params();
-    p.specs = ok;
-    p.nspecs = n;
-    p.threads = 1;
-    p.limits.max_pixels = 1u << 24;
-    p.limits.max_frames = 2000;
-    p.limits.max_seconds = 600;
-    p.limits.max_decoded_bytes = 1u << 28;
-    p.limits.time_budget_s = 10;
+    size_t n = fuzz_usable_specs(all, sizeof all / sizeof all[0], 0, ok);
+    CimMeasureParams p = fuzz_params(ok, n);
 #ifdef CIM_FUZZ_JSONL
     p.json_field = "meta.text";
 #endif
@@ -58,17 +42,12 @@ static void setup(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!run) setup();
-    FILE *f = fopen(path, "wb");
-    if (!f) abort();
-    if (size && fwrite(data, 1, size, f) != size) abort();
-    fclose(f);
+    fuzz_write_input(path, data, size);
     CimRecord r;
     CimErr e = {0};
-    if (cim__measure_path(run, path, &r, &e) < 0) abort();
-    if (r.status == CIM_REC_ERROR && (!r.error || !r.error[0])) abort();
-    if (r.status == CIM_REC_OK)
-        for (size_t t = 0; t < run->ntok; t++)
-            if (run->toks[t].tok->modality == r.modality && r.tokens[t] == CIM_TOKENS_NA) abort();
+    if (cim__measure_path(run, path, &r, &e) < 0)
+        abort();
+    fuzz_check_record(run, &r);
     uint64_t c[4];
     if (r.status == CIM_REC_SKIPPED && r.modality == CIM_MOD_NONE && !cim__archive_counts(&r, c)) abort();
     if (r.documents && (r.status != CIM_REC_OK || r.modality != CIM_MOD_TEXT)) abort();
