@@ -29,6 +29,14 @@ static PyObject *raise_err(const CimErr *e)
     return NULL;
 }
 
+/* A command's Python answer: None when it worked, else cimeter.Error raised. */
+static PyObject *none_or_raise(int rc, const CimErr *e)
+{
+    if (rc < 0)
+        return raise_err(e);
+    Py_RETURN_NONE;
+}
+
 static PyObject *set_error_type(PyObject *self, PyObject *type)
 {
     Py_XDECREF(error_type);
@@ -222,12 +230,7 @@ static PyObject *py_measure(PyObject *self, PyObject *args, PyObject *kw)
     }
     cim_run_free(run);
     Py_END_ALLOW_THREADS
-    if (rc < 0) {
-        raise_err(&e);
-        goto done;
-    }
-    Py_INCREF(Py_None);
-    result = Py_None;
+    result = none_or_raise(rc, &e);
 done:
     free(spec_v);
     free(path_v);
@@ -355,12 +358,7 @@ static PyObject *py_fit(PyObject *self, PyObject *args, PyObject *kw)
     cim_fit_free(fit);
     cim_runs_free(runs);
     Py_END_ALLOW_THREADS
-    if (rc < 0) {
-        raise_err(&e);
-        goto done;
-    }
-    Py_INCREF(Py_None);
-    result = Py_None;
+    result = none_or_raise(rc, &e);
 done:
     free(tok_v);
     free(param_v);

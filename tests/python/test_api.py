@@ -72,6 +72,29 @@ def test_bad_input_raises(tmp_path):
     assert len(r.errors) == 1 and r.errors[0]["error_code"] in ("corrupt", "truncated")
 
 
+# Child-process prelude of the standard-input tests: fd 0 becomes a pipe this process
+# fills, and blocked_reading() tells when some thread of it sits in read(0, ...).
+STDIN_PIPE_PRELUDE = """
+import os, signal, threading, time, cimeter
+r, w = os.pipe()
+os.dup2(r, 0)
+def blocked_reading():
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            fields = open(f"/proc/self/task/{tid}/syscall").read().split()
+        except OSError:
+            continue
+        if fields and fields[0] == "0" and int(fields[1], 16) == 0:
+            return True
+    return False
+"""
+
+
+def run_child(code):
+    return subprocess.run([sys.executable, "-c", STDIN_PIPE_PRELUDE + textwrap.dedent(code)],
+                          capture_output=True, text=True, timeout=120)
+
+
 def test_tokenizers_catalogue():
     cat = cimeter.tokenizers()
     assert "text:bytes" in cat["specs"] and "image:patch" in cat["specs"]
@@ -85,24 +108,11 @@ def test_gil_released_while_measuring(sample):
     /proc): if the GIL were held during the call, the main thread could never write and
     the child would hang until the timeout."""
     text = os.path.join(sample, "text", "kjv-genesis.txt")
-    code = textwrap.dedent(f"""
-        import os, threading, time, cimeter
-        r, w = os.pipe()
-        os.dup2(r, 0)
+    proc = run_child(f"""
         out = {{}}
         t = threading.Thread(target=lambda: out.update(res=cimeter.measure(["-"],
                              tokenizers=["text:bytes"], jobs=1)))
         t.start()
-        def blocked_reading():
-            # Some OpenMP thread of this process sits in read(0, ...).
-            for tid in os.listdir("/proc/self/task"):
-                try:
-                    fields = open(f"/proc/self/task/{{tid}}/syscall").read().split()
-                except OSError:
-                    continue
-                if fields and fields[0] == "0" and int(fields[1], 16) == 0:
-                    return True
-            return False
         while not blocked_reading():
             time.sleep(0.01)
         data = open({text!r}, "rb").read()
@@ -111,8 +121,6 @@ def test_gil_released_while_measuring(sample):
         t.join()
         print(out["res"].aggregates[0]["raw_bytes"])
     """)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "1000"
 
@@ -121,19 +129,7 @@ def test_ctrl_c_cancels_a_run(sample):
     """Ctrl-C while measure() runs: the run is cancelled and KeyboardInterrupt raised. The
     first path is standard input, a pipe; SIGINT comes once the measuring thread is blocked
     reading it, then the pipe is closed: the run must not go on to the sample corpus."""
-    code = textwrap.dedent(f"""
-        import os, signal, threading, time, cimeter
-        r, w = os.pipe()
-        os.dup2(r, 0)
-        def blocked_reading():
-            for tid in os.listdir("/proc/self/task"):
-                try:
-                    fields = open(f"/proc/self/task/{{tid}}/syscall").read().split()
-                except OSError:
-                    continue
-                if fields and fields[0] == "0" and int(fields[1], 16) == 0:
-                    return True
-            return False
+    proc = run_child(f"""
         def interrupt():
             while not blocked_reading():
                 time.sleep(0.01)
@@ -149,7 +145,5 @@ def test_ctrl_c_cancels_a_run(sample):
         # The package still works after a cancelled run.
         print(cimeter.Counter("text:bytes").count("abc").tokens)
     """)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["interrupted", "3"]
