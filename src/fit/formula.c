@@ -64,6 +64,7 @@ void cim__formula_free(CimFormula *F)
     for (int j = 0; j < F->ncols; j++) { free(F->colname[j]); free(F->colv[j]); }
     for (int j = 0; j < F->nth; j++) free(F->pname[j]);
     free(F->row);
+    free(F->lny);
     free(F->w);
     free(F->grid);
     free(F->lhs);
@@ -412,6 +413,10 @@ int cim__formula_build(const CimRuns *runs, const double *D, const CimFormulaSpe
             rc = cim_err(e, CIM_ERR_REFUSED, "%s:%zu: %s = %g: the Huber objectives need a positive response", runs->path, runs->line[i], F->lhs, F->colv[F->resp][i]);
             goto done;
         }
+    /* ln of the response, which the Huber objectives compare with ln f on every pass. */
+    F->lny = malloc(n * sizeof(double) + 1);
+    if (!F->lny) { rc = cim_err(e, CIM_ERR_NOMEM, "out of memory"); goto done; }
+    for (size_t i = 0; i < n; i++) F->lny[i] = objective != CIM_OBJ_LSQ ? log(F->colv[F->resp][i]) : NAN;
     /* Row-major copy for the evaluator. */
     F->row = malloc(n * (size_t)(F->ncols ? F->ncols : 1) * sizeof(double));
     if (!F->row) { rc = cim_err(e, CIM_ERR_NOMEM, "out of memory"); goto done; }
@@ -495,17 +500,18 @@ typedef struct Ctx {
     size_t n;
 } Ctx;
 
-/* Model value and d f / d u at row i. */
+/* Model value and, with gu, d f / d u at row i (without: the value alone, the cheaper
+ * evaluation; both give the same value). */
 static double model(const CimFormula *F, size_t i, const double *th, const double *dth, double *gu)
 {
     double gth[CIM_EXPR_MAXGRAD];
+    if (!gu) return cim_expr_eval(F->law, F->row + i * (size_t)F->ncols, th);
     double f = cim_expr_eval_grad(F->law, F->row + i * (size_t)F->ncols, th, F->nth, gth);
-    if (gu)
-        for (int k = 0; k < F->nu; k++) {
-            double s = 0;
-            for (int j = 0; j < F->nth; j++) s += gth[j] * dth[j * F->nu + k];
-            gu[k] = s;
-        }
+    for (int k = 0; k < F->nu; k++) {
+        double s = 0;
+        for (int j = 0; j < F->nth; j++) s += gth[j] * dth[j * F->nu + k];
+        gu[k] = s;
+    }
     return f;
 }
 
@@ -525,7 +531,7 @@ static double residual(const CimFormula *F, size_t i, const double *th, const do
             r = 1e150;
             dr = 0;
         } else {
-            double z = log(f) - log(y), d = F->delta, a = fabs(z);
+            double z = log(f) - F->lny[i], d = F->delta, a = fabs(z);
             if (a <= d) { r = z; dr = 1 / f; }
             else {
                 r = copysign(sqrt(d * (2 * a - d)), z);
@@ -550,7 +556,7 @@ static double objective(const Ctx *c, const double *u)
         if (F->objective == CIM_OBJ_LSQ) t = (f - y) * (f - y);
         else {
             if (!(f > 0)) return INFINITY;
-            double z = fabs(log(f) - log(y)), d = F->delta;
+            double z = fabs(log(f) - F->lny[i]), d = F->delta;
             t = z <= d ? 0.5 * z * z : d * (z - 0.5 * d);
         }
         s += w * t;
@@ -607,8 +613,8 @@ static void mm_df(const gsl_vector *x, void *p, gsl_vector *g)
     gsl_vector_set_zero(g);
     for (size_t k = 0; k < c->n; k++) {
         size_t i = c->idx[k];
-        double f = model(F, i, th, dth, gu), y = F->colv[F->resp][i], w = F->w ? F->w[i] : 1, d = F->delta;
-        double z = log(f) - log(y), dz = fabs(z) <= d ? z : copysign(d, z);
+        double f = model(F, i, th, dth, gu), w = F->w ? F->w[i] : 1, d = F->delta;
+        double z = log(f) - F->lny[i], dz = fabs(z) <= d ? z : copysign(d, z);
         for (int q = 0; q < F->nu; q++) g->data[q] += w * dz * gu[q] / f;
     }
 }
@@ -1103,7 +1109,7 @@ static double nll(const Ctx *c, const double *x, double *g)
         size_t i = c->idx[k];
         double f = model(F, i, th, dth, g ? gu : NULL), w = F->w ? F->w[i] : 1;
         if (!(f > 0)) return INFINITY;
-        double z = (log(F->colv[F->resp][i]) - log(f)) / sig, a = fabs(z);
+        double z = (F->lny[i] - log(f)) / sig, a = fabs(z);
         sum += w * ((a <= d ? 0.5 * z * z : d * (a - 0.5 * d)) + lz + s);
         if (g) {
             double dz = a <= d ? z : copysign(d, z);      /* ρ'(z) */
