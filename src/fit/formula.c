@@ -453,11 +453,7 @@ int cim__formula_build(const CimRuns *runs, const double *D, const CimFormulaSpe
             if (lin & (1u << F->th_of_u[k])) F->lin_u[F->nlin++] = k;
             else F->nl_u[F->nnl++] = k;
         }
-        /* Huber likelihood: the projected start moves the huber-log optimum
-         * by ~1e-7, and its kinked surface (σ ≈ 5e-6 on the Chinchilla
-         * points: nearly least absolute deviations) then ends at another
-         * kink; it keeps Levenberg–Marquardt unless --solver varpro. */
-        F->varpro = F->nlin > 0 && (objective != CIM_OBJ_HUBER_LIK || solver == CIM_SOLVER_VARPRO);
+        F->varpro = F->nlin > 0;
     }
     if (solver == CIM_SOLVER_VARPRO && !F->varpro) {
         rc = cim_err(e, CIM_ERR_USAGE, "--solver varpro: no free parameter enters linearly");
@@ -1149,14 +1145,20 @@ static double lik_fit(const Ctx *c, double *x, long *iters, int polish)
     if (!isfinite(start))
         return best;
     gsl_vector_view xv = gsl_vector_view_array(x, dim);
-    /* The terms have kinks (|z| = δ) where a gradient method stops short:
-     * Nelder–Mead (GSL nmsimplex2) from there, restarted until a restart
-     * gains nothing (it moves the optimum by ~2e-8 of the objective). */
+    /* The terms have kinks (|z| = δ) where a gradient method stops short, and
+     * with σ ~ 1e-6 of the residuals the surface is nearly that of least
+     * absolute deviations: a field of kinks. Nelder–Mead (GSL nmsimplex2)
+     * from there, its first simplex 1e-2 of each coordinate (|x| + 1e-3)
+     * wide, restarted until a restart gains nothing, then the same at 1e-3
+     * and 1e-4: the wide simplices step over the neighbouring kinks where
+     * BFGS stops (from starts ~1e-7 apart the BFGS ends differ by ~1e-6 of
+     * the objective; the wide search takes them to one point). */
+    static const double widths[] = {1e-2, 1e-3, 1e-4};
     gsl_multimin_function fs = {lk_f, dim, (void *)c};
     gsl_multimin_fminimizer *nm = gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, dim);
     gsl_vector *step = gsl_vector_alloc(dim);
-    for (int restart = 0; polish && nm && step && restart < 50; restart++) {
-        for (size_t q = 0; q < dim; q++) gsl_vector_set(step, q, 1e-4 * (fabs(x[q]) + 1e-3));
+    for (int wi = 0, restart = 0; polish && nm && step && wi < 3 && restart < 50; restart++) {
+        for (size_t q = 0; q < dim; q++) gsl_vector_set(step, q, widths[wi] * (fabs(x[q]) + 1e-3));
         gsl_multimin_fminimizer_set(nm, &fs, &xv.vector, step);
         for (int it = 0; it < 20000; it++) {
             (*iters)++;
@@ -1164,11 +1166,12 @@ static double lik_fit(const Ctx *c, double *x, long *iters, int polish)
             if (gsl_multimin_test_size(gsl_multimin_fminimizer_size(nm), 1e-13) == GSL_SUCCESS) break;
         }
         double f = nm->fval;
-        if (!(f < best)) break;
-        int small = best - f < 1e-14 * (1 + fabs(f));
-        best = f;
-        memcpy(x, nm->x->data, sizeof(double) * dim);
-        if (small) break;
+        int gained_little = !(f < best) || best - f < 1e-14 * (1 + fabs(f));
+        if (f < best) {
+            best = f;
+            memcpy(x, nm->x->data, sizeof(double) * dim);
+        }
+        if (gained_little) wi++;
     }
     if (nm) gsl_multimin_fminimizer_free(nm);
     if (step) gsl_vector_free(step);
@@ -1468,9 +1471,11 @@ const char *cim__formula_solver_text(const CimFormula *F, char *buf, size_t n)
         if (F->objective == CIM_OBJ_LSQ) PUT(" (Kaufman's Jacobian), from each distinct start of those");
         else PUT(" (Newton steps with IRLS when Newton does not descend), from each distinct start of those; "
                  "the 5 best polished by the same search run tight");
-        if (F->objective == CIM_OBJ_HUBER_LIK) PUT("; then BFGS over it and ln sigma on the likelihood");
+        if (F->objective == CIM_OBJ_HUBER_LIK)
+            PUT("; then BFGS over it and ln sigma on the likelihood, then Nelder-Mead from simplices 1e-2, 1e-3 and 1e-4 wide");
     } else if (F->objective == CIM_OBJ_HUBER_LIK) {
-        PUT("huber-log fit (LM from every start, 5 best polished by BFGS), then BFGS over it and ln sigma on the likelihood");
+        PUT("huber-log fit (LM from every start, 5 best polished by BFGS), then BFGS over it and ln sigma on the likelihood, "
+            "then Nelder-Mead from simplices 1e-2, 1e-3 and 1e-4 wide");
     } else if (F->objective == CIM_OBJ_LSQ) {
         PUT("Levenberg-Marquardt (gsl_multifit_nlinear, More scaling) from every start, best kept");
     } else {
