@@ -341,7 +341,8 @@ double cim_expr_eval(const CimExpr *x, const double *cols, const double *theta)
 /* Forward mode, every gradient entry of a stack slot that has one: the
  * reference for eval_grad below, which falls back to it where a value is not
  * finite (0·inf in an entry it skips would be NaN here). */
-static double eval_grad_dense(const CimExpr *x, const double *cols, const double *theta, int np, double *grad)
+static double eval_grad_dense(const CimExpr *x, const double *cols, const double *theta, int np,
+                              double *grad)
 {
     double v[MAXDEPTH + 1], g[MAXDEPTH + 1][CIM_EXPR_MAXGRAD];
     int nz[MAXDEPTH + 1], sp = 0;
@@ -452,8 +453,11 @@ static double eval_grad_dense(const CimExpr *x, const double *cols, const double
  * products merge slots. With finite values this is the dense evaluation's
  * arithmetic on the entries it touches (the rest are exact zeros there); a
  * value that is not finite sends the row to the dense evaluation. */
-#define EACH(j, mask) for (unsigned bits_ = (mask), j; bits_ && ((j = (unsigned)__builtin_ctz(bits_)), 1); bits_ &= bits_ - 1)
-double cim_expr_eval_grad(const CimExpr *x, const double *cols, const double *theta, int np, double *grad)
+#define EACH(j, mask) \
+    for (unsigned bits_ = (mask), j; bits_ && ((j = (unsigned)__builtin_ctz(bits_)), 1); \
+         bits_ &= bits_ - 1)
+double cim_expr_eval_grad(const CimExpr *x, const double *cols, const double *theta, int np,
+                          double *grad)
 {
     double v[MAXDEPTH + 1], g[MAXDEPTH + 1][CIM_EXPR_MAXGRAD];
     unsigned m[MAXDEPTH + 1];
@@ -522,7 +526,8 @@ double cim_expr_eval_grad(const CimExpr *x, const double *cols, const double *th
         case OP_POW: {
             double r = pow(v[a], v[b]);
             double da = 0, db = m[b] ? r * log(v[a]) : 0;
-            if (m[a]) da = fabs(r) > 1e-280 && fabs(r) < 1e280 && fabs(v[a]) > 1e-280 ? v[b] * r / v[a] : v[b] * pow(v[a], v[b] - 1);
+            int plain = fabs(r) > 1e-280 && fabs(r) < 1e280 && fabs(v[a]) > 1e-280;
+            if (m[a]) da = plain ? v[b] * r / v[a] : v[b] * pow(v[a], v[b] - 1);
             EACH(j, m[a] | m[b]) {
                 double ga = (m[a] >> j & 1) ? g[a][j] : 0, gb = (m[b] >> j & 1) ? g[b][j] : 0;
                 g[a][j] = (ga != 0 ? da * ga : 0) + (gb != 0 ? db * gb : 0);

@@ -416,7 +416,8 @@ int cim__formula_build(const CimRuns *runs, const double *D, const CimFormulaSpe
     /* ln of the response, which the Huber objectives compare with ln f on every pass. */
     F->lny = malloc(n * sizeof(double) + 1);
     if (!F->lny) { rc = cim_err(e, CIM_ERR_NOMEM, "out of memory"); goto done; }
-    for (size_t i = 0; i < n; i++) F->lny[i] = objective != CIM_OBJ_LSQ ? log(F->colv[F->resp][i]) : NAN;
+    for (size_t i = 0; i < n; i++)
+        F->lny[i] = objective != CIM_OBJ_LSQ ? log(F->colv[F->resp][i]) : NAN;
     /* Row-major copy for the evaluator. */
     F->row = malloc(n * (size_t)(F->ncols ? F->ncols : 1) * sizeof(double));
     if (!F->row) { rc = cim_err(e, CIM_ERR_NOMEM, "out of memory"); goto done; }
@@ -1472,9 +1473,11 @@ const char *cim__formula_solver_text(const CimFormula *F, char *buf, size_t n)
         else PUT(" (Newton steps with IRLS when Newton does not descend), from each distinct start of those; "
                  "the 5 best polished by the same search run tight");
         if (F->objective == CIM_OBJ_HUBER_LIK)
-            PUT("; then BFGS over it and ln sigma on the likelihood, then Nelder-Mead from simplices 1e-2, 1e-3 and 1e-4 wide");
+            PUT("; then BFGS over it and ln sigma on the likelihood, "
+                "then Nelder-Mead from simplices 1e-2, 1e-3 and 1e-4 wide");
     } else if (F->objective == CIM_OBJ_HUBER_LIK) {
-        PUT("huber-log fit (LM from every start, 5 best polished by BFGS), then BFGS over it and ln sigma on the likelihood, "
+        PUT("huber-log fit (LM from every start, 5 best polished by BFGS), "
+            "then BFGS over it and ln sigma on the likelihood, "
             "then Nelder-Mead from simplices 1e-2, 1e-3 and 1e-4 wide");
     } else if (F->objective == CIM_OBJ_LSQ) {
         PUT("Levenberg-Marquardt (gsl_multifit_nlinear, More scaling) from every start, best kept");

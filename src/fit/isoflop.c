@@ -42,7 +42,7 @@
 typedef struct Budget {
     double C, lnC;
     size_t n, *rows;
-    size_t *cls;                 /* per run: the position of the first of its runs with the same N */
+    size_t *cls;                 /* per run: the position of the first run with its N */
     int ok;
     char reason[160];
     double coef[3], xc;          /* L = c0 + c1 (x − xc) + c2 (x − xc)², x = ln N */
@@ -97,8 +97,9 @@ static int lsq_alloc(Lsq *q, size_t nmax)
 
 /* Parabola through rows (with repeats), among which `distinct` values of N;
  * returns 0 with the minimum, or -1 with the reason. */
-static int parabola(Lsq *q, const double *lnN, const double *L, const size_t *rows, size_t n, int distinct,
-                    double *coef, double *xc, double *xstar, double *Lstar, char *reason, size_t rn)
+static int parabola(Lsq *q, const double *lnN, const double *L, const size_t *rows, size_t n,
+                    int distinct, double *coef, double *xc, double *xstar, double *Lstar,
+                    char *reason, size_t rn)
 {
     double lo = INFINITY, hi = -INFINITY, m = 0;
     for (size_t k = 0; k < n; k++) {
@@ -127,12 +128,15 @@ static int parabola(Lsq *q, const double *lnN, const double *L, const size_t *ro
     *xc = m;
     double xs = m - coef[1] / (2 * coef[2]);
     if (!(coef[2] > 0)) {
-        if (reason) snprintf(reason, rn, "no interior minimum: the parabola opens downwards (x^2 coefficient %.3g)", coef[2]);
+        if (reason)
+            snprintf(reason, rn, "no interior minimum: the parabola opens downwards "
+                     "(x^2 coefficient %.3g)", coef[2]);
         return -1;
     }
     if (xs < lo || xs > hi) {
-        if (reason) snprintf(reason, rn, "no interior minimum: the parabola's minimum N = %.3g lies outside the runs' N [%.3g, %.3g]",
-                             exp(xs), exp(lo), exp(hi));
+        if (reason)
+            snprintf(reason, rn, "no interior minimum: the parabola's minimum N = %.3g lies "
+                     "outside the runs' N [%.3g, %.3g]", exp(xs), exp(lo), exp(hi));
         return -1;
     }
     *xstar = xs;
@@ -275,12 +279,21 @@ int cim_isoflop_run(const CimRuns *runs, const double *D, const CimIsoflopParams
     size_t *pos = malloc((nmax ? nmax : 1) * sizeof *pos);
     unsigned char *seen = calloc(nmax ? nmax : 1, 1);
     Lsq lsq = {0};
-    if (!pos || !seen || lsq_alloc(&lsq, nmax) < 0) { free(pos); free(seen); FAIL(CIM_ERR_NOMEM, "out of memory"); }
+    if (!pos || !seen || lsq_alloc(&lsq, nmax) < 0) {
+        free(pos);
+        free(seen);
+        FAIL(CIM_ERR_NOMEM, "out of memory");
+    }
     for (size_t t = 0; t < nmax; t++) pos[t] = t;
     for (int j = 0; j < r->nb; j++) {
         Budget *b = &r->b[j];
         b->cls = malloc(b->n * sizeof *b->cls);
-        if (!b->cls) { free(pos); free(seen); lsq_free(&lsq); FAIL(CIM_ERR_NOMEM, "out of memory"); }
+        if (!b->cls) {
+            free(pos);
+            free(seen);
+            lsq_free(&lsq);
+            FAIL(CIM_ERR_NOMEM, "out of memory");
+        }
         for (size_t t = 0; t < b->n; t++) {
             b->cls[t] = t;
             for (size_t u = 0; u < t; u++)
@@ -290,7 +303,8 @@ int cim_isoflop_run(const CimRuns *runs, const double *D, const CimIsoflopParams
     double xl[256], yl[256], wl[256];
     for (int j = 0; j < r->nb; j++) {
         Budget *b = &r->b[j];
-        b->ok = parabola(&lsq, r->lnN, r->L, b->rows, b->n, distinct_n(b, pos, b->n, seen), b->coef, &b->xc,
+        int distinct = distinct_n(b, pos, b->n, seen);
+        b->ok = parabola(&lsq, r->lnN, r->L, b->rows, b->n, distinct, b->coef, &b->xc,
                          &b->lnNstar, &b->Lstar, b->reason, sizeof b->reason) == 0;
         if (b->ok && r->nok < 256) {
             xl[r->nok] = b->lnC;
@@ -315,7 +329,8 @@ int cim_isoflop_run(const CimRuns *runs, const double *D, const CimIsoflopParams
         int threads = p->threads > 0 ? p->threads : omp_get_max_threads();
         #pragma omp parallel num_threads(threads) reduction(+:failed)
         {
-            size_t *rows = malloc((nmax ? nmax : 1) * sizeof *rows), *bpos = malloc((nmax ? nmax : 1) * sizeof *bpos);
+            size_t cap = nmax ? nmax : 1;
+            size_t *rows = malloc(cap * sizeof *rows), *bpos = malloc(cap * sizeof *bpos);
             unsigned char *bseen = calloc(nmax ? nmax : 1, 1);
             gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
             Lsq blsq = {0};
@@ -335,7 +350,9 @@ int cim_isoflop_run(const CimRuns *runs, const double *D, const CimIsoflopParams
                         rows[t] = b->rows[bpos[t]];
                     }
                     int distinct = distinct_n(b, bpos, b->n, bseen);
-                    if (parabola(&blsq, r->lnN, r->L, rows, b->n, distinct, coef, &xc, &xs, &Ls, NULL, 0) == 0 && mo < 256) {
+                    int ok = parabola(&blsq, r->lnN, r->L, rows, b->n, distinct, coef, &xc, &xs,
+                                      &Ls, NULL, 0) == 0;
+                    if (ok && mo < 256) {
                         bx[mo] = b->lnC; by[mo] = xs; bw[mo] = (double)b->n; mo++;
                     }
                 }

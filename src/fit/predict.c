@@ -40,7 +40,8 @@ static int load_boot(json_t *root, CimFitModel *m, const char *path, CimErr *e)
         return 0;
     json_t *names = json_object_get(be, "names"), *rows = json_object_get(be, "resamples");
     CIM_RETURN_IF(!json_is_array(names) || !json_is_array(rows) || json_array_size(names) > 16, e,
-                  CIM_ERR_USAGE, "%s: bootstrap_estimates: expected names (at most 16) and resamples", path);
+                  CIM_ERR_USAGE, "%s: bootstrap_estimates: expected names (at most 16) and "
+                  "resamples", path);
     int k = (int)json_array_size(names);
     for (int j = 0; j < k; j++) {
         const char *nm = json_string_value(json_array_get(names, (size_t)j));
@@ -122,7 +123,8 @@ int cim_fit_model_load(const char *path, CimFitModel *m, CimErr *e)
             else m->law = x;
             for (int j = 0; rc == 0 && j < np; j++) {
                 m->th_col[j] = boot_col(m, pnames[j]);
-                if (m->th_col[j] < 0) m->nboot = 0;     /* resamples without this parameter: unusable */
+                if (m->th_col[j] < 0)
+                    m->nboot = 0;     /* resamples without this parameter: unusable */
             }
         }
         json_decref(root);
@@ -166,8 +168,10 @@ static int boot_model(const CimFitModel *m, int r, CimFitModel *out)
             if (m->th_col[j] >= 0 && j < 16) out->th[j] = row[m->th_col[j]];
         return 0;
     }
-    static const char *const chin[] = {"E", "A", "B", "alpha", "beta"}, *const ll[] = {"a", "b", "c"};
-    double *chv[] = {&out->E, &out->A, &out->B, &out->alpha, &out->beta}, *llv[] = {&out->a, &out->b, &out->c};
+    static const char *const chin[] = {"E", "A", "B", "alpha", "beta"};
+    static const char *const ll[] = {"a", "b", "c"};
+    double *chv[] = {&out->E, &out->A, &out->B, &out->alpha, &out->beta};
+    double *llv[] = {&out->a, &out->b, &out->c};
     int chinchilla = m->form == CIM_FIT_CHINCHILLA, n = chinchilla ? 5 : 3;
     for (int j = 0; j < n; j++) {
         int c = boot_col(m, chinchilla ? chin[j] : ll[j]);

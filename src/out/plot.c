@@ -485,8 +485,8 @@ static int held_parse(const char *set, Held *h, CimErr *e)
         CIM_RETURN_IF(!eq || eq == t, e, CIM_ERR_USAGE, "--set: '%s' is not COLUMN=VALUE", t);
         *eq = '\0';
         double v = strtod(eq + 1, &end);
-        CIM_RETURN_IF(!eq[1] || *end || !isfinite(v), e, CIM_ERR_USAGE, "--set: %s=%s is not a number", t,
-                      eq + 1);
+        CIM_RETURN_IF(!eq[1] || *end || !isfinite(v), e, CIM_ERR_USAGE,
+                      "--set: %s=%s is not a number", t, eq + 1);
         CIM_RETURN_IF(h->n == 14 || strlen(t) >= sizeof h->name[0], e, CIM_ERR_USAGE,
                       "--set: at most 14 columns of up to 63 characters");
         for (int k = 0; k < h->n; k++)
@@ -650,7 +650,8 @@ static void law_title(const CimReport *r, cairo_t *cr, const Law *law, size_t np
             free(k); free(v);
         }
     char need[200];
-    snprintf(need, sizeof need, "the law needs a value of %s: --set %s=V", law->missing, law->missing);
+    snprintf(need, sizeof need, "the law needs a value of %s: --set %s=V", law->missing,
+             law->missing);
     const char *no_curve = law->missing[0] ? need : !law->known ? "unknown form"
                          : !law->drawable ? "the axis and the grouping do not fix N and D" : NULL;
     size_t l = strlen(sub);
@@ -658,7 +659,8 @@ static void law_title(const CimReport *r, cairo_t *cr, const Law *law, size_t np
     for (int k = 0; k < held->n; k++) {
         char *pn = plain(held->name[k]);
         l = strlen(sub);
-        snprintf(sub + l, sizeof sub - l, "%s%s = %.4g", k ? ", " : l ? ",  curves at " : "curves at ", pn ? pn : "", held->v[k]);
+        const char *sep = k ? ", " : l ? ",  curves at " : "curves at ";
+        snprintf(sub + l, sizeof sub - l, "%s%s = %.4g", sep, pn ? pn : "", held->v[k]);
         free(pn);
     }
     text_at(cr, 20, 45, sub, 0);
@@ -1024,8 +1026,9 @@ static int check_inputs(const CimReport *r, CimErr *e)
                   "nothing to plot: give results JSONs, or --fit with --runs for the law");
     CIM_RETURN_IF(r->runs && !r->has_fit, e, CIM_ERR_USAGE, "--runs needs --fit");
     if (!r->plot_x && !r->plot_group && !r->plot_set) return 0;
-    CIM_RETURN_IF(!law_plot(r) || r->nbudgets, e, CIM_ERR_USAGE, "--x, --group and --set choose "
-                  "the axes and curves of the law plot: give --fit and --runs (not an IsoFLOP fit)");
+    CIM_RETURN_IF(!law_plot(r) || r->nbudgets, e, CIM_ERR_USAGE,
+                  "--x, --group and --set choose the axes and curves of the law plot: "
+                  "give --fit and --runs (not an IsoFLOP fit)");
     Axis x, group;
     CIM_CHECK(plot_axes(r, &x, &group, e));
     Held held;
@@ -1035,9 +1038,9 @@ static int check_inputs(const CimReport *r, CimErr *e)
         cim_fit_model_free(&law.m);
         for (int k = 0; rc == 0 && k < held.n; k++)
             if (!held.used[k])
-                rc = cim_err(e, CIM_ERR_USAGE, "--set %s: the fitted law has no column %s off the plot's "
-                             "axes (--set holds the other columns of a formula law)", held.name[k],
-                             held.name[k]);
+                rc = cim_err(e, CIM_ERR_USAGE, "--set %s: the fitted law has no column %s off "
+                             "the plot's axes (--set holds the other columns of a formula law)",
+                             held.name[k], held.name[k]);
     }
     axis_free(&group);
     return rc;
