@@ -5,7 +5,8 @@
 # optimum): Gadre et al. 2024's over-training law on each of their three
 # training sets (least squares, LM from their 128 starts) and the Chinchilla
 # form by least squares on raw loss (243 starts) and under Epoch AI's Huber
-# likelihood (100 best of Epoch's 4,500 starts, then the scale), Epoch's Huber fit from all
+# likelihood (scipy: L-BFGS-B from the 100 best of Epoch's 4,500 starts, then the scale;
+# cimeter: variable projection from the grid's 25 exponent pairs), Epoch's Huber fit from all
 # 4,500 starts (scipy's L-BFGS-B from each; cimeter by variable projection from the grid's 25
 # exponent pairs, the built-in form and the formula), each by cimeter's formula
 # fitter (default solver: variable projection) and by scipy's curve_fit

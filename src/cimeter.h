@@ -202,6 +202,13 @@ int  cim_report_write(const char *const *results, size_t n, const char *fit, con
 int  cim_report_write_axes(const char *const *results, size_t n, const char *fit,
                            const char *runs_csv, const char *x, const char *group,
                            const char *format, const char *path, CimErr *e);
+/* cim_report_write_axes with set, "COLUMN=V,...": the values at which the law plot
+ * holds the other columns a formula law uses (off the x axis and the grouping:
+ * unique_tokens=1e10 for the data-constrained law), so that it draws its curves;
+ * NULL: none (such a law gets points only). */
+int  cim_report_write_law(const char *const *results, size_t n, const char *fit,
+                          const char *runs_csv, const char *x, const char *group,
+                          const char *set, const char *format, const char *path, CimErr *e);
 
 /* Tokenizer catalogue (for `cimeter tokenizers`): prints names, options, presets. */
 void cim_list_tokenizers(FILE *f);

@@ -204,6 +204,11 @@ typedef struct CimFitModel {
     char   extra[14][64];
     double extra_v[14];
     char   formula[1024];
+    /* internal: the fit's bootstrap resamples (FIT.json's bootstrap_estimates), nboot rows of
+     * the estimates named boot_names; th_col[j]: the column of formula parameter j */
+    int    nboot, nboot_names, th_col[16];
+    char   boot_names[16][64];
+    double *boot;
 } CimFitModel;
 
 void cim_fit_model_free(CimFitModel *m);
@@ -216,6 +221,12 @@ double cim_fit_model_loss(const CimFitModel *m, double P, double D);
  * numerically (the minimum over ln P, refused when it is at an end). */
 int cim_predict_compute_optimal(const CimFitModel *m, double flops, double *P, double *D,
                                 double *L, CimErr *e);
+/* The bootstrap interval of that answer: the answer under each resample's estimates
+ * (FIT.json written with --bootstrap N), and the 2.5th and 97.5th percentiles of P, D and L
+ * over the resamples that have one (lo[0..3), hi[0..3): P, D, L). Returns the number of
+ * resamples used; 0 when the fit has none; *refused: resamples without an answer. */
+int cim_predict_compute_optimal_interval(const CimFitModel *m, double flops, double lo[3],
+                                         double hi[3], int *refused);
 /* Smallest P reaching `target` with D_eff = D; data P needs for `target`.
  * CIM_ERR_REFUSED (with the reason) when the target is out of reach. */
 int cim_predict_params_for(const CimFitModel *m, double target, double D, double *P, CimErr *e);

@@ -23,6 +23,8 @@ static const char predict_help[] =
 "                             these values (unique_tokens=1e11 for the data-constrained law:\n"
 "                             the allocation under a unique-data budget)\n"
 "For a formula fit --flops is answered numerically (the minimum over ln P).\n"
+"When the fit has a bootstrap (fit --bootstrap N), --flops also gives the 95% percentile\n"
+"interval of P, D_eff and the loss: the answer under each resample's estimates.\n"
 "A target at or below the irreducible loss (or out of reach) is refused, exit 2.\n";
 
 /* "cimeter predict: message" on stderr; exit code 2. */
@@ -149,6 +151,16 @@ static int answer(const PredictArgs *a, const CimFitModel *m, CimErr *e)
         printf("compute-optimal for C = %.4g FLOPs (C = 6 P D, %s fit):\n  params %.4g\n"
                "  D_eff  %.4g tokens (%.1f tokens per parameter)\n  loss   %.5g\n",
                a->flops, form, P, D, D / P, L);
+        double lo[3], hi[3];
+        int refused, used = cim_predict_compute_optimal_interval(m, a->flops, lo, hi, &refused);
+        if (used) {
+            printf("  95%% bootstrap interval (the answer under each of %d resamples of the fit):\n"
+                   "  params [%.4g, %.4g]\n  D_eff  [%.4g, %.4g]\n  loss   [%.5g, %.5g]\n",
+                   used, lo[0], hi[0], lo[1], hi[1], lo[2], hi[2]);
+            if (refused)
+                printf("  (%d resamples have no compute optimum at this budget and are left out)\n",
+                       refused);
+        }
     } else if (a->have_d) {
         int rc = cim_predict_params_for(m, a->target, a->data, &P, e);
         if (rc < 0)

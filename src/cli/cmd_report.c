@@ -10,7 +10,7 @@
 static void report_help(FILE *f)
 {
     fputs("usage: cimeter report FILE.json... [--fit FIT.json [--runs RUNS.csv\n"
-          "                      [--x COL] [--group COL]]] --format FMT -o OUT\n"
+          "                      [--x COL] [--group COL] [--set COL=V,...]]] --format FMT -o OUT\n"
           "\n"
           "Tables and plots of measure results (modality x tokenizer: C, its 95% interval,\n"
           "C_file, tokens per unit, files) and of a law fit (every estimate with its\n"
@@ -33,6 +33,8 @@ static void report_help(FILE *f)
           "                     value held along the axis (default N, or D when --x is N);\n"
           "                     a curve needs the axis and the group to fix N and D;\n"
           "                     a column of text colours the points only\n"
+          "  --set COL=V,...    the values at which the law's curves hold the other columns\n"
+          "                     a formula law uses (unique_tokens=1e10 for data-constrained)\n"
           "\n"
           "Exit: 0 written, 2 bad input or usage.\n", f);
 }
@@ -43,9 +45,10 @@ int cim_cmd_report(int argc, char **argv)
         {"fit", required_argument, 0, 'F'}, {"runs", required_argument, 0, 'R'},
         {"format", required_argument, 0, 'f'}, {"output", required_argument, 0, 'o'},
         {"x", required_argument, 0, 'X'}, {"group", required_argument, 0, 'G'},
+        {"set", required_argument, 0, 'S'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *fit = NULL, *runs = NULL, *format = NULL, *out = NULL;
-    const char *x_axis = NULL, *group = NULL;
+    const char *x_axis = NULL, *group = NULL, *set = NULL;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
@@ -64,6 +67,9 @@ int cim_cmd_report(int argc, char **argv)
             break;
         case 'G':
             group = optarg;
+            break;
+        case 'S':
+            set = optarg;
             break;
         case 'o':
             out = optarg;
@@ -86,14 +92,14 @@ int cim_cmd_report(int argc, char **argv)
         return cim_cli_usage_error("report", "unknown format '%s' (md, latex, csv, svg, png)", format);
     if (optind >= argc && !fit) return cim_cli_usage_error("report", "no FILE.json given");
     if (runs && !fit) return cim_cli_usage_error("report", "--runs needs --fit");
-    if ((x_axis || group) && !runs)
-        return cim_cli_usage_error("report", "--x and --group need --fit and --runs");
+    if ((x_axis || group || set) && !runs)
+        return cim_cli_usage_error("report", "--x, --group and --set need --fit and --runs");
     if ((x_axis && !*x_axis) || (group && !*group))
         return cim_cli_usage_error("report", "--x and --group need a column name");
     CimErr e = {0};
     const char *const *results = (const char *const *)argv + optind;
     size_t nresults = (size_t)(argc - optind);
-    if (cim_report_write_axes(results, nresults, fit, runs, x_axis, group, format, out, &e) < 0)
+    if (cim_report_write_law(results, nresults, fit, runs, x_axis, group, set, format, out, &e) < 0)
         return cim_cli_usage_error("report", "%s", e.msg);
     return 0;
 }

@@ -338,10 +338,11 @@ double cim_expr_eval(const CimExpr *x, const double *cols, const double *theta)
     return sp == 1 ? st[0] : NAN;
 }
 
-/* Forward mode: each stack entry carries its gradient g[.][0..np) and a flag
- * saying whether that gradient is non-zero, so columns and constants cost
- * nothing in the gradient arithmetic. */
-double cim_expr_eval_grad(const CimExpr *x, const double *cols, const double *theta, int np, double *grad)
+/* Forward mode, every gradient entry of a stack slot that has one: the
+ * reference for eval_grad below, which falls back to it where a value is not
+ * finite (0·inf in an entry it skips would be NaN here). */
+static double eval_grad_dense(const CimExpr *x, const double *cols, const double *theta, int np,
+                              double *grad)
 {
     double v[MAXDEPTH + 1], g[MAXDEPTH + 1][CIM_EXPR_MAXGRAD];
     int nz[MAXDEPTH + 1], sp = 0;
@@ -444,3 +445,132 @@ double cim_expr_eval_grad(const CimExpr *x, const double *cols, const double *th
     for (int j = 0; j < np; j++) grad[j] = nz[0] ? g[0][j] : 0;
     return v[0];
 }
+
+/* Forward mode: each stack entry carries its gradient g[.][0..np) and a mask
+ * of the entries that may be non-zero (the others are 0 and never read), so
+ * columns and constants cost nothing in the gradient arithmetic and a
+ * parameter's own entry is the only one its slot carries until sums and
+ * products merge slots. With finite values this is the dense evaluation's
+ * arithmetic on the entries it touches (the rest are exact zeros there); a
+ * value that is not finite sends the row to the dense evaluation. */
+#define EACH(j, mask) \
+    for (unsigned bits_ = (mask), j; bits_ && ((j = (unsigned)__builtin_ctz(bits_)), 1); \
+         bits_ &= bits_ - 1)
+double cim_expr_eval_grad(const CimExpr *x, const double *cols, const double *theta, int np,
+                          double *grad)
+{
+    double v[MAXDEPTH + 1], g[MAXDEPTH + 1][CIM_EXPR_MAXGRAD];
+    unsigned m[MAXDEPTH + 1];
+    int sp = 0;
+    if (np > CIM_EXPR_MAXGRAD) np = CIM_EXPR_MAXGRAD;
+    for (int k = 0; k < x->n; k++) {
+        const Ins *in = &x->prog[k];
+        int a = sp - 2, b = sp - 1, t = sp - 1;
+        switch (in->op) {
+        case OP_CONST:
+            v[sp] = in->c;
+            m[sp++] = 0;
+            t = sp - 1;
+            break;
+        case OP_NAME: {
+            int kind = x->kind[in->slot], idx = x->index[in->slot];
+            if (kind == OP_PARAM) {
+                v[sp] = theta[idx];
+                m[sp] = idx < np ? 1u << idx : 0;
+                if (idx < np) g[sp][idx] = 1;
+                sp++;
+            } else {
+                v[sp] = kind == OP_COL ? cols[idx] : NAN;
+                m[sp++] = 0;
+            }
+            t = sp - 1;
+            break;
+        }
+        case OP_ADD: case OP_SUB: {
+            double s = in->op == OP_ADD ? 1 : -1;
+            v[a] += s * v[b];
+            EACH(j, m[b]) g[a][j] = (m[a] >> j & 1) ? g[a][j] + s * g[b][j] : s * g[b][j];
+            m[a] |= m[b];
+            sp--;
+            t = a;
+            break;
+        }
+        case OP_MUL:
+            if (m[a] && m[b])
+                EACH(j, m[a] | m[b]) {
+                    double ga = (m[a] >> j & 1) ? g[a][j] : 0, gb = (m[b] >> j & 1) ? g[b][j] : 0;
+                    g[a][j] = ga * v[b] + gb * v[a];
+                }
+            else if (m[a]) EACH(j, m[a]) g[a][j] *= v[b];
+            else EACH(j, m[b]) g[a][j] = g[b][j] * v[a];
+            m[a] |= m[b];
+            v[a] *= v[b];
+            sp--;
+            t = a;
+            break;
+        case OP_DIV: {
+            double q = v[a] / v[b];
+            if (m[a] && m[b])
+                EACH(j, m[a] | m[b]) {
+                    double ga = (m[a] >> j & 1) ? g[a][j] : 0, gb = (m[b] >> j & 1) ? g[b][j] : 0;
+                    g[a][j] = (ga - q * gb) / v[b];
+                }
+            else if (m[a]) EACH(j, m[a]) g[a][j] /= v[b];
+            else EACH(j, m[b]) g[a][j] = -q * g[b][j] / v[b];
+            m[a] |= m[b];
+            v[a] = q;
+            sp--;
+            t = a;
+            break;
+        }
+        case OP_POW: {
+            double r = pow(v[a], v[b]);
+            double da = 0, db = m[b] ? r * log(v[a]) : 0;
+            int plain = fabs(r) > 1e-280 && fabs(r) < 1e280 && fabs(v[a]) > 1e-280;
+            if (m[a]) da = plain ? v[b] * r / v[a] : v[b] * pow(v[a], v[b] - 1);
+            EACH(j, m[a] | m[b]) {
+                double ga = (m[a] >> j & 1) ? g[a][j] : 0, gb = (m[b] >> j & 1) ? g[b][j] : 0;
+                g[a][j] = (ga != 0 ? da * ga : 0) + (gb != 0 ? db * gb : 0);
+            }
+            m[a] |= m[b];
+            v[a] = r;
+            sp--;
+            t = a;
+            break;
+        }
+        case OP_MIN: case OP_MAX: {
+            int second = in->op == OP_MIN ? v[b] < v[a] : v[b] > v[a];
+            if (second) {
+                v[a] = v[b];
+                EACH(j, m[b]) g[a][j] = g[b][j];
+                m[a] = m[b];
+            }
+            sp--;
+            t = a;
+            break;
+        }
+        default: {
+            double r, d;
+            switch (in->op) {
+            case OP_NEG: r = -v[t]; d = -1; break;
+            case OP_EXP: r = exp(v[t]); d = r; break;
+            case OP_LOG: r = log(v[t]); d = 1 / v[t]; break;
+            case OP_LOG10: r = log10(v[t]); d = 1 / (v[t] * M_LN10); break;
+            case OP_SQRT: r = sqrt(v[t]); d = 0.5 / r; break;
+            default: r = fabs(v[t]); d = v[t] < 0 ? -1 : 1; break;
+            }
+            EACH(j, m[t]) g[t][j] = g[t][j] != 0 ? g[t][j] * d : 0;
+            v[t] = r;
+            break;
+        }
+        }
+        if (!isfinite(v[t])) return eval_grad_dense(x, cols, theta, np, grad);
+    }
+    if (sp != 1) {
+        for (int j = 0; j < np; j++) grad[j] = NAN;
+        return NAN;
+    }
+    for (int j = 0; j < np; j++) grad[j] = (m[0] >> j & 1) ? g[0][j] : 0;
+    return v[0];
+}
+#undef EACH

@@ -39,6 +39,7 @@ struct CimFormula {
     char    *colname[CIM_FORMULA_MAXCOLS];
     double  *colv[CIM_FORMULA_MAXCOLS];    /* per column, n values */
     double  *row;                          /* n × ncols, row-major */
+    double  *lny;                          /* ln of the response per row (Huber objectives) */
     double  *w;                            /* --weight per row, NULL = 1 */
     int      nth, nu;
     char    *pname[CIM_EXPR_MAXGRAD];

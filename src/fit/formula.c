@@ -64,6 +64,7 @@ void cim__formula_free(CimFormula *F)
     for (int j = 0; j < F->ncols; j++) { free(F->colname[j]); free(F->colv[j]); }
     for (int j = 0; j < F->nth; j++) free(F->pname[j]);
     free(F->row);
+    free(F->lny);
     free(F->w);
     free(F->grid);
     free(F->lhs);
@@ -412,6 +413,11 @@ int cim__formula_build(const CimRuns *runs, const double *D, const CimFormulaSpe
             rc = cim_err(e, CIM_ERR_REFUSED, "%s:%zu: %s = %g: the Huber objectives need a positive response", runs->path, runs->line[i], F->lhs, F->colv[F->resp][i]);
             goto done;
         }
+    /* ln of the response, which the Huber objectives compare with ln f on every pass. */
+    F->lny = malloc(n * sizeof(double) + 1);
+    if (!F->lny) { rc = cim_err(e, CIM_ERR_NOMEM, "out of memory"); goto done; }
+    for (size_t i = 0; i < n; i++)
+        F->lny[i] = objective != CIM_OBJ_LSQ ? log(F->colv[F->resp][i]) : NAN;
     /* Row-major copy for the evaluator. */
     F->row = malloc(n * (size_t)(F->ncols ? F->ncols : 1) * sizeof(double));
     if (!F->row) { rc = cim_err(e, CIM_ERR_NOMEM, "out of memory"); goto done; }
@@ -448,11 +454,7 @@ int cim__formula_build(const CimRuns *runs, const double *D, const CimFormulaSpe
             if (lin & (1u << F->th_of_u[k])) F->lin_u[F->nlin++] = k;
             else F->nl_u[F->nnl++] = k;
         }
-        /* Huber likelihood: the projected start moves the huber-log optimum
-         * by ~1e-7, and its kinked surface (σ ≈ 5e-6 on the Chinchilla
-         * points: nearly least absolute deviations) then ends at another
-         * kink; it keeps Levenberg–Marquardt unless --solver varpro. */
-        F->varpro = F->nlin > 0 && (objective != CIM_OBJ_HUBER_LIK || solver == CIM_SOLVER_VARPRO);
+        F->varpro = F->nlin > 0;
     }
     if (solver == CIM_SOLVER_VARPRO && !F->varpro) {
         rc = cim_err(e, CIM_ERR_USAGE, "--solver varpro: no free parameter enters linearly");
@@ -495,17 +497,18 @@ typedef struct Ctx {
     size_t n;
 } Ctx;
 
-/* Model value and d f / d u at row i. */
+/* Model value and, with gu, d f / d u at row i (without: the value alone, the cheaper
+ * evaluation; both give the same value). */
 static double model(const CimFormula *F, size_t i, const double *th, const double *dth, double *gu)
 {
     double gth[CIM_EXPR_MAXGRAD];
+    if (!gu) return cim_expr_eval(F->law, F->row + i * (size_t)F->ncols, th);
     double f = cim_expr_eval_grad(F->law, F->row + i * (size_t)F->ncols, th, F->nth, gth);
-    if (gu)
-        for (int k = 0; k < F->nu; k++) {
-            double s = 0;
-            for (int j = 0; j < F->nth; j++) s += gth[j] * dth[j * F->nu + k];
-            gu[k] = s;
-        }
+    for (int k = 0; k < F->nu; k++) {
+        double s = 0;
+        for (int j = 0; j < F->nth; j++) s += gth[j] * dth[j * F->nu + k];
+        gu[k] = s;
+    }
     return f;
 }
 
@@ -525,7 +528,7 @@ static double residual(const CimFormula *F, size_t i, const double *th, const do
             r = 1e150;
             dr = 0;
         } else {
-            double z = log(f) - log(y), d = F->delta, a = fabs(z);
+            double z = log(f) - F->lny[i], d = F->delta, a = fabs(z);
             if (a <= d) { r = z; dr = 1 / f; }
             else {
                 r = copysign(sqrt(d * (2 * a - d)), z);
@@ -550,7 +553,7 @@ static double objective(const Ctx *c, const double *u)
         if (F->objective == CIM_OBJ_LSQ) t = (f - y) * (f - y);
         else {
             if (!(f > 0)) return INFINITY;
-            double z = fabs(log(f) - log(y)), d = F->delta;
+            double z = fabs(log(f) - F->lny[i]), d = F->delta;
             t = z <= d ? 0.5 * z * z : d * (z - 0.5 * d);
         }
         s += w * t;
@@ -607,8 +610,8 @@ static void mm_df(const gsl_vector *x, void *p, gsl_vector *g)
     gsl_vector_set_zero(g);
     for (size_t k = 0; k < c->n; k++) {
         size_t i = c->idx[k];
-        double f = model(F, i, th, dth, gu), y = F->colv[F->resp][i], w = F->w ? F->w[i] : 1, d = F->delta;
-        double z = log(f) - log(y), dz = fabs(z) <= d ? z : copysign(d, z);
+        double f = model(F, i, th, dth, gu), w = F->w ? F->w[i] : 1, d = F->delta;
+        double z = log(f) - F->lny[i], dz = fabs(z) <= d ? z : copysign(d, z);
         for (int q = 0; q < F->nu; q++) g->data[q] += w * dz * gu[q] / f;
     }
 }
@@ -1103,7 +1106,7 @@ static double nll(const Ctx *c, const double *x, double *g)
         size_t i = c->idx[k];
         double f = model(F, i, th, dth, g ? gu : NULL), w = F->w ? F->w[i] : 1;
         if (!(f > 0)) return INFINITY;
-        double z = (log(F->colv[F->resp][i]) - log(f)) / sig, a = fabs(z);
+        double z = (F->lny[i] - log(f)) / sig, a = fabs(z);
         sum += w * ((a <= d ? 0.5 * z * z : d * (a - 0.5 * d)) + lz + s);
         if (g) {
             double dz = a <= d ? z : copysign(d, z);      /* ρ'(z) */
@@ -1143,14 +1146,20 @@ static double lik_fit(const Ctx *c, double *x, long *iters, int polish)
     if (!isfinite(start))
         return best;
     gsl_vector_view xv = gsl_vector_view_array(x, dim);
-    /* The terms have kinks (|z| = δ) where a gradient method stops short:
-     * Nelder–Mead (GSL nmsimplex2) from there, restarted until a restart
-     * gains nothing (it moves the optimum by ~2e-8 of the objective). */
+    /* The terms have kinks (|z| = δ) where a gradient method stops short, and
+     * with σ ~ 1e-6 of the residuals the surface is nearly that of least
+     * absolute deviations: a field of kinks. Nelder–Mead (GSL nmsimplex2)
+     * from there, its first simplex 1e-2 of each coordinate (|x| + 1e-3)
+     * wide, restarted until a restart gains nothing, then the same at 1e-3
+     * and 1e-4: the wide simplices step over the neighbouring kinks where
+     * BFGS stops (from starts ~1e-7 apart the BFGS ends differ by ~1e-6 of
+     * the objective; the wide search takes them to one point). */
+    static const double widths[] = {1e-2, 1e-3, 1e-4};
     gsl_multimin_function fs = {lk_f, dim, (void *)c};
     gsl_multimin_fminimizer *nm = gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, dim);
     gsl_vector *step = gsl_vector_alloc(dim);
-    for (int restart = 0; polish && nm && step && restart < 50; restart++) {
-        for (size_t q = 0; q < dim; q++) gsl_vector_set(step, q, 1e-4 * (fabs(x[q]) + 1e-3));
+    for (int wi = 0, restart = 0; polish && nm && step && wi < 3 && restart < 50; restart++) {
+        for (size_t q = 0; q < dim; q++) gsl_vector_set(step, q, widths[wi] * (fabs(x[q]) + 1e-3));
         gsl_multimin_fminimizer_set(nm, &fs, &xv.vector, step);
         for (int it = 0; it < 20000; it++) {
             (*iters)++;
@@ -1158,11 +1167,12 @@ static double lik_fit(const Ctx *c, double *x, long *iters, int polish)
             if (gsl_multimin_test_size(gsl_multimin_fminimizer_size(nm), 1e-13) == GSL_SUCCESS) break;
         }
         double f = nm->fval;
-        if (!(f < best)) break;
-        int small = best - f < 1e-14 * (1 + fabs(f));
-        best = f;
-        memcpy(x, nm->x->data, sizeof(double) * dim);
-        if (small) break;
+        int gained_little = !(f < best) || best - f < 1e-14 * (1 + fabs(f));
+        if (f < best) {
+            best = f;
+            memcpy(x, nm->x->data, sizeof(double) * dim);
+        }
+        if (gained_little) wi++;
     }
     if (nm) gsl_multimin_fminimizer_free(nm);
     if (step) gsl_vector_free(step);
@@ -1462,9 +1472,13 @@ const char *cim__formula_solver_text(const CimFormula *F, char *buf, size_t n)
         if (F->objective == CIM_OBJ_LSQ) PUT(" (Kaufman's Jacobian), from each distinct start of those");
         else PUT(" (Newton steps with IRLS when Newton does not descend), from each distinct start of those; "
                  "the 5 best polished by the same search run tight");
-        if (F->objective == CIM_OBJ_HUBER_LIK) PUT("; then BFGS over it and ln sigma on the likelihood");
+        if (F->objective == CIM_OBJ_HUBER_LIK)
+            PUT("; then BFGS over it and ln sigma on the likelihood, "
+                "then Nelder-Mead from simplices 1e-2, 1e-3 and 1e-4 wide");
     } else if (F->objective == CIM_OBJ_HUBER_LIK) {
-        PUT("huber-log fit (LM from every start, 5 best polished by BFGS), then BFGS over it and ln sigma on the likelihood");
+        PUT("huber-log fit (LM from every start, 5 best polished by BFGS), "
+            "then BFGS over it and ln sigma on the likelihood, "
+            "then Nelder-Mead from simplices 1e-2, 1e-3 and 1e-4 wide");
     } else if (F->objective == CIM_OBJ_LSQ) {
         PUT("Levenberg-Marquardt (gsl_multifit_nlinear, More scaling) from every start, best kept");
     } else {

@@ -42,6 +42,7 @@
 typedef struct Budget {
     double C, lnC;
     size_t n, *rows;
+    size_t *cls;                 /* per run: the position of the first run with its N */
     int ok;
     char reason[160];
     double coef[3], xc;          /* L = c0 + c1 (x − xc) + c2 (x − xc)², x = ln N */
@@ -62,18 +63,47 @@ struct CimIsoflop {
     double cpu_seconds;          /* the fit and its bootstrap, all threads */
 };
 
-/* Parabola through rows (with repeats); returns 0 with the minimum, or -1
- * with the reason. */
-static int parabola(const double *lnN, const double *L, const size_t *rows, size_t n, double *coef, double *xc,
-                    double *xstar, double *Lstar, char *reason, size_t rn)
+/* The least-squares workspace of the parabolas (one per thread): sized for
+ * the largest budget, used through views of each budget's size (GSL solves
+ * an n x 3 view exactly as it would an n x 3 matrix of its own). */
+typedef struct Lsq {
+    gsl_matrix *X, *cov;
+    gsl_vector *y, *c;
+    gsl_multifit_linear_workspace *w;
+} Lsq;
+
+static void lsq_free(Lsq *q)
+{
+    if (q->X) gsl_matrix_free(q->X);
+    if (q->cov) gsl_matrix_free(q->cov);
+    if (q->y) gsl_vector_free(q->y);
+    if (q->c) gsl_vector_free(q->c);
+    if (q->w) gsl_multifit_linear_free(q->w);
+    memset(q, 0, sizeof *q);
+}
+
+static int lsq_alloc(Lsq *q, size_t nmax)
+{
+    if (!nmax) nmax = 1;
+    q->X = gsl_matrix_alloc(nmax, 3);
+    q->cov = gsl_matrix_alloc(3, 3);
+    q->y = gsl_vector_alloc(nmax);
+    q->c = gsl_vector_alloc(3);
+    q->w = gsl_multifit_linear_alloc(nmax, 3);
+    if (q->X && q->cov && q->y && q->c && q->w) return 0;
+    lsq_free(q);
+    return -1;
+}
+
+/* Parabola through rows (with repeats), among which `distinct` values of N;
+ * returns 0 with the minimum, or -1 with the reason. */
+static int parabola(Lsq *q, const double *lnN, const double *L, const size_t *rows, size_t n,
+                    int distinct, double *coef, double *xc, double *xstar, double *Lstar,
+                    char *reason, size_t rn)
 {
     double lo = INFINITY, hi = -INFINITY, m = 0;
-    int distinct = 0;
     for (size_t k = 0; k < n; k++) {
         double x = lnN[rows[k]];
-        int seen = 0;
-        for (size_t q = 0; q < k; q++) seen |= lnN[rows[q]] == x;
-        distinct += !seen;
         lo = fmin(lo, x);
         hi = fmax(hi, x);
         m += x;
@@ -83,42 +113,48 @@ static int parabola(const double *lnN, const double *L, const size_t *rows, size
         return -1;
     }
     m /= (double)n;
-    gsl_matrix *X = gsl_matrix_alloc(n, 3), *cov = gsl_matrix_alloc(3, 3);
-    gsl_vector *y = gsl_vector_alloc(n), *c = gsl_vector_alloc(3);
-    gsl_multifit_linear_workspace *w = gsl_multifit_linear_alloc(n, 3);
-    int rc = -1;
-    if (X && cov && y && c && w) {
-        for (size_t k = 0; k < n; k++) {
-            double x = lnN[rows[k]] - m;
-            gsl_matrix_set(X, k, 0, 1);
-            gsl_matrix_set(X, k, 1, x);
-            gsl_matrix_set(X, k, 2, x * x);
-            gsl_vector_set(y, k, L[rows[k]]);
-        }
-        double chisq;
-        gsl_multifit_linear(X, y, c, cov, &chisq, w);
-        for (int j = 0; j < 3; j++) coef[j] = gsl_vector_get(c, (size_t)j);
-        *xc = m;
-        double xs = m - coef[1] / (2 * coef[2]);
-        if (!(coef[2] > 0)) {
-            if (reason) snprintf(reason, rn, "no interior minimum: the parabola opens downwards (x^2 coefficient %.3g)", coef[2]);
-        } else if (xs < lo || xs > hi) {
-            if (reason) snprintf(reason, rn, "no interior minimum: the parabola's minimum N = %.3g lies outside the runs' N [%.3g, %.3g]",
-                                 exp(xs), exp(lo), exp(hi));
-        } else {
-            *xstar = xs;
-            *Lstar = coef[0] - coef[1] * coef[1] / (4 * coef[2]);
-            rc = 0;
-        }
-    } else if (reason) {
-        snprintf(reason, rn, "out of memory");
+    gsl_matrix_view X = gsl_matrix_submatrix(q->X, 0, 0, n, 3);
+    gsl_vector_view y = gsl_vector_subvector(q->y, 0, n);
+    for (size_t k = 0; k < n; k++) {
+        double x = lnN[rows[k]] - m;
+        gsl_matrix_set(&X.matrix, k, 0, 1);
+        gsl_matrix_set(&X.matrix, k, 1, x);
+        gsl_matrix_set(&X.matrix, k, 2, x * x);
+        gsl_vector_set(&y.vector, k, L[rows[k]]);
     }
-    if (X) gsl_matrix_free(X);
-    if (cov) gsl_matrix_free(cov);
-    if (y) gsl_vector_free(y);
-    if (c) gsl_vector_free(c);
-    if (w) gsl_multifit_linear_free(w);
-    return rc;
+    double chisq;
+    gsl_multifit_linear(&X.matrix, &y.vector, q->c, q->cov, &chisq, q->w);
+    for (int j = 0; j < 3; j++) coef[j] = gsl_vector_get(q->c, (size_t)j);
+    *xc = m;
+    double xs = m - coef[1] / (2 * coef[2]);
+    if (!(coef[2] > 0)) {
+        if (reason)
+            snprintf(reason, rn, "no interior minimum: the parabola opens downwards "
+                     "(x^2 coefficient %.3g)", coef[2]);
+        return -1;
+    }
+    if (xs < lo || xs > hi) {
+        if (reason)
+            snprintf(reason, rn, "no interior minimum: the parabola's minimum N = %.3g lies "
+                     "outside the runs' N [%.3g, %.3g]", exp(xs), exp(lo), exp(hi));
+        return -1;
+    }
+    *xstar = xs;
+    *Lstar = coef[0] - coef[1] * coef[1] / (4 * coef[2]);
+    return 0;
+}
+
+/* The number of distinct N among the runs at positions pos[0..n) of budget b. */
+static int distinct_n(const Budget *b, const size_t *pos, size_t n, unsigned char *seen)
+{
+    int d = 0;
+    for (size_t k = 0; k < n; k++) {
+        size_t c = b->cls[pos[k]];
+        d += !seen[c];
+        seen[c] = 1;
+    }
+    for (size_t k = 0; k < n; k++) seen[b->cls[pos[k]]] = 0;
+    return d;
 }
 
 /* ln N* = k + a ln C over the budgets with a minimum (weights: run counts). */
@@ -145,7 +181,10 @@ static int regress(const double *lnC, const double *lnNs, const double *wt, int 
 void cim_isoflop_free(CimIsoflop *r)
 {
     if (!r) return;
-    for (int j = 0; j < r->nb; j++) free(r->b[j].rows);
+    for (int j = 0; j < r->nb; j++) {
+        free(r->b[j].rows);
+        free(r->b[j].cls);
+    }
     free(r->b);
     free(r->lnN);
     free(r->L);
@@ -233,10 +272,40 @@ int cim_isoflop_run(const CimRuns *runs, const double *D, const CimIsoflopParams
         r->b[m++] = r->b[j];
     }
     r->nb = m;
+    /* Runs of a budget with the same N share a class (a resample's distinct N are its distinct
+     * classes); pos: 0, 1, ..., the positions of the full data. */
+    size_t nmax = 0;
+    for (int j = 0; j < r->nb; j++) nmax = r->b[j].n > nmax ? r->b[j].n : nmax;
+    size_t *pos = malloc((nmax ? nmax : 1) * sizeof *pos);
+    unsigned char *seen = calloc(nmax ? nmax : 1, 1);
+    Lsq lsq = {0};
+    if (!pos || !seen || lsq_alloc(&lsq, nmax) < 0) {
+        free(pos);
+        free(seen);
+        FAIL(CIM_ERR_NOMEM, "out of memory");
+    }
+    for (size_t t = 0; t < nmax; t++) pos[t] = t;
+    for (int j = 0; j < r->nb; j++) {
+        Budget *b = &r->b[j];
+        b->cls = malloc(b->n * sizeof *b->cls);
+        if (!b->cls) {
+            free(pos);
+            free(seen);
+            lsq_free(&lsq);
+            FAIL(CIM_ERR_NOMEM, "out of memory");
+        }
+        for (size_t t = 0; t < b->n; t++) {
+            b->cls[t] = t;
+            for (size_t u = 0; u < t; u++)
+                if (r->lnN[b->rows[u]] == r->lnN[b->rows[t]]) { b->cls[t] = b->cls[u]; break; }
+        }
+    }
     double xl[256], yl[256], wl[256];
     for (int j = 0; j < r->nb; j++) {
         Budget *b = &r->b[j];
-        b->ok = parabola(r->lnN, r->L, b->rows, b->n, b->coef, &b->xc, &b->lnNstar, &b->Lstar, b->reason, sizeof b->reason) == 0;
+        int distinct = distinct_n(b, pos, b->n, seen);
+        b->ok = parabola(&lsq, r->lnN, r->L, b->rows, b->n, distinct, b->coef, &b->xc,
+                         &b->lnNstar, &b->Lstar, b->reason, sizeof b->reason) == 0;
         if (b->ok && r->nok < 256) {
             xl[r->nok] = b->lnC;
             yl[r->nok] = b->lnNstar;
@@ -244,6 +313,9 @@ int cim_isoflop_run(const CimRuns *runs, const double *D, const CimIsoflopParams
             r->nok++;
         }
     }
+    free(pos);
+    free(seen);
+    lsq_free(&lsq);
     if (regress(xl, yl, wl, r->nok, p->weighted, &r->a, &r->k) < 0)
         FAIL(CIM_ERR_REFUSED, "%d budget(s) with an interior minimum: the N*-C line needs at least 2", r->nok);
     r->a_lo = r->a_hi = r->a_se = r->n_at_lo = r->n_at_hi = NAN;
@@ -257,20 +329,30 @@ int cim_isoflop_run(const CimRuns *runs, const double *D, const CimIsoflopParams
         int threads = p->threads > 0 ? p->threads : omp_get_max_threads();
         #pragma omp parallel num_threads(threads) reduction(+:failed)
         {
-            size_t *rows = malloc(n * sizeof *rows);
+            size_t cap = nmax ? nmax : 1;
+            size_t *rows = malloc(cap * sizeof *rows), *bpos = malloc(cap * sizeof *bpos);
+            unsigned char *bseen = calloc(nmax ? nmax : 1, 1);
             gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+            Lsq blsq = {0};
+            int ready = rows && bpos && bseen && rng && lsq_alloc(&blsq, nmax) == 0;
             #pragma omp for schedule(dynamic, 4)
             for (uint32_t q = 0; q < Bn; q++) {
                 as[q] = ns[q] = NAN;
-                if (!rows || !rng) { failed++; continue; }
+                if (!ready) { failed++; continue; }
                 gsl_rng_set(rng, (unsigned long)cim__splitmix64(p->seed ^ cim__splitmix64((uint64_t)q)));
                 double bx[256], by[256], bw[256], coef[3], xc, xs, Ls;
                 int mo = 0;
                 for (int j = 0; j < r->nb; j++) {
                     const Budget *b = &r->b[j];
                     if (!b->ok) continue;        /* refused on the full data: no part in any resample */
-                    for (size_t t = 0; t < b->n; t++) rows[t] = b->rows[gsl_rng_uniform_int(rng, (unsigned long)b->n)];
-                    if (parabola(r->lnN, r->L, rows, b->n, coef, &xc, &xs, &Ls, NULL, 0) == 0 && mo < 256) {
+                    for (size_t t = 0; t < b->n; t++) {
+                        bpos[t] = gsl_rng_uniform_int(rng, (unsigned long)b->n);
+                        rows[t] = b->rows[bpos[t]];
+                    }
+                    int distinct = distinct_n(b, bpos, b->n, bseen);
+                    int ok = parabola(&blsq, r->lnN, r->L, rows, b->n, distinct, coef, &xc, &xs,
+                                      &Ls, NULL, 0) == 0;
+                    if (ok && mo < 256) {
                         bx[mo] = b->lnC; by[mo] = xs; bw[mo] = (double)b->n; mo++;
                     }
                 }
@@ -280,7 +362,10 @@ int cim_isoflop_run(const CimRuns *runs, const double *D, const CimIsoflopParams
                 ns[q] = p->at > 0 ? exp(k + a * log(p->at)) : NAN;
             }
             free(rows);
-            gsl_rng_free(rng);
+            free(bpos);
+            free(bseen);
+            lsq_free(&blsq);
+            if (rng) gsl_rng_free(rng);
         }
         size_t ok = 0;
         for (uint32_t q = 0; q < Bn; q++)

@@ -13,6 +13,8 @@
  *   At fixed compute L is linear in ln P with slope b − c, so there is no
  *   interior compute optimum: refused, with the slope as the reason.
  */
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
 #include <jansson.h>
 #include <math.h>
 #include <string.h>
@@ -30,12 +32,64 @@ static int get(json_t *est, const char *k, double *v, const char *path, CimErr *
     return 0;
 }
 
+/* FIT.json's bootstrap_estimates (absent: no resamples). A malformed one is an error. */
+static int load_boot(json_t *root, CimFitModel *m, const char *path, CimErr *e)
+{
+    json_t *be = json_object_get(root, "bootstrap_estimates");
+    if (!be)
+        return 0;
+    json_t *names = json_object_get(be, "names"), *rows = json_object_get(be, "resamples");
+    CIM_RETURN_IF(!json_is_array(names) || !json_is_array(rows) || json_array_size(names) > 16, e,
+                  CIM_ERR_USAGE, "%s: bootstrap_estimates: expected names (at most 16) and "
+                  "resamples", path);
+    int k = (int)json_array_size(names);
+    for (int j = 0; j < k; j++) {
+        const char *nm = json_string_value(json_array_get(names, (size_t)j));
+        CIM_RETURN_IF(!nm || strlen(nm) >= sizeof m->boot_names[0], e, CIM_ERR_USAGE,
+                      "%s: bootstrap_estimates.names[%d] is not a name", path, j);
+        strcpy(m->boot_names[j], nm);
+    }
+    size_t nr = json_array_size(rows);
+    m->boot = malloc((nr ? nr : 1) * (size_t)(k ? k : 1) * sizeof *m->boot);
+    CIM_RETURN_IF(!m->boot, e, CIM_ERR_NOMEM, "out of memory");
+    for (size_t r = 0; r < nr; r++) {
+        json_t *row = json_array_get(rows, r);
+        CIM_RETURN_IF(!json_is_array(row) || json_array_size(row) != (size_t)k, e, CIM_ERR_USAGE,
+                      "%s: bootstrap_estimates.resamples[%zu]: expected %d numbers", path, r, k);
+        for (int j = 0; j < k; j++) {
+            json_t *v = json_array_get(row, (size_t)j);
+            CIM_RETURN_IF(!json_is_number(v), e, CIM_ERR_USAGE,
+                          "%s: bootstrap_estimates.resamples[%zu][%d] is not a number", path, r, j);
+            m->boot[r * (size_t)k + (size_t)j] = json_number_value(v);
+        }
+    }
+    m->nboot = (int)nr;
+    m->nboot_names = k;
+    return 0;
+}
+
+static int boot_col(const CimFitModel *m, const char *name)
+{
+    for (int j = 0; j < m->nboot_names; j++)
+        if (!strcmp(m->boot_names[j], name))
+            return j;
+    return -1;
+}
+
 int cim_fit_model_load(const char *path, CimFitModel *m, CimErr *e)
 {
     json_error_t je;
     json_t *root = json_load_file(path, 0, &je);
     CIM_RETURN_IF(!root, e, CIM_ERR_USAGE, "%s:%d: %s", path, je.line, je.text);
     memset(m, 0, sizeof *m);
+    for (int j = 0; j < 16; j++) m->th_col[j] = -1;
+    const char *pnames[16];
+    int rc_boot = load_boot(root, m, path, e);
+    if (rc_boot < 0) {
+        json_decref(root);
+        cim_fit_model_free(m);
+        return rc_boot;
+    }
     const char *form = json_string_value(json_object_get(root, "form"));
     json_t *est = json_object_get(root, "estimates");
     const char *formula = json_string_value(json_object_get(root, "formula"));
@@ -55,6 +109,7 @@ int cim_fit_model_load(const char *path, CimFitModel *m, CimErr *e)
                 if (!strcmp(n, "N") || !strcmp(n, "P") || !strcmp(n, "params")) cim_expr_bind_column(x, i, 0);
                 else if (!strcmp(n, "D") || !strcmp(n, "D_eff") || !strcmp(n, "tokens")) cim_expr_bind_column(x, i, 1);
                 else if (json_is_number(v) && np < 16) {
+                    pnames[np] = n;
                     m->th[np] = json_number_value(v);
                     cim_expr_bind_param(x, i, np++);
                 }
@@ -66,8 +121,14 @@ int cim_fit_model_load(const char *path, CimFitModel *m, CimErr *e)
             }
             if (rc < 0) cim_expr_free(x);
             else m->law = x;
+            for (int j = 0; rc == 0 && j < np; j++) {
+                m->th_col[j] = boot_col(m, pnames[j]);
+                if (m->th_col[j] < 0)
+                    m->nboot = 0;     /* resamples without this parameter: unusable */
+            }
         }
         json_decref(root);
+        if (rc < 0) cim_fit_model_free(m);
         return rc < 0 ? rc : 0;
     }
     if (f < 0 || !json_is_object(est)) rc = cim_err(e, CIM_ERR_USAGE, "%s: not a cimeter fit (no known 'form' / 'estimates')", path);
@@ -83,6 +144,7 @@ int cim_fit_model_load(const char *path, CimFitModel *m, CimErr *e)
         }
     }
     json_decref(root);
+    if (rc < 0) cim_fit_model_free(m);
     return rc < 0 ? rc : 0;
 }
 
@@ -90,6 +152,69 @@ void cim_fit_model_free(CimFitModel *m)
 {
     cim_expr_free(m->law);
     m->law = NULL;
+    free(m->boot);
+    m->boot = NULL;
+    m->nboot = 0;
+}
+
+/* The model with resample r's estimates (the law itself shared: read only); -1 when the
+ * resamples lack one of the form's estimates. */
+static int boot_model(const CimFitModel *m, int r, CimFitModel *out)
+{
+    *out = *m;
+    const double *row = m->boot + (size_t)r * (size_t)m->nboot_names;
+    if (m->form == CIM_FIT_FORMULA) {
+        for (int j = 0; j < 16 && m->law; j++)
+            if (m->th_col[j] >= 0 && j < 16) out->th[j] = row[m->th_col[j]];
+        return 0;
+    }
+    static const char *const chin[] = {"E", "A", "B", "alpha", "beta"};
+    static const char *const ll[] = {"a", "b", "c"};
+    double *chv[] = {&out->E, &out->A, &out->B, &out->alpha, &out->beta};
+    double *llv[] = {&out->a, &out->b, &out->c};
+    int chinchilla = m->form == CIM_FIT_CHINCHILLA, n = chinchilla ? 5 : 3;
+    for (int j = 0; j < n; j++) {
+        int c = boot_col(m, chinchilla ? chin[j] : ll[j]);
+        if (c < 0) return -1;
+        *(chinchilla ? chv[j] : llv[j]) = row[c];
+    }
+    return 0;
+}
+
+int cim_predict_compute_optimal_interval(const CimFitModel *m, double flops, double lo[3],
+                                         double hi[3], int *refused)
+{
+    *refused = 0;
+    for (int q = 0; q < 3; q++) lo[q] = hi[q] = NAN;
+    if (m->nboot < 2 || !m->boot) return 0;
+    double *col = malloc((size_t)m->nboot * 3 * sizeof *col);
+    if (!col) return 0;
+    int used = 0;
+    for (int r = 0; r < m->nboot; r++) {
+        CimFitModel br;
+        CimErr e = {0};
+        double v[3];
+        if (boot_model(m, r, &br) < 0) {
+            free(col);
+            return 0;
+        }
+        if (cim_predict_compute_optimal(&br, flops, &v[0], &v[1], &v[2], &e) < 0 ||
+            !isfinite(v[0]) || !isfinite(v[1]) || !isfinite(v[2])) {
+            (*refused)++;
+            continue;
+        }
+        for (int q = 0; q < 3; q++) col[(size_t)q * (size_t)m->nboot + (size_t)used] = v[q];
+        used++;
+    }
+    if (used >= 2)
+        for (int q = 0; q < 3; q++) {
+            double *c = col + (size_t)q * (size_t)m->nboot;
+            gsl_sort(c, 1, (size_t)used);
+            lo[q] = gsl_stats_quantile_from_sorted_data(c, 1, (size_t)used, 0.025);
+            hi[q] = gsl_stats_quantile_from_sorted_data(c, 1, (size_t)used, 0.975);
+        }
+    free(col);
+    return used >= 2 ? used : 0;
 }
 
 int cim_fit_model_set(CimFitModel *m, const char *list, CimErr *e)

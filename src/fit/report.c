@@ -93,6 +93,27 @@ static void json_estimates(json_t *root, const CimFit *f)
         json_object_set_new(root, "std_errors_ols", ase);
     }
     json_object_set_new(root, "intervals", iv);
+    /* Every fitted resample's estimates, for intervals on predict's answers. */
+    if (f->boot && f->boot_ok) {
+        json_t *be = json_object(), *names = json_array(), *rows = json_array();
+        for (int j = 0; j < f->nestimates; j++)
+            json_array_append_new(names, json_string(f->names[j]));
+        for (uint32_t b = 0; b < f->p.bootstrap; b++) {
+            const double *row = f->boot + (size_t)b * (size_t)f->nestimates;
+            int bad = 0;
+            for (int j = 0; j < f->nestimates; j++)
+                bad |= isnan(row[j]);
+            if (bad)
+                continue;
+            json_t *r = json_array();
+            for (int j = 0; j < f->nestimates; j++)
+                json_array_append_new(r, num(row[j]));
+            json_array_append_new(rows, r);
+        }
+        json_object_set_new(be, "names", names);
+        json_object_set_new(be, "resamples", rows);
+        json_object_set_new(root, "bootstrap_estimates", be);
+    }
 }
 
 /* The C of each modality used: measured, and fitted where it is free. */

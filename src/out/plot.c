@@ -464,17 +464,53 @@ static double axis_value(const Axis *a, const CimRuns *t, const double *D, size_
     return a->column[i];
 }
 
+/* --set COLUMN=V,...: the values at which the law's other columns are held. */
+typedef struct Held {
+    int    n;
+    char   name[14][64];
+    double v[14];
+    int    used[14];         /* the law reads it */
+} Held;
+
+static int held_parse(const char *set, Held *h, CimErr *e)
+{
+    memset(h, 0, sizeof *h);
+    if (!set) return 0;
+    char buf[1024];
+    CIM_RETURN_IF(strlen(set) >= sizeof buf, e, CIM_ERR_USAGE, "--set: too long");
+    strcpy(buf, set);
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(t, '='), *end;
+        CIM_RETURN_IF(!eq || eq == t, e, CIM_ERR_USAGE, "--set: '%s' is not COLUMN=VALUE", t);
+        *eq = '\0';
+        double v = strtod(eq + 1, &end);
+        CIM_RETURN_IF(!eq[1] || *end || !isfinite(v), e, CIM_ERR_USAGE,
+                      "--set: %s=%s is not a number", t, eq + 1);
+        CIM_RETURN_IF(h->n == 14 || strlen(t) >= sizeof h->name[0], e, CIM_ERR_USAGE,
+                      "--set: at most 14 columns of up to 63 characters");
+        for (int k = 0; k < h->n; k++)
+            CIM_RETURN_IF(!strcmp(h->name[k], t), e, CIM_ERR_USAGE, "--set: %s given twice", t);
+        strcpy(h->name[h->n], t);
+        h->v[h->n++] = v;
+    }
+    CIM_RETURN_IF(!h->n, e, CIM_ERR_USAGE, "--set: expected COLUMN=VALUE");
+    return 0;
+}
+
 /* The fitted law, evaluated as `cimeter predict` does (cim_fit_model_loss):
  * chinchilla and loglinear recognised by their parameter names, else the fit's
- * formula when it is over N (or P), D and columns on the plot's axes. A curve
- * needs the axis and the grouping to fix N and D between them. */
+ * formula when it is over N (or P), D, columns on the plot's axes and columns
+ * held by --set. A curve needs the axis and the grouping to fix N and D between
+ * them. */
 typedef struct Law {
     int         known;       /* the law could be read */
     int         drawable;    /* and the axes fix every input it needs */
+    char        missing[64]; /* a formula's column off the axes without a --set value */
     CimFitModel m;
 } Law;
 
-static Law law_of(const CimReport *r, const Axis *x, const Axis *g)
+static Law law_of(const CimReport *r, const Axis *x, const Axis *g, Held *held)
 {
     Law L = {0};
     const CimReportParam *E = param(r, "E"), *A = param(r, "A"), *B = param(r, "B"),
@@ -501,11 +537,19 @@ static Law law_of(const CimReport *r, const Axis *x, const Axis *g)
             else if (p && isfinite(p->est) && np < CIM_EXPR_MAXGRAD) {
                 L.m.th[np] = p->est;
                 cim_expr_bind_param(ex, i, np++);
-            } else if (on_axis && L.m.nextra < 14 && strlen(n) < sizeof L.m.extra[0]) {
+            } else if (L.m.nextra < 14 && strlen(n) < sizeof L.m.extra[0]) {
+                int k = 0;
+                while (k < held->n && strcmp(held->name[k], n)) k++;
+                if (!on_axis && k == held->n) {
+                    ok = 0;      /* a column off the axes and not held: no curve */
+                    snprintf(L.missing, sizeof L.missing, "%s", n);
+                    continue;
+                }
                 snprintf(L.m.extra[L.m.nextra], sizeof L.m.extra[0], "%s", n);
-                L.m.extra_v[L.m.nextra] = NAN;
+                L.m.extra_v[L.m.nextra] = on_axis ? NAN : held->v[k];
+                if (!on_axis) held->used[k] = 1;
                 cim_expr_bind_column(ex, i, 2 + L.m.nextra++);
-            } else ok = 0;       /* a column off the axes: no curve */
+            } else ok = 0;
         }
         if (!ok) { cim_expr_free(ex); return L; }
         L.m.form = CIM_FIT_FORMULA;
@@ -582,7 +626,7 @@ static int law_columns_C(const CimReport *r, double C[CIM_MOD_COUNT], CimErr *e)
 }
 
 /* The title (the law's form or formula, and the run count) and the fit's summary line. */
-static void law_title(const CimReport *r, cairo_t *cr, const Law *law, size_t np)
+static void law_title(const CimReport *r, cairo_t *cr, const Law *law, size_t np, const Held *held)
 {
     const char *form = "";
     for (size_t i = 0; i < r->nfit_kv; i++) if (!strcmp(r->fit_kv[i].key, "form")) form = r->fit_kv[i].value;
@@ -605,10 +649,20 @@ static void law_title(const CimReport *r, cairo_t *cr, const Law *law, size_t np
             snprintf(sub + l, sizeof sub - l, "%s%s = %s", l ? ",  " : "", k, v);
             free(k); free(v);
         }
-    const char *no_curve = !law->known ? "unknown form"
+    char need[200];
+    snprintf(need, sizeof need, "the law needs a value of %s: --set %s=V", law->missing,
+             law->missing);
+    const char *no_curve = law->missing[0] ? need : !law->known ? "unknown form"
                          : !law->drawable ? "the axis and the grouping do not fix N and D" : NULL;
     size_t l = strlen(sub);
     if (no_curve) snprintf(sub + l, sizeof sub - l, "%s(no curve: %s)", l ? "  " : "", no_curve);
+    for (int k = 0; k < held->n; k++) {
+        char *pn = plain(held->name[k]);
+        l = strlen(sub);
+        const char *sep = k ? ", " : l ? ",  curves at " : "curves at ";
+        snprintf(sub + l, sizeof sub - l, "%s%s = %.4g", sep, pn ? pn : "", held->v[k]);
+        free(pn);
+    }
     text_at(cr, 20, 45, sub, 0);
 
 }
@@ -777,8 +831,10 @@ static int draw_law_plot(const CimReport *r, cairo_t *cr, double W, double H, Ci
 #define PX(lx) (x0 + ((lx) - xmin) / (xmax - xmin) * (x1 - x0))
 #define PY(v) (y1 - ((v) - ymin) / (ymax - ymin) * (y1 - y0))
 
-    Law law = law_of(r, &ax, &grp);
-    law_title(r, cr, &law, np);
+    Held held;
+    Law law = {0};
+    if (held_parse(r->plot_set, &held, e) == 0) law = law_of(r, &ax, &grp, &held);
+    law_title(r, cr, &law, np, &held);
     frame(cr, x0, x1, y0, y1, xmin, xmax, ymin, ymax, 0, 1, xlabel, "loss");
 
     /* Curves, clipped to the frame. */
@@ -969,13 +1025,25 @@ static int check_inputs(const CimReport *r, CimErr *e)
     CIM_RETURN_IF(!law_plot(r) && !r->nrows, e, CIM_ERR_USAGE,
                   "nothing to plot: give results JSONs, or --fit with --runs for the law");
     CIM_RETURN_IF(r->runs && !r->has_fit, e, CIM_ERR_USAGE, "--runs needs --fit");
-    if (!r->plot_x && !r->plot_group) return 0;
-    CIM_RETURN_IF(!law_plot(r) || r->nbudgets, e, CIM_ERR_USAGE, "--x and --group choose the axes "
-                  "of the law plot: give --fit and --runs (not an IsoFLOP fit)");
+    if (!r->plot_x && !r->plot_group && !r->plot_set) return 0;
+    CIM_RETURN_IF(!law_plot(r) || r->nbudgets, e, CIM_ERR_USAGE,
+                  "--x, --group and --set choose the axes and curves of the law plot: "
+                  "give --fit and --runs (not an IsoFLOP fit)");
     Axis x, group;
     CIM_CHECK(plot_axes(r, &x, &group, e));
+    Held held;
+    int rc = held_parse(r->plot_set, &held, e);
+    if (rc == 0 && held.n) {
+        Law law = law_of(r, &x, &group, &held);
+        cim_fit_model_free(&law.m);
+        for (int k = 0; rc == 0 && k < held.n; k++)
+            if (!held.used[k])
+                rc = cim_err(e, CIM_ERR_USAGE, "--set %s: the fitted law has no column %s off "
+                             "the plot's axes (--set holds the other columns of a formula law)",
+                             held.name[k], held.name[k]);
+    }
     axis_free(&group);
-    return 0;
+    return rc;
 }
 
 static void fig_size(const CimReport *r, double *W, double *H)

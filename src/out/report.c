@@ -366,6 +366,13 @@ int cim_report_write_axes(const char *const *results, size_t n, const char *fit,
                           const char *runs_csv, const char *x, const char *group,
                           const char *format, const char *path, CimErr *e)
 {
+    return cim_report_write_law(results, n, fit, runs_csv, x, group, NULL, format, path, e);
+}
+
+int cim_report_write_law(const char *const *results, size_t n, const char *fit,
+                         const char *runs_csv, const char *x, const char *group, const char *set,
+                         const char *format, const char *path, CimErr *e)
+{
     if (!format) {
         const char *dot = strrchr(path, '.');
         format = dot ? dot + 1 : NULL;
@@ -374,12 +381,13 @@ int cim_report_write_axes(const char *const *results, size_t n, const char *fit,
     CIM_RETURN_IF(!w, e, CIM_ERR_USAGE, "unknown report format '%s' (md, latex, csv, svg, png)",
                   format ? format : "");
     int plot = w == &cim_out_plot_svg || w == &cim_out_plot_png;
-    CIM_RETURN_IF((x || group) && !plot, e, CIM_ERR_USAGE,
-                  "--x and --group are for the svg and png plots");
+    CIM_RETURN_IF((x || group || set) && !plot, e, CIM_ERR_USAGE,
+                  "--x, --group and --set are for the svg and png plots");
     CimReport rep;
     int rc = cim__report_load(&rep, results, n, fit, runs_csv, e);
     rep.plot_x = x;
     rep.plot_group = group;
+    rep.plot_set = set;
     if (rc == 0 && !strcmp(path, "-")) {
         rc = w->write(&rep, stdout, e);
         if (fflush(stdout) != 0 && rc == 0)

@@ -60,6 +60,7 @@ typedef struct CimReport {
     CimRuns        *runs;        /* --runs RUNS.csv, read by the fitter's reader; NULL when not given */
     const char     *plot_x;      /* --x: the law plot's x axis column; NULL: D_eff */
     const char     *plot_group;  /* --group: one curve per value; NULL: N (D when x is N) */
+    const char     *plot_set;    /* --set COLUMN=V,...: the law's other columns, held; NULL */
 } CimReport;
 
 int  cim__report_load(CimReport *r, const char *const *results, size_t n, const char *fit,

@@ -84,4 +84,68 @@ rc, so, se = cimeter("fit", bump if False else path, "--form", "L = E + A/N^alph
 check(rc == 2 and "--predict-at" in se, "a formula over another column has no value at a point: refused")
 rc, so, se = cimeter("fit", path, "--subsample", "1")
 check(rc == 2 and "--subsample" in se, "--subsample 1 is refused")
+
+
+# predict --flops with the fit's bootstrap: the interval is the 2.5th and 97.5th percentiles
+# (linear between order statistics) of the answer under each resample's estimates; checked
+# with Hoffmann's closed form evaluated here on the resamples written in the fit JSON.
+def quantile(xs, p):
+    xs = sorted(xs)
+    h = (len(xs) - 1) * p
+    k = int(math.floor(h))
+    return xs[k] + (h - k) * (xs[min(k + 1, len(xs) - 1)] - xs[k])
+
+
+def optimum(E, A, B, alpha, beta, C):
+    G = (alpha * A / (beta * B)) ** (1 / (alpha + beta))
+    P = G * (C / 6) ** (beta / (alpha + beta))
+    D = C / 6 / P
+    return P, D, E + A / P ** alpha + B / D ** beta
+
+
+def predicted_interval(so):
+    """{'params': (lo, hi), 'D_eff': ..., 'loss': ...} and the resample count from predict's output."""
+    out, used = {}, None
+    lines = so.splitlines()
+    for i, l in enumerate(lines):
+        if "bootstrap interval" in l:
+            used = int(l.split("each of")[1].split()[0])
+            for m in lines[i + 1:i + 4]:
+                name, rest = m.split(None, 1)
+                lo, hi = rest.strip("[] ").split(",")
+                out[name] = (float(lo), float(hi))
+    return out, used
+
+
+C = 5.76e23
+for label, args in [("chinchilla", ["--form", "chinchilla"]),
+                    ("formula (numeric optimum)", ["--form", "L = E + A/N^alpha + B/D^beta",
+                                                   "--start", "alpha=0.2,0.5", "--start", "beta=0.2,0.5"])]:
+    rc, f = fit(path, *args, "--bootstrap", "40", "--heldout", "0")
+    if rc != 0:
+        check(False, f"{label}: fit with a bootstrap ran")
+        continue
+    fj = os.path.join(TMP, "boot-%s.json" % label.split()[0])
+    json.dump(f, open(fj, "w"))
+    be = f["bootstrap_estimates"]
+    ix = {n: be["names"].index(n) for n in ("E", "A", "B", "alpha", "beta")}
+    answers = [optimum(*(r[ix[n]] for n in ("E", "A", "B", "alpha", "beta")), C) for r in be["resamples"]]
+    rc, so, se = cimeter("predict", fj, "--flops", C)
+    got, used = predicted_interval(so)
+    ok = rc == 0 and used == len(be["resamples"]) == f["settings"]["bootstrap_ok"] and len(got) == 3
+    for q, name in enumerate(("params", "D_eff", "loss")):
+        want = (quantile([a[q] for a in answers], 0.025), quantile([a[q] for a in answers], 0.975))
+        ok &= name in got and all(rel(g, w) < 2e-3 for g, w in zip(got[name], want))
+    check(ok, f"{label}: predict --flops interval = percentiles of the closed form over the "
+              f"{used} resamples ({got.get('params')})")
+rc, f = fit(path, "--form", "chinchilla", "--bootstrap", "0", "--heldout", "0")
+fj = os.path.join(TMP, "noboot.json")
+json.dump(f, open(fj, "w"))
+rc, so, se = cimeter("predict", fj, "--flops", C)
+check(rc == 0 and "bootstrap" not in so and "bootstrap_estimates" not in f,
+      "a fit without a bootstrap: predict gives no interval")
+bad = dict(f, bootstrap_estimates={"names": ["E"], "resamples": [[1.0, 2.0]]})
+json.dump(bad, open(fj, "w"))
+rc, so, se = cimeter("predict", fj, "--flops", C)
+check(rc == 2 and "bootstrap_estimates" in se, "a malformed bootstrap_estimates is refused with its name")
 done()
