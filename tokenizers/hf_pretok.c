@@ -9,9 +9,9 @@
  * it), Contiguous (runs of matches, runs of gaps); invert swaps matches and gaps. Empty
  * words are dropped. A Regex equal to one of tiktoken's patterns (cl100k: Llama 3; o200k:
  * gpt-oss; r50k: GPT-2) runs on cimeter's hand-written matcher (tiktoken_pretok.h), which
- * gives the same pieces far faster; any other runs on PCRE2 (JIT) with Unicode classes
- * (PCRE2_UCP), whose classes are Oniguruma's for the patterns of real tokenizers (the
- * tests compare the counts with the library's).
+ * gives the same pieces far faster (its tables are Unicode 16.0, as Oniguruma 6.9.10's);
+ * any other runs on PCRE2 (JIT), with \s and the General_Category classes \p{..} spelled
+ * out as the ranges of Oniguruma's own tables (hf_unicode.h), PCRE2's being older.
  *
  * ByteLevel adds a space before a word that does not start with one (add_prefix_space),
  * cuts it with GPT-2's pattern (use_regex) and maps each byte to a printable character;
@@ -23,6 +23,7 @@
 #include <string.h>
 #include "cim_config.h"
 #include "hf.h"
+#include "hf_unicode.h"
 #include "tiktoken_pretok.h"
 #if CIM_HAVE_PCRE2
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -154,46 +155,97 @@ static int find_matches(const Matcher *m, const char *w, size_t n, Spans *sp)
 }
 
 #if CIM_HAVE_PCRE2
-/* Oniguruma's \s is Unicode White_Space; PCRE2's (with UCP) also takes U+180E, which
- * White_Space lost in Unicode 6.3. The pattern's \s and \S become White_Space classes. */
-#define WS_SET "\\t\\n\\v\\f\\r \\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}" \
-               "\\x{202f}\\x{205f}\\x{3000}"
+/* A growing string. */
+typedef struct Str { char *p; size_t n, cap; } Str;
 
-/* The pattern re[0..n) with \s and \S spelled out, in a new string (NULL if out of
- * memory). \S inside a class is left to PCRE2 (no pattern in use has it). */
+static int str_put(Str *s, const char *p, size_t n)
+{
+    if (s->n + n + 1 > s->cap) {
+        size_t cap = s->cap ? s->cap : 256;
+        while (s->n + n + 1 > cap) cap *= 2;
+        char *q = realloc(s->p, cap);
+        if (!q) return -1;
+        s->p = q;
+        s->cap = cap;
+    }
+    memcpy(s->p + s->n, p, n);
+    s->n += n;
+    s->p[s->n] = 0;
+    return 0;
+}
+
+/* Puts a class of Oniguruma's (ranges): as they are inside a [...], else as [ranges] or
+ * [^ranges] (negate). */
+static int put_class(Str *s, const char *ranges, int in_class, int negate)
+{
+    const char *open = in_class ? "" : negate ? "[^" : "[";
+    if (str_put(s, open, strlen(open)) < 0 || str_put(s, ranges, strlen(ranges)) < 0) return -1;
+    return in_class ? 0 : str_put(s, "]", 1);
+}
+
+/* The pattern re[0..n) with Oniguruma's classes spelled out as ranges (hf_unicode.h), in
+ * a new string (NULL if out of memory): PCRE2's own tables are of an older Unicode, and
+ * its \s also takes U+180E, which White_Space lost in Unicode 6.3. \s and \S, and
+ * \p{NAME}, \pN and \P{NAME} of a General_Category (Oniguruma's own data); \S and \P
+ * inside a class, and other names, are left to PCRE2 (no pattern in use has them). */
 static char *onig_classes(const char *re, size_t n, size_t *outn)
 {
-    size_t cap = n * (sizeof WS_SET + 4) + 1, o = 0;
-    char *out = malloc(cap);
-    if (!out) return NULL;
-    int in_class = 0;
-    for (size_t i = 0; i < n; i++) {
+    Str out = {0};
+    if (str_put(&out, "", 0) < 0) return NULL;     /* an empty pattern is a pattern */
+    const char *space = cim_hf_onig_class("White_Space", 11);
+    int in_class = 0, bad = 0;
+    for (size_t i = 0; i < n && !bad;) {
         char ch = re[i];
         if (ch == '\\' && i + 1 < n) {
             char nx = re[i + 1];
-            if (nx == 's' || (nx == 'S' && !in_class)) {
-                const char *open = in_class ? "" : nx == 's' ? "[" : "[^";
-                o += (size_t)sprintf(out + o, "%s%s%s", open, WS_SET, in_class ? "" : "]");
-            } else {
-                out[o++] = ch;
-                out[o++] = nx;
+            const char *name = NULL;
+            size_t namen = 0, len = 2;
+            if (nx == 'p' || nx == 'P') {
+                if (i + 2 < n && re[i + 2] == '{') {
+                    const char *close = memchr(re + i + 3, '}', n - i - 3);
+                    if (close) {
+                        name = re + i + 3;
+                        namen = (size_t)(close - name);
+                        len = namen + 4;
+                    }
+                } else if (i + 2 < n) {
+                    name = re + i + 2;
+                    namen = 1;
+                    len = 3;
+                }
             }
-            i++;
+            const char *ranges = name ? cim_hf_onig_class(name, namen) : NULL;
+            if ((nx == 's' || nx == 'S') && !(nx == 'S' && in_class)) {
+                bad = put_class(&out, space, in_class, nx == 'S') < 0;
+                i += 2;
+            } else if (ranges && !(nx == 'P' && in_class)) {
+                bad = put_class(&out, ranges, in_class, nx == 'P') < 0;
+                i += len;
+            } else {
+                bad = str_put(&out, re + i, 2) < 0;
+                i += 2;
+            }
             continue;
         }
         if (ch == '[' && !in_class) {
             in_class = 1;
-            out[o++] = ch;
-            if (i + 1 < n && re[i + 1] == '^') out[o++] = re[++i];
-            if (i + 1 < n && re[i + 1] == ']') out[o++] = re[++i];   /* a literal ] first */
+            size_t k = 1;
+            if (i + k < n && re[i + k] == '^') k++;
+            if (i + k < n && re[i + k] == ']') k++;   /* a literal ] first */
+            bad = str_put(&out, re + i, k) < 0;
+            i += k;
             continue;
         }
         if (ch == ']' && in_class) in_class = 0;
-        out[o++] = ch;
+        bad = str_put(&out, &ch, 1) < 0;
+        i++;
     }
-    out[o] = 0;
-    *outn = o;
-    return out;
+    if (bad) {
+        free(out.p);
+        return NULL;
+    }
+    *outn = out.n;
+    return out.p;
 }
 #endif
 
