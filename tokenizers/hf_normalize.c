@@ -442,7 +442,7 @@ const CimHfNormalizerOps cim_hf_norm_prepend = {"Prepend", prepend_init, prepend
 /* ---- Replace ----------------------------------------------------------------------- */
 
 /* The pattern is a literal string or a regex (Oniguruma syntax in the library, run here by
- * PCRE2 in UTF + Unicode-properties mode). Matches are found left to right without
+ * PCRE2 in UTF + Unicode-properties mode, with Oniguruma's classes: hf_unicode.h). Matches are found left to right without
  * overlap; an empty match right where the previous match ended is skipped by moving one
  * character on, as the onig crate's find_iter does. */
 typedef struct Replace {
@@ -493,8 +493,12 @@ static int replace_init(void **self, const json_t *cfg, char *err, size_t errn)
 #if CIM_HAVE_PCRE2
         int code;
         PCRE2_SIZE at;
-        r->re = pcre2_compile((PCRE2_SPTR)json_string_value(rx), json_string_length(rx),
-                              PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK, &code, &at, NULL);
+        size_t rn;
+        char *onig = cim_hf_onig_pattern(json_string_value(rx), json_string_length(rx), &rn);
+        if (!onig) goto nomem;
+        r->re = pcre2_compile((PCRE2_SPTR)onig, rn, PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK,
+                              &code, &at, NULL);
+        free(onig);
         if (!r->re) {
             PCRE2_UCHAR msg[160];
             pcre2_get_error_message(code, msg, sizeof msg);

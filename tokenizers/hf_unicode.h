@@ -36,4 +36,12 @@ uint32_t cim_hf_u_lower(uint32_t c);
  * PCRE2 class ("\x{41}-\x{5a}..."), or NULL for a name not in the table. */
 const char *cim_hf_onig_class(const char *name, size_t n);
 
+/* The Oniguruma pattern re[0..n) for PCRE2 (UTF, UCP), with Oniguruma's classes spelled
+ * out as ranges, in a new string (NULL if out of memory; *outn its length): PCRE2's own
+ * tables are of an older Unicode, and its \s also takes U+180E, which White_Space lost in
+ * Unicode 6.3. Rewritten: \s and \S, and \p{NAME}, \pN and \P{NAME} of a
+ * General_Category; \S and \P inside a class, and other names, are left to PCRE2 (no
+ * pattern in use has them). */
+char *cim_hf_onig_pattern(const char *re, size_t n, size_t *outn);
+
 #endif
