@@ -6,19 +6,20 @@ the Rust tokenizers library (npm `tokenizers`), code point by code point.
                   [--write-mismatches FILE] [--ref-cache DIR]
 
 Components: the normalizers Lowercase, BertNormalizer (uncased and cased), NFC, NFD, NFKC,
-NFKD, StripAccents; the pre-tokenizers Whitespace, WhitespaceSplit, Digits, Punctuation,
+NFKD, StripAccents, Replace with a regex of one class (\p{L}, \p{N}, \p{P}, \p{S},
+\p{M}, \s, \S); the pre-tokenizers Whitespace, WhitespaceSplit, Digits, Punctuation,
 BertPreTokenizer, Metaspace; and each Split of the llama3, qwen3, deepseek-v3 and gpt-oss
 presets (skipped when tokenizers/data/hf lacks them). Each code point c is tried as
-"a" + c + "a"; many such units, joined by spaces, make one string, and each string that
+"a" + c + "a" (--unit: another context); many such units, joined by spaces, make one string, and each string that
 differs is retried unit by unit, so the count is of code points that differ alone.
 
 Code points: --all (every one but the surrogates), or those listed in FILE (hex, or hex
 ranges A-B, one a line, # comments) plus every Nth of the others (--sample N). Runs
 tests/text/hf_stage (cimeter's side, $HF_STAGE) and tests/text/hf_stage_ref.mjs --write
 (the library's side); --ref-cache DIR keeps the library's results by the SHA-256 of the
-component and the strings, so a rerun needs no node.
+library's version, the component and the strings, so a rerun needs no node.
 Prints a table of mismatching code points per component. Exit 0 none, 1 some, 77 node or
-npm `tokenizers` absent.
+npm `tokenizers` absent (and a result not in the cache needed).
 """
 import argparse, hashlib, json, os, shutil, subprocess, sys, tempfile
 
@@ -42,6 +43,10 @@ NORMALIZERS = [
     ('StripAccents', {'type': 'StripAccents'}),
     ('NFD+StripAccents', {'type': 'Sequence', 'normalizers': [{'type': 'NFD'},
                                                               {'type': 'StripAccents'}]}),
+] + [
+    # Replace's regex runs on Oniguruma in the library: each class the presets use.
+    (f'Replace {rx}', {'type': 'Replace', 'pattern': {'Regex': rx}, 'content': '#'})
+    for rx in ['\\p{L}', '\\p{N}', '\\p{P}', '\\p{S}', '\\p{M}', '\\s', '\\S']
 ]
 PRETOKENIZERS = [
     ('Whitespace', {'type': 'Whitespace'}),
@@ -92,8 +97,11 @@ def all_cps():
     return [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
 
 
+UNIT = 'a{}a'
+
+
 def unit(c):
-    return 'a' + chr(c) + 'a'
+    return UNIT.replace('{}', chr(c))
 
 
 def write_lines(path, values):
@@ -105,6 +113,14 @@ def write_lines(path, values):
 def read_lines(path):
     with open(path, encoding='utf-8') as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+def library_version():
+    """The npm `tokenizers` version installed ('' when absent), part of each cache key."""
+    try:
+        return json.load(open(os.path.join(MODULES, 'tokenizers', 'package.json')))['version']
+    except (OSError, ValueError, KeyError):
+        return ''
 
 
 class Runner:
@@ -125,11 +141,18 @@ class Runner:
     def reference(self, stage, tok_path, tok_text, sp, n):
         key = None
         if self.cache:
-            h = hashlib.sha256((stage + '\0' + tok_text + '\0').encode())
+            h = hashlib.sha256((library_version() + '\0' + stage + '\0' + tok_text + '\0').encode())
             h.update(open(sp, 'rb').read())
             key = os.path.join(self.cache, h.hexdigest() + '.jsonl')
             if os.path.exists(key):
                 return read_lines(key)
+        if not shutil.which('node'):
+            print('hf_unicode.py: node not found')
+            sys.exit(77)
+        if not os.path.isdir(os.path.join(MODULES, 'tokenizers')):
+            print(f'hf_unicode.py: npm tokenizers not found under {MODULES} '
+                  '(scripts/fetch-tokenizers.sh --test)')
+            sys.exit(77)
         want = os.path.join(self.tmp, 'want.jsonl')
         r = subprocess.run(['node', os.path.join(HERE, 'hf_stage_ref.mjs'), stage, tok_path, sp,
                             '--write', want], env=dict(os.environ, CIM_NODE_MODULES=MODULES))
@@ -188,15 +211,11 @@ def main():
     ap.add_argument('--only', help='comma-separated component names')
     ap.add_argument('--write-mismatches', help='write the union of mismatching code points here')
     ap.add_argument('--ref-cache', help='directory caching the library results')
+    ap.add_argument('--unit', default='a{}a', help='each code point in context: {} stands for it')
     ap.add_argument('--show', type=int, default=8, help='code points listed per component')
     a = ap.parse_args()
-    if not shutil.which('node'):
-        print('hf_unicode.py: node not found')
-        return 77
-    if not os.path.isdir(os.path.join(MODULES, 'tokenizers')):
-        print(f'hf_unicode.py: npm tokenizers not found under {MODULES} '
-              '(scripts/fetch-tokenizers.sh --test)')
-        return 77
+    global UNIT
+    UNIT = a.unit
     stage_bin = os.environ.get('HF_STAGE') or os.path.join(ROOT, 'build', 'tests', 'text', 'hf_stage')
     if not os.path.exists(stage_bin):
         sys.exit(f'hf_unicode.py: {stage_bin}: no hf_stage program (set HF_STAGE)')
