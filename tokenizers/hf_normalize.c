@@ -442,9 +442,9 @@ const CimHfNormalizerOps cim_hf_norm_prepend = {"Prepend", prepend_init, prepend
 /* ---- Replace ----------------------------------------------------------------------- */
 
 /* The pattern is a literal string or a regex (Oniguruma syntax in the library, run here by
- * PCRE2 in UTF + Unicode-properties mode, with Oniguruma's classes: hf_unicode.h). Matches are found left to right without
- * overlap; an empty match right where the previous match ended is skipped by moving one
- * character on, as the onig crate's find_iter does. */
+ * PCRE2 in UTF + Unicode-properties mode, with Oniguruma's classes: hf_unicode.h). Matches
+ * are found left to right without overlap; an empty match right where the previous match
+ * ended is skipped by moving one character on, as the onig crate's find_iter does. */
 typedef struct Replace {
     char  *literal;        /* a String pattern, or NULL */
     size_t literal_len;
@@ -494,7 +494,7 @@ static int replace_init(void **self, const json_t *cfg, char *err, size_t errn)
         int code;
         PCRE2_SIZE at;
         size_t rn;
-        char *onig = cim_hf_onig_pattern(json_string_value(rx), json_string_length(rx), &rn);
+        char *onig = cim_hf_onig_pattern(json_string_value(rx), json_string_length(rx), 0, &rn);
         if (!onig) goto nomem;
         r->re = pcre2_compile((PCRE2_SPTR)onig, rn, PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK,
                               &code, &at, NULL);

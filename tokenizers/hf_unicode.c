@@ -4,6 +4,11 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "cim_config.h"
+#if CIM_HAVE_PCRE2
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#endif
 #include "hf_unicode.h"
 #include "hf_unicode_data.h"
 
@@ -20,12 +25,25 @@ uint32_t cim_hf_u_lower(uint32_t c)
     return lo < n && cim_hf_u_lower_pairs[lo][0] == c ? cim_hf_u_lower_pairs[lo][1] : c;
 }
 
-const char *cim_hf_onig_class(const char *name, size_t n)
+/* The index in cim_hf_onig_classes of name[0..n), or -1. */
+static int onig_class(const char *name, size_t n)
 {
-    for (size_t k = 0; k < sizeof cim_hf_onig_classes / sizeof cim_hf_onig_classes[0]; k++)
-        if (strlen(cim_hf_onig_classes[k].name) == n && !memcmp(cim_hf_onig_classes[k].name, name, n))
-            return cim_hf_onig_classes[k].body;
-    return NULL;
+    for (size_t k = 0; k < sizeof cim_hf_onig_classes / sizeof cim_hf_onig_classes[0]; k++) {
+        const char *have = cim_hf_onig_classes[k].name;
+        if (strlen(have) == n && !memcmp(have, name, n)) return (int)k;
+    }
+    return -1;
+}
+
+int cim_hf_pcre2_own_classes_known(void)
+{
+#if CIM_HAVE_PCRE2
+    char version[32] = "";
+    if (pcre2_config(PCRE2_CONFIG_UNICODE_VERSION, version) < 0) return 0;
+    return !strcmp(version, CIM_HF_PCRE2_UNICODE);
+#else
+    return 0;
+#endif
 }
 
 /* A growing string. */
@@ -47,47 +65,45 @@ static int str_put(Str *s, const char *p, size_t n)
     return 0;
 }
 
-/* Puts a class of Oniguruma's (ranges): as they are inside a [...], else as [ranges] or
- * [^ranges] (negate). */
-static int put_class(Str *s, const char *ranges, int in_class, int negate)
+/* Puts Oniguruma's class k: as ranges inside a [...], else as [ranges] or [^ranges]
+ * (negate). */
+static int put_class(Str *s, int k, int in_class, int negate)
 {
     const char *open = in_class ? "" : negate ? "[^" : "[";
+    const char *ranges = cim_hf_onig_classes[k].body;
     if (str_put(s, open, strlen(open)) < 0 || str_put(s, ranges, strlen(ranges)) < 0) return -1;
     return in_class ? 0 : str_put(s, "]", 1);
 }
 
-char *cim_hf_onig_pattern(const char *re, size_t n, size_t *outn)
+char *cim_hf_onig_pattern(const char *re, size_t n, int own_classes, size_t *outn)
 {
     Str out = {0};
     if (str_put(&out, "", 0) < 0) return NULL;     /* an empty pattern is a pattern */
-    const char *space = cim_hf_onig_class("White_Space", 11);
+    const int space = onig_class("White_Space", 11);
     int in_class = 0, bad = 0;
     for (size_t i = 0; i < n && !bad;) {
         char ch = re[i];
         if (ch == '\\' && i + 1 < n) {
             char nx = re[i + 1];
-            const char *name = NULL;
-            size_t namen = 0, len = 2;
+            int k = -1;
+            size_t len = 2;
             if (nx == 'p' || nx == 'P') {
                 if (i + 2 < n && re[i + 2] == '{') {
                     const char *close = memchr(re + i + 3, '}', n - i - 3);
                     if (close) {
-                        name = re + i + 3;
-                        namen = (size_t)(close - name);
-                        len = namen + 4;
+                        k = onig_class(re + i + 3, (size_t)(close - (re + i + 3)));
+                        len = (size_t)(close - (re + i)) + 1;
                     }
                 } else if (i + 2 < n) {
-                    name = re + i + 2;
-                    namen = 1;
+                    k = onig_class(re + i + 2, 1);
                     len = 3;
                 }
             }
-            const char *ranges = name ? cim_hf_onig_class(name, namen) : NULL;
             if ((nx == 's' || nx == 'S') && !(nx == 'S' && in_class)) {
                 bad = put_class(&out, space, in_class, nx == 'S') < 0;
                 i += 2;
-            } else if (ranges && !(nx == 'P' && in_class)) {
-                bad = put_class(&out, ranges, in_class, nx == 'P') < 0;
+            } else if (k >= 0 && !own_classes && !(nx == 'P' && in_class)) {
+                bad = put_class(&out, k, in_class, nx == 'P') < 0;
                 i += len;
             } else {
                 bad = str_put(&out, re + i, 2) < 0;

@@ -18,6 +18,8 @@ enum {
     CIM_HF_U_LOWER = 4,       /* char::to_lowercase changes it */
     CIM_HF_U_RE_WORD = 8,     /* regex \w: Alphabetic, M, Nd, Pc, Join_Control */
     CIM_HF_U_RE_SPACE = 16,   /* regex \s: White_Space */
+    CIM_HF_U_PCRE2_OLD = 32,  /* in a General_Category class of Oniguruma's that PCRE2
+                                 10.42's tables (Unicode 14.0) put it out of, or the reverse */
 };
 
 extern const uint16_t cim_hf_u_index[0x110000 >> 8];
@@ -32,16 +34,36 @@ static inline unsigned cim_hf_u_flags(uint32_t c)
 /* char::to_lowercase of c when it is one character (all but U+0130, "i\u0307"). */
 uint32_t cim_hf_u_lower(uint32_t c);
 
-/* Oniguruma's \p{name} (name[0..n): L, Lu, ..., Zp) or White_Space as the ranges of a
- * PCRE2 class ("\x{41}-\x{5a}..."), or NULL for a name not in the table. */
-const char *cim_hf_onig_class(const char *name, size_t n);
+/* The Oniguruma pattern re[0..n) for PCRE2 (UTF, UCP), in a new string (NULL if out of
+ * memory; *outn its length), with \s and \S as Oniguruma's White_Space (PCRE2's also takes
+ * U+180E, which White_Space lost in Unicode 6.3) and, unless own_classes, \p{NAME}, \pN
+ * and \P{NAME} of a General_Category spelled out as the ranges of Oniguruma's tables, as
+ * PCRE2's own are of an older Unicode. \S and \P inside a class, and other names, are left
+ * to PCRE2 (no pattern in use has them). */
+char *cim_hf_onig_pattern(const char *re, size_t n, int own_classes, size_t *outn);
 
-/* The Oniguruma pattern re[0..n) for PCRE2 (UTF, UCP), with Oniguruma's classes spelled
- * out as ranges, in a new string (NULL if out of memory; *outn its length): PCRE2's own
- * tables are of an older Unicode, and its \s also takes U+180E, which White_Space lost in
- * Unicode 6.3. Rewritten: \s and \S, and \p{NAME}, \pN and \P{NAME} of a
- * General_Category; \S and \P inside a class, and other names, are left to PCRE2 (no
- * pattern in use has them). */
-char *cim_hf_onig_pattern(const char *re, size_t n, size_t *outn);
+/* Whether PCRE2's own classes are those of the CIM_HF_U_PCRE2_OLD flags (PCRE2's tables
+ * are Unicode 14.0): on text with no flagged character they match as Oniguruma's, and
+ * much faster than the ranges spelled out. */
+int cim_hf_pcre2_own_classes_known(void);
+
+/* Whether s[0..n) (valid UTF-8) has no CIM_HF_U_PCRE2_OLD character. */
+static inline int cim_hf_u_pcre2_same(const char *s, size_t n)
+{
+    const uint8_t *p = (const uint8_t *)s;
+    for (size_t i = 0; i < n;) {
+        uint32_t c = p[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+        c &= k == 4 ? 0x07 : k == 3 ? 0x0F : 0x1F;
+        for (size_t j = 1; j < k && i + j < n; j++) c = c << 6 | (p[i + j] & 0x3F);
+        if (cim_hf_u_flags(c) & CIM_HF_U_PCRE2_OLD) return 0;
+        i += k;
+    }
+    return 1;
+}
 
 #endif
