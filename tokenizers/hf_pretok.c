@@ -158,7 +158,6 @@ static int find_matches(const Matcher *m, const char *w, size_t n, Spans *sp)
     return 0;
 }
 
-
 /* ---- Split ---------------------------------------------------------------- */
 
 typedef struct Split {
