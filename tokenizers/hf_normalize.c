@@ -9,8 +9,8 @@
  *     is normalized in pieces cut at such characters, which are copied as they are;
  *   - BertNormalizer's control and non-spacing-mark tests use the unicode_categories
  *     crate (Unicode 8.0);
- *   - Lowercase and whitespace use Rust's own char tables (newer than ICU 72's: the
- *     few characters first assigned in Unicode 16 are not lowercased here).
+ *   - Lowercase and whitespace use Rust's own char tables (Unicode 17, newer than ICU's),
+ *     which hf_unicode.h has from the same data.
  * A character whose General_Category changed since those versions is listed below.
  */
 #include <pthread.h>
@@ -29,6 +29,7 @@
 #endif
 #include "common/utf8.h"
 #include "hf.h"
+#include "hf_unicode.h"
 
 /* ---- UTF-8 and small helpers ---------------------------------------------------- */
 /* Text here is valid UTF-8 (the interface promises it), so cim_utf8_cp is given 4 as
@@ -74,6 +75,12 @@ static int all_ascii(const char *s, size_t n)
     for (size_t i = 0; i < n; i++)
         if ((uint8_t)s[i] >= 0x80) return 0;
     return 1;
+}
+
+/* Rust's char::is_whitespace. */
+static int rust_space(uint32_t c)
+{
+    return (cim_hf_u_flags(c) & CIM_HF_U_SPACE) != 0;
 }
 
 /* Assigned no later than Unicode maj.min (what an older table knows). */
@@ -261,7 +268,7 @@ static int lower_cp(CimSpBuf *out, uint32_t c)
         return put(out, &b, 1);
     }
     if (c == 0x130) return put(out, "i\xcc\x87", 3);
-    return put_cp(out, (uint32_t)u_tolower((UChar32)c));
+    return put_cp(out, cim_hf_u_lower(c));
 }
 
 static int lower_apply(const void *self, const char *in, size_t n, CimSpBuf *out)
@@ -328,7 +335,7 @@ static int strip_apply(const void *self, const char *in, size_t n, CimSpBuf *out
         while (a < b) {
             size_t k;
             uint32_t c = cim_utf8_cp((const uint8_t *)in + a, 4, &k);
-            if (!u_isUWhiteSpace((UChar32)c)) break;
+            if (!rust_space(c)) break;
             a += k;
         }
     }
@@ -338,7 +345,7 @@ static int strip_apply(const void *self, const char *in, size_t n, CimSpBuf *out
             while (at > a && ((uint8_t)in[at] & 0xC0) == 0x80) at--;
             size_t k;
             uint32_t c = cim_utf8_cp((const uint8_t *)in + at, 4, &k);
-            if (!u_isUWhiteSpace((UChar32)c)) break;
+            if (!rust_space(c)) break;
             b = at;
         }
     }
@@ -435,9 +442,9 @@ const CimHfNormalizerOps cim_hf_norm_prepend = {"Prepend", prepend_init, prepend
 /* ---- Replace ----------------------------------------------------------------------- */
 
 /* The pattern is a literal string or a regex (Oniguruma syntax in the library, run here by
- * PCRE2 in UTF + Unicode-properties mode). Matches are found left to right without
- * overlap; an empty match right where the previous match ended is skipped by moving one
- * character on, as the onig crate's find_iter does. */
+ * PCRE2 in UTF + Unicode-properties mode, with Oniguruma's classes: hf_unicode.h). Matches
+ * are found left to right without overlap; an empty match right where the previous match
+ * ended is skipped by moving one character on, as the onig crate's find_iter does. */
 typedef struct Replace {
     char  *literal;        /* a String pattern, or NULL */
     size_t literal_len;
@@ -486,8 +493,12 @@ static int replace_init(void **self, const json_t *cfg, char *err, size_t errn)
 #if CIM_HAVE_PCRE2
         int code;
         PCRE2_SIZE at;
-        r->re = pcre2_compile((PCRE2_SPTR)json_string_value(rx), json_string_length(rx),
-                              PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK, &code, &at, NULL);
+        size_t rn;
+        char *onig = cim_hf_onig_pattern(json_string_value(rx), json_string_length(rx), 0, &rn);
+        if (!onig) goto nomem;
+        r->re = pcre2_compile((PCRE2_SPTR)onig, rn, PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK,
+                              &code, &at, NULL);
+        free(onig);
         if (!r->re) {
             PCRE2_UCHAR msg[160];
             pcre2_get_error_message(code, msg, sizeof msg);
@@ -601,7 +612,7 @@ static int bert_control(uint32_t c)
 
 static int bert_space(uint32_t c)
 {
-    return c == '\t' || c == '\n' || c == '\r' || u_isUWhiteSpace((UChar32)c);
+    return c == '\t' || c == '\n' || c == '\r' || rust_space(c);
 }
 
 static int chinese(uint32_t c)

@@ -9,9 +9,11 @@
  * it), Contiguous (runs of matches, runs of gaps); invert swaps matches and gaps. Empty
  * words are dropped. A Regex equal to one of tiktoken's patterns (cl100k: Llama 3; o200k:
  * gpt-oss; r50k: GPT-2) runs on cimeter's hand-written matcher (tiktoken_pretok.h), which
- * gives the same pieces far faster; any other runs on PCRE2 (JIT) with Unicode classes
- * (PCRE2_UCP), whose classes are Oniguruma's for the patterns of real tokenizers (the
- * tests compare the counts with the library's).
+ * gives the same pieces far faster (its tables are Unicode 16.0, as Oniguruma 6.9.10's);
+ * any other runs on PCRE2 (JIT), with \s and the General_Category classes \p{..} spelled
+ * out as the ranges of Oniguruma's own tables (hf_unicode.h), PCRE2's being older; text
+ * with no character on which the two tables differ runs the same regex with PCRE2's own
+ * classes, which match much faster.
  *
  * ByteLevel adds a space before a word that does not start with one (add_prefix_space),
  * cuts it with GPT-2's pattern (use_regex) and maps each byte to a printable character;
@@ -23,6 +25,7 @@
 #include <string.h>
 #include "cim_config.h"
 #include "hf.h"
+#include "hf_unicode.h"
 #include "tiktoken_pretok.h"
 #if CIM_HAVE_PCRE2
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -59,7 +62,8 @@ typedef struct Matcher {
     char *lit;                 /* M_STRING */
     size_t litn;
 #if CIM_HAVE_PCRE2
-    pcre2_code *re;            /* M_PCRE2 */
+    pcre2_code *re;            /* M_PCRE2: with Oniguruma's classes spelled out */
+    pcre2_code *re_own;        /* the same with PCRE2's own, for text they agree on, or NULL */
 #endif
 } Matcher;
 
@@ -129,8 +133,9 @@ static int find_matches(const Matcher *m, const char *w, size_t n, Spans *sp)
     if (m->kind == M_PCRE2) {
         if (pcre2_thread_init() < 0) return -1;
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(tls_md);
+        const pcre2_code *re = m->re_own && cim_hf_u_pcre2_same(w, n) ? m->re_own : m->re;
         for (size_t i = 0; i <= n;) {
-            int rc = pcre2_jit_match(m->re, (PCRE2_SPTR)w, n, i, PCRE2_NO_UTF_CHECK, tls_md, tls_mc);
+            int rc = pcre2_jit_match(re, (PCRE2_SPTR)w, n, i, PCRE2_NO_UTF_CHECK, tls_md, tls_mc);
             if (rc < 0) {
                 if (rc == PCRE2_ERROR_NOMATCH) break;
                 return -2;
@@ -153,50 +158,6 @@ static int find_matches(const Matcher *m, const char *w, size_t n, Spans *sp)
     return 0;
 }
 
-#if CIM_HAVE_PCRE2
-/* Oniguruma's \s is Unicode White_Space; PCRE2's (with UCP) also takes U+180E, which
- * White_Space lost in Unicode 6.3. The pattern's \s and \S become White_Space classes. */
-#define WS_SET "\\t\\n\\v\\f\\r \\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}" \
-               "\\x{202f}\\x{205f}\\x{3000}"
-
-/* The pattern re[0..n) with \s and \S spelled out, in a new string (NULL if out of
- * memory). \S inside a class is left to PCRE2 (no pattern in use has it). */
-static char *onig_classes(const char *re, size_t n, size_t *outn)
-{
-    size_t cap = n * (sizeof WS_SET + 4) + 1, o = 0;
-    char *out = malloc(cap);
-    if (!out) return NULL;
-    int in_class = 0;
-    for (size_t i = 0; i < n; i++) {
-        char ch = re[i];
-        if (ch == '\\' && i + 1 < n) {
-            char nx = re[i + 1];
-            if (nx == 's' || (nx == 'S' && !in_class)) {
-                const char *open = in_class ? "" : nx == 's' ? "[" : "[^";
-                o += (size_t)sprintf(out + o, "%s%s%s", open, WS_SET, in_class ? "" : "]");
-            } else {
-                out[o++] = ch;
-                out[o++] = nx;
-            }
-            i++;
-            continue;
-        }
-        if (ch == '[' && !in_class) {
-            in_class = 1;
-            out[o++] = ch;
-            if (i + 1 < n && re[i + 1] == '^') out[o++] = re[++i];
-            if (i + 1 < n && re[i + 1] == ']') out[o++] = re[++i];   /* a literal ] first */
-            continue;
-        }
-        if (ch == ']' && in_class) in_class = 0;
-        out[o++] = ch;
-    }
-    out[o] = 0;
-    *outn = o;
-    return out;
-}
-#endif
-
 /* ---- Split ---------------------------------------------------------------- */
 
 typedef struct Split {
@@ -211,9 +172,40 @@ static void split_free(void *self)
     free(s->m.lit);
 #if CIM_HAVE_PCRE2
     if (s->m.re) pcre2_code_free(s->m.re);
+    if (s->m.re_own) pcre2_code_free(s->m.re_own);
 #endif
     free(s);
 }
+
+#if CIM_HAVE_PCRE2
+/* The Split regex re[0..n) compiled and JIT-compiled for PCRE2 (cim_hf_onig_pattern with
+ * own_classes), or NULL with err set. */
+static pcre2_code *split_compile(const char *re, size_t n, int own_classes, char *err, size_t errn)
+{
+    int ec;
+    PCRE2_SIZE eo;
+    size_t rn;
+    char *rx = cim_hf_onig_pattern(re, n, own_classes, &rn);
+    if (!rx) {
+        snprintf(err, errn, "out of memory");
+        return NULL;
+    }
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)rx, rn, PCRE2_UTF | PCRE2_UCP, &ec, &eo, NULL);
+    free(rx);
+    if (!code) {
+        PCRE2_UCHAR msg[160];
+        pcre2_get_error_message(ec, msg, sizeof msg);
+        snprintf(err, errn, "Split regex /%.80s/ at %zu: %s", re, (size_t)eo, (char *)msg);
+        return NULL;
+    }
+    if (pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) != 0) {
+        pcre2_code_free(code);
+        snprintf(err, errn, "Split regex /%.80s/: PCRE2 JIT unavailable", re);
+        return NULL;
+    }
+    return code;
+}
+#endif
 
 static int split_init(void **self, const json_t *cfg, char *err, size_t errn)
 {
@@ -245,24 +237,14 @@ static int split_init(void **self, const json_t *cfg, char *err, size_t errn)
             s->m.tt = tt;
         } else {
 #if CIM_HAVE_PCRE2
-            int ec;
-            PCRE2_SIZE eo;
-            size_t rn;
-            char *rx = onig_classes(json_string_value(re), json_string_length(re), &rn);
-            if (!rx) { snprintf(err, errn, "out of memory"); goto fail; }
             s->m.kind = M_PCRE2;
-            s->m.re = pcre2_compile((PCRE2_SPTR)rx, rn, PCRE2_UTF | PCRE2_UCP, &ec, &eo, NULL);
-            free(rx);
-            if (!s->m.re) {
-                PCRE2_UCHAR msg[160];
-                pcre2_get_error_message(ec, msg, sizeof msg);
-                snprintf(err, errn, "Split regex /%.80s/ at %zu: %s", json_string_value(re), (size_t)eo,
-                         (char *)msg);
-                goto fail;
-            }
-            if (pcre2_jit_compile(s->m.re, PCRE2_JIT_COMPLETE) != 0) {
-                snprintf(err, errn, "Split regex /%.80s/: PCRE2 JIT unavailable", json_string_value(re));
-                goto fail;
+            const char *rx = json_string_value(re);
+            size_t rn = json_string_length(re);
+            s->m.re = split_compile(rx, rn, 0, err, errn);
+            if (!s->m.re) goto fail;
+            if (cim_hf_pcre2_own_classes_known()) {
+                s->m.re_own = split_compile(rx, rn, 1, err, errn);
+                if (!s->m.re_own) goto fail;
             }
 #else
             snprintf(err, errn, "Split regex /%.80s/ needs PCRE2 (cimeter was built without it)",

@@ -7,9 +7,10 @@
  * one match, each run of others one piece) and then keeps, drops or glues the matches to
  * their neighbours by a "behaviour"; empty pieces are dropped. Character classes: white
  * space is Unicode White_Space (Rust's char::is_whitespace), numeric is General_Category
- * N (char::is_numeric), punctuation is ASCII punctuation or General_Category P as the
- * unicode_categories crate has it (Unicode 8.0), a word character is the regex crate's
- * Unicode \w (Alphabetic, M, Nd, Pc, Join_Control).
+ * N (char::is_numeric), both from Rust's own tables (hf_unicode.h); punctuation is ASCII
+ * punctuation or General_Category P as the unicode_categories crate has it (Unicode 8.0,
+ * from ICU with the few changes since listed); a word character is the regex crate's
+ * Unicode \w (Alphabetic, M, Nd, Pc, Join_Control), with its \s, from its tables.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,20 +18,20 @@
 #include <unicode/uchar.h>
 #include "common/utf8.h"
 #include "hf.h"
+#include "hf_unicode.h"
 
 /* ---- character classes ------------------------------------------------------------- */
 
 static int is_space(uint32_t c)
 {
     if (c < 0x80) return c == ' ' || (c >= '\t' && c <= '\r');
-    return u_isUWhiteSpace((UChar32)c);
+    return (cim_hf_u_flags(c) & CIM_HF_U_SPACE) != 0;
 }
 
 static int is_numeric(uint32_t c)
 {
     if (c < 0x80) return c >= '0' && c <= '9';
-    int t = u_charType((UChar32)c);
-    return t == U_DECIMAL_DIGIT_NUMBER || t == U_LETTER_NUMBER || t == U_OTHER_NUMBER;
+    return (cim_hf_u_flags(c) & CIM_HF_U_NUMERIC) != 0;
 }
 
 static int is_punct(uint32_t c)
@@ -54,11 +55,14 @@ static int is_word(uint32_t c)
 {
     if (c < 0x80) return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
                          (c >= 'A' && c <= 'Z') || c == '_';
-    if (u_hasBinaryProperty((UChar32)c, UCHAR_ALPHABETIC) ||
-        u_hasBinaryProperty((UChar32)c, UCHAR_JOIN_CONTROL)) return 1;
-    int t = u_charType((UChar32)c);
-    return t == U_NON_SPACING_MARK || t == U_COMBINING_SPACING_MARK || t == U_ENCLOSING_MARK ||
-           t == U_DECIMAL_DIGIT_NUMBER || t == U_CONNECTOR_PUNCTUATION;
+    return (cim_hf_u_flags(c) & CIM_HF_U_RE_WORD) != 0;
+}
+
+/* The regex crate's \s (the same White_Space, but its own Unicode version). */
+static int is_re_space(uint32_t c)
+{
+    if (c < 0x80) return c == ' ' || (c >= '\t' && c <= '\r');
+    return (cim_hf_u_flags(c) & CIM_HF_U_RE_SPACE) != 0;
 }
 
 /* ---- splitting by a character test, with a behaviour ------------------------------- */
@@ -243,7 +247,7 @@ static int whitespace_split(const void *self, const CimHfWords *in, CimHfWords *
         for (size_t i = 0; i < n;) {
             size_t len;
             uint32_t c = cim_utf8_cp((const uint8_t *)w + i, 4, &len);
-            int cls = is_word(c) ? 1 : is_space(c) ? 0 : 2;
+            int cls = is_word(c) ? 1 : is_re_space(c) ? 0 : 2;
             if (cls != run) {
                 if (run && cim_hf_words_push(out, w + start, i - start) < 0) return -1;
                 start = i;
