@@ -247,14 +247,17 @@ int cim_spool_fill_ends(CimSpool *s, CimReader *in, int reuse, CimErr *e)
         return 0;
     memset(s, 0, sizeof *s);
     s->fd = reuse;
-    /* A memory file used before: its old pages go, or they would show in the hole. */
-    if (reuse >= 0 && ftruncate(reuse, 0) < 0) {
+    /* A memory file used before: its pages past the head go (they would show in the
+     * hole), those of the head are written over (no new pages for them). */
+    if (reuse >= 0 && fallocate(reuse, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)head,
+                                (off_t)(INT64_MAX - head)) < 0 && ftruncate(reuse, 0) < 0) {
         close(reuse);
         s->fd = -1;
     }
     if (s->fd < 0) s->fd = memfd_create("cimeter-spool", MFD_CLOEXEC);
     CIM_RETURN_IF(s->fd < 0, e, CIM_ERR_IO, "cannot make a memory file: %s", strerror(errno));
-    if (pwrite_all(s->fd, in->prefix, (size_t)head, 0) < 0 ||
+    if (ftruncate(s->fd, (off_t)rg.len) < 0 ||
+        pwrite_all(s->fd, in->prefix, (size_t)head, 0) < 0 ||
         pwrite_all(s->fd, tail, sizeof tail, rg.len - sizeof tail) < 0) {
         cim_spool_close(s);
         return cim_err(e, CIM_ERR_IO, "cannot spool: %s", strerror(errno));
