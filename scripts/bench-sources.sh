@@ -132,8 +132,8 @@ fi
 bytes=$(stat -c %s "$plain")
 echo "$(du -h "$jsonl" | cut -f1) of JSON Lines (zstd), $((bytes / 1000000)) MB of documents"
 spec=text:tiktoken:cl100k_base
-read -r tj cj tp cp <<<"$(pair "$cimeter" measure -j "$jobs" -t "$spec" --json-field text -o - "$jsonl" -- \
-                              "$cimeter" measure -j "$jobs" -t "$spec" -o - "$plain")"
+read -r tj cj tp cp <<<"$(pair "$cimeter" measure -j "$jobs" -t "$spec" --json-field text -o - \
+                              "$jsonl" -- "$cimeter" measure -j "$jobs" -t "$spec" -o - "$plain")"
 awk -v b="$bytes" -v j="$tj" -v p="$tp" -v cj="$cj" -v cp="$cp" 'BEGIN {
     printf "plain text      %.3f s (cpu %.3f)  %.1f MB/s\n", p, cp, b / 1e6 / p
     printf "JSONL.zst       %.3f s (cpu %.3f)  %.1f MB/s of documents\n", j, cj, b / 1e6 / j

@@ -220,7 +220,8 @@ static void read_batch(LineReader *lr, Batch *b)
         ssize_t n = getline(&lr->line, &lr->cap, lr->f);
         if (n < 0) {
             if (ferror(lr->f))
-                b->rc = cim_err(&b->err, CIM_ERR_IO, "read error: %s", strerror(errno ? errno : EIO));
+                b->rc = cim_err(&b->err, CIM_ERR_IO, "read error: %s",
+                                strerror(errno ? errno : EIO));
             b->eof = 1;
             return;
         }

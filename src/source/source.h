@@ -15,7 +15,10 @@
  *    CIM_SPOOL_MEM bytes, an unlinked temporary file (TMPDIR) beyond it, at most
  *    CIM_SPOOL_MAX. Decoders of images, audio and video need to seek (headers
  *    at the end, libavformat's probing); text never does and streams through a
- *    FILE* instead (cim_reader_fopen), whatever its size.
+ *    FILE* instead (cim_reader_fopen), whatever its size. A member that is a byte
+ *    range of the archive file and is read only for its header can be spooled
+ *    sparsely: its first and last bytes, the rest filled in from the file when the
+ *    header reader says it read further (cim_spool_fill_ends).
  * The same pieces serve a caller's in-memory buffer: a CimReader over it.
  */
 #ifndef CIM_SOURCE_H
@@ -85,10 +88,11 @@ typedef struct CimSpool {
 int  cim_spool_fill(CimSpool *s, CimReader *in, uint64_t max, int reuse, CimErr *e);
 /* A sparse spool of a reader whose content is a range of a file (CimReader.range) and
  * of which nothing past the prefix was read: the prefix (its first bytes) and the
- * range's last CIM_SPOOL_TAIL bytes are written, the rest is left a hole (no copy of it). 1 done
- * (the reader counts as read to its end), 0 not possible (nothing changed: no range,
- * a range without a hole, over CIM_SPOOL_MEM bytes, or one that ends past the file's
- * end, i.e. damage, which cim_spool_fill then reports as it would), <0 error. */
+ * range's last CIM_SPOOL_TAIL bytes are written, the rest is left a hole (no copy of
+ * it). 1 done (the reader counts as read to its end), 0 not possible (nothing changed:
+ * no range, a range without a hole, over CIM_SPOOL_MEM bytes, or one that ends past
+ * the file's end, i.e. damage, which cim_spool_fill then reports as it would), <0
+ * error. */
 int  cim_spool_fill_ends(CimSpool *s, CimReader *in, int reuse, CimErr *e);
 /* Whether the spool holds its content's first head bytes and last tail bytes. */
 int  cim_spool_holds(const CimSpool *s, uint64_t head, uint64_t tail);

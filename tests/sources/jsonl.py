@@ -169,7 +169,8 @@ try:
         open(os.path.join(many, "cut.jsonl.zst"), "wb").write(z[:len(z) * 5 // 6])
         zb = zstandard.ZstdCompressor().compress(("\n".join(bad_lines) + "\n").encode())
         open(os.path.join(many, "bad-late.jsonl.zst"), "wb").write(zb)
-    runs = [measure(["--json-field", "text", many], jobs=j, specs=["-t", "text:chars"]) for j in (1, 2)]
+    runs = [measure(["--json-field", "text", many], jobs=j, specs=["-t", "text:chars"])
+            for j in (1, 2)]
     if all(runs):
         for d in runs:
             d.pop("command")
