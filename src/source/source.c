@@ -31,6 +31,7 @@
  * read from the file directly (below), so libarchive only reads headers, and what
  * it reads past a header before skipping the member's data is at most this. */
 #define CIM_ARCHIVE_PATH_BLOCK (64u << 10)
+#define CIM_ARCHIVE_TAR_BLOCK (8u << 10)    /* a tar's headers (archive_read_open_fd) */
 
 /* ---- readers -------------------------------------------------------------- */
 
@@ -567,7 +568,16 @@ int cim_archive_open(CimArchive **out, const char *path, CimReader *in, int stre
     }
     locale_t old = utf8_enter();
     if (path && !stream) ar->file_fd = open(path, O_RDONLY | O_CLOEXEC);
-    int r = path ? archive_read_open_filename(a, path, CIM_ARCHIVE_PATH_BLOCK)
+    /* A tar (ustar or GNU magic) is read by libarchive from the same descriptor in
+     * small blocks (libarchive moves its file position, member ranges are read at
+     * their own offsets): opened by path, it would read 64 KiB after every header,
+     * member data that is read from the range instead. */
+    uint8_t hdr[512];
+    int tar = ar->file_fd >= 0 &&
+              pread_full(ar->file_fd, hdr, sizeof hdr, 0) == (ssize_t)sizeof hdr &&
+              !memcmp(hdr + 257, "ustar", 5);
+    int r = tar ? archive_read_open_fd(a, ar->file_fd, CIM_ARCHIVE_TAR_BLOCK)
+          : path ? archive_read_open_filename(a, path, CIM_ARCHIVE_PATH_BLOCK)
                  : archive_read_open(a, ar, NULL, la_read, NULL);
     utf8_leave(old);
     if (r != ARCHIVE_OK) {
