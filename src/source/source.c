@@ -27,11 +27,13 @@
 #include "source/source.h"
 
 #define CIM_ARCHIVE_BLOCK (256u << 10)
-/* libarchive's reads of a file named by path: an uncompressed tar's members are
- * read from the file directly (below), so libarchive only reads headers, and what
- * it reads past a header before skipping the member's data is at most this. */
+/* libarchive's reads of a file named by path (it reads a regular file 64 KiB at a
+ * time at least). An uncompressed tar's members are read from the file directly
+ * (below), so libarchive only reads its headers: from a descriptor, in reads of
+ * CIM_ARCHIVE_TAR_BLOCK, which is what it reads past a header before skipping the
+ * member's data. */
 #define CIM_ARCHIVE_PATH_BLOCK (64u << 10)
-#define CIM_ARCHIVE_TAR_BLOCK (8u << 10)    /* a tar's headers (archive_read_open_fd) */
+#define CIM_ARCHIVE_TAR_BLOCK (8u << 10)
 
 /* ---- readers -------------------------------------------------------------- */
 
