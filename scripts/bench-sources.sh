@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/bench-sources.sh — archives and compressed streams against the same data loose.
 #   scripts/bench-sources.sh [BUILD_DIR]        (default: build)
-# Side by side in one run, each figure the best of CIM_BENCH_REPS (default 5) rounds
+# Side by side in one run, each figure the best of CIM_BENCH_REPS (default 5) rounds,
+# the two peers of a comparison run in turns, 5 times the rounds for a case under 0.2 s
 # (wall seconds and CPU seconds; a shared machine's speed drifts, the best is the least
 # disturbed):
 #  1. Images: the dev corpus's images ($CIM_DEV_CORPUS/image, default corpora/dev) loose
@@ -32,22 +33,31 @@ jobs=${CIM_BENCH_JOBS:-$(nproc)}
 command -v zstd >/dev/null || { echo "bench-sources.sh: zstd missing" >&2; exit 2; }
 mkdir -p "$bench"
 
-# best "WALL CPU" seconds of $reps runs of "$@" (stdout to /dev/null; CPU = user + sys of
-# the run, from getrusage: microseconds, where time(1) rounds to 10 ms; a loaded machine
-# disturbs it less than the wall time)
-best() {
+# best "WALL_A CPU_A WALL_B CPU_B" seconds of $reps rounds of two commands, given as
+# A... -- B..., run in turns (A, B, A, B, ...: a load that changes while the bench runs
+# weighs on both alike); when either command's first run takes under 0.2 s, 5 times the
+# rounds. Stdout to /dev/null; CPU = user + sys of the run, from getrusage:
+# microseconds, where time(1) rounds to 10 ms; a loaded machine disturbs it less than
+# the wall time.
+pair() {
     /usr/bin/python3 - "$reps" "$@" <<'EOF'
 import resource, subprocess, sys, time
-reps, cmd = int(sys.argv[1]), sys.argv[2:]
-walls, cpus = [], []
-for _ in range(reps):
+reps, args = int(sys.argv[1]), sys.argv[2:]
+cut = args.index("--")
+cmds = [args[:cut], args[cut + 1:]]
+def run(cmd):
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    walls.append(time.perf_counter() - t0)
+    wall = time.perf_counter() - t0
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpus.append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
-print(f"{min(walls):.4f} {min(cpus):.4f}")
+    return wall, r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime
+runs = [[run(c)] for c in cmds]
+rounds = reps * 5 if min(r[0][0] for r in runs) < 0.2 else reps
+for _ in range(rounds - 1):
+    for i, c in enumerate(cmds):
+        runs[i].append(run(c))
+print(" ".join(f"{min(w for w, _ in r):.4f} {min(c for _, c in r):.4f}" for r in runs))
 EOF
 }
 
@@ -77,14 +87,16 @@ fi
 [ -s "$shard" ] || tar -cf "$shard" -C "$loose" .
 n=$(find "$loose" -type f | wc -l)
 echo "$n images, $(du -sh "$loose" | cut -f1)"
-for spec in image:vit-b16 image:adaptive:min=8,max=32,thr=16; do
-    "$cimeter" measure -j "$jobs" -t "$spec" --per-file -o "$bench/loose.json" "$loose" || true
-    "$cimeter" measure -j "$jobs" -t "$spec" --per-file -o "$bench/shard.json" "$shard" || true
+# Headers only at -j 1 too: one thread, no idle OpenMP threads spinning into the CPU time.
+for case in "image:vit-b16 $jobs" "image:adaptive:min=8,max=32,thr=16 $jobs" "image:vit-b16 1"; do
+    read -r spec j <<<"$case"
+    "$cimeter" measure -j "$j" -t "$spec" --per-file -o "$bench/loose.json" "$loose" || true
+    "$cimeter" measure -j "$j" -t "$spec" --per-file -o "$bench/shard.json" "$shard" || true
     same=$([ "$(counts "$bench/loose.json")" = "$(counts "$bench/shard.json")" ] && echo identical || echo DIFFERENT)
-    read -r tl cl <<<"$(best "$cimeter" measure -j "$jobs" -t "$spec" -o - "$loose")"
-    read -r ts cs <<<"$(best "$cimeter" measure -j "$jobs" -t "$spec" -o - "$shard")"
-    awk -v s="$spec" -v l="$tl" -v t="$ts" -v c="$same" -v cl="$cl" -v cs="$cs" \
-        'BEGIN { printf "%-36s loose %.3f s (cpu %.4f)  shard %.3f s (cpu %.4f)  shard speed %.2fx of loose (cpu %.2fx)  counts %s\n", s, l, cl, t, cs, l / t, cl / cs, c }'
+    read -r tl cl ts cs <<<"$(pair "$cimeter" measure -j "$j" -t "$spec" -o - "$loose" -- \
+                                   "$cimeter" measure -j "$j" -t "$spec" -o - "$shard")"
+    awk -v s="$spec -j $j" -v l="$tl" -v t="$ts" -v c="$same" -v cl="$cl" -v cs="$cs" \
+        'BEGIN { printf "%-41s loose %.3f s (cpu %.4f)  shard %.3f s (cpu %.4f)  shard speed %.2fx of loose (cpu %.2fx)  counts %s\n", s, l, cl, t, cs, l / t, cl / cs, c }'
 done
 
 if [ "${CIM_BENCH_CALLGRIND:-1}" != 0 ] && command -v valgrind >/dev/null; then
@@ -120,8 +132,8 @@ fi
 bytes=$(stat -c %s "$plain")
 echo "$(du -h "$jsonl" | cut -f1) of JSON Lines (zstd), $((bytes / 1000000)) MB of documents"
 spec=text:tiktoken:cl100k_base
-read -r tj cj <<<"$(best "$cimeter" measure -j "$jobs" -t "$spec" --json-field text -o - "$jsonl")"
-read -r tp cp <<<"$(best "$cimeter" measure -j "$jobs" -t "$spec" -o - "$plain")"
+read -r tj cj tp cp <<<"$(pair "$cimeter" measure -j "$jobs" -t "$spec" --json-field text -o - \
+                              "$jsonl" -- "$cimeter" measure -j "$jobs" -t "$spec" -o - "$plain")"
 awk -v b="$bytes" -v j="$tj" -v p="$tp" -v cj="$cj" -v cp="$cp" 'BEGIN {
     printf "plain text      %.3f s (cpu %.3f)  %.1f MB/s\n", p, cp, b / 1e6 / p
     printf "JSONL.zst       %.3f s (cpu %.3f)  %.1f MB/s of documents\n", j, cj, b / 1e6 / j

@@ -23,6 +23,10 @@ typedef struct CimFileMeasure {
     uint64_t skipped_packets;  /* video: packets that failed to decode */
     CimModality modality;      /* normally the decoder's; an av file with only cover art is audio */
     CimGeometry geom;
+    /* header() of a decoder with header_ends: how many bytes it read from the file's
+     * start, and from its end (0: none). A caller that holds only those bytes of a file
+     * (an archive member spooled sparsely) knows from them whether the answer stands. */
+    uint64_t head_read, tail_read;
 } CimFileMeasure;
 
 /* Where a decoder sends what it decodes. The pipeline fans each call out to
@@ -46,6 +50,9 @@ typedef struct CimDecoder {
     int (*probe)(const char *path, const uint8_t *buf, size_t n);
     /* (optional) exact geometry from headers only, or CIM_ERR_NEED_DECODE. */
     int (*header)(const char *path, const CimLimits *lim, CimFileMeasure *m, CimErr *e);
+    /* header() reads the file only from its start and at its end, and says how far
+     * (CimFileMeasure.head_read, tail_read), on success and on error alike. */
+    int header_ends;
     int (*decode)(const char *path, const CimLimits *lim, CimSink *sink, CimFileMeasure *m, CimErr *e);
     /* (optional) decode() from an unseekable stream (a compressed file's or an
      * archive member's content): only decoders that never seek have one (text). */

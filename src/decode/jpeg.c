@@ -272,11 +272,16 @@ static int jpeg_header(const char *path, const CimLimits *lim, CimFileMeasure *m
     if (rc == 0) {
         m->file_bytes = fb;
         rc = jpeg_head_guarded(c, lim, m, e);
+        /* What libjpeg's stdio source took (its buffer's look-ahead included), before
+         * the tail is looked at. */
+        off_t head = ftello(c->f);
+        m->head_read = head > 0 ? (uint64_t)head : 0;
     }
     /* Not ending with EOI: decode, which reports truncation exactly as
      * --no-fast-path does (or accepts trailing bytes after EOI). */
     if (rc == 0) {
         uint8_t tail[2];
+        m->tail_read = 2;
         if (fseeko(c->f, -2, SEEK_END) != 0 || fread(tail, 1, 2, c->f) != 2 ||
             tail[0] != 0xFF || tail[1] != 0xD9)
             rc = CIM_ERR_NEED_DECODE;
@@ -296,6 +301,7 @@ const CimDecoder cim_dec_jpeg = {
     .modality = CIM_MOD_IMAGE,
     .probe    = jpeg_probe,
     .header   = jpeg_header,
+    .header_ends = 1,
     .decode   = jpeg_decode,
 };
 #endif /* CIM_HAVE_JPEG */

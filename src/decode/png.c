@@ -310,11 +310,15 @@ static int png_header(const char *path, const CimLimits *lim, CimFileMeasure *m,
     if (rc == 0) {
         m->file_bytes = fb;
         rc = png_head_guarded(&c, lim, m, e);
+        off_t head = ftello(c.f);   /* what libpng took, before the tail is looked at */
+        m->head_read = head > 0 ? (uint64_t)head : 0;
     }
     /* A file that does not end with IEND is decoded: that decode reports
      * truncation (or accepts trailing bytes) exactly as --no-fast-path does. */
     if (rc == 0) {
         uint8_t tail[12];
+        if (fb >= 12 + 8)
+            m->tail_read = 12;
         if (fb < 12 + 8 || fseeko(c.f, -12, SEEK_END) != 0 || fread(tail, 1, 12, c.f) != 12 ||
             memcmp(tail, iend, 12))
             rc = CIM_ERR_NEED_DECODE;
@@ -334,6 +338,7 @@ const CimDecoder cim_dec_png = {
     .modality = CIM_MOD_IMAGE,
     .probe    = png_probe,
     .header   = png_header,
+    .header_ends = 1,
     .decode   = png_decode,
 };
 #endif /* CIM_HAVE_PNG */

@@ -18,8 +18,11 @@
  * Parallel: lines are read in batches of about 8 MiB and, when the run has idle
  * threads, shared out in line order to OpenMP tasks that parse and count them with
  * their own tokenizer states; counts are integer sums, the same for any -j, and
- * the error reported is the first bad line of the file whoever met it.
- * Memory: a batch, or one line of at most CIM_JSONL_MAX_LINE bytes.
+ * the error reported is the first bad line of the file whoever met it. The next
+ * batch is read (decompression, getline) while the tasks take this one; it is read
+ * with or without tasks, so what is read (and damage met reading) is the same for
+ * any -j. Memory: two batches, each about 8 MiB or one line of at most
+ * CIM_JSONL_MAX_LINE bytes.
  */
 #include <errno.h>
 #include <omp.h>
@@ -188,6 +191,69 @@ static void sub_free(Part *p, const CimRun *run)
     free(p->sub.state);
 }
 
+/* A batch of lines read ahead: about CIM_JSONL_BATCH bytes (one line at least), with
+ * what ended it: the end of the file (eof) or an error (rc < 0, err), met after the
+ * batch's lines. */
+typedef struct Batch {
+    char    *buf;
+    size_t   bufcap, used;
+    Line    *lines;
+    size_t   lcap, nl;
+    int      eof, rc;
+    CimErr   err;
+} Batch;
+
+/* Where the next batch comes from. */
+typedef struct LineReader {
+    FILE    *f;
+    char    *line;             /* getline's buffer */
+    size_t   cap, lineno;
+    uint64_t file_bytes;
+} LineReader;
+
+static void read_batch(LineReader *lr, Batch *b)
+{
+    b->nl = b->used = 0;
+    b->eof = b->rc = 0;
+    while (b->used < CIM_JSONL_BATCH) {
+        errno = 0;
+        ssize_t n = getline(&lr->line, &lr->cap, lr->f);
+        if (n < 0) {
+            if (ferror(lr->f))
+                b->rc = cim_err(&b->err, CIM_ERR_IO, "read error: %s",
+                                strerror(errno ? errno : EIO));
+            b->eof = 1;
+            return;
+        }
+        lr->lineno++;
+        lr->file_bytes += (uint64_t)n;
+        if ((uint64_t)n > CIM_JSONL_MAX_LINE) {
+            b->rc = cim_err(&b->err, CIM_ERR_LIMIT, "line %zu: longer than %llu bytes", lr->lineno,
+                            (unsigned long long)CIM_JSONL_MAX_LINE);
+            return;
+        }
+        if (blank(lr->line, (size_t)n)) continue;
+        if (b->used + (size_t)n + CIM_JSON_PADDING > b->bufcap) {   /* simdjson reads past a line */
+            size_t nc = b->bufcap ? b->bufcap : 1u << 20;
+            while (nc < b->used + (size_t)n + CIM_JSON_PADDING) nc *= 2;
+            char *nb = realloc(b->buf, nc);
+            if (!nb) { b->rc = cim_err(&b->err, CIM_ERR_NOMEM, "out of memory"); return; }
+            b->buf = nb;
+            b->bufcap = nc;
+        }
+        if (b->nl == b->lcap) {
+            size_t nc = b->lcap ? 2 * b->lcap : 1024;
+            Line *nv = realloc(b->lines, nc * sizeof *nv);
+            if (!nv) { b->rc = cim_err(&b->err, CIM_ERR_NOMEM, "out of memory"); return; }
+            b->lines = nv;
+            b->lcap = nc;
+        }
+        memcpy(b->buf + b->used, lr->line, (size_t)n);
+        b->lines[b->nl++] = (Line){b->used, (size_t)n, lr->lineno};
+        b->used += (size_t)n;
+    }
+}
+
 int cim__measure_jsonl(Worker *w, CimRecord *r, const CimDecoder *text, const char *open_path,
                        FILE *stream, CimFileMeasure *out, CimErr *e)
 {
@@ -198,56 +264,30 @@ int cim__measure_jsonl(Worker *w, CimRecord *r, const CimDecoder *text, const ch
     Part parts[CIM_JSONL_PARTS];
     memset(parts, 0, sizeof parts);
     int nsub = 0;                       /* parts with their own states, made when first needed */
-    char *line = NULL, *buf = NULL;
-    size_t cap = 0, bufcap = 0, lineno = 0;
-    Line *lines = NULL;
-    size_t lcap = 0;
-    uint64_t file_bytes = 0, docs = 0, bytes = 0, chars = 0;
+    LineReader lr = {.f = f};
+    Batch batch[2];
+    memset(batch, 0, sizeof batch);
+    int cur = 0;
+    uint64_t docs = 0, bytes = 0, chars = 0;
     uint64_t *tok = calloc(CIM_JSONL_PARTS * (run->ntok ? run->ntok : 1), sizeof *tok);
     int rc = tok ? 0 : cim_err(e, CIM_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < CIM_JSONL_PARTS && tok; i++) parts[i].tokens = tok + i * run->ntok;
-    int eof = 0;
-    while (rc == 0 && !eof) {
-        size_t nl = 0, used = 0;
-        while (used < CIM_JSONL_BATCH) {   /* a batch: lines up to ~8 MiB (one line at least) */
-            errno = 0;
-            ssize_t n = getline(&line, &cap, f);
-            if (n < 0) {
-                if (ferror(f)) rc = cim_err(e, CIM_ERR_IO, "read error: %s", strerror(errno ? errno : EIO));
-                eof = 1;
-                break;
-            }
-            lineno++;
-            file_bytes += (uint64_t)n;
-            if ((uint64_t)n > CIM_JSONL_MAX_LINE) {
-                rc = cim_err(e, CIM_ERR_LIMIT, "line %zu: longer than %llu bytes", lineno,
-                             (unsigned long long)CIM_JSONL_MAX_LINE);
-                break;
-            }
-            if (blank(line, (size_t)n)) continue;
-            if (used + (size_t)n + CIM_JSON_PADDING > bufcap) {   /* simdjson reads past a line */
-                size_t nc = bufcap ? bufcap : 1u << 20;
-                while (nc < used + (size_t)n + CIM_JSON_PADDING) nc *= 2;
-                char *nb = realloc(buf, nc);
-                if (!nb) { rc = cim_err(e, CIM_ERR_NOMEM, "out of memory"); break; }
-                buf = nb;
-                bufcap = nc;
-            }
-            if (nl == lcap) {
-                size_t nc = lcap ? 2 * lcap : 1024;
-                Line *nv = realloc(lines, nc * sizeof *nv);
-                if (!nv) { rc = cim_err(e, CIM_ERR_NOMEM, "out of memory"); break; }
-                lines = nv;
-                lcap = nc;
-            }
-            memcpy(buf + used, line, (size_t)n);
-            lines[nl++] = (Line){used, (size_t)n, lineno};
-            used += (size_t)n;
+    if (rc == 0) read_batch(&lr, &batch[0]);
+    while (rc == 0) {
+        Batch *b = &batch[cur], *next = &batch[!cur];
+        if (b->rc < 0) {   /* met before the batch's lines were measured, as it was read */
+            rc = b->rc;
+            *e = b->err;
+            break;
         }
-        if (rc < 0 || !nl) break;
+        if (!b->nl) break;
+        int more = !b->eof;
         unsigned spare = w->info || !w->sink.spare ? 0 : w->sink.spare(&w->sink);
-        int k = (int)(spare + 1 < CIM_JSONL_PARTS ? spare + 1 : CIM_JSONL_PARTS);
-        if ((size_t)k > nl) k = (int)nl;
+        /* Shares smaller than a thread's (up to 4 per thread): while this thread reads
+         * the next batch, the others take them; then it joins in. */
+        unsigned want = spare ? 4 * (spare + 1) : 1;
+        int k = (int)(want < CIM_JSONL_PARTS ? want : CIM_JSONL_PARTS);
+        if ((size_t)k > b->nl) k = (int)b->nl;
         for (; nsub < k && k > 1; nsub++)
             if (sub_init(&parts[nsub], w) < 0) { rc = cim_err(e, CIM_ERR_NOMEM, "out of memory"); break; }
         if (rc < 0) break;
@@ -257,15 +297,21 @@ int cim__measure_jsonl(Worker *w, CimRecord *r, const CimDecoder *text, const ch
             Part *p = &parts[i];
             p->w = k > 1 ? &p->sub : w;
             p->first = at;
-            size_t goal = (size_t)((double)used * (i + 1) / k);
-            while (at < nl && (i == k - 1 || lines[at].off < goal)) at++;
+            size_t goal = (size_t)((double)b->used * (i + 1) / k);
+            while (at < b->nl && (i == k - 1 || b->lines[at].off < goal)) at++;
             p->end = at;
             p->err_line = 0;
             p->rc = 0;
         }
+        /* The next batch is read whatever happens to this one (with or without
+         * threads to share it), so what is read, and any damage met reading it, does
+         * not depend on -j. */
         if (k == 1) {
-            run_part(&parts[0], text, buf, lines);
+            run_part(&parts[0], text, b->buf, b->lines);
+            if (more) read_batch(&lr, next);
         } else {
+            const char *buf = b->buf;
+            const Line *lines = b->lines;
             for (int i = 0; i < k; i++) {
                 Part *p = &parts[i];
                 #pragma omp task default(none) firstprivate(p) shared(text, buf, lines, run)
@@ -275,6 +321,7 @@ int cim__measure_jsonl(Worker *w, CimRecord *r, const CimDecoder *text, const ch
                     atomic_fetch_sub(&run->busy, 1);
                 }
             }
+            if (more) read_batch(&lr, next);
             #pragma omp taskwait
         }
         size_t bad = 0;   /* the first bad line of the batch is the file's error */
@@ -293,6 +340,8 @@ int cim__measure_jsonl(Worker *w, CimRecord *r, const CimDecoder *text, const ch
         if (rc == 0 && run->p.limits.max_decoded_bytes && bytes > run->p.limits.max_decoded_bytes)
             rc = cim_err(e, CIM_ERR_LIMIT, "documents exceed the decoded-bytes limit (%llu)",
                          (unsigned long long)run->p.limits.max_decoded_bytes);
+        if (!more) break;
+        cur = !cur;
     }
     for (size_t k = 0; k < run->nmod_tok[CIM_MOD_TEXT] && tok; k++) {
         size_t t = run->mod_tok[CIM_MOD_TEXT][k];
@@ -301,13 +350,15 @@ int cim__measure_jsonl(Worker *w, CimRecord *r, const CimDecoder *text, const ch
     }
     for (int i = 0; i < nsub; i++) sub_free(&parts[i], run);
     free(tok);
-    free(line);
-    free(buf);
-    free(lines);
+    free(lr.line);
+    for (int i = 0; i < 2; i++) {
+        free(batch[i].buf);
+        free(batch[i].lines);
+    }
     if (!stream) fclose(f);
     if (rc < 0) return rc;
     CIM_RETURN_IF(!docs, e, CIM_ERR_EMPTY, "no documents (only blank lines)");
-    out->file_bytes = file_bytes;
+    out->file_bytes = lr.file_bytes;
     out->raw_bytes = bytes;
     out->units = chars;
     out->geom.modality = CIM_MOD_TEXT;

@@ -133,12 +133,69 @@ static CimRecord *new_member(Ctx *c, const char *parent, const char *name)
     return r;
 }
 
+/* Whether files of dec are measured from their header alone in this run (no
+ * tokenizer of its modality counts content, no --info) by a header() that reads only
+ * a file's first and last bytes: then a member that is a range of the archive file
+ * is spooled sparsely (source.h), those bytes and a hole. */
+static int ends_only(const CimRun *run, const CimDecoder *dec)
+{
+    if (!dec || !dec->header || !dec->header_ends || !run->p.fast_path || run->p.info)
+        return 0;
+    for (size_t k = 0; k < run->nmod_tok[dec->modality]; k++)
+        if (run->toks[run->mod_tok[dec->modality][k]].tok->feed)
+            return 0;
+    return 1;
+}
+
+/* The decoder of a sparse spool's member, for the call in progress on this thread:
+ * header() stands when it read only bytes the spool holds; otherwise the hole is
+ * filled and header() asked again. decode() always has the whole member. */
+typedef struct EndsCall {
+    const CimDecoder *dec;
+    CimSpool *sp;
+} EndsCall;
+
+static _Thread_local EndsCall *ends_call;
+
+static int ends_header(const char *path, const CimLimits *lim, CimFileMeasure *m, CimErr *e)
+{
+    EndsCall *call = ends_call;
+    CimFileMeasure before = *m;
+    int rc = call->dec->header(path, lim, m, e);
+    if (m->head_read && cim_spool_holds(call->sp, m->head_read, m->tail_read))
+        return rc;
+    CIM_CHECK(cim_spool_complete(call->sp, e));
+    *m = before;
+    memset(e, 0, sizeof *e);
+    return call->dec->header(path, lim, m, e);
+}
+
+static int ends_decode(const char *path, const CimLimits *lim, CimSink *sink, CimFileMeasure *m,
+                       CimErr *e)
+{
+    EndsCall *call = ends_call;
+    CIM_CHECK(cim_spool_complete(call->sp, e));
+    return call->dec->decode(path, lim, sink, m, e);
+}
+
 /* A spooled member measured as the file it would be once extracted. A decoder whose
  * signature scored the full 100 from the first bytes is the one a sniff by path
  * would choose (no decoder scores more, and ties keep the first), so the path's
  * probes, libavformat's included, are not run again. */
 static void measure_spooled(Worker *w, Job *j, const char *what)
 {
+    if (j->dec && j->sp.sparse) {
+        /* The thread's call before this one comes back after (a task run while the
+         * decoder waits is one whole call). */
+        EndsCall call = {.dec = j->dec, .sp = &j->sp}, *outer = ends_call;
+        CimDecoder ends = *j->dec;
+        ends.header = ends_header;
+        ends.decode = ends_decode;
+        ends_call = &call;
+        cim__measure_decoded(w, j->r, &ends, j->sp.path, NULL, 0);
+        ends_call = outer;
+        return;
+    }
     if (j->dec) {
         cim__measure_decoded(w, j->r, j->dec, j->sp.path, NULL, 0);
         return;
@@ -178,7 +235,13 @@ static void spool_and_measure(Ctx *c, CimRecord *r, CimReader *in, int task, con
     Job *j = calloc(1, sizeof *j);
     if (!j) { fail_rec(r, CIM_ERR_NOMEM, "%s", "out of memory"); return; }
     CimErr e = {0};
-    if (cim_spool_fill(&j->sp, in, CIM_SPOOL_MAX, pool_take(c), &e) < 0) {
+    int reuse = pool_take(c);
+    /* Only the ends, when the header is all that is read; else (or when the member
+     * is no range of the file) all of it. */
+    int rc = ends_only(c->run, dec) ? cim_spool_fill_ends(&j->sp, in, reuse, &e) : 0;
+    if (rc == 0)
+        rc = cim_spool_fill(&j->sp, in, CIM_SPOOL_MAX, reuse, &e);
+    if (rc < 0) {
         cim__record_error(r, &e);
         free(j);
         return;
@@ -427,9 +490,9 @@ void cim__measure_source(Worker *w, CimRecord *r, int fd, size_t n)
         cim__record_error(r, &e);
     } else {
         measure_archive(&c, ar, r, kind == CIM_CONT_STREAM ? 0 : 1);
-        cim_archive_close(ar);
     }
     #pragma omp taskwait
+    cim_archive_close(ar);   /* after the tasks: sparse spools read its file (source.h) */
     for (size_t i = 0; i < c.npool; i++) close(c.pool[i]);
     if (c.nomem) fail_rec(r, CIM_ERR_NOMEM, "%s", "out of memory reading an archive");
     /* Members join the run; superseded duplicates and excluded ones are dropped. */

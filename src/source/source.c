@@ -27,10 +27,13 @@
 #include "source/source.h"
 
 #define CIM_ARCHIVE_BLOCK (256u << 10)
-/* libarchive's reads of a file named by path: an uncompressed tar's members are
- * read from the file directly (below), so libarchive only reads headers, and what
- * it reads past a header before skipping the member's data is at most this. */
+/* libarchive's reads of a file named by path (it reads a regular file 64 KiB at a
+ * time at least). An uncompressed tar's members are read from the file directly
+ * (below), so libarchive only reads its headers: from a descriptor, in reads of
+ * CIM_ARCHIVE_TAR_BLOCK, which is what it reads past a header before skipping the
+ * member's data. */
 #define CIM_ARCHIVE_PATH_BLOCK (64u << 10)
+#define CIM_ARCHIVE_TAR_BLOCK (8u << 10)
 
 /* ---- readers -------------------------------------------------------------- */
 
@@ -204,6 +207,95 @@ int cim_spool_fill(CimSpool *s, CimReader *in, uint64_t max, int reuse, CimErr *
         rc = cim_err(e, CIM_ERR_IO, "cannot spool: %s", strerror(errno));
     if (rc < 0) { cim_spool_close(s); return rc; }
     snprintf(s->path, sizeof s->path, "/proc/self/fd/%d", s->fd);
+    return 0;
+}
+
+/* n bytes at off of fd, fewer only at the file's end: the count, or -1. */
+static ssize_t pread_full(int fd, void *buf, size_t n, uint64_t off)
+{
+    size_t have = 0;
+    while (have < n) {
+        ssize_t got = pread(fd, (uint8_t *)buf + have, n - have, (off_t)(off + have));
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) return -1;
+        if (got == 0) break;
+        have += (size_t)got;
+    }
+    return (ssize_t)have;
+}
+
+static int pwrite_all(int fd, const uint8_t *p, size_t n, uint64_t off)
+{
+    while (n) {
+        ssize_t w = pwrite(fd, p, n, (off_t)off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        p += w;
+        off += (uint64_t)w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int cim_spool_fill_ends(CimSpool *s, CimReader *in, int reuse, CimErr *e)
+{
+    CimRange rg;
+    if (!in->range || in->failed || in->pos != 0 || !in->range(in->ctx, &rg)) return 0;
+    uint64_t head = in->nprefix;
+    if (rg.len > CIM_SPOOL_MEM || head + CIM_SPOOL_TAIL >= rg.len) return 0;
+    /* The tail first: a range that ends past the file's end (a cut member) is read
+     * the usual way, which reports the damage. */
+    uint8_t tail[CIM_SPOOL_TAIL];
+    if (pread_full(rg.fd, tail, sizeof tail, rg.off + rg.len - sizeof tail) != (ssize_t)sizeof tail)
+        return 0;
+    memset(s, 0, sizeof *s);
+    s->fd = reuse;
+    /* A memory file used before: its pages past the head go (they would show in the
+     * hole), those of the head are written over (no new pages for them). */
+    if (reuse >= 0 && fallocate(reuse, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)head,
+                                (off_t)(INT64_MAX - head)) < 0 && ftruncate(reuse, 0) < 0) {
+        close(reuse);
+        s->fd = -1;
+    }
+    if (s->fd < 0) s->fd = memfd_create("cimeter-spool", MFD_CLOEXEC);
+    CIM_RETURN_IF(s->fd < 0, e, CIM_ERR_IO, "cannot make a memory file: %s", strerror(errno));
+    if (ftruncate(s->fd, (off_t)rg.len) < 0 ||
+        pwrite_all(s->fd, in->prefix, (size_t)head, 0) < 0 ||
+        pwrite_all(s->fd, tail, sizeof tail, rg.len - sizeof tail) < 0) {
+        cim_spool_close(s);
+        return cim_err(e, CIM_ERR_IO, "cannot spool: %s", strerror(errno));
+    }
+    s->size = rg.len;
+    s->sparse = 1;
+    s->head = head;
+    s->tail = rg.len - sizeof tail;
+    s->rg = rg;
+    in->pos = in->nprefix;
+    in->total = rg.len;
+    snprintf(s->path, sizeof s->path, "/proc/self/fd/%d", s->fd);
+    return 1;
+}
+
+int cim_spool_holds(const CimSpool *s, uint64_t head, uint64_t tail)
+{
+    return !s->sparse || (head <= s->head && tail <= s->size - s->tail);
+}
+
+int cim_spool_complete(CimSpool *s, CimErr *e)
+{
+    if (!s->sparse) return 0;
+    off_t in = (off_t)(s->rg.off + s->head);
+    uint64_t left = s->tail - s->head;
+    CIM_RETURN_IF(lseek(s->fd, (off_t)s->head, SEEK_SET) < 0, e, CIM_ERR_IO, "cannot spool: %s",
+                  strerror(errno));
+    while (left) {
+        ssize_t c = sendfile(s->fd, s->rg.fd, &in, left > (1u << 30) ? (1u << 30) : left);
+        if (c < 0 && errno == EINTR) continue;
+        CIM_RETURN_IF(c <= 0, e, CIM_ERR_IO, "cannot read the archive again: %s",
+                      c < 0 ? strerror(errno) : "it changed while read");
+        left -= (uint64_t)c;
+    }
+    s->sparse = 0;
     return 0;
 }
 
@@ -414,6 +506,16 @@ static int entry_copy(void *ctx, int fd, uint64_t max, uint64_t *n, CimErr *e)
     return 1;
 }
 
+static int entry_range(void *ctx, CimRange *rg)
+{
+    CimArchive *ar = ctx;
+    if (ar->range_off < 0) return 0;
+    rg->fd = ar->file_fd;
+    rg->off = (uint64_t)ar->range_off;
+    rg->len = (uint64_t)ar->range_len;
+    return 1;
+}
+
 /* A copy of the entry's next n bytes (fewer only at its end). */
 static ssize_t entry_read(void *ctx, void *buf, size_t n, CimErr *e)
 {
@@ -468,7 +570,16 @@ int cim_archive_open(CimArchive **out, const char *path, CimReader *in, int stre
     }
     locale_t old = utf8_enter();
     if (path && !stream) ar->file_fd = open(path, O_RDONLY | O_CLOEXEC);
-    int r = path ? archive_read_open_filename(a, path, CIM_ARCHIVE_PATH_BLOCK)
+    /* A tar (ustar or GNU magic) is read by libarchive from the same descriptor in
+     * small blocks (libarchive moves its file position, member ranges are read at
+     * their own offsets): opened by path, it would read 64 KiB after every header,
+     * member data that is read from the range instead. */
+    uint8_t hdr[512];
+    int tar = ar->file_fd >= 0 &&
+              pread_full(ar->file_fd, hdr, sizeof hdr, 0) == (ssize_t)sizeof hdr &&
+              !memcmp(hdr + 257, "ustar", 5);
+    int r = tar ? archive_read_open_fd(a, ar->file_fd, CIM_ARCHIVE_TAR_BLOCK)
+          : path ? archive_read_open_filename(a, path, CIM_ARCHIVE_PATH_BLOCK)
                  : archive_read_open(a, ar, NULL, la_read, NULL);
     utf8_leave(old);
     if (r != ARCHIVE_OK) {
@@ -479,6 +590,7 @@ int cim_archive_open(CimArchive **out, const char *path, CimReader *in, int stre
     ar->data.read = entry_read;
     ar->data.block = entry_block;
     ar->data.copy = entry_copy;
+    ar->data.range = entry_range;
     ar->data.ctx = ar;
     *out = ar;
     return 0;

@@ -15,7 +15,10 @@
  *    CIM_SPOOL_MEM bytes, an unlinked temporary file (TMPDIR) beyond it, at most
  *    CIM_SPOOL_MAX. Decoders of images, audio and video need to seek (headers
  *    at the end, libavformat's probing); text never does and streams through a
- *    FILE* instead (cim_reader_fopen), whatever its size.
+ *    FILE* instead (cim_reader_fopen), whatever its size. A member that is a byte
+ *    range of the archive file and is read only for its header can be spooled
+ *    sparsely: its first and last bytes, the rest filled in from the file when the
+ *    header reader says it read further (cim_spool_fill_ends).
  * The same pieces serve a caller's in-memory buffer: a CimReader over it.
  */
 #ifndef CIM_SOURCE_H
@@ -27,6 +30,13 @@
 
 #define CIM_SPOOL_MEM (64ull << 20)    /* a member up to this size is spooled in memory */
 #define CIM_SPOOL_MAX (64ull << 30)    /* beyond this a non-text member is a limit error */
+#define CIM_SPOOL_TAIL 4096u           /* the last bytes a sparse spool holds */
+
+/* Bytes [off, off + len) of the file fd: content that is a range of a file. */
+typedef struct CimRange {
+    int      fd;
+    uint64_t off, len;
+} CimRange;
 
 typedef struct CimReader {
     const uint8_t *prefix;     /* bytes read before (the probe), delivered first */
@@ -40,6 +50,10 @@ typedef struct CimReader {
      * (a file's byte range): 1 done (*n bytes), 0 not possible (nothing changed,
      * read instead), <0 on error. Used by a spool when nothing past the prefix was read. */
     int     (*copy)(void *ctx, int fd, uint64_t max, uint64_t *n, CimErr *e);
+    /* Optional: 1 and *rg when the whole content is a byte range of a file whose
+     * descriptor stays open as long as the source does (a member of an uncompressed
+     * tar), else 0. Says where, reads nothing. */
+    int     (*range)(void *ctx, CimRange *rg);
     void    *ctx;
     int      failed;           /* a read failed: err says why (damage: truncated, corrupt) */
     CimErr   err;
@@ -60,6 +74,11 @@ typedef struct CimSpool {
     int      fd;               /* -1 when closed */
     char     path[48];         /* "/proc/self/fd/N" */
     uint64_t size;
+    /* Sparse (cim_spool_fill_ends): only bytes [0, head) and [tail, size) are written,
+     * the hole between reads as zeros until cim_spool_complete fills it from rg. */
+    int      sparse;
+    uint64_t head, tail;
+    CimRange rg;
 } CimSpool;
 
 /* Copies the whole reader into a spool: into reuse, a memory file of an earlier
@@ -67,6 +86,19 @@ typedef struct CimSpool {
  * reader's, CIM_ERR_LIMIT past max bytes, CIM_ERR_IO when no memfd or temporary
  * file can be made. */
 int  cim_spool_fill(CimSpool *s, CimReader *in, uint64_t max, int reuse, CimErr *e);
+/* A sparse spool of a reader whose content is a range of a file (CimReader.range) and
+ * of which nothing past the prefix was read: the prefix (its first bytes) and the
+ * range's last CIM_SPOOL_TAIL bytes are written, the rest is left a hole (no copy of
+ * it). 1 done (the reader counts as read to its end), 0 not possible (nothing changed:
+ * no range, a range without a hole, over CIM_SPOOL_MEM bytes, or one that ends past
+ * the file's end, i.e. damage, which cim_spool_fill then reports as it would), <0
+ * error. */
+int  cim_spool_fill_ends(CimSpool *s, CimReader *in, int reuse, CimErr *e);
+/* Whether the spool holds its content's first head bytes and last tail bytes. */
+int  cim_spool_holds(const CimSpool *s, uint64_t head, uint64_t tail);
+/* Fills a sparse spool's hole from its range (no-op when not sparse): 0, or <0 when
+ * it cannot (CIM_ERR_IO: the file changed since). */
+int  cim_spool_complete(CimSpool *s, CimErr *e);
 void cim_spool_close(CimSpool *s);
 
 typedef struct CimArchive CimArchive;

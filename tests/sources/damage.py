@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """damage.py — damaged archives and streams, bombs, standard input, determinism.
 
-- A tar cut at many offsets: every member that Python's tarfile reads whole
-  before the cut has the record of its extracted file; the member the cut falls
-  in is an error; the archive's own record is a `truncated` error (exit 1).
+- A tar cut at many offsets (among them the last bytes of large images): every
+  member that Python's tarfile reads whole before the cut has the record of its
+  extracted file; the member the cut falls in is an error; the archive's own
+  record is a `truncated` error (exit 1).
 - A compressed stream cut short or with flipped bytes is an error, never a count.
 - Bombs: 2 GiB of zeros and 256 MiB of text behind a few MiB of gzip stay within
   a few hundred MB of memory (the zeros are `unsupported` without being spooled).
@@ -72,6 +73,13 @@ try:
     # 1. Truncated tars.
     cuts = [512 * k + d for k in (1, 3, 40, 200, 900) for d in (0, 100)]
     cuts += [len(whole) * i // 13 for i in range(1, 13)]
+    # Cuts in the last bytes of large members: with only headers read, cimeter spools a
+    # member of an uncompressed tar as its first and last bytes, so the cut must still
+    # show there (the member an error, never a count).
+    with tarfile.open(fileobj=io.BytesIO(whole)) as t:
+        for m in t.getmembers():
+            if m.size > 100000 and m.name.startswith("image-"):
+                cuts += [m.offset_data + m.size - back for back in (1, 3000, 10000)]
     checked = 0
     for cut in sorted(set(c for c in cuts if 0 < c < len(whole) - 1024)):
         path = os.path.join(tmp, f"cut-{cut:09d}.tar")

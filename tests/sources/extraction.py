@@ -26,6 +26,7 @@ import subprocess
 import tarfile
 import tempfile
 import zipfile
+import zlib
 from common import CIMETER, MODEL, SAMPLE, fail, finish, zstandard
 
 
@@ -64,6 +65,31 @@ def tar_bytes(files, fmt, mode="w", extra=None):
     return buf.getvalue()
 
 
+def png_chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def header_edge_images(files):
+    """Images whose header is not all in a tar member's first 64 KiB and last 4 KiB (the
+    bytes cimeter spools of an uncompressed tar's member when only headers are read), or
+    whose end is not what the header check wants: each must still be measured as its
+    extracted file (the rest of the member is read when the header read past them)."""
+    rng = random.Random(11)
+    coins, small = files["image/coins.png"], files["image/palette_color.png"]
+    jpg = files["image/rocket.jpg"]
+    big = png_chunk(b"prVt", rng.randbytes(100000))   # ancillary, skipped by reading it
+    app = b"".join(b"\xff\xef" + struct.pack(">H", 65002) + rng.randbytes(65000) for _ in range(2))
+    return {
+        "edge/chunk-before-idat.png": coins[:33] + big + coins[33:],
+        "edge/chunk-to-the-tail.png": small[:33] + big + small[33:],   # IDAT in the last 4 KiB
+        "edge/large-app-segments.jpg": jpg[:2] + app + jpg[2:],
+        "edge/large-app-segments-cut.jpg": (jpg[:2] + app + jpg[2:])[:-3000],
+        "edge/trailing-bytes.png": coins + b"trailing bytes after IEND",
+        "edge/cut-before-iend.png": coins[:-1000],
+        "edge/bad-chunk-past-64k.png": coins[:33] + big[:-1] + b"\0" + coins[33:],
+    }
+
+
 def zip_bytes(files, method):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=method) as z:
@@ -80,6 +106,7 @@ def build(src):
     out["gnu.tar"] = tar_bytes(files, tarfile.GNU_FORMAT, extra=dup)
     out["pax.tar"] = tar_bytes(files, tarfile.PAX_FORMAT)
     out["ustar.tar"] = tar_bytes(files, tarfile.USTAR_FORMAT)
+    out["header-edges.tar"] = tar_bytes(header_edge_images(files), tarfile.USTAR_FORMAT)
     out["ustar.tar.gz"] = tar_bytes(files, tarfile.USTAR_FORMAT, "w:gz")
     out["pax.tar.bz2"] = tar_bytes(files, tarfile.PAX_FORMAT, "w:bz2")
     out["gnu.tar.xz"] = tar_bytes(files, tarfile.GNU_FORMAT, "w:xz")

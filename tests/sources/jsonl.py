@@ -150,6 +150,46 @@ try:
     if b"look like JSON Lines" not in p.stdout:
         fail("no JSON Lines hint in the table without --json-field")
     print("bad lines, plain text and the hint checked")
+
+    # Several batches of lines (cimeter reads about 8 MiB of lines while the previous
+    # batch is measured): sums over ~20 MB of documents, a bad line in the third
+    # batch, and a zstd stream cut there; every result the same for -j 1 and -j 2.
+    many = os.path.join(tmp, "many")
+    os.makedirs(many)
+    rng = random.Random(5)
+    words = ["alpha", "βήτα", "gamma", "дельта", "epsilon", "ζ", "日本語", "\"q\"", "tab\t"]
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 400))) for _ in range(8000)]
+    lines = [json.dumps({"text": t}) for t in texts]
+    third = len(lines) * 5 // 6
+    bad_lines = lines[:third] + ['{"text": "unterminated'] + lines[third:]
+    open(os.path.join(many, "many.jsonl"), "w").write("\n".join(lines) + "\n")
+    open(os.path.join(many, "bad-late.jsonl"), "w").write("\n".join(bad_lines) + "\n")
+    if zstandard:
+        z = zstandard.ZstdCompressor().compress(("\n".join(lines) + "\n").encode())
+        open(os.path.join(many, "cut.jsonl.zst"), "wb").write(z[:len(z) * 5 // 6])
+        zb = zstandard.ZstdCompressor().compress(("\n".join(bad_lines) + "\n").encode())
+        open(os.path.join(many, "bad-late.jsonl.zst"), "wb").write(zb)
+    runs = [measure(["--json-field", "text", many], jobs=j, specs=["-t", "text:chars"])
+            for j in (1, 2)]
+    if all(runs):
+        for d in runs:
+            d.pop("command")
+        if runs[0] != runs[1]:
+            fail("several batches: -j 1 and -j 2 differ")
+        recs = {os.path.basename(f["path"]): f for f in runs[1]["files"]}
+        f = recs.get("many.jsonl", {})
+        want = (len(texts), sum(len(t.encode()) for t in texts), sum(len(t) for t in texts))
+        if (f.get("documents"), f.get("raw_bytes"), f.get("units")) != want:
+            fail(f"several batches: many.jsonl {f}, expected documents, bytes, chars {want}")
+        for n in ("bad-late.jsonl", "bad-late.jsonl.zst"):
+            f = recs.get(n)
+            if f is not None and (f.get("error_code") != "corrupt" or
+                                  f"line {third + 1}:" not in (f.get("error") or "")):
+                fail(f"{n}: expected an error naming line {third + 1}, got {f}")
+        f = recs.get("cut.jsonl.zst")
+        if f is not None and f.get("error_code") != "truncated":
+            fail(f"cut.jsonl.zst: expected a truncated error, got {f}")
+    print("several batches: sums, a late bad line and a cut stream checked for -j 1 and -j 2")
 finally:
     shutil.rmtree(tmp)
 finish()
