@@ -22,7 +22,7 @@
  *   (seed, k) only: results are the same for any thread count.
  */
 #include <gsl/gsl_errno.h>
-#include <gsl/gsl_multifit.h>
+#include <gsl/gsl_linalg.h>
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
@@ -63,41 +63,9 @@ struct CimIsoflop {
     double cpu_seconds;          /* the fit and its bootstrap, all threads */
 };
 
-/* The least-squares workspace of the parabolas (one per thread): sized for
- * the largest budget, used through views of each budget's size (GSL solves
- * an n x 3 view exactly as it would an n x 3 matrix of its own). */
-typedef struct Lsq {
-    gsl_matrix *X, *cov;
-    gsl_vector *y, *c;
-    gsl_multifit_linear_workspace *w;
-} Lsq;
-
-static void lsq_free(Lsq *q)
-{
-    if (q->X) gsl_matrix_free(q->X);
-    if (q->cov) gsl_matrix_free(q->cov);
-    if (q->y) gsl_vector_free(q->y);
-    if (q->c) gsl_vector_free(q->c);
-    if (q->w) gsl_multifit_linear_free(q->w);
-    memset(q, 0, sizeof *q);
-}
-
-static int lsq_alloc(Lsq *q, size_t nmax)
-{
-    if (!nmax) nmax = 1;
-    q->X = gsl_matrix_alloc(nmax, 3);
-    q->cov = gsl_matrix_alloc(3, 3);
-    q->y = gsl_vector_alloc(nmax);
-    q->c = gsl_vector_alloc(3);
-    q->w = gsl_multifit_linear_alloc(nmax, 3);
-    if (q->X && q->cov && q->y && q->c && q->w) return 0;
-    lsq_free(q);
-    return -1;
-}
-
 /* Parabola through rows (with repeats), among which `distinct` values of N;
  * returns 0 with the minimum, or -1 with the reason. */
-static int parabola(Lsq *q, const double *lnN, const double *L, const size_t *rows, size_t n,
+static int parabola(const double *lnN, const double *L, const size_t *rows, size_t n,
                     int distinct, double *coef, double *xc, double *xstar, double *Lstar,
                     char *reason, size_t rn)
 {
@@ -113,18 +81,35 @@ static int parabola(Lsq *q, const double *lnN, const double *L, const size_t *ro
         return -1;
     }
     m /= (double)n;
-    gsl_matrix_view X = gsl_matrix_submatrix(q->X, 0, 0, n, 3);
-    gsl_vector_view y = gsl_vector_subvector(q->y, 0, n);
+    /* Normal equations in u = (ln N - m) / half-range: centred and scaled, the
+     * 3 x 3 system is well conditioned, and solving it costs far less than an
+     * SVD of the n x 3 design (the bootstrap solves thousands). */
+    double half = (hi - lo) / 2;
+    double su[5] = {0}, sy[3] = {0};
     for (size_t k = 0; k < n; k++) {
-        double x = lnN[rows[k]] - m;
-        gsl_matrix_set(&X.matrix, k, 0, 1);
-        gsl_matrix_set(&X.matrix, k, 1, x);
-        gsl_matrix_set(&X.matrix, k, 2, x * x);
-        gsl_vector_set(&y.vector, k, L[rows[k]]);
+        double u = (lnN[rows[k]] - m) / half;
+        double y = L[rows[k]];
+        double p = 1;
+        for (int j = 0; j < 5; j++) {
+            su[j] += p;
+            if (j < 3)
+                sy[j] += p * y;
+            p *= u;
+        }
     }
-    double chisq;
-    gsl_multifit_linear(&X.matrix, &y.vector, q->c, q->cov, &chisq, q->w);
-    for (int j = 0; j < 3; j++) coef[j] = gsl_vector_get(q->c, (size_t)j);
+    double normal[9] = {su[0], su[1], su[2], su[1], su[2], su[3], su[2], su[3], su[4]};
+    gsl_matrix_view A = gsl_matrix_view_array(normal, 3, 3);
+    gsl_vector_view rhs = gsl_vector_view_array(sy, 3);
+    double cu[3];
+    gsl_vector_view c = gsl_vector_view_array(cu, 3);
+    if (gsl_linalg_cholesky_decomp1(&A.matrix) || gsl_linalg_cholesky_solve(&A.matrix, &rhs.vector, &c.vector)) {
+        if (reason)
+            snprintf(reason, rn, "the parabola's least-squares system is singular");
+        return -1;
+    }
+    coef[0] = cu[0];
+    coef[1] = cu[1] / half;
+    coef[2] = cu[2] / (half * half);
     *xc = m;
     double xs = m - coef[1] / (2 * coef[2]);
     if (!(coef[2] > 0)) {
@@ -278,8 +263,7 @@ int cim_isoflop_run(const CimRuns *runs, const double *D, const CimIsoflopParams
     for (int j = 0; j < r->nb; j++) nmax = r->b[j].n > nmax ? r->b[j].n : nmax;
     size_t *pos = malloc((nmax ? nmax : 1) * sizeof *pos);
     unsigned char *seen = calloc(nmax ? nmax : 1, 1);
-    Lsq lsq = {0};
-    if (!pos || !seen || lsq_alloc(&lsq, nmax) < 0) {
+    if (!pos || !seen) {
         free(pos);
         free(seen);
         FAIL(CIM_ERR_NOMEM, "out of memory");
@@ -291,7 +275,6 @@ int cim_isoflop_run(const CimRuns *runs, const double *D, const CimIsoflopParams
         if (!b->cls) {
             free(pos);
             free(seen);
-            lsq_free(&lsq);
             FAIL(CIM_ERR_NOMEM, "out of memory");
         }
         for (size_t t = 0; t < b->n; t++) {
@@ -304,7 +287,7 @@ int cim_isoflop_run(const CimRuns *runs, const double *D, const CimIsoflopParams
     for (int j = 0; j < r->nb; j++) {
         Budget *b = &r->b[j];
         int distinct = distinct_n(b, pos, b->n, seen);
-        b->ok = parabola(&lsq, r->lnN, r->L, b->rows, b->n, distinct, b->coef, &b->xc,
+        b->ok = parabola(r->lnN, r->L, b->rows, b->n, distinct, b->coef, &b->xc,
                          &b->lnNstar, &b->Lstar, b->reason, sizeof b->reason) == 0;
         if (b->ok && r->nok < 256) {
             xl[r->nok] = b->lnC;
@@ -315,7 +298,6 @@ int cim_isoflop_run(const CimRuns *runs, const double *D, const CimIsoflopParams
     }
     free(pos);
     free(seen);
-    lsq_free(&lsq);
     if (regress(xl, yl, wl, r->nok, p->weighted, &r->a, &r->k) < 0)
         FAIL(CIM_ERR_REFUSED, "%d budget(s) with an interior minimum: the N*-C line needs at least 2", r->nok);
     r->a_lo = r->a_hi = r->a_se = r->n_at_lo = r->n_at_hi = NAN;
@@ -333,8 +315,7 @@ int cim_isoflop_run(const CimRuns *runs, const double *D, const CimIsoflopParams
             size_t *rows = malloc(cap * sizeof *rows), *bpos = malloc(cap * sizeof *bpos);
             unsigned char *bseen = calloc(nmax ? nmax : 1, 1);
             gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-            Lsq blsq = {0};
-            int ready = rows && bpos && bseen && rng && lsq_alloc(&blsq, nmax) == 0;
+            int ready = rows && bpos && bseen && rng;
             #pragma omp for schedule(dynamic, 4)
             for (uint32_t q = 0; q < Bn; q++) {
                 as[q] = ns[q] = NAN;
@@ -350,7 +331,7 @@ int cim_isoflop_run(const CimRuns *runs, const double *D, const CimIsoflopParams
                         rows[t] = b->rows[bpos[t]];
                     }
                     int distinct = distinct_n(b, bpos, b->n, bseen);
-                    int ok = parabola(&blsq, r->lnN, r->L, rows, b->n, distinct, coef, &xc, &xs,
+                    int ok = parabola(r->lnN, r->L, rows, b->n, distinct, coef, &xc, &xs,
                                       &Ls, NULL, 0) == 0;
                     if (ok && mo < 256) {
                         bx[mo] = b->lnC; by[mo] = xs; bw[mo] = (double)b->n; mo++;
@@ -364,7 +345,6 @@ int cim_isoflop_run(const CimRuns *runs, const double *D, const CimIsoflopParams
             free(rows);
             free(bpos);
             free(bseen);
-            lsq_free(&blsq);
             if (rng) gsl_rng_free(rng);
         }
         size_t ok = 0;
