@@ -2,7 +2,7 @@
 """hf_wall_ref.py — Gemma 3's wall cuts (doc/tokenizers.md) against Hugging Face's tokenizers
 (the Rust library through npm `tokenizers`), file by file.
 
-    hf_wall_ref.py [--presets gemma3] [--adversarial DIR] [-j 1,2] [--ref-cache TSV] [PATH...]
+    hf_wall_ref.py [--presets gemma3,...] [--adversarial DIR] [-j 1,2] [--ref-cache TSV] [PATH...]
 
 Gemma 3's large files are cut next to a wall (a digit: a token that no merge takes) where no
 added token spans the cut. Each file written here is over 1 MiB, so it streams across
@@ -11,11 +11,12 @@ and after the added tokens that hold digits (<unused12>, truncated ones, ones a 
 lengthens), next to the longest added tokens (runs of U+2581) and to newline runs (added
 tokens too); a line the decoder cuts inside <unused12>, after its 1; stretches of several
 MiB without a digit (nothing to cut: held whole); long digit runs and digits of other
-scripts (no walls); invalid UTF-8 and control characters beside digits. The shared part is
-tests/ref/text_ref.py.
+scripts (no walls); invalid UTF-8 and control characters beside digits. Besides gemma3,
+two pipelines on its model (variants()) check the rule's other conditions. The shared
+part is tests/ref/text_ref.py.
 Exit 0 all equal, 1 a mismatch (listed), 77 reference or preset absent (meson: skipped).
 """
-import os, random, sys
+import json, os, random, shutil, sys, tempfile
 
 sys.dont_write_bytecode = True    # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'ref'))
@@ -80,6 +81,32 @@ def adversarial(d):
     return files + [p]
 
 
+def variants(d):
+    """Writes two pipelines built on Gemma 3's model into d (none when the preset is absent);
+    returns their paths. walls-raw: no normalizer or pre-tokenizer, and every other <unusedN>
+    `normalized` (so also sought in the raw text). walls-split: 7 becomes 77 and 3 becomes
+    U+2581 (neither is a wall then), and a Contiguous Split on 5 (no wall either)."""
+    data = os.environ.get('CIMETER_DATA_DIR') or os.path.join(text_ref.ROOT, 'tokenizers', 'data')
+    src = os.path.join(data, 'hf', 'gemma3.json')
+    if not os.path.exists(src):
+        return []
+    tj = json.load(open(src, encoding='utf-8'))
+    norm, pre = tj['normalizer'], tj['pre_tokenizer']
+    tj['normalizer'] = tj['pre_tokenizer'] = None
+    for k, t in enumerate(tj['added_tokens']):
+        t['normalized'] = t['content'].startswith('<unused') and k % 2 == 1
+    paths = [os.path.join(d, 'walls-raw.json'), os.path.join(d, 'walls-split.json')]
+    json.dump(tj, open(paths[0], 'w', encoding='utf-8'), ensure_ascii=False)
+    for t in tj['added_tokens']:
+        t['normalized'] = False
+    tj['normalizer'] = {'type': 'Sequence', 'normalizers': [
+        norm, {'type': 'Replace', 'pattern': {'String': '7'}, 'content': '77'},
+        {'type': 'Replace', 'pattern': {'String': '3'}, 'content': '\u2581'}]}
+    tj['pre_tokenizer'] = dict(pre, pattern={'String': '5'}, behavior='Contiguous')
+    json.dump(tj, open(paths[1], 'w', encoding='utf-8'), ensure_ascii=False)
+    return paths
+
+
 # hf_count.mjs counts one preset per run; its lines are "tokens<TAB>path".
 def parse_line(line, group):
     n, path = line.split('\t', 1)
@@ -87,5 +114,11 @@ def parse_line(line, group):
 
 
 if __name__ == '__main__':
-    sys.exit(text_ref.main('--presets', 'gemma3', 'text:hf:', adversarial, 'hf_count.mjs', parse_line,
-                           'tokenizers', one_name_per_run=True))
+    tmp = tempfile.mkdtemp(prefix='cim-hf-walls-')
+    try:
+        names = ','.join(['gemma3'] + variants(tmp))
+        rc = text_ref.main('--presets', names, 'text:hf:', adversarial, 'hf_count.mjs', parse_line,
+                           'tokenizers', one_name_per_run=True)
+    finally:
+        shutil.rmtree(tmp)
+    sys.exit(rc)
