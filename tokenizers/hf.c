@@ -931,10 +931,7 @@ static int64_t count_text(const HfConf *c, Tls *t, const char *s, size_t n, int 
 typedef struct HfState {
     uint8_t  *buf;                 /* decoded text not yet counted */
     size_t    len, cap;
-    uint8_t  *raw;                 /* scratch: the pending raw bytes + the chunk */
-    size_t    rawcap;
-    uint8_t   pend[4];             /* an incomplete UTF-8 sequence ending the last chunk */
-    size_t    npend;
+    CimUtf8Carry carry;            /* an incomplete UTF-8 sequence ending the last chunk */
     uint64_t  tokens;
     int       started;             /* some text was counted: the next does not begin the file */
     size_t    no_wall_cut;         /* wall cuts: buf[0..this) holds no cut (an earlier search) */
@@ -1006,18 +1003,6 @@ static size_t last_wall_cut(const HfConf *c, const uint8_t *s, size_t lo, size_t
     return 0;
 }
 
-static int grow(uint8_t **p, size_t *cap, size_t need)
-{
-    if (need <= *cap) return 0;
-    size_t ncap = *cap ? *cap : 1 << 16;
-    while (ncap < need) ncap *= 2;
-    uint8_t *np = realloc(*p, ncap);
-    if (!np) return -1;
-    *p = np;
-    *cap = ncap;
-    return 0;
-}
-
 /* Counts s[0..n), in segments on idle threads when there are some. */
 static int count_span(const HfConf *c, const uint8_t *s, size_t n, int at_start, unsigned spare,
                       uint64_t *tokens, CimErr *e)
@@ -1061,20 +1046,10 @@ static int hf_feed(const void *conf, void *state, const CimChunk *chunk, CimErr 
     HfState *st = state;
     const uint8_t *in = chunk->data;
     size_t n = chunk->len;
-    if (st->npend) {   /* finish the sequence the last chunk cut */
-        CIM_RETURN_IF(grow(&st->raw, &st->rawcap, st->npend + n), e, CIM_ERR_NOMEM, "out of memory");
-        memcpy(st->raw, st->pend, st->npend);
-        if (n) memcpy(st->raw + st->npend, chunk->data, n);
-        in = st->raw;
-        n += st->npend;
-        st->npend = 0;
-    }
-    CIM_RETURN_IF(grow(&st->buf, &st->cap, st->len + 3 * n + 16), e, CIM_ERR_NOMEM, "out of memory");
-    size_t used = n ? cim_utf8_repair(in, n, chunk->last, st->buf, &st->len) : 0;
-    if (used < n) {                    /* at most 3 bytes: an incomplete sequence */
-        memcpy(st->pend, in + used, n - used);
-        st->npend = n - used;
-    }
+    /* finish the sequence the last chunk cut */
+    CIM_RETURN_IF(cim_utf8_carry_join(&st->carry, &in, &n) < 0, e, CIM_ERR_NOMEM, "out of memory");
+    CIM_RETURN_IF(cim_utf8_carry_decode(&st->carry, in, n, chunk->last, &st->buf, &st->cap, &st->len) < 0,
+                  e, CIM_ERR_NOMEM, "out of memory");
     if (chunk->last) {
         CIM_CHECK(count_span(c, st->buf, st->len, !st->started, chunk->spare, &st->tokens, e));
         st->len = 0;
@@ -1100,7 +1075,7 @@ static int hf_finish(const void *conf, void *state, const CimGeometry *g, uint64
 {
     (void)g;
     HfState *st = state;
-    if (st->npend || st->len) {        /* no chunk said last: flush */
+    if (st->carry.npend || st->len) {  /* no chunk said last: flush */
         CimChunk end = {.kind = CIM_CHUNK_TEXT, .data = (const uint8_t *)"", .len = 0, .last = 1};
         CIM_CHECK(hf_feed(conf, state, &end, e));
     }
@@ -1113,7 +1088,7 @@ static void hf_release(const void *conf, void *state)
     (void)conf;
     HfState *st = state;
     free(st->buf);
-    free(st->raw);
+    cim_utf8_carry_free(&st->carry);
     memset(st, 0, sizeof *st);
 }
 
