@@ -399,8 +399,8 @@ static const CimOption hf_options[] = {
 };
 static const char *const hf_shorthand[] = {"file", NULL};
 
-/* Whether a normalizer keeps the cut (see the top of this file). */
-static int norm_cut_safe(const json_t *cfg)
+/* Whether a normalizer is none, one that `ok` accepts, or a Sequence of such. */
+static int norm_each(const json_t *cfg, int (*ok)(const char *type, const json_t *cfg))
 {
     if (!cfg || json_is_null(cfg)) return 1;
     const char *type = json_string_value(json_object_get(cfg, "type"));
@@ -408,9 +408,16 @@ static int norm_cut_safe(const json_t *cfg)
     if (!strcmp(type, "Sequence")) {
         const json_t *list = json_object_get(cfg, "normalizers");
         for (size_t k = 0; k < json_array_size(list); k++)
-            if (!norm_cut_safe(json_array_get(list, k))) return 0;
+            if (!norm_each(json_array_get(list, k), ok)) return 0;
         return json_is_array(list);
     }
+    return ok(type, cfg);
+}
+
+/* Whether a normalizer keeps the cut (see the top of this file). */
+static int keeps_cut(const char *type, const json_t *cfg)
+{
+    (void)cfg;
     return !strcmp(type, "NFC") || !strcmp(type, "NFD") || !strcmp(type, "NFKC") || !strcmp(type, "NFKD")
         || !strcmp(type, "Lowercase");
 }
@@ -482,20 +489,10 @@ static const char *one_char(const json_t *v, size_t *len)
 }
 
 /* Whether a normalizer rewrites each character alone, whatever its neighbours (wall cuts,
- * the top of this file): none, a Replace whose pattern is a one-character String, or a
- * Sequence of these. */
-static int norm_char_local(const json_t *cfg)
+ * the top of this file): a Replace whose pattern is a one-character String. */
+static int char_local(const char *type, const json_t *cfg)
 {
-    if (!cfg || json_is_null(cfg)) return 1;
-    const char *type = json_string_value(json_object_get(cfg, "type"));
     size_t len;
-    if (!type) return 0;
-    if (!strcmp(type, "Sequence")) {
-        const json_t *list = json_object_get(cfg, "normalizers");
-        for (size_t k = 0; k < json_array_size(list); k++)
-            if (!norm_char_local(json_array_get(list, k))) return 0;
-        return json_is_array(list);
-    }
     return !strcmp(type, "Replace")
         && one_char(json_object_get(json_object_get(cfg, "pattern"), "String"), &len);
 }
@@ -524,7 +521,7 @@ static int walls_init(HfConf *c, const json_t *ncfg, const json_t *pcfg)
 {
     char split[5];
     if (c->cuttable || !c->bpe_cuts || c->added_strips || (c->norm.ops && c->normd.ntok)
-        || !norm_char_local(ncfg) || !pretok_one_char(pcfg, split))
+        || !norm_each(ncfg, char_local) || !pretok_one_char(pcfg, split))
         return 0;
     CimSpBuf image = {0};
     for (int b = 0; b < 0x80; b++) {
@@ -690,7 +687,7 @@ static int hf_init(void *conf, char *canon, size_t canon_n, char *model_path, si
         }
         c->bpe_cuts = r == 0;
     }
-    c->cuttable = pre_safe && norm_cut_safe(ncfg);
+    c->cuttable = pre_safe && norm_each(ncfg, keeps_cut);
     c->direct_tt = direct_pattern(pcfg);
     const json_t *added = json_object_get(root, "added_tokens");
     if (added && !json_is_array(added)) {
