@@ -31,9 +31,9 @@
  * character whose normalized form is one character that is a BPE token taking part in no
  * merge (hf_bpe.h), so it stays one symbol and nothing merges across either side of it.
  * The text splits before and after a wall where no added token occurrence in the text
- * (kept or not) starts before that position and ends after it, since then the
- * leftmost-longest search reaches the position in the whole text as in the piece before
- * it, and starts afresh there. That holds when nothing else looks across it: the model
+ * starts before that position and ends after it, since then the leftmost-longest search
+ * reaches the position in the whole text as in the piece before it, and starts afresh
+ * there. That holds when nothing else looks across it: the model
  * is BPE with cuts (no ByteLevel, prefix, suffix, ignore_merges); the normalizer rewrites
  * each character alone (none, Replace of a one-character String, Sequence of these); the
  * pre-tokenizer is none or a Split on a one-character String, not inverted (which splits
