@@ -5,7 +5,7 @@
     hf_wall_ref.py [--presets gemma3,...] [--adversarial DIR] [-j 1,2] [--ref-cache TSV] [PATH...]
 
 Gemma 3's large files are cut next to a wall (a digit: a token that no merge takes) where no
-added token spans the cut. Each file written here is over 1 MiB, so it streams across
+added token spans the cut. Each wall_* file is over 1 MiB, so it streams across
 decoder reads and, alone at -j 2, idle threads count its segments: digits inside, before
 and after the added tokens that hold digits (<unused12>, truncated ones, ones a digit
 lengthens), next to the longest added tokens (runs of U+2581) and to newline runs (added
