@@ -25,9 +25,25 @@
  * before a letter without looking behind (tiktoken's r50k, cl100k, o200k; Qwen's;
  * DeepSeek-V3's three). Such a file is counted as it streams, up to the last cut of what
  * has come so far, and a large piece is cut into segments (segment.h) that idle threads
- * count side by side as tiktoken.c does, so counts never depend on -j. Any other pipeline
- * (Gemma 3's: its whole text is one word) holds the whole file and counts it in one piece
- * at the end, on one thread.
+ * count side by side as tiktoken.c does, so counts never depend on -j.
+ *
+ * Wall cuts (Gemma 3's pipeline: its whole text is one word): a wall is an ASCII
+ * character whose normalized form is one character that is a BPE token taking part in no
+ * merge (hf_bpe.h), so it stays one symbol and nothing merges across either side of it.
+ * The text splits before and after a wall where no added token occurrence in the text
+ * starts before that position and ends after it, since then the leftmost-longest search
+ * reaches the position in the whole text as in the piece before it, and starts afresh
+ * there. That holds when nothing else looks across it: the model
+ * is BPE with cuts (no ByteLevel, prefix, suffix, ignore_merges); the normalizer rewrites
+ * each character alone (none, Replace of a one-character String, Sequence of these); the
+ * pre-tokenizer is none or a Split on a one-character String, not inverted (which splits
+ * only at that character, and a wall never normalizes to it), so a cut splits at most the
+ * word it falls in, at the wall; no added token is single_word, lstrip or rstrip; with a
+ * normalizer, none is normalized (without one, normalized ones are sought in the raw text
+ * too, and checked there). Such a file streams, counted up to its last wall cut whose
+ * bytes are all there (an added token spanning it could still be coming), in segments on
+ * idle threads. Any other pipeline holds the whole file and counts it in one piece at
+ * the end, on one thread.
  */
 #include <omp.h>
 #include <stdatomic.h>
@@ -342,6 +358,10 @@ typedef struct HfConf {
     AddedTok       *tok;             /* flags per added token */
     size_t          ntok;
     int             cuttable;        /* the pipeline splits at safe_cut positions */
+    int             wall_cuts;       /* else it may be cut next to a wall (wall_cut_at) */
+    uint8_t         wall[256];       /* bytes (ASCII) whose character is a wall there */
+    size_t          added_max;       /* the longest added token, in bytes */
+    int             added_strips;    /* some added token is single_word, lstrip or rstrip */
     int             bpe_cuts;        /* long words are counted in BPE-independent pieces */
     int             direct_tt;       /* the pre-tokenizer is one tiktoken pattern's pieces, as
                                       * bytes: this CimTtPattern, else -1 */
@@ -379,8 +399,8 @@ static const CimOption hf_options[] = {
 };
 static const char *const hf_shorthand[] = {"file", NULL};
 
-/* Whether a normalizer keeps the cut (see the top of this file). */
-static int norm_cut_safe(const json_t *cfg)
+/* Whether a normalizer is none, one that `ok` accepts, or a Sequence of such. */
+static int norm_each(const json_t *cfg, int (*ok)(const char *type, const json_t *cfg))
 {
     if (!cfg || json_is_null(cfg)) return 1;
     const char *type = json_string_value(json_object_get(cfg, "type"));
@@ -388,9 +408,16 @@ static int norm_cut_safe(const json_t *cfg)
     if (!strcmp(type, "Sequence")) {
         const json_t *list = json_object_get(cfg, "normalizers");
         for (size_t k = 0; k < json_array_size(list); k++)
-            if (!norm_cut_safe(json_array_get(list, k))) return 0;
+            if (!norm_each(json_array_get(list, k), ok)) return 0;
         return json_is_array(list);
     }
+    return ok(type, cfg);
+}
+
+/* Whether a normalizer keeps the cut (see the top of this file). */
+static int keeps_cut(const char *type, const json_t *cfg)
+{
+    (void)cfg;
     return !strcmp(type, "NFC") || !strcmp(type, "NFD") || !strcmp(type, "NFKC") || !strcmp(type, "NFKD")
         || !strcmp(type, "Lowercase");
 }
@@ -451,6 +478,75 @@ static int direct_pattern(const json_t *p)
     return cim_hf_tt_pattern(re);
 }
 
+/* The one character that string v holds, with its length in *len; NULL when v is not a
+ * string of exactly one character. */
+static const char *one_char(const json_t *v, size_t *len)
+{
+    const char *s = json_string_value(v);
+    if (!s || !json_string_length(v)) return NULL;
+    cim_utf8_cp((const uint8_t *)s, json_string_length(v), len);
+    return *len == json_string_length(v) ? s : NULL;
+}
+
+/* Whether a normalizer rewrites each character alone, whatever its neighbours (wall cuts,
+ * the top of this file): a Replace whose pattern is a one-character String. */
+static int char_local(const char *type, const json_t *cfg)
+{
+    size_t len;
+    return !strcmp(type, "Replace")
+        && one_char(json_object_get(json_object_get(cfg, "pattern"), "String"), &len);
+}
+
+/* Whether a pre-tokenizer splits only at one character, by itself (a Split on a
+ * one-character String, not inverted), or not at all; that character goes to split[]
+ * ("" for none). */
+static int pretok_one_char(const json_t *cfg, char split[5])
+{
+    split[0] = 0;
+    if (!cfg || json_is_null(cfg)) return 1;
+    const char *type = json_string_value(json_object_get(cfg, "type"));
+    if (!type || strcmp(type, "Split") || json_is_true(json_object_get(cfg, "invert"))) return 0;
+    size_t len;
+    const char *ch = one_char(json_object_get(json_object_get(cfg, "pattern"), "String"), &len);
+    if (!ch) return 0;
+    memcpy(split, ch, len);
+    split[len] = 0;
+    return 1;
+}
+
+/* The walls of a pipeline that may be cut next to one (the top of this file): each ASCII
+ * character whose normalized form is one character, not the pre-tokenizer's split
+ * character, that the BPE model never merges. -1 if out of memory. */
+static int walls_init(HfConf *c, const json_t *ncfg, const json_t *pcfg)
+{
+    char split[5];
+    if (c->cuttable || !c->bpe_cuts || c->added_strips || (c->norm.ops && c->normd.ntok)
+        || !norm_each(ncfg, char_local) || !pretok_one_char(pcfg, split))
+        return 0;
+    CimSpBuf image = {0};
+    for (int b = 0; b < 0x80; b++) {
+        char ch = (char)b;
+        const char *w = &ch;
+        size_t wl = 1, l;
+        if (c->norm.ops) {
+            image.len = 0;
+            if (c->norm.ops->apply(c->norm.self, &ch, 1, &image) < 0) {
+                free(image.p);
+                return -1;
+            }
+            w = image.p;
+            wl = image.len;
+        }
+        if (!wl) continue;
+        cim_utf8_cp((const uint8_t *)w, wl, &l);
+        if (l != wl || (wl == strlen(split) && !memcmp(w, split, wl))) continue;
+        c->wall[b] = (uint8_t)cim_hf_bpe_lone(c->model.self, w, wl);
+        c->wall_cuts |= c->wall[b];
+    }
+    free(image.p);
+    return 0;
+}
+
 static void hf_uninit(void *conf)
 {
     HfConf *c = conf;
@@ -509,6 +605,9 @@ static int load_added(HfConf *c, const json_t *list, char *err, size_t errn)
         }
         space |= memchr(s, ' ', len) != NULL;
         rstrip |= a->rstrip;
+        c->added_strips |= a->single_word || a->lstrip || a->rstrip;
+        if (len > c->added_max) c->added_max = len;
+        if (normalized && c->norm.ops && nb.len > c->added_max) c->added_max = nb.len;
         if (rc < 0) {
             snprintf(err, errn, "out of memory");
             free(nb.p);
@@ -588,7 +687,7 @@ static int hf_init(void *conf, char *canon, size_t canon_n, char *model_path, si
         }
         c->bpe_cuts = r == 0;
     }
-    c->cuttable = pre_safe && norm_cut_safe(ncfg);
+    c->cuttable = pre_safe && norm_each(ncfg, keeps_cut);
     c->direct_tt = direct_pattern(pcfg);
     const json_t *added = json_object_get(root, "added_tokens");
     if (added && !json_is_array(added)) {
@@ -597,6 +696,10 @@ static int hf_init(void *conf, char *canon, size_t canon_n, char *model_path, si
     }
     c->vocab = c->model.ops->vocab_size(c->model.self);
     if (load_added(c, added, err, sizeof err) < 0) goto done;
+    if (walls_init(c, ncfg, pcfg) < 0) {
+        snprintf(err, sizeof err, "out of memory");
+        goto done;
+    }
     rc = 0;
 done:
     json_decref(root);
@@ -825,12 +928,10 @@ static int64_t count_text(const HfConf *c, Tls *t, const char *s, size_t n, int 
 typedef struct HfState {
     uint8_t  *buf;                 /* decoded text not yet counted */
     size_t    len, cap;
-    uint8_t  *raw;                 /* scratch: the pending raw bytes + the chunk */
-    size_t    rawcap;
-    uint8_t   pend[4];             /* an incomplete UTF-8 sequence ending the last chunk */
-    size_t    npend;
+    CimUtf8Carry carry;            /* an incomplete UTF-8 sequence ending the last chunk */
     uint64_t  tokens;
     int       started;             /* some text was counted: the next does not begin the file */
+    size_t    no_wall_cut;         /* wall cuts: buf[0..this) holds no cut (an earlier search) */
 } HfState;
 
 #define HF_BATCH (1u << 20)        /* a cuttable text is counted each time this much has come */
@@ -857,15 +958,45 @@ static size_t last_cut(const uint8_t *s, size_t n)
     return 0;
 }
 
-static int grow(uint8_t **p, size_t *cap, size_t need)
+/* Whether an added token starting in (p - added_max, p) of trie tr ends after p. */
+static int added_spans(const HfConf *c, const Trie *tr, const uint8_t *s, size_t n, size_t p)
 {
-    if (need <= *cap) return 0;
-    size_t ncap = *cap ? *cap : 1 << 16;
-    while (ncap < need) ncap *= 2;
-    uint8_t *np = realloc(*p, ncap);
-    if (!np) return -1;
-    *p = np;
-    *cap = ncap;
+    if (!tr->ntok) return 0;
+    for (size_t i = p >= c->added_max ? p - c->added_max + 1 : 0; i < p; i++) {
+        int32_t tok;
+        if (tr->first[s[i]] && trie_longest(tr, (const char *)s, i, n, &tok) > p) return 1;
+    }
+    return 0;
+}
+
+/* Whether s[0..n) may be cut at p (0 < p < n): the character before or after p is a wall
+ * and no added token found in s spans p. s must hold every byte up to p + added_max - 1
+ * that the text has. */
+static int wall_cut_at(const HfConf *c, const uint8_t *s, size_t n, size_t p)
+{
+    if (!c->wall[s[p - 1]] && !c->wall[s[p]]) return 0;
+    return !added_spans(c, &c->raw, s, n, p) && !(!c->norm.ops && added_spans(c, &c->normd, s, n, p));
+}
+
+/* The conf that wall_next_cut serves: cim_segments' boundaries take no context, and it
+ * calls them on the thread that calls it (count_span). */
+static _Thread_local const HfConf *wall_conf;
+
+/* A wall cut at or after `from`, or n. */
+static size_t wall_next_cut(const uint8_t *s, size_t from, size_t n)
+{
+    for (size_t p = from ? from : 1; p < n; p++)
+        if (wall_cut_at(wall_conf, s, n, p)) return p;
+    return n;
+}
+
+/* The last wall cut p in s[lo..n) with p + added_max <= n (the bytes after it that an
+ * added token spanning it would need have come), or 0. */
+static size_t last_wall_cut(const HfConf *c, const uint8_t *s, size_t lo, size_t n)
+{
+    if (n <= c->added_max + 1) return 0;
+    for (size_t p = n - c->added_max - 1; p >= lo && p >= 1; p--)
+        if (wall_cut_at(c, s, n, p)) return p;
     return 0;
 }
 
@@ -874,7 +1005,13 @@ static int count_span(const HfConf *c, const uint8_t *s, size_t n, int at_start,
                       uint64_t *tokens, CimErr *e)
 {
     size_t cut[CIM_SEG_MAX + 1];
-    int nseg = c->cuttable ? cim_segments(s, n, spare, safe_cut, cut) : 1;
+    int nseg = 1;
+    if (c->cuttable) {
+        nseg = cim_segments(s, n, spare, safe_cut, cut);
+    } else if (c->wall_cuts) {
+        wall_conf = c;
+        nseg = cim_segments(s, n, spare, wall_next_cut, cut);
+    }
     if (nseg <= 1) {
         Tls *t = thread_state(c);
         CIM_RETURN_IF(!t, e, CIM_ERR_NOMEM, "out of memory");
@@ -906,27 +1043,21 @@ static int hf_feed(const void *conf, void *state, const CimChunk *chunk, CimErr 
     HfState *st = state;
     const uint8_t *in = chunk->data;
     size_t n = chunk->len;
-    if (st->npend) {   /* finish the sequence the last chunk cut */
-        CIM_RETURN_IF(grow(&st->raw, &st->rawcap, st->npend + n), e, CIM_ERR_NOMEM, "out of memory");
-        memcpy(st->raw, st->pend, st->npend);
-        if (n) memcpy(st->raw + st->npend, chunk->data, n);
-        in = st->raw;
-        n += st->npend;
-        st->npend = 0;
-    }
-    CIM_RETURN_IF(grow(&st->buf, &st->cap, st->len + 3 * n + 16), e, CIM_ERR_NOMEM, "out of memory");
-    size_t used = n ? cim_utf8_repair(in, n, chunk->last, st->buf, &st->len) : 0;
-    if (used < n) {                    /* at most 3 bytes: an incomplete sequence */
-        memcpy(st->pend, in + used, n - used);
-        st->npend = n - used;
-    }
+    /* finish the sequence the last chunk cut */
+    CIM_RETURN_IF(cim_utf8_carry_join(&st->carry, &in, &n) < 0, e, CIM_ERR_NOMEM, "out of memory");
+    CIM_RETURN_IF(cim_utf8_carry_decode(&st->carry, in, n, chunk->last, &st->buf, &st->cap, &st->len) < 0,
+                  e, CIM_ERR_NOMEM, "out of memory");
     if (chunk->last) {
         CIM_CHECK(count_span(c, st->buf, st->len, !st->started, chunk->spare, &st->tokens, e));
         st->len = 0;
         return 0;
     }
-    if (c->cuttable && st->len >= HF_BATCH) {
-        size_t cut = last_cut(st->buf, st->len);
+    if ((c->cuttable || c->wall_cuts) && st->len >= HF_BATCH) {
+        size_t cut = c->cuttable ? last_cut(st->buf, st->len)
+                                 : last_wall_cut(c, st->buf, st->no_wall_cut, st->len);
+        /* positions up to the last one searched with its bytes all there are no cut */
+        size_t searched = st->len > c->added_max + 1 ? st->len - c->added_max : 0;
+        st->no_wall_cut = cut ? searched - cut : searched;
         if (cut) {
             CIM_CHECK(count_span(c, st->buf, cut, !st->started, chunk->spare, &st->tokens, e));
             st->started = 1;
@@ -941,7 +1072,7 @@ static int hf_finish(const void *conf, void *state, const CimGeometry *g, uint64
 {
     (void)g;
     HfState *st = state;
-    if (st->npend || st->len) {        /* no chunk said last: flush */
+    if (st->carry.npend || st->len) {  /* no chunk said last: flush */
         CimChunk end = {.kind = CIM_CHUNK_TEXT, .data = (const uint8_t *)"", .len = 0, .last = 1};
         CIM_CHECK(hf_feed(conf, state, &end, e));
     }
@@ -954,7 +1085,7 @@ static void hf_release(const void *conf, void *state)
     (void)conf;
     HfState *st = state;
     free(st->buf);
-    free(st->raw);
+    cim_utf8_carry_free(&st->carry);
     memset(st, 0, sizeof *st);
 }
 

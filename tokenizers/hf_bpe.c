@@ -61,6 +61,7 @@ typedef struct Bpe {
     uint64_t vsize;
     uint64_t *bigram;              /* cim_hf_bpe_cuts_init: code point pairs inside tokens */
     size_t   bmask;
+    uint8_t  *merge_part;          /* cim_hf_bpe_cuts_init: bit per id, set if a merge takes it */
 } Bpe;
 
 /* ---- the ByteLevel alphabet ---------------------------------------------- */
@@ -184,6 +185,7 @@ static void bpe_free(void *self)
     vocab_free(&b->vocab);
     free(b->merge);
     free(b->bigram);
+    free(b->merge_part);
     free(b->prefix);
     free(b->suffix);
     free(b);
@@ -426,7 +428,24 @@ int cim_hf_bpe_cuts_init(void *self)
             prev = c;
         }
     }
+    b->merge_part = calloc(b->vsize / 8 + 1, 1);
+    if (!b->merge_part) return -1;
+    for (size_t i = 0; i <= b->mmask; i++) {
+        uint64_t key = b->merge[i].key;
+        if (!key) continue;
+        uint32_t left = (uint32_t)((key - 1) >> 32), right = (uint32_t)(key - 1);
+        b->merge_part[left / 8] |= (uint8_t)(1u << (left % 8));
+        b->merge_part[right / 8] |= (uint8_t)(1u << (right % 8));
+    }
     return 0;
+}
+
+int cim_hf_bpe_lone(const void *self, const char *ch, size_t len)
+{
+    const Bpe *b = self;
+    if (!b->merge_part) return 0;
+    int64_t id = vocab_get(&b->vocab, ch, len);
+    return id >= 0 && !(b->merge_part[id / 8] >> (id % 8) & 1);
 }
 
 size_t cim_hf_bpe_next_cut(const void *self, const char *w, size_t i, size_t n)

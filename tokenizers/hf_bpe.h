@@ -31,5 +31,10 @@ int cim_hf_bpe_byte_level(void *self, char *err, size_t errn);
 int    cim_hf_bpe_cuts_init(void *self);
 /* The first such cut after w[i], or n. */
 size_t cim_hf_bpe_next_cut(const void *self, const char *w, size_t i, size_t n);
+/* Whether character ch[0..len) is a wall of a model that cim_hf_bpe_cuts_init built (0):
+ * a token whose id is neither part of any merge. Such a character is one symbol that never
+ * merges, so no merge crosses either side of it: a word's count is the sum of its pieces
+ * cut just before or just after it. */
+int    cim_hf_bpe_lone(const void *self, const char *ch, size_t len);
 
 #endif

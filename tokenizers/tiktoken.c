@@ -68,10 +68,7 @@ typedef struct TtConf {
 typedef struct TtState {
     uint8_t   *buf;          /* clean UTF-8: the carried tail, then the new text */
     size_t     len, cap;
-    uint8_t   *raw;          /* scratch: the pending raw bytes + the chunk */
-    size_t     rawcap;
-    uint8_t    pend[4];      /* an incomplete UTF-8 sequence ending the last chunk */
-    size_t     npend;
+    CimUtf8Carry carry;      /* an incomplete UTF-8 sequence ending the last chunk */
     uint64_t   tokens;
 } TtState;
 
@@ -234,18 +231,6 @@ static size_t safe_cut(const uint8_t *s, size_t from, size_t n)
     return n;
 }
 
-static int grow(uint8_t **p, size_t *cap, size_t need)
-{
-    if (need <= *cap) return 0;
-    size_t ncap = *cap ? *cap : 1 << 16;
-    while (ncap < need) ncap *= 2;
-    uint8_t *np = realloc(*p, ncap);
-    if (!np) return -1;
-    *p = np;
-    *cap = ncap;
-    return 0;
-}
-
 /* After counting: keep the withheld tail buf[done..end) (at most CIM_TT_MAX_CARRY
  * bytes) as the next carry. */
 static void keep_tail(TtState *st, size_t done, size_t end)
@@ -258,12 +243,8 @@ static void keep_tail(TtState *st, size_t done, size_t end)
 static int feed_serial(const TtConf *c, TtState *st, CimTtCache *cache, const uint8_t *in, size_t n,
                        int final, CimErr *e)
 {
-    CIM_RETURN_IF(grow(&st->buf, &st->cap, st->len + 3 * n + 16), e, CIM_ERR_NOMEM, "out of memory");
-    size_t used = n ? cim_utf8_repair(in, n, final, st->buf, &st->len) : 0;
-    if (used < n) {                    /* at most 3 bytes: an incomplete sequence */
-        memcpy(st->pend, in + used, n - used);
-        st->npend = n - used;
-    }
+    CIM_RETURN_IF(cim_utf8_carry_decode(&st->carry, in, n, final, &st->buf, &st->cap, &st->len) < 0,
+                  e, CIM_ERR_NOMEM, "out of memory");
     size_t done = 0;
     int rc = count_text(c, cache, st->buf, st->len, final, &done, &st->tokens);
     CIM_RETURN_IF(rc < 0, e, rc, "out of memory");
@@ -280,8 +261,8 @@ static int feed_parallel(const TtConf *c, TtState *st, const uint8_t *in, size_t
                          int nseg, const size_t *cut, CimErr *e)
 {
     size_t base = st->len;
-    CIM_RETURN_IF(grow(&st->buf, &st->cap, base + 3 * n + 16 * (size_t)(nseg + 1)), e, CIM_ERR_NOMEM,
-                  "out of memory");
+    CIM_RETURN_IF(cim_bytes_reserve(&st->buf, &st->cap, base + 3 * n + 16 * (size_t)(nseg + 1)) < 0, e,
+                  CIM_ERR_NOMEM, "out of memory");
     uint64_t tok[CIM_SEG_MAX] = {0};
     size_t start[CIM_SEG_MAX], end[CIM_SEG_MAX], done[CIM_SEG_MAX], used_last = 0;
     int rc[CIM_SEG_MAX] = {0};
@@ -308,10 +289,7 @@ static int feed_parallel(const TtConf *c, TtState *st, const uint8_t *in, size_t
         st->tokens += tok[k];
     }
     size_t lastn = n - cut[nseg - 1];
-    if (used_last < lastn) {
-        memcpy(st->pend, in + cut[nseg - 1] + used_last, lastn - used_last);
-        st->npend = lastn - used_last;
-    }
+    cim_utf8_carry_keep(&st->carry, in + cut[nseg - 1], used_last, lastn);
     int l = nseg - 1;
     keep_tail(st, start[l] + done[l], end[l]);
     return 0;
@@ -323,14 +301,8 @@ static int tt_feed(const void *conf, void *state, const CimChunk *chunk, CimErr 
     TtState *st = state;
     const uint8_t *in = chunk->data;
     size_t n = chunk->len;
-    if (st->npend) {   /* finish the sequence the last chunk cut */
-        CIM_RETURN_IF(grow(&st->raw, &st->rawcap, st->npend + n), e, CIM_ERR_NOMEM, "out of memory");
-        memcpy(st->raw, st->pend, st->npend);
-        if (n) memcpy(st->raw + st->npend, chunk->data, n);
-        in = st->raw;
-        n += st->npend;
-        st->npend = 0;
-    }
+    /* finish the sequence the last chunk cut */
+    CIM_RETURN_IF(cim_utf8_carry_join(&st->carry, &in, &n) < 0, e, CIM_ERR_NOMEM, "out of memory");
     size_t cut[CIM_SEG_MAX + 1];
     int nseg = cim_segments(in, n, chunk->spare, safe_cut, cut);
     if (nseg > 1) return feed_parallel(c, st, in, n, chunk->last, nseg, cut, e);
@@ -342,7 +314,7 @@ static int tt_feed(const void *conf, void *state, const CimChunk *chunk, CimErr 
 static int tt_finish(const void *conf, void *state, const CimGeometry *g, uint64_t *tokens, CimErr *e)
 {
     TtState *st = state;
-    if (st->npend || st->len) {        /* no chunk said last: flush */
+    if (st->carry.npend || st->len) {  /* no chunk said last: flush */
         CimChunk end = {.kind = CIM_CHUNK_TEXT, .data = (const uint8_t *)"", .len = 0, .last = 1};
         CIM_CHECK(tt_feed(conf, state, &end, e));
     }
@@ -354,7 +326,7 @@ static void tt_release(const void *conf, void *state)
 {
     TtState *st = state;
     free(st->buf);
-    free(st->raw);
+    cim_utf8_carry_free(&st->carry);
     memset(st, 0, sizeof *st);
 }
 

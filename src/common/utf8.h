@@ -3,6 +3,7 @@
 #define CIM_UTF8_H
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Length (1-4) of the valid sequence starting at p, or 0 if p[0] does not
@@ -128,6 +129,68 @@ static inline size_t cim_utf8_repair(const uint8_t *in, size_t n, int final, uin
     }
     *olen = o;
     return n;
+}
+
+/* Makes *p hold at least need bytes (doubling from 64 KiB; *p may be NULL with *cap 0).
+ * -1 if out of memory, *p then unchanged. */
+static inline int cim_bytes_reserve(uint8_t **p, size_t *cap, size_t need)
+{
+    if (need <= *cap) return 0;
+    size_t ncap = *cap ? *cap : 1 << 16;
+    while (ncap < need) ncap *= 2;
+    uint8_t *np = realloc(*p, ncap);
+    if (!np) return -1;
+    *p = np;
+    *cap = ncap;
+    return 0;
+}
+
+/* A text decoded chunk by chunk: the incomplete UTF-8 sequence that ends a chunk is held
+ * back and decoded with the next one, so a chunk boundary never splits a character. */
+typedef struct CimUtf8Carry {
+    uint8_t  pend[4];     /* the held-back bytes (at most 3) */
+    size_t   npend;
+    uint8_t *joined;      /* scratch: the held-back bytes, then the chunk */
+    size_t   cap;
+} CimUtf8Carry;
+
+/* Puts the held-back bytes before the chunk *in[0..*n): *in and *n then name the joined
+ * bytes (in the carry's scratch; nothing changes when none were held back). -1 if out of
+ * memory. */
+static inline int cim_utf8_carry_join(CimUtf8Carry *c, const uint8_t **in, size_t *n)
+{
+    if (!c->npend) return 0;
+    if (cim_bytes_reserve(&c->joined, &c->cap, c->npend + *n) < 0) return -1;
+    memcpy(c->joined, c->pend, c->npend);
+    if (*n) memcpy(c->joined + c->npend, *in, *n);
+    *in = c->joined;
+    *n += c->npend;
+    c->npend = 0;
+    return 0;
+}
+
+/* Holds back in[used..n), what cim_utf8_repair left unconsumed (at most 3 bytes). */
+static inline void cim_utf8_carry_keep(CimUtf8Carry *c, const uint8_t *in, size_t used, size_t n)
+{
+    memcpy(c->pend, in + used, n - used);
+    c->npend = n - used;
+}
+
+/* Decodes in[0..n) (already joined) the WHATWG way onto out[0..*len) (grown as needed),
+ * holding back an incomplete sequence at its end unless final. -1 if out of memory. */
+static inline int cim_utf8_carry_decode(CimUtf8Carry *c, const uint8_t *in, size_t n, int final,
+                                        uint8_t **out, size_t *cap, size_t *len)
+{
+    if (cim_bytes_reserve(out, cap, *len + 3 * n + 16) < 0) return -1;
+    size_t used = n ? cim_utf8_repair(in, n, final, *out, len) : 0;
+    cim_utf8_carry_keep(c, in, used, n);
+    return 0;
+}
+
+static inline void cim_utf8_carry_free(CimUtf8Carry *c)
+{
+    free(c->joined);
+    memset(c, 0, sizeof *c);
 }
 
 #endif
