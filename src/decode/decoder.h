@@ -53,6 +53,10 @@ typedef struct CimDecoder {
     /* header() reads the file only from its start and at its end, and says how far
      * (CimFileMeasure.head_read, tail_read), on success and on error alike. */
     int header_ends;
+    /* (optional, with header_ends) header() over an open, seekable file of size bytes,
+     * left open: a caller that holds a file's ends in memory reads them without a file. */
+    int (*header_stream)(FILE *f, uint64_t size, const CimLimits *lim, CimFileMeasure *m,
+                         CimErr *e);
     int (*decode)(const char *path, const CimLimits *lim, CimSink *sink, CimFileMeasure *m, CimErr *e);
     /* (optional) decode() from an unseekable stream (a compressed file's or an
      * archive member's content): only decoders that never seek have one (text). */

@@ -110,6 +110,15 @@ static void jpeg_ctx_free(JpegCtx *c)
     c->band = NULL;
 }
 
+/* The error handling of a context reading c->f (nothing read yet). */
+static void jpeg_ctx_setup(JpegCtx *c)
+{
+    c->ci.err = jpeg_std_error(&c->jerr);
+    c->jerr.error_exit = jpeg_cb_error_exit;
+    c->jerr.emit_message = jpeg_cb_emit;
+    c->jerr.output_message = jpeg_cb_output;
+}
+
 static int jpeg_ctx_open(JpegCtx *c, const char *path, uint64_t *file_bytes, CimErr *e)
 {
     memset(c, 0, sizeof *c);
@@ -118,10 +127,7 @@ static int jpeg_ctx_open(JpegCtx *c, const char *path, uint64_t *file_bytes, Cim
     struct stat st;
     CIM_RETURN_IF(fstat(fileno(c->f), &st) < 0, e, CIM_ERR_IO, "cannot stat: %s", strerror(errno));
     *file_bytes = (uint64_t)st.st_size;
-    c->ci.err = jpeg_std_error(&c->jerr);
-    c->jerr.error_exit = jpeg_cb_error_exit;
-    c->jerr.emit_message = jpeg_cb_emit;
-    c->jerr.output_message = jpeg_cb_output;
+    jpeg_ctx_setup(c);
     return 0;
 }
 
@@ -263,31 +269,44 @@ static int jpeg_head_guarded(JpegCtx *c, const CimLimits *lim, CimFileMeasure *m
     return jpeg_head_body(c, lim, m, e);
 }
 
-static int jpeg_header(const char *path, const CimLimits *lim, CimFileMeasure *m, CimErr *e)
+/* header() over an open, seekable file of size bytes (left open). */
+static int jpeg_header_stream(FILE *f, uint64_t size, const CimLimits *lim, CimFileMeasure *m,
+                              CimErr *e)
 {
-    JpegCtx *c = malloc(sizeof *c);
+    JpegCtx *c = calloc(1, sizeof *c);
     CIM_RETURN_IF(!c, e, CIM_ERR_NOMEM, "out of memory");
-    uint64_t fb = 0;
-    int rc = jpeg_ctx_open(c, path, &fb, e);
-    if (rc == 0) {
-        m->file_bytes = fb;
-        rc = jpeg_head_guarded(c, lim, m, e);
-        /* What libjpeg's stdio source took (its buffer's look-ahead included), before
-         * the tail is looked at. */
-        off_t head = ftello(c->f);
-        m->head_read = head > 0 ? (uint64_t)head : 0;
-    }
+    c->f = f;
+    jpeg_ctx_setup(c);
+    m->file_bytes = size;
+    int rc = jpeg_head_guarded(c, lim, m, e);
+    /* What libjpeg's stdio source took (its buffer's look-ahead included), before
+     * the tail is looked at. */
+    off_t head = ftello(f);
+    m->head_read = head > 0 ? (uint64_t)head : 0;
     /* Not ending with EOI: decode, which reports truncation exactly as
      * --no-fast-path does (or accepts trailing bytes after EOI). */
     if (rc == 0) {
         uint8_t tail[2];
         m->tail_read = 2;
-        if (fseeko(c->f, -2, SEEK_END) != 0 || fread(tail, 1, 2, c->f) != 2 ||
+        if (fseeko(f, -2, SEEK_END) != 0 || fread(tail, 1, 2, f) != 2 ||
             tail[0] != 0xFF || tail[1] != 0xD9)
             rc = CIM_ERR_NEED_DECODE;
     }
+    c->f = NULL;   /* the caller's */
     jpeg_ctx_free(c);
     free(c);
+    return rc;
+}
+
+static int jpeg_header(const char *path, const CimLimits *lim, CimFileMeasure *m, CimErr *e)
+{
+    FILE *f = fopen(path, "rb");
+    CIM_RETURN_IF(!f, e, CIM_ERR_IO, "cannot open: %s", strerror(errno));
+    struct stat st;
+    int rc = fstat(fileno(f), &st) < 0
+           ? cim_err(e, CIM_ERR_IO, "cannot stat: %s", strerror(errno))
+           : jpeg_header_stream(f, (uint64_t)st.st_size, lim, m, e);
+    fclose(f);
     return rc;
 }
 
@@ -302,6 +321,7 @@ const CimDecoder cim_dec_jpeg = {
     .probe    = jpeg_probe,
     .header   = jpeg_header,
     .header_ends = 1,
+    .header_stream = jpeg_header_stream,
     .decode   = jpeg_decode,
 };
 #endif /* CIM_HAVE_JPEG */

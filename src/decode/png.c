@@ -140,15 +140,9 @@ static void png_fill_measure(CimFileMeasure *m, uint64_t file_bytes, uint32_t w,
     m->geom.channels = ch;
 }
 
-/* Opens the file and creates the libpng structs (no reads yet). */
-static int png_ctx_open(PngCtx *c, const char *path, uint64_t *file_bytes, CimErr *e)
+/* Creates the libpng structs reading from c->f (no reads yet). */
+static int png_ctx_setup(PngCtx *c, CimErr *e)
 {
-    memset(c, 0, sizeof *c);
-    c->f = fopen(path, "rb");
-    CIM_RETURN_IF(!c->f, e, CIM_ERR_IO, "cannot open: %s", strerror(errno));
-    struct stat st;
-    CIM_RETURN_IF(fstat(fileno(c->f), &st) < 0, e, CIM_ERR_IO, "cannot stat: %s", strerror(errno));
-    *file_bytes = (uint64_t)st.st_size;
     c->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, c, png_cb_error, png_cb_warning);
     CIM_RETURN_IF(!c->png, e, CIM_ERR_NOMEM, "png: out of memory");
     c->info = png_create_info_struct(c->png);
@@ -161,6 +155,18 @@ static int png_ctx_open(PngCtx *c, const char *path, uint64_t *file_bytes, CimEr
     /* Dimensions are checked against CimLimits by us, not libpng's 1e6 cap. */
     png_set_user_limits(c->png, 0x7fffffffu, 0x7fffffffu);
     return 0;
+}
+
+/* Opens the file and creates the libpng structs (no reads yet). */
+static int png_ctx_open(PngCtx *c, const char *path, uint64_t *file_bytes, CimErr *e)
+{
+    memset(c, 0, sizeof *c);
+    c->f = fopen(path, "rb");
+    CIM_RETURN_IF(!c->f, e, CIM_ERR_IO, "cannot open: %s", strerror(errno));
+    struct stat st;
+    CIM_RETURN_IF(fstat(fileno(c->f), &st) < 0, e, CIM_ERR_IO, "cannot stat: %s", strerror(errno));
+    *file_bytes = (uint64_t)st.st_size;
+    return png_ctx_setup(c, e);
 }
 
 /* Reads the chunks up to the first IDAT. Called under setjmp. */
@@ -301,29 +307,45 @@ static int png_head_guarded(PngCtx *c, const CimLimits *lim, CimFileMeasure *m, 
     return png_head_body(c, lim, m, e);
 }
 
-static int png_header(const char *path, const CimLimits *lim, CimFileMeasure *m, CimErr *e)
+/* header() over an open, seekable file of size bytes (left open). */
+static int png_header_stream(FILE *f, uint64_t size, const CimLimits *lim, CimFileMeasure *m,
+                             CimErr *e)
 {
     static const uint8_t iend[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82};
     PngCtx c;
-    uint64_t fb = 0;
-    int rc = png_ctx_open(&c, path, &fb, e);
+    memset(&c, 0, sizeof c);
+    c.f = f;
+    int rc = png_ctx_setup(&c, e);
     if (rc == 0) {
-        m->file_bytes = fb;
+        m->file_bytes = size;
         rc = png_head_guarded(&c, lim, m, e);
-        off_t head = ftello(c.f);   /* what libpng took, before the tail is looked at */
+        off_t head = ftello(f);   /* what libpng took, before the tail is looked at */
         m->head_read = head > 0 ? (uint64_t)head : 0;
     }
     /* A file that does not end with IEND is decoded: that decode reports
      * truncation (or accepts trailing bytes) exactly as --no-fast-path does. */
     if (rc == 0) {
         uint8_t tail[12];
-        if (fb >= 12 + 8)
+        if (size >= 12 + 8)
             m->tail_read = 12;
-        if (fb < 12 + 8 || fseeko(c.f, -12, SEEK_END) != 0 || fread(tail, 1, 12, c.f) != 12 ||
+        if (size < 12 + 8 || fseeko(f, -12, SEEK_END) != 0 || fread(tail, 1, 12, f) != 12 ||
             memcmp(tail, iend, 12))
             rc = CIM_ERR_NEED_DECODE;
     }
+    c.f = NULL;   /* the caller's */
     png_ctx_free(&c);
+    return rc;
+}
+
+static int png_header(const char *path, const CimLimits *lim, CimFileMeasure *m, CimErr *e)
+{
+    FILE *f = fopen(path, "rb");
+    CIM_RETURN_IF(!f, e, CIM_ERR_IO, "cannot open: %s", strerror(errno));
+    struct stat st;
+    int rc = fstat(fileno(f), &st) < 0
+           ? cim_err(e, CIM_ERR_IO, "cannot stat: %s", strerror(errno))
+           : png_header_stream(f, (uint64_t)st.st_size, lim, m, e);
+    fclose(f);
     return rc;
 }
 
@@ -339,6 +361,7 @@ const CimDecoder cim_dec_png = {
     .probe    = png_probe,
     .header   = png_header,
     .header_ends = 1,
+    .header_stream = png_header_stream,
     .decode   = png_decode,
 };
 #endif /* CIM_HAVE_PNG */

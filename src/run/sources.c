@@ -161,13 +161,29 @@ static int ends_header(const char *path, const CimLimits *lim, CimFileMeasure *m
 {
     EndsCall *call = ends_call;
     CimFileMeasure before = *m;
+    if (call->sp->mem) {
+        /* Held in memory: read there (no file), unless the reader went past the bytes
+         * held; then as a sparse spool, from its file. */
+        int hole = 0;
+        FILE *f = cim_spool_fopen(call->sp, &hole);
+        if (f) {
+            int rc = call->dec->header_stream(f, call->sp->size, lim, m, e);
+            fclose(f);
+            if (!hole && m->head_read && cim_spool_holds(call->sp, m->head_read, m->tail_read))
+                return rc;
+            *m = before;
+            memset(e, 0, sizeof *e);
+        }
+        CIM_CHECK(cim_spool_spill(call->sp, e));
+        path = call->sp->path;
+    }
     int rc = call->dec->header(path, lim, m, e);
     if (m->head_read && cim_spool_holds(call->sp, m->head_read, m->tail_read))
         return rc;
     CIM_CHECK(cim_spool_complete(call->sp, e));
     *m = before;
     memset(e, 0, sizeof *e);
-    return call->dec->header(path, lim, m, e);
+    return call->dec->header(call->sp->path, lim, m, e);
 }
 
 static int ends_decode(const char *path, const CimLimits *lim, CimSink *sink, CimFileMeasure *m,
@@ -175,7 +191,7 @@ static int ends_decode(const char *path, const CimLimits *lim, CimSink *sink, Ci
 {
     EndsCall *call = ends_call;
     CIM_CHECK(cim_spool_complete(call->sp, e));
-    return call->dec->decode(path, lim, sink, m, e);
+    return call->dec->decode(call->sp->path, lim, sink, m, e);
 }
 
 /* A spooled member measured as the file it would be once extracted. A decoder whose
@@ -184,7 +200,7 @@ static int ends_decode(const char *path, const CimLimits *lim, CimSink *sink, Ci
  * probes, libavformat's included, are not run again. */
 static void measure_spooled(Worker *w, Job *j, const char *what)
 {
-    if (j->dec && j->sp.sparse) {
+    if (j->dec && (j->sp.sparse || j->sp.mem)) {
         /* The thread's call before this one comes back after (a task run while the
          * decoder waits is one whole call). */
         EndsCall call = {.dec = j->dec, .sp = &j->sp}, *outer = ends_call;
@@ -226,7 +242,8 @@ static void run_job(Job *j)
 
 /* Spools the rest of in (its prefix included) and measures it as a file: in a
  * task when tasks are allowed, else here. */
-static void spool_and_measure(Ctx *c, CimRecord *r, CimReader *in, int task, const CimDecoder *dec)
+static void spool_and_measure(Ctx *c, CimRecord *r, CimReader *in, int task, const CimDecoder *dec,
+                              uint8_t **probe)
 {
     if (task && (atomic_load(&c->inflight) >= c->max_inflight ||
                  atomic_load(&c->inflight_bytes) >= CIM_INFLIGHT_BYTES)) {
@@ -235,10 +252,14 @@ static void spool_and_measure(Ctx *c, CimRecord *r, CimReader *in, int task, con
     Job *j = calloc(1, sizeof *j);
     if (!j) { fail_rec(r, CIM_ERR_NOMEM, "%s", "out of memory"); return; }
     CimErr e = {0};
-    int reuse = pool_take(c);
-    /* Only the ends, when the header is all that is read; else (or when the member
-     * is no range of the file) all of it. */
-    int rc = ends_only(c->run, dec) ? cim_spool_fill_ends(&j->sp, in, reuse, &e) : 0;
+    /* Only the ends, when the header is all that is read: in memory for a header
+     * reader of a FILE*, else in a file; all of it otherwise (or when the member is
+     * no range of the file). */
+    int ends = ends_only(c->run, dec);
+    int rc = ends && dec->header_stream ? cim_spool_hold_ends(&j->sp, in, probe, &e) : 0;
+    int reuse = rc == 0 ? pool_take(c) : -1;
+    if (rc == 0 && ends)
+        rc = cim_spool_fill_ends(&j->sp, in, reuse, &e);
     if (rc == 0)
         rc = cim_spool_fill(&j->sp, in, CIM_SPOOL_MAX, reuse, &e);
     if (rc < 0) {
@@ -364,7 +385,7 @@ static void measure_content(Ctx *c, CimRecord *r, CimReader *in, int level, int6
             }
         } else if (dec || need_file || y4m) {
             int full = dec && !need_file && dec->probe(NULL, probe, (size_t)n) == 100;
-            spool_and_measure(c, r, in, task, full ? dec : NULL);
+            spool_and_measure(c, r, in, task, full ? dec : NULL, &probe);
         } else {
             fail_rec(r, CIM_ERR_UNSUPPORTED, "%s",
                      "no known modality (not text, and no image, video or audio signature)");

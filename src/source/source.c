@@ -276,6 +276,124 @@ int cim_spool_fill_ends(CimSpool *s, CimReader *in, int reuse, CimErr *e)
     return 1;
 }
 
+int cim_spool_hold_ends(CimSpool *s, CimReader *in, uint8_t **head_buf, CimErr *e)
+{
+    CimRange rg;
+    if (!in->range || in->failed || in->pos != 0 || in->prefix != *head_buf ||
+        !in->range(in->ctx, &rg))
+        return 0;
+    uint64_t head = in->nprefix;
+    if (rg.len > CIM_SPOOL_MEM || head > rg.len) return 0;
+    uint64_t tail = rg.len - head > CIM_SPOOL_TAIL ? rg.len - CIM_SPOOL_TAIL : head;
+    size_t ntail = (size_t)(rg.len - tail);
+    uint8_t *tail_buf = malloc(ntail ? ntail : 1);
+    CIM_RETURN_IF(!tail_buf, e, CIM_ERR_NOMEM, "out of memory");
+    /* As cim_spool_fill_ends: a range that ends past the file's end is read the usual
+     * way, which reports the damage. */
+    if (ntail && pread_full(rg.fd, tail_buf, ntail, rg.off + tail) != (ssize_t)ntail) {
+        free(tail_buf);
+        return 0;
+    }
+    memset(s, 0, sizeof *s);
+    s->fd = -1;
+    s->size = rg.len;
+    s->sparse = tail > head;
+    s->head = head;
+    s->tail = tail;
+    s->rg = rg;
+    s->mem = *head_buf;
+    s->mem_tail = tail_buf;
+    *head_buf = NULL;
+    in->pos = in->nprefix;
+    in->total = rg.len;
+    return 1;
+}
+
+/* A FILE* over a held spool: its position, and where a read in the hole is told. */
+typedef struct HeldFile {
+    const CimSpool *s;
+    uint64_t pos;
+    int     *hole;
+} HeldFile;
+
+static ssize_t held_read(void *ctx, char *buf, size_t n)
+{
+    HeldFile *h = ctx;
+    const CimSpool *s = h->s;
+    if (h->pos >= s->size) return 0;
+    const uint8_t *from;
+    uint64_t left;
+    if (h->pos < s->head) {
+        from = s->mem + h->pos;
+        left = s->head - h->pos;
+    } else if (h->pos >= s->tail) {
+        from = s->mem_tail + (h->pos - s->tail);
+        left = s->size - h->pos;
+    } else {
+        *h->hole = 1;
+        errno = EIO;
+        return -1;
+    }
+    size_t k = left < n ? (size_t)left : n;
+    memcpy(buf, from, k);
+    h->pos += k;
+    return (ssize_t)k;
+}
+
+static int held_seek(void *ctx, off64_t *off, int whence)
+{
+    HeldFile *h = ctx;
+    int64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (int64_t)h->pos
+                 : (int64_t)h->s->size;
+    if (whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (*off < -base) {
+        errno = EINVAL;
+        return -1;
+    }
+    h->pos = (uint64_t)(base + *off);
+    *off = (off64_t)h->pos;
+    return 0;
+}
+
+static int held_close(void *ctx)
+{
+    free(ctx);
+    return 0;
+}
+
+FILE *cim_spool_fopen(CimSpool *s, int *hole)
+{
+    HeldFile *h = malloc(sizeof *h);
+    if (!h) return NULL;
+    *h = (HeldFile){.s = s, .pos = 0, .hole = hole};
+    cookie_io_functions_t io = {.read = held_read, .seek = held_seek, .close = held_close};
+    FILE *f = fopencookie(h, "r", io);
+    if (!f) free(h);
+    return f;
+}
+
+int cim_spool_spill(CimSpool *s, CimErr *e)
+{
+    if (!s->mem) return 0;
+    int fd = memfd_create("cimeter-spool", MFD_CLOEXEC);
+    if (fd < 0 || ftruncate(fd, (off_t)s->size) < 0 ||
+        pwrite_all(fd, s->mem, (size_t)s->head, 0) < 0 ||
+        pwrite_all(fd, s->mem_tail, (size_t)(s->size - s->tail), s->tail) < 0) {
+        int err = errno;
+        if (fd >= 0) close(fd);
+        return cim_err(e, CIM_ERR_IO, "cannot spool: %s", strerror(err));
+    }
+    free(s->mem);
+    free(s->mem_tail);
+    s->mem = s->mem_tail = NULL;
+    s->fd = fd;
+    snprintf(s->path, sizeof s->path, "/proc/self/fd/%d", s->fd);
+    return 0;
+}
+
 int cim_spool_holds(const CimSpool *s, uint64_t head, uint64_t tail)
 {
     return !s->sparse || (head <= s->head && tail <= s->size - s->tail);
@@ -283,6 +401,7 @@ int cim_spool_holds(const CimSpool *s, uint64_t head, uint64_t tail)
 
 int cim_spool_complete(CimSpool *s, CimErr *e)
 {
+    CIM_CHECK(cim_spool_spill(s, e));
     if (!s->sparse) return 0;
     off_t in = (off_t)(s->rg.off + s->head);
     uint64_t left = s->tail - s->head;
@@ -303,6 +422,9 @@ void cim_spool_close(CimSpool *s)
 {
     if (s->fd > 0) close(s->fd);
     s->fd = -1;
+    free(s->mem);
+    free(s->mem_tail);
+    s->mem = s->mem_tail = NULL;
 }
 
 /* ---- libarchive ------------------------------------------------------------- */

@@ -79,6 +79,9 @@ typedef struct CimSpool {
     int      sparse;
     uint64_t head, tail;
     CimRange rg;
+    /* Held in memory (cim_spool_hold_ends): no file yet (fd -1, path ""), bytes
+     * [0, head) at mem and [tail, size) at mem_tail, the rest (if any) a hole. */
+    uint8_t *mem, *mem_tail;
 } CimSpool;
 
 /* Copies the whole reader into a spool: into reuse, a memory file of an earlier
@@ -94,10 +97,21 @@ int  cim_spool_fill(CimSpool *s, CimReader *in, uint64_t max, int reuse, CimErr 
  * the file's end, i.e. damage, which cim_spool_fill then reports as it would), <0
  * error. */
 int  cim_spool_fill_ends(CimSpool *s, CimReader *in, int reuse, CimErr *e);
+/* As cim_spool_fill_ends, the ends kept in memory instead of a file, for a header
+ * reader that reads a FILE* (cim_spool_fopen); a member no longer than its prefix and
+ * CIM_SPOOL_TAIL bytes is held whole. *head is the buffer in->prefix points into,
+ * from malloc: on 1 the spool owns it and *head is NULL. */
+int  cim_spool_hold_ends(CimSpool *s, CimReader *in, uint8_t **head, CimErr *e);
+/* A read-only, seekable FILE* over a held spool's bytes: a read in the hole fails
+ * and sets *hole. NULL when out of memory. */
+FILE *cim_spool_fopen(CimSpool *s, int *hole);
+/* A held spool made a memory file, sparse as cim_spool_fill_ends leaves one: 0, or
+ * <0 (CIM_ERR_IO). No-op for a spool not held. */
+int  cim_spool_spill(CimSpool *s, CimErr *e);
 /* Whether the spool holds its content's first head bytes and last tail bytes. */
 int  cim_spool_holds(const CimSpool *s, uint64_t head, uint64_t tail);
-/* Fills a sparse spool's hole from its range (no-op when not sparse): 0, or <0 when
- * it cannot (CIM_ERR_IO: the file changed since). */
+/* Fills a sparse spool's hole from its range (no-op when not sparse; a held spool is
+ * spilled first): 0, or <0 when it cannot (CIM_ERR_IO: the file changed since). */
 int  cim_spool_complete(CimSpool *s, CimErr *e);
 void cim_spool_close(CimSpool *s);
 
