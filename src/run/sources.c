@@ -16,7 +16,7 @@
  * sequentially) spools each member of at most CIM_SPOOL_MEM bytes and hands
  * it to an OpenMP task, which measures it with the worker of the thread that
  * runs it; idle threads of the run take these tasks. At most
- * CIM_INFLIGHT_PER_THREAD members per thread and CIM_INFLIGHT_BYTES spooled
+ * CIM_INFLIGHT_PER_THREAD members per thread (CIM_INFLIGHT_MAX in all) and CIM_INFLIGHT_BYTES spooled
  * bytes wait at a time (the reader drains them beyond that), so memory is
  * bounded by those plus one member in reading; a larger text member streams
  * on the reading thread after the queue is drained, a larger other member
@@ -36,7 +36,12 @@
 
 #define CIM_MAX_LEVEL 4                     /* archives nested deeper are a limit error */
 #define CIM_MAX_DEPTH 16                    /* streams and archives, one inside another */
-#define CIM_INFLIGHT_PER_THREAD 4
+/* Members waiting per thread: enough that a slow member (a large JPEG decoded in
+ * full) is not waited for with the other threads idle, since the reader at the
+ * limit drains every waiting member (taskwait); the cap keeps their descriptors
+ * well under the usual limit of 1024. */
+#define CIM_INFLIGHT_PER_THREAD 16
+#define CIM_INFLIGHT_MAX 256
 #define CIM_INFLIGHT_BYTES (256ull << 20)
 /* Memory files of measured members kept for the next ones (their pages are reused,
  * not allocated and freed per member): at most this many, of at most this many
@@ -487,6 +492,8 @@ void cim__measure_source(Worker *w, CimRecord *r, int fd, size_t n)
     Ctx c = {.run = w->run, .w = w};
     int threads = omp_in_parallel() ? omp_get_num_threads() : 1;
     c.max_inflight = (size_t)threads * CIM_INFLIGHT_PER_THREAD;
+    if (c.max_inflight > CIM_INFLIGHT_MAX)
+        c.max_inflight = CIM_INFLIGHT_MAX;
     uint8_t *prefix = malloc(n);   /* w->probe is the tasks' too */
     if (!prefix) { fail_rec(r, CIM_ERR_NOMEM, "%s", "out of memory"); return; }
     memcpy(prefix, w->probe, n);
