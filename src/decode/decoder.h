@@ -82,4 +82,10 @@ const CimDecoder *cim_decoder_sniff(const char *path, const uint8_t *buf, size_t
  * still claim it, so the stream must be spooled and sniffed again by path. */
 const CimDecoder *cim_decoder_sniff_prefix(const uint8_t *buf, size_t n, int *need_file);
 const CimDecoder *const *cim_decoder_list(void);
+/* A header_stream() answered for a file named by path: opened, its size taken,
+ * closed again (the header() of a decoder that reads headers from a FILE*). */
+typedef int (*CimHeaderStreamFn)(FILE *f, uint64_t size, const CimLimits *lim, CimFileMeasure *m,
+                                 CimErr *e);
+int cim_decoder_header_by_path(CimHeaderStreamFn header_stream, const char *path,
+                               const CimLimits *lim, CimFileMeasure *m, CimErr *e);
 #endif

@@ -339,14 +339,7 @@ static int png_header_stream(FILE *f, uint64_t size, const CimLimits *lim, CimFi
 
 static int png_header(const char *path, const CimLimits *lim, CimFileMeasure *m, CimErr *e)
 {
-    FILE *f = fopen(path, "rb");
-    CIM_RETURN_IF(!f, e, CIM_ERR_IO, "cannot open: %s", strerror(errno));
-    struct stat st;
-    int rc = fstat(fileno(f), &st) < 0
-           ? cim_err(e, CIM_ERR_IO, "cannot stat: %s", strerror(errno))
-           : png_header_stream(f, (uint64_t)st.st_size, lim, m, e);
-    fclose(f);
-    return rc;
+    return cim_decoder_header_by_path(png_header_stream, path, lim, m, e);
 }
 
 static int png_probe(const char *path, const uint8_t *buf, size_t n)

@@ -2,8 +2,13 @@
  * Every probe takes a NULL path (a stream not yet spooled): those that must
  * open the file to decide (libavformat's) then answer 0, and
  * cim_decoder_sniff_prefix says whether they might claim it. */
+#include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 #include "cim_config.h"
+#include "common/err.h"
 #include "decode/decoder.h"
 
 extern const CimDecoder cim_dec_text;
@@ -82,4 +87,17 @@ const CimDecoder *cim_decoder_sniff_prefix(const uint8_t *buf, size_t n, int *ne
         *need_file = cim__av_may_claim(buf, n);
 #endif
     return best;
+}
+
+int cim_decoder_header_by_path(CimHeaderStreamFn header_stream, const char *path,
+                               const CimLimits *lim, CimFileMeasure *m, CimErr *e)
+{
+    FILE *f = fopen(path, "rb");
+    CIM_RETURN_IF(!f, e, CIM_ERR_IO, "cannot open: %s", strerror(errno));
+    struct stat st;
+    int rc = fstat(fileno(f), &st) < 0
+           ? cim_err(e, CIM_ERR_IO, "cannot stat: %s", strerror(errno))
+           : header_stream(f, (uint64_t)st.st_size, lim, m, e);
+    fclose(f);
+    return rc;
 }

@@ -338,6 +338,21 @@ double cim_expr_eval(const CimExpr *x, const double *cols, const double *theta)
     return sp == 1 ? st[0] : NAN;
 }
 
+/* A one-argument function's value at x, and its derivative there in *d. */
+static double unary(int op, double x, double *d)
+{
+    double r;
+    switch (op) {
+    case OP_NEG: r = -x; *d = -1; break;
+    case OP_EXP: r = exp(x); *d = r; break;
+    case OP_LOG: r = log(x); *d = 1 / x; break;
+    case OP_LOG10: r = log10(x); *d = 1 / (x * M_LN10); break;
+    case OP_SQRT: r = sqrt(x); *d = 0.5 / r; break;
+    default: r = fabs(x); *d = x < 0 ? -1 : 1; break;
+    }
+    return r;
+}
+
 /* Forward mode, every gradient entry of a stack slot that has one: the
  * reference for eval_grad below, which falls back to it where a value is not
  * finite (0·inf in an entry it skips would be NaN here). */
@@ -423,15 +438,8 @@ static double eval_grad_dense(const CimExpr *x, const double *cols, const double
             break;
         }
         default: {
-            double r, d;
-            switch (in->op) {
-            case OP_NEG: r = -v[t]; d = -1; break;
-            case OP_EXP: r = exp(v[t]); d = r; break;
-            case OP_LOG: r = log(v[t]); d = 1 / v[t]; break;
-            case OP_LOG10: r = log10(v[t]); d = 1 / (v[t] * M_LN10); break;
-            case OP_SQRT: r = sqrt(v[t]); d = 0.5 / r; break;
-            default: r = fabs(v[t]); d = v[t] < 0 ? -1 : 1; break;
-            }
+            double d;
+            double r = unary(in->op, v[t], &d);
             if (nz[t]) for (int j = 0; j < np; j++) g[t][j] = g[t][j] != 0 ? g[t][j] * d : 0;
             v[t] = r;
             break;
@@ -550,15 +558,8 @@ double cim_expr_eval_grad(const CimExpr *x, const double *cols, const double *th
             break;
         }
         default: {
-            double r, d;
-            switch (in->op) {
-            case OP_NEG: r = -v[t]; d = -1; break;
-            case OP_EXP: r = exp(v[t]); d = r; break;
-            case OP_LOG: r = log(v[t]); d = 1 / v[t]; break;
-            case OP_LOG10: r = log10(v[t]); d = 1 / (v[t] * M_LN10); break;
-            case OP_SQRT: r = sqrt(v[t]); d = 0.5 / r; break;
-            default: r = fabs(v[t]); d = v[t] < 0 ? -1 : 1; break;
-            }
+            double d;
+            double r = unary(in->op, v[t], &d);
             EACH(j, m[t]) g[t][j] = g[t][j] != 0 ? g[t][j] * d : 0;
             v[t] = r;
             break;
