@@ -351,13 +351,14 @@ int cim_fit_lrt(CimFit *f, const char *other, CimErr *e)
     return rc;
 }
 
-/* The law as a formula: the named built-in forms are formulas too. */
+/* The law as a formula: the named built-in forms are formulas too (words between
+ * backquotes are prose, set as text in LaTeX). */
 const char *cim__fit_formula_text(const CimFit *f)
 {
     if (f->fm) return f->fm->text;
     if (f->impl == &cim__fit_chinchilla) return "L = E + A/N^alpha + B/D^beta";
     if (f->impl == &cim__fit_loglinear) return "L = a - b*log(D) - c*log(N)";
-    return "L = a - b*log(D_eff(C)) - c*log(N), D_eff = sum of raw_m / C_m with the non-text C_m free";
+    return "L = a - b*log(D_eff(C)) - c*log(N), D_eff = `sum of raw_m / C_m, the non-text C_m free`";
 }
 
 void cim_fit_print_summary(const CimFit *f, FILE *out)

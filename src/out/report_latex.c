@@ -58,7 +58,7 @@ static const char *math_expr(FILE *f, const char *s, const char *end, int group)
         else if (*s == '`') {
             const char *q = memchr(s + 1, '`', (size_t)(end - s - 1));
             if (!q) q = end;
-            fputs("\\mathrm{", f);
+            fputs("\\mbox{", f);     /* text mode: its spaces are kept */
             for (const char *c = s + 1; c < q; c++) {
                 char one[2] = {*c, 0};
                 cim__report_text(f, one, CIM_ESC_LATEX);
