@@ -45,15 +45,11 @@
  * idle threads. Any other pipeline holds the whole file and counts it in one piece at
  * the end, on one thread.
  */
-#include <fcntl.h>
 #include <omp.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include "cim_config.h"
 #include "common/err.h"
 #include "common/utf8.h"
@@ -155,7 +151,8 @@ int cim_hf_pretok_build(CimHfPretok *p, const json_t *cfg, char *err, size_t err
     return 0;
 }
 
-int cim_hf_model_build(CimHfModel *m, const json_t *cfg, char *err, size_t errn)
+int cim_hf_model_build(CimHfModel *m, const json_t *cfg, const CimHfModelLists *lists, char *err,
+                       size_t errn)
 {
     memset(m, 0, sizeof *m);
     if (!cfg || json_is_null(cfg)) {
@@ -164,7 +161,7 @@ int cim_hf_model_build(CimHfModel *m, const json_t *cfg, char *err, size_t errn)
     }
     m->ops = find_type((const void *const *)cim_hf_models, cfg, "model", err, errn);
     if (!m->ops) return -1;
-    if (m->ops->init(&m->self, cfg, err, errn) < 0) {
+    if (m->ops->init(&m->self, cfg, lists, err, errn) < 0) {
         m->ops = NULL;
         return -1;
     }
@@ -624,35 +621,6 @@ static int load_added(HfConf *c, const json_t *list, char *err, size_t errn)
     return 0;
 }
 
-/* The whole tokenizer.json, parsed from one mapping of the file: jansson's
- * json_load_file reads a character at a time through stdio, about a fifth of the
- * start-up for the large vocabularies. */
-static json_t *load_json(const char *path, CimErr *e)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) < 0) {
-        if (fd >= 0)
-            close(fd);
-        cim_err(e, CIM_ERR_MODEL, "cannot read %s", path);
-        return NULL;
-    }
-    size_t size = (size_t)st.st_size;
-    void *map = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
-    close(fd);
-    if (size && map == MAP_FAILED) {
-        cim_err(e, CIM_ERR_MODEL, "cannot read %s", path);
-        return NULL;
-    }
-    json_error_t jerr;
-    json_t *root = json_loadb(size ? map : "", size, JSON_DECODE_ANY, &jerr);
-    if (size)
-        munmap(map, size);
-    if (!root)
-        cim_err(e, CIM_ERR_MODEL, "%s:%d: not JSON: %s", path, jerr.line, jerr.text);
-    return root;
-}
-
 static int hf_init(void *conf, char *canon, size_t canon_n, char *model_path, size_t model_path_n,
                    CimErr *e)
 {
@@ -680,9 +648,10 @@ static int hf_init(void *conf, char *canon, size_t canon_n, char *model_path, si
         CIM_CHECK(cim_tok_data_file(rel, presets[k].sha256, "tokenizer", path, sizeof path, e));
         snprintf(canon, canon_n, "%s", presets[k].name);
     }
-    json_t *root = load_json(path, e);
+    CimHfJson *doc = NULL;
+    json_t *root = cim_hf_json_load(path, &doc, err, sizeof err);
     if (!root)
-        return -1;
+        return cim_err(e, CIM_ERR_MODEL, "%s: %s", path, err);
     int rc = -1;
     const json_t *trunc = json_object_get(root, "truncation"), *pad = json_object_get(root, "padding");
     if (!json_is_object(root) || !json_is_object(json_object_get(root, "model"))) {
@@ -697,7 +666,9 @@ static int hf_init(void *conf, char *canon, size_t canon_n, char *model_path, si
     const json_t *ncfg = json_object_get(root, "normalizer"), *pcfg = json_object_get(root, "pre_tokenizer");
     if (cim_hf_normalizer_build(&c->norm, ncfg, err, sizeof err) < 0) goto done;
     if (cim_hf_pretok_build(&c->pretok, pcfg, err, sizeof err) < 0) goto done;
-    if (cim_hf_model_build(&c->model, json_object_get(root, "model"), err, sizeof err) < 0) goto done;
+    if (cim_hf_model_build(&c->model, json_object_get(root, "model"), cim_hf_json_lists(doc), err,
+                           sizeof err) < 0)
+        goto done;
     int bytelevel = 0, last = 0;
     int pre_safe = pretok_cut_safe(pcfg, &bytelevel, &last);
     if (bytelevel > 1 || (bytelevel && !last)) {
@@ -736,6 +707,7 @@ static int hf_init(void *conf, char *canon, size_t canon_n, char *model_path, si
     rc = 0;
 done:
     json_decref(root);
+    cim_hf_json_free(doc);
     if (rc < 0) {
         hf_uninit(c);
         return cim_err(e, CIM_ERR_MODEL, "%s: %s", path, err);

@@ -9,8 +9,9 @@
  * ops table, plus one line in the stage's registry. A tokenizer.json naming a type that
  * no registry holds is refused with that type in the message, never counted roughly.
  *
- * Components build from their JSON object (jansson) and are read-only afterwards, so
- * worker threads share them; anything a thread writes lives in the caller's buffers.
+ * Components build from their JSON object (jansson; a model's big lists through
+ * hf_json.h) and are read-only afterwards, so worker threads share them; anything a
+ * thread writes lives in the caller's buffers.
  */
 #ifndef CIM_HF_H
 #define CIM_HF_H
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <jansson.h>
 #include "sp_engine.h"   /* CimSpBuf: a growable byte buffer */
+#include "hf_json.h"     /* CimHfModelLists: the model's vocab and merges */
 
 /* A 64-bit hash of p[0..n) (8 bytes a step), for the vocabulary tables and the word memo. */
 static inline uint64_t cim_hf_hash(const char *p, size_t n)
@@ -76,7 +78,9 @@ typedef struct CimHfPretokOps {
 /* A model counts the tokens of one pre-tokenized word. */
 typedef struct CimHfModelOps {
     const char *type;      /* "BPE", "Unigram", "WordPiece", "WordLevel" */
-    int     (*init)(void **self, const json_t *cfg, char *err, size_t errn);
+    /* cfg is the "model" object without its "vocab" and "merges", which are in lists. */
+    int     (*init)(void **self, const json_t *cfg, const CimHfModelLists *lists, char *err,
+                    size_t errn);
     /* Tokens of word w[0..n), using scratch as working memory (per thread); -1 if out of
      * memory. */
     int64_t (*count)(const void *self, CimSpBuf *scratch, const char *w, size_t n);
@@ -111,7 +115,8 @@ typedef struct CimHfModel {
  * gives ops == NULL: no such stage). -1 with "unsupported normalizer 'X'" and the like. */
 int  cim_hf_normalizer_build(CimHfNormalizer *n, const json_t *cfg, char *err, size_t errn);
 int  cim_hf_pretok_build(CimHfPretok *p, const json_t *cfg, char *err, size_t errn);
-int  cim_hf_model_build(CimHfModel *m, const json_t *cfg, char *err, size_t errn);
+int  cim_hf_model_build(CimHfModel *m, const json_t *cfg, const CimHfModelLists *lists, char *err,
+                        size_t errn);
 void cim_hf_normalizer_drop(CimHfNormalizer *n);
 void cim_hf_pretok_drop(CimHfPretok *p);
 void cim_hf_model_drop(CimHfModel *m);

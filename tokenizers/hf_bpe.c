@@ -125,10 +125,20 @@ static int64_t vocab_get(const Vocab *v, const char *p, size_t n)
     }
 }
 
-/* Adds p[0..n) -> id; a key already there keeps its first id. -1 if out of memory. */
-static int vocab_put(Vocab *v, const char *p, size_t n, uint32_t id)
+/* Adds p[0..n) -> id. A key already there keeps its first id, or takes the new one with
+ * replace. -1 if out of memory. */
+static int vocab_put(Vocab *v, const char *p, size_t n, uint32_t id, int replace)
 {
-    if (vocab_get(v, p, n) >= 0) return 0;
+    uint64_t h = cim_hf_hash(p, n);
+    uint32_t hh = h32(h);
+    size_t i = (size_t)(h >> 32) & v->mask;
+    for (; v->slot[i].hash; i = (i + 1) & v->mask) {
+        VSlot *s = &v->slot[i];
+        if (s->hash == hh && s->len == n && !memcmp(v->blob + s->off, p, n)) {
+            if (replace) s->id = id;
+            return 0;
+        }
+    }
     if (v->blen + n + 1 > v->bcap) {
         size_t cap = v->bcap ? 2 * v->bcap : 1 << 20;
         while (cap < v->blen + n + 1) cap *= 2;
@@ -138,10 +148,7 @@ static int vocab_put(Vocab *v, const char *p, size_t n, uint32_t id)
         v->bcap = cap;
     }
     memcpy(v->blob + v->blen, p, n);
-    uint64_t h = cim_hf_hash(p, n);
-    size_t i = (size_t)(h >> 32) & v->mask;
-    while (v->slot[i].hash) i = (i + 1) & v->mask;
-    v->slot[i] = (VSlot){h32(h), (uint32_t)n, (uint32_t)v->blen, id};
+    v->slot[i] = (VSlot){hh, (uint32_t)n, (uint32_t)v->blen, id};
     v->blen += n;
     v->n++;
     return 0;
@@ -203,13 +210,12 @@ static int opt_string(const json_t *cfg, const char *key, char **out, size_t *le
     return 0;
 }
 
-/* One merge line: "a b" (split at the first space... the library splits at the only
- * one) or ["a", "b"]. */
-static int merge_parts(const json_t *m, const char **a, size_t *al, const char **bb, size_t *bl)
+/* One merge line: "a b" (split at its one space) or ["a", "b"]. */
+static int merge_parts(const CimHfEntry *m, const char **a, size_t *al, const char **bb, size_t *bl)
 {
-    if (json_is_string(m)) {
-        const char *s = json_string_value(m);
-        size_t n = json_string_length(m);
+    if (m->v.type == JSON_STRING) {
+        const char *s = m->v.s;
+        size_t n = m->v.n;
         const char *sp = memchr(s, ' ', n);
         if (!sp || memchr(sp + 1, ' ', n - (size_t)(sp + 1 - s))) return -1;
         *a = s;
@@ -218,21 +224,81 @@ static int merge_parts(const json_t *m, const char **a, size_t *al, const char *
         *bl = n - *al - 1;
         return 0;
     }
-    if (json_is_array(m) && json_array_size(m) == 2 && json_is_string(json_array_get(m, 0))
-        && json_is_string(json_array_get(m, 1))) {
-        *a = json_string_value(json_array_get(m, 0));
-        *al = json_string_length(json_array_get(m, 0));
-        *bb = json_string_value(json_array_get(m, 1));
-        *bl = json_string_length(json_array_get(m, 1));
+    if (m->v.type == JSON_ARRAY && m->items == 2 && m->item[0].type == JSON_STRING
+        && m->item[1].type == JSON_STRING) {
+        *a = m->item[0].s;
+        *al = m->item[0].n;
+        *bb = m->item[1].s;
+        *bl = m->item[1].n;
         return 0;
     }
     return -1;
 }
 
-static int bpe_init(void **self, const json_t *cfg, char *err, size_t errn)
+/* The state of bpe_init's walks over the vocabulary and the merges. */
+typedef struct Build {
+    Bpe    *b;
+    char   *err;
+    size_t  errn;
+    char   *joined;            /* a merge's two parts, joined */
+    size_t  jcap;
+} Build;
+
+enum { WALK_FAIL = 1, WALK_NOMEM = 2 };
+
+static int add_token(void *ctx, const CimHfEntry *e)
+{
+    Build *w = ctx;
+    if (e->v.type != JSON_INTEGER || e->v.i < 0 || e->v.i > INT32_MAX) {
+        snprintf(w->err, w->errn, "BPE vocab entry \"%.*s\" has no valid id",
+                 (int)(e->key_len < 40 ? e->key_len : 40), e->key);
+        return WALK_FAIL;
+    }
+    /* A token given twice takes its last id, as the library's map does. */
+    return vocab_put(&w->b->vocab, e->key, e->key_len, (uint32_t)e->v.i, 1) < 0 ? WALK_NOMEM : 0;
+}
+
+static int add_merge(void *ctx, const CimHfEntry *e)
+{
+    Build *w = ctx;
+    Bpe *b = w->b;
+    const char *a, *bb;
+    size_t al, bl, i = e->index;
+    if (merge_parts(e, &a, &al, &bb, &bl) < 0) {
+        snprintf(w->err, w->errn, "BPE merge %zu is neither \"a b\" nor [\"a\", \"b\"]", i);
+        return WALK_FAIL;
+    }
+    int64_t la = vocab_get(&b->vocab, a, al), lb = vocab_get(&b->vocab, bb, bl);
+    size_t cut = b->has_prefix ? b->plen : 0;
+    if (la < 0 || lb < 0 || cut > bl) {
+        snprintf(w->err, w->errn, "BPE merge %zu (%.*s %.*s): a part is not in the vocabulary", i,
+                 (int)(al < 40 ? al : 40), a, (int)(bl < 40 ? bl : 40), bb);
+        return WALK_FAIL;
+    }
+    if (al + bl + 1 > w->jcap) {
+        w->jcap = 2 * (al + bl + 1);
+        char *nj = realloc(w->joined, w->jcap);
+        if (!nj) return WALK_NOMEM;
+        w->joined = nj;
+    }
+    memcpy(w->joined, a, al);
+    memcpy(w->joined + al, bb + cut, bl - cut);
+    int64_t id = vocab_get(&b->vocab, w->joined, al + bl - cut);
+    if (id < 0) {
+        snprintf(w->err, w->errn, "BPE merge %zu (%.*s %.*s) makes a token not in the vocabulary", i,
+                 (int)(al < 40 ? al : 40), a, (int)(bl < 40 ? bl : 40), bb);
+        return WALK_FAIL;
+    }
+    merge_put(b, (uint32_t)la, (uint32_t)lb, (uint32_t)i, (uint32_t)id);
+    return 0;
+}
+
+static int bpe_init(void **self, const json_t *cfg, const CimHfModelLists *lists, char *err,
+                    size_t errn)
 {
     Bpe *b = calloc(1, sizeof *b);
-    char *joined = NULL;
+    Build w = {b, err, errn, NULL, 0};
+    int rc = 0;
     if (!b) { snprintf(err, errn, "out of memory"); return -1; }
     b->unk_id = -1;
     const json_t *drop = json_object_get(cfg, "dropout");
@@ -241,8 +307,8 @@ static int bpe_init(void **self, const json_t *cfg, char *err, size_t errn)
                  json_number_value(drop));
         goto fail;
     }
-    const json_t *vocab = json_object_get(cfg, "vocab"), *merges = json_object_get(cfg, "merges");
-    if (!json_is_object(vocab) || (merges && !json_is_array(merges))) {
+    const CimHfList *vocab = &lists->vocab, *merges = &lists->merges;
+    if (!vocab->present || vocab->type != JSON_OBJECT || (merges->present && merges->type != JSON_ARRAY)) {
         snprintf(err, errn, "BPE model without a \"vocab\" object and \"merges\" list");
         goto fail;
     }
@@ -254,18 +320,12 @@ static int bpe_init(void **self, const json_t *cfg, char *err, size_t errn)
         snprintf(err, errn, "BPE: bad continuing_subword_prefix or end_of_word_suffix");
         goto fail;
     }
-    if (vocab_init(&b->vocab, json_object_size(vocab)) < 0) goto nomem;
-    const char *key;
-    json_t *val;
-    json_object_foreach((json_t *)vocab, key, val) {
-        json_int_t id = json_integer_value(val);
-        if (!json_is_integer(val) || id < 0 || id > INT32_MAX) {
-            snprintf(err, errn, "BPE vocab entry \"%.40s\" has no valid id", key);
-            goto fail;
-        }
-        if (vocab_put(&b->vocab, key, strlen(key), (uint32_t)id) < 0) goto nomem;
-        if ((uint64_t)id + 1 > b->vsize) b->vsize = (uint64_t)id + 1;
-    }
+    if (vocab_init(&b->vocab, vocab->size) < 0) goto nomem;
+    rc = cim_hf_list_each(vocab, add_token, &w);
+    if (rc) goto walk_failed;
+    for (size_t i = 0; i <= b->vocab.mask; i++)
+        if (b->vocab.slot[i].hash && (uint64_t)b->vocab.slot[i].id + 1 > b->vsize)
+            b->vsize = (uint64_t)b->vocab.slot[i].id + 1;
     const json_t *unk = json_object_get(cfg, "unk_token");
     if (unk && json_is_string(unk)) {
         b->unk_id = vocab_get(&b->vocab, json_string_value(unk), json_string_length(unk));
@@ -279,49 +339,22 @@ static int bpe_init(void **self, const json_t *cfg, char *err, size_t errn)
         snprintf(code, sizeof code, "<0x%02X>", i);
         b->fallback[i] = (int32_t)vocab_get(&b->vocab, code, 6);
     }
-    size_t nm = merges ? json_array_size(merges) : 0, slots = 16;
-    while (slots < 2 * nm + 2) slots <<= 1;
+    size_t slots = 16;
+    while (slots < 2 * merges->size + 2) slots <<= 1;
     b->merge = calloc(slots, sizeof *b->merge);
     b->mmask = slots - 1;
     if (!b->merge) goto nomem;
-    size_t jcap = 0;
-    for (size_t i = 0; i < nm; i++) {
-        const char *a, *bb;
-        size_t al, bl;
-        if (merge_parts(json_array_get(merges, i), &a, &al, &bb, &bl) < 0) {
-            snprintf(err, errn, "BPE merge %zu is neither \"a b\" nor [\"a\", \"b\"]", i);
-            goto fail;
-        }
-        int64_t la = vocab_get(&b->vocab, a, al), lb = vocab_get(&b->vocab, bb, bl);
-        size_t cut = b->has_prefix ? b->plen : 0;
-        if (la < 0 || lb < 0 || cut > bl) {
-            snprintf(err, errn, "BPE merge %zu (%.*s %.*s): a part is not in the vocabulary", i,
-                     (int)(al < 40 ? al : 40), a, (int)(bl < 40 ? bl : 40), bb);
-            goto fail;
-        }
-        if (al + bl + 1 > jcap) {
-            jcap = 2 * (al + bl + 1);
-            char *nj = realloc(joined, jcap);
-            if (!nj) goto nomem;
-            joined = nj;
-        }
-        memcpy(joined, a, al);
-        memcpy(joined + al, bb + cut, bl - cut);
-        int64_t id = vocab_get(&b->vocab, joined, al + bl - cut);
-        if (id < 0) {
-            snprintf(err, errn, "BPE merge %zu (%.*s %.*s) makes a token not in the vocabulary", i,
-                     (int)(al < 40 ? al : 40), a, (int)(bl < 40 ? bl : 40), bb);
-            goto fail;
-        }
-        merge_put(b, (uint32_t)la, (uint32_t)lb, (uint32_t)i, (uint32_t)id);
-    }
-    free(joined);
+    rc = cim_hf_list_each(merges, add_merge, &w);
+    if (rc) goto walk_failed;
+    free(w.joined);
     *self = b;
     return 0;
+walk_failed:
+    if (rc == WALK_FAIL) goto fail;
 nomem:
     snprintf(err, errn, "out of memory");
 fail:
-    free(joined);
+    free(w.joined);
     bpe_free(b);
     return -1;
 }
@@ -359,7 +392,7 @@ int cim_hf_bpe_byte_level(void *self, char *err, size_t errn)
         if (!s->hash) continue;
         long len = decode_alphabet(b->vocab.blob + s->off, s->len, tmp);
         if (len < 0) continue;   /* no ByteLevel word spells it */
-        if (vocab_put(&nv, tmp, (size_t)len, s->id) < 0) {
+        if (vocab_put(&nv, tmp, (size_t)len, s->id, 0) < 0) {
             vocab_free(&nv);
             free(tmp);
             snprintf(err, errn, "out of memory");

@@ -53,12 +53,36 @@ static int64_t piece_id(const CimSpVocab *v, const char *s, size_t n)
     return e && e->normal_id >= 0 ? e->normal_id : -1;
 }
 
-static int unigram_init(void **self, const json_t *cfg, char *err, size_t errn)
+/* The pieces in file order, gathered for unigram_init (their scores go to u->score). */
+typedef struct Pieces {
+    Unigram     *u;
+    const char **s;
+    size_t      *n;
+    char        *err;
+    size_t       errn;
+} Pieces;
+
+static int gather(void *ctx, const CimHfEntry *e)
 {
-    const json_t *vocab = json_object_get(cfg, "vocab");
+    Pieces *p = ctx;
+    if (e->v.type != JSON_ARRAY || e->items < 2 || e->item[0].type != JSON_STRING
+        || (e->item[1].type != JSON_INTEGER && e->item[1].type != JSON_REAL)) {
+        snprintf(p->err, p->errn, "model 'Unigram': vocab entry %zu is not [piece, score]", e->index);
+        return 1;
+    }
+    p->s[e->index] = e->item[0].s;
+    p->n[e->index] = e->item[0].n;
+    p->u->score[e->index] = e->item[1].num;
+    return 0;
+}
+
+static int unigram_init(void **self, const json_t *cfg, const CimHfModelLists *lists, char *err,
+                        size_t errn)
+{
+    const CimHfList *vocab = &lists->vocab;
     const json_t *unk = json_object_get(cfg, "unk_id");
-    size_t n = json_array_size(vocab);
-    if (!json_is_array(vocab) || n == 0 || n > INT32_MAX / 2) {
+    size_t n = vocab->size;
+    if (!vocab->present || vocab->type != JSON_ARRAY || n == 0 || n > INT32_MAX / 2) {
         snprintf(err, errn, "model 'Unigram' needs a non-empty vocab list");
         return -1;
     }
@@ -69,42 +93,33 @@ static int unigram_init(void **self, const json_t *cfg, char *err, size_t errn)
         return -1;
     }
     Unigram *u = calloc(1, sizeof *u);
-    if (!u || cim_sp_vocab_init(&u->vocab, (int)n) < 0 ||
+    Pieces all = {u, malloc(n * sizeof *all.s), malloc(n * sizeof *all.n), err, errn};
+    if (!u || !all.s || !all.n || cim_sp_vocab_init(&u->vocab, (int)n) < 0 ||
         !(u->score = calloc(n, sizeof *u->score))) {
-        unigram_free(u);
         snprintf(err, errn, "out of memory");
-        return -1;
+        goto fail;
     }
     u->npieces = (int)n;
     u->unk_id = (int)json_integer_value(unk);
     if (u->unk_id < 0 || (size_t)u->unk_id >= n) {
         snprintf(err, errn, "model 'Unigram': unk_id %d is not in the vocabulary", u->unk_id);
-        unigram_free(u);
-        return -1;
+        goto fail;
     }
     u->byte_fallback = json_is_true(json_object_get(cfg, "byte_fallback"));
+    if (cim_hf_list_each(vocab, gather, &all)) goto fail;
     double min_score = INFINITY;
     /* Last id first: the vocabulary keeps the first entry of a string, the library the
      * last one. */
     for (size_t k = n; k-- > 0;) {
-        const json_t *item = json_array_get(vocab, k);
-        const json_t *piece = json_array_get(item, 0);
-        const json_t *score = json_array_get(item, 1);
-        if (!json_is_string(piece) || !json_is_number(score)) {
-            snprintf(err, errn, "model 'Unigram': vocab entry %zu is not [piece, score]", k);
-            unigram_free(u);
-            return -1;
-        }
-        u->score[k] = json_number_value(score);
         if (u->score[k] < min_score) min_score = u->score[k];
-        size_t len = json_string_length(piece);
-        if (len && cim_sp_vocab_add(&u->vocab, (int)k, json_string_value(piece), len,
-                                    (float)u->score[k], CIM_SP_NORMAL) < 0) {
+        if (all.n[k] && cim_sp_vocab_add(&u->vocab, (int)k, all.s[k], all.n[k], (float)u->score[k],
+                                         CIM_SP_NORMAL) < 0) {
             snprintf(err, errn, "out of memory");
-            unigram_free(u);
-            return -1;
+            goto fail;
         }
     }
+    free(all.s);
+    free(all.n);
     u->unk_score = min_score - 10.0;
     if (cim_sp_trie_init(&u->trie, &u->vocab) < 0) {
         snprintf(err, errn, "out of memory");
@@ -118,6 +133,11 @@ static int unigram_init(void **self, const json_t *cfg, char *err, size_t errn)
     }
     *self = u;
     return 0;
+fail:
+    free(all.s);
+    free(all.n);
+    unigram_free(u);
+    return -1;
 }
 
 static size_t char_len(uint8_t b)

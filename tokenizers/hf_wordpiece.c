@@ -45,57 +45,94 @@ static int64_t lookup(const Words *w, uint64_t h, const char *s, size_t n)
     return e && e->normal_id >= 0 ? e->normal_id : -1;
 }
 
-/* Reads "vocab" (token -> id) and checks unk_token; shared by both models. */
-static Words *words_new(const json_t *cfg, const char *model, char *err, size_t errn)
+/* The vocabulary's entries in file order, gathered for words_new. */
+typedef struct Entries {
+    const char **key;
+    size_t      *len;
+    int32_t     *id;
+    size_t       n;
+    const char  *model;
+    char        *err;
+    size_t       errn;
+} Entries;
+
+static int gather(void *ctx, const CimHfEntry *e)
 {
-    const json_t *vocab = json_object_get(cfg, "vocab");
+    Entries *all = ctx;
+    if (e->v.type != JSON_INTEGER || e->v.i < 0 || e->v.i >= INT32_MAX / 2) {
+        snprintf(all->err, all->errn, "model '%s': the id of '%.*s' is not a small integer",
+                 all->model, (int)(e->key_len < 40 ? e->key_len : 40), e->key);
+        return 1;
+    }
+    all->key[all->n] = e->key;
+    all->len[all->n] = e->key_len;
+    all->id[all->n] = (int32_t)e->v.i;
+    all->n++;
+    return 0;
+}
+
+/* Reads "vocab" (token -> id) and checks unk_token; shared by both models. */
+static Words *words_new(const json_t *cfg, const CimHfList *vocab, const char *model, char *err,
+                        size_t errn)
+{
     const json_t *unk = json_object_get(cfg, "unk_token");
-    if (!json_is_object(vocab)) {
+    if (!vocab->present || vocab->type != JSON_OBJECT) {
         snprintf(err, errn, "model '%s' needs a vocab object", model);
         return NULL;
     }
-    json_int_t max_id = -1;
-    const char *key;
-    const json_t *val;
-    json_object_foreach((json_t *)vocab, key, val) {
-        if (!json_is_integer(val) || json_integer_value(val) < 0 ||
-            json_integer_value(val) >= INT32_MAX / 2) {
-            snprintf(err, errn, "model '%s': the id of '%s' is not a small integer", model, key);
-            return NULL;
-        }
-        if (json_integer_value(val) > max_id) max_id = json_integer_value(val);
-    }
+    size_t cap = vocab->size ? vocab->size : 1;
+    Entries all = {malloc(cap * sizeof *all.key), malloc(cap * sizeof *all.len),
+                   malloc(cap * sizeof *all.id), 0, model, err, errn};
     Words *w = calloc(1, sizeof *w);
-    if (!w || cim_sp_vocab_init(&w->vocab, (int)max_id + 1) < 0) {
-        words_free(w);
+    if (!w || !all.key || !all.len || !all.id) {
         snprintf(err, errn, "out of memory");
-        return NULL;
+        goto fail;
     }
-    w->size = (uint64_t)(max_id + 1);
-    json_object_foreach((json_t *)vocab, key, val) {
-        size_t n = strlen(key);
-        if (!n) continue;
-        if (cim_sp_vocab_add(&w->vocab, (int)json_integer_value(val), key, n, 0.0f,
-                             CIM_SP_NORMAL) < 0) {
-            words_free(w);
+    if (cim_hf_list_each(vocab, gather, &all)) goto fail;
+    int32_t max_id = -1;
+    for (size_t k = 0; k < all.n; k++)
+        if (all.id[k] > max_id) max_id = all.id[k];
+    if (cim_sp_vocab_init(&w->vocab, (int)max_id + 1) < 0) {
+        snprintf(err, errn, "out of memory");
+        goto fail;
+    }
+    /* Last entry first: a token given twice takes its last id, as the library's map does,
+     * and the vocabulary keeps the first it is given. */
+    max_id = -1;
+    for (size_t k = all.n; k-- > 0;) {
+        size_t n = all.len[k];
+        if (!n || lookup(w, hash_more(CIM_SP_HASH_INIT, all.key[k], n), all.key[k], n) >= 0)
+            continue;
+        if (cim_sp_vocab_add(&w->vocab, all.id[k], all.key[k], n, 0.0f, CIM_SP_NORMAL) < 0) {
             snprintf(err, errn, "out of memory");
-            return NULL;
+            goto fail;
         }
+        if (all.id[k] > max_id) max_id = all.id[k];
         if (n > w->max_len) w->max_len = n;
     }
+    w->size = (uint64_t)(max_id + 1);
     const char *u = json_string_value(unk);
     if (!u || lookup(w, hash_more(CIM_SP_HASH_INIT, u, strlen(u)), u, strlen(u)) < 0) {
         snprintf(err, errn, "model '%s': unk_token '%s' is not in the vocabulary (the library "
                  "fails on unknown words)", model, u ? u : "");
-        words_free(w);
-        return NULL;
+        goto fail;
     }
+    free(all.key);
+    free(all.len);
+    free(all.id);
     return w;
+fail:
+    free(all.key);
+    free(all.len);
+    free(all.id);
+    words_free(w);
+    return NULL;
 }
 
-static int wordpiece_init(void **self, const json_t *cfg, char *err, size_t errn)
+static int wordpiece_init(void **self, const json_t *cfg, const CimHfModelLists *lists, char *err,
+                          size_t errn)
 {
-    Words *w = words_new(cfg, "WordPiece", err, errn);
+    Words *w = words_new(cfg, &lists->vocab, "WordPiece", err, errn);
     if (!w) return -1;
     const json_t *prefix = json_object_get(cfg, "continuing_subword_prefix");
     const char *p = json_is_string(prefix) ? json_string_value(prefix) : "##";
@@ -177,9 +214,10 @@ static uint64_t words_vocab_size(const void *self)
 const CimHfModelOps cim_hf_model_wordpiece = {"WordPiece", wordpiece_init, wordpiece_count,
                                               words_token_id, words_vocab_size, words_free};
 
-static int wordlevel_init(void **self, const json_t *cfg, char *err, size_t errn)
+static int wordlevel_init(void **self, const json_t *cfg, const CimHfModelLists *lists, char *err,
+                          size_t errn)
 {
-    Words *w = words_new(cfg, "WordLevel", err, errn);
+    Words *w = words_new(cfg, &lists->vocab, "WordLevel", err, errn);
     *self = w;
     return w ? 0 : -1;
 }

@@ -41,12 +41,13 @@ int main(int argc, char **argv)
     }
     const char *stage = argv[1];
     json_error_t jerr;
-    json_t *tok = json_load_file(argv[2], 0, &jerr);
+    char err[256] = "";
+    CimHfJson *doc = NULL;
+    json_t *tok = cim_hf_json_load(argv[2], &doc, err, sizeof err);
     if (!tok) {
-        fprintf(stderr, "hf_stage: %s: %s\n", argv[2], jerr.text);
+        fprintf(stderr, "hf_stage: %s: %s\n", argv[2], err);
         return 1;
     }
-    char err[256] = "";
     CimHfNormalizer norm = {0};
     CimHfPretok pre = {0};
     CimHfModel model = {0};
@@ -83,6 +84,7 @@ int main(int argc, char **argv)
         free(out.p);
         cim_hf_normalizer_drop(&norm);
         json_decref(tok);
+        cim_hf_json_free(doc);
         return 0;
     }
     if (!strcmp(stage, "normalizer"))
@@ -90,7 +92,8 @@ int main(int argc, char **argv)
     else if (!strcmp(stage, "pretok"))
         rc = cim_hf_pretok_build(&pre, json_object_get(tok, "pre_tokenizer"), err, sizeof err);
     else if (!strcmp(stage, "model"))
-        rc = cim_hf_model_build(&model, json_object_get(tok, "model"), err, sizeof err);
+        rc = cim_hf_model_build(&model, json_object_get(tok, "model"), cim_hf_json_lists(doc), err,
+                                sizeof err);
     else {
         fprintf(stderr, "hf_stage: unknown stage %s\n", stage);
         return 2;
@@ -155,5 +158,6 @@ int main(int argc, char **argv)
     cim_hf_pretok_drop(&pre);
     cim_hf_model_drop(&model);
     json_decref(tok);
+    cim_hf_json_free(doc);
     return 0;
 }
