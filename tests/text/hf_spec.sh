@@ -77,5 +77,23 @@ got=$(out "text:hf:$flags" "$tmp/flags.txt")
 want=$(node "$root/tests/ref/hf_count.mjs" "$flags" "$tmp/flags.txt" 2>/dev/null | cut -f1)
 echo "added-token flags: cimeter ${got%% *}, tokenizers ${want:-absent}"
 if [ -n "$want" ] && [ "${got%% *}" != "$want" ]; then echo "FAIL: added-token flags differ"; fail=1; fi
+# A key given twice counts with its last value, as in the library: the last "model", its
+# last "vocab" and "merges", a token's last id (the vocabulary size, so capacity_bits, too).
+cat > "$tmp/twice.json" <<EOF
+{"version": "1.0", "truncation": null, "padding": null, "added_tokens": [],
+ "normalizer": null, "pre_tokenizer": null, "post_processor": null, "decoder": null,
+ "model": {"type": "WordLevel", "vocab": {}, "unk_token": "a"},
+ "model": {"type": "BPE", "dropout": null, "unk_token": null, "continuing_subword_prefix": null,
+           "end_of_word_suffix": null, "fuse_unk": false, "byte_fallback": false,
+           "vocab": {"a": 0, "b": 1}, "merges": ["b a"],
+           "vocab": {"a": 0, "b": 1, "ab": 5, "ba": 3, "ab": 2}, "merges": ["a b"]}}
+EOF
+printf 'abab ba aab' > "$tmp/twice.txt"
+"$cim" measure -t "text:hf:$tmp/twice.json" --info -o "$tmp/o.json" "$tmp/twice.txt" >/dev/null 2>"$tmp/err"
+got=$(/usr/bin/python3 -c "import json,sys; a=json.load(open(sys.argv[1]))['aggregates'][0]; print(a['tokens'], round(a['capacity_bits']))" "$tmp/o.json" 2>/dev/null)
+want=$(node "$root/tests/ref/hf_count.mjs" "$tmp/twice.json" "$tmp/twice.txt" 2>/dev/null | cut -f1)
+echo "keys given twice: cimeter ${got:-refused}, tokenizers ${want:-absent}"
+[ "$got" = "6 12" ] || { echo "FAIL: keys given twice: want 6 tokens over a vocabulary of 4 (12 bits): $(cat "$tmp/err")"; fail=1; }
+if [ -n "$want" ] && [ "${got%% *}" != "$want" ]; then echo "FAIL: keys given twice differ from the library"; fail=1; fi
 [ $fail = 0 ] && echo "all spec checks passed"
 exit $fail
