@@ -3,7 +3,11 @@
 #include <cstring>
 #include <new>
 #include <string_view>
+#include <fcntl.h>
 #include <simdjson.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "hf_json.h"
 
 using simdjson::dom::element;
@@ -126,20 +130,51 @@ static void describe(CimHfList *list, const element *node)
     }
 }
 
+// Parses the file at path into root. simdjson reads up to SIMDJSON_PADDING bytes past
+// the end: a mapping's last page holds them (as zeros) unless the file ends too close to
+// a page's end, and then the file is read into a padded copy. The document keeps no
+// pointer into the text (its strings are copied out), so the text goes at once.
+static int parse_file(const char *path, simdjson::dom::parser &parser, element &root, char *err,
+                      size_t errn)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        if (fd >= 0) close(fd);
+        std::snprintf(err, errn, "cannot read the file");
+        return -1;
+    }
+    size_t size = (size_t)st.st_size, page = (size_t)sysconf(_SC_PAGESIZE);
+    void *map = MAP_FAILED;
+    if (S_ISREG(st.st_mode) && size % page && page - size % page >= simdjson::SIMDJSON_PADDING)
+        map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    close(fd);
+    simdjson::error_code error;
+    if (map != MAP_FAILED) {
+        error = parser.parse(static_cast<const uint8_t *>(map), size, false).get(root);
+        munmap(map, size);
+    } else {
+        simdjson::padded_string text;
+        if (simdjson::padded_string::load(path).get(text)) {
+            std::snprintf(err, errn, "cannot read the file");
+            return -1;
+        }
+        error = parser.parse(text).get(root);
+    }
+    if (error) {
+        std::snprintf(err, errn, "not JSON: %s", simdjson::error_message(error));
+        return -1;
+    }
+    return 0;
+}
+
 extern "C" json_t *cim_hf_json_load(const char *path, CimHfJson **doc_out, char *err, size_t errn)
 {
     *doc_out = nullptr;
     try {
-        simdjson::padded_string text;
-        if (simdjson::padded_string::load(path).get(text)) {
-            std::snprintf(err, errn, "cannot read the file");
-            return nullptr;
-        }
         CimHfJson *doc = new CimHfJson();
         element root;
-        auto error = doc->parser.parse(text).get(root);
-        if (error) {
-            std::snprintf(err, errn, "not JSON: %s", simdjson::error_message(error));
+        if (parse_file(path, doc->parser, root, err, errn) < 0) {
             delete doc;
             return nullptr;
         }
@@ -168,7 +203,6 @@ extern "C" json_t *cim_hf_json_load(const char *path, CimHfJson **doc_out, char 
         }
         describe(&doc->lists.vocab, &doc->vocab);
         describe(&doc->lists.merges, &doc->merges);
-        // The parser keeps its own copy of the text: the lists stay valid after `text` goes.
         *doc_out = doc;
         return out;
     } catch (const std::bad_alloc &) {
