@@ -164,11 +164,6 @@ static int vocab_insert(Vocab *v, const char *p, size_t n, uint64_t h, uint32_t 
     return 0;
 }
 
-static int vocab_put(Vocab *v, const char *p, size_t n, uint32_t id, int replace)
-{
-    return vocab_insert(v, p, n, cim_hf_hash(p, n), id, replace);
-}
-
 /* ---- merges -------------------------------------------------------------- */
 
 static inline uint64_t mhash(uint64_t k)
@@ -484,25 +479,41 @@ int cim_hf_bpe_byte_level(void *self, char *err, size_t errn)
 {
     Bpe *b = self;
     Vocab nv;
+    size_t n = 0;
     char *tmp = malloc(b->vocab.blen + 1);
-    if (!tmp || vocab_init(&nv, b->vocab.n) < 0) {
+    struct { uint64_t hash; uint32_t at, len, id; } *keys = malloc((b->vocab.n + 1) * sizeof *keys);
+    if (!tmp || !keys || vocab_init(&nv, b->vocab.n) < 0) {
         free(tmp);
+        free(keys);
         snprintf(err, errn, "out of memory");
         return -1;
     }
-    for (size_t i = 0; i <= b->vocab.mask; i++) {
+    /* Every token's bytes first, then the inserts, each fetching the slot of the one
+     * BATCH places ahead. */
+    for (size_t i = 0, at = 0; i <= b->vocab.mask; i++) {
         const VSlot *s = &b->vocab.slot[i];
         if (!s->hash) continue;
-        long len = decode_alphabet(b->vocab.blob + s->off, s->len, tmp);
+        long len = decode_alphabet(b->vocab.blob + s->off, s->len, tmp + at);
         if (len < 0) continue;   /* no ByteLevel word spells it */
-        if (vocab_put(&nv, tmp, (size_t)len, s->id, 0) < 0) {
+        keys[n].hash = cim_hf_hash(tmp + at, (size_t)len);
+        keys[n].at = (uint32_t)at;
+        keys[n].len = (uint32_t)len;
+        keys[n].id = s->id;
+        at += (size_t)len;
+        n++;
+    }
+    for (size_t k = 0; k < n; k++) {
+        if (k + BATCH < n) vocab_prefetch(&nv, keys[k + BATCH].hash);
+        if (vocab_insert(&nv, tmp + keys[k].at, keys[k].len, keys[k].hash, keys[k].id, 0) < 0) {
             vocab_free(&nv);
             free(tmp);
+            free(keys);
             snprintf(err, errn, "out of memory");
             return -1;
         }
     }
     free(tmp);
+    free(keys);
     char **fix[2] = {&b->prefix, &b->suffix};
     size_t *fixlen[2] = {&b->plen, &b->slen};
     int has[2] = {b->has_prefix, b->has_suffix};
