@@ -55,6 +55,7 @@
 #include "common/utf8.h"
 #include "hf.h"
 #include "hf_bpe.h"
+#include "hf_unicode.h"
 #include "segment.h"
 #include "tiktoken_pretok.h"
 #include "tokenizer.h"
@@ -312,40 +313,16 @@ static size_t cp_start_before(const char *s, size_t i)
     return k;
 }
 
-/* Rust's char::is_whitespace (White_Space). */
+/* The library finds the spaces that lstrip and rstrip take with the regex crate's \s, and
+ * the word characters that single_word looks at with its \w (added_vocabulary.rs). */
 static int is_ws(uint32_t c)
 {
-    return (c >= 9 && c <= 13) || c == 32 || c == 0x85 || c == 0xA0 || c == 0x1680
-        || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F
-        || c == 0x205F || c == 0x3000;
+    return (cim_hf_u_flags(c) & CIM_HF_U_RE_SPACE) != 0;
 }
 
-/* Word characters for single_word: Rust's is_alphanumeric or '_'. ASCII exactly; above,
- * letters and digits by the pre-tokenizer tables (Unicode 16), which count Alphabetic
- * marks and letter numbers apart: the few code points where they differ are documented. */
 static int is_word(uint32_t c)
 {
-    if (c < 0x80) return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '_';
-    char buf[4];
-    size_t n = c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
-    if (n == 2) {
-        buf[0] = (char)(0xC0 | c >> 6);
-    } else if (n == 3) {
-        buf[0] = (char)(0xE0 | c >> 12);
-        buf[1] = (char)(0x80 | (c >> 6 & 0x3F));
-    } else {
-        buf[0] = (char)(0xF0 | c >> 18);
-        buf[1] = (char)(0x80 | (c >> 12 & 0x3F));
-        buf[2] = (char)(0x80 | (c >> 6 & 0x3F));
-    }
-    buf[n - 1] = (char)(0x80 | (c & 0x3F));
-    /* the piece of "x" + c: c is a letter when "x" and c stay one piece */
-    char two[5] = {'x'};
-    memcpy(two + 1, buf, n);
-    if (cim_tt_next_piece(CIM_TT_PAT_CL100K, (const uint8_t *)two, 0, n + 1, 1) == n + 1) return 1;
-    char dig[5] = {'1'};
-    memcpy(dig + 1, buf, n);
-    return cim_tt_next_piece(CIM_TT_PAT_CL100K, (const uint8_t *)dig, 0, n + 1, 1) == n + 1;
+    return (cim_hf_u_flags(c) & CIM_HF_U_RE_WORD) != 0;
 }
 
 /* ---- configuration ------------------------------------------------------------ */
