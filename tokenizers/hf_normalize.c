@@ -494,8 +494,12 @@ static int replace_init(void **self, const json_t *cfg, char *err, size_t errn)
         int code;
         PCRE2_SIZE at;
         size_t rn;
-        char *onig = cim_hf_onig_pattern(json_string_value(rx), json_string_length(rx), 0, &rn);
-        if (!onig) goto nomem;
+        char *onig = cim_hf_onig_pattern(json_string_value(rx), json_string_length(rx), 0, &rn,
+                                         err, errn);
+        if (!onig) {
+            replace_free(r);
+            return -1;
+        }
         r->re = pcre2_compile((PCRE2_SPTR)onig, rn, PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK,
                               &code, &at, NULL);
         free(onig);

@@ -185,11 +185,8 @@ static pcre2_code *split_compile(const char *re, size_t n, int own_classes, char
     int ec;
     PCRE2_SIZE eo;
     size_t rn;
-    char *rx = cim_hf_onig_pattern(re, n, own_classes, &rn);
-    if (!rx) {
-        snprintf(err, errn, "out of memory");
-        return NULL;
-    }
+    char *rx = cim_hf_onig_pattern(re, n, own_classes, &rn, err, errn);
+    if (!rx) return NULL;
     pcre2_code *code = pcre2_compile((PCRE2_SPTR)rx, rn, PCRE2_UTF | PCRE2_UCP, &ec, &eo, NULL);
     free(rx);
     if (!code) {

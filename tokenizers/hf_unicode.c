@@ -2,6 +2,7 @@
  * hf_unicode.c — lookups in the generated tables of hf_unicode_data.h (hf_unicode.h says
  * where they come from).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cim_config.h"
@@ -75,10 +76,44 @@ static int put_class(Str *s, int k, int in_class, int negate)
     return in_class ? 0 : str_put(s, "]", 1);
 }
 
-char *cim_hf_onig_pattern(const char *re, size_t n, int own_classes, size_t *outn)
+/* Puts [lo, hi] as a range inside a [...], less the surrogates: PCRE2 refuses them in UTF
+ * mode, and no UTF-8 text holds them. */
+static int put_range(Str *s, unsigned long lo, unsigned long hi)
+{
+    if (lo <= 0xDFFF && hi >= 0xD800) {
+        if (lo < 0xD800 && put_range(s, lo, 0xD7FF) < 0) return -1;
+        return hi > 0xDFFF ? put_range(s, 0xE000, hi) : 0;
+    }
+    char buf[40];
+    int n = snprintf(buf, sizeof buf, "\\x{%lx}-\\x{%lx}", lo, hi);
+    return str_put(s, buf, (size_t)n);
+}
+
+/* Puts the code points outside Oniguruma's class k as ranges inside a [...] (\P{..} or \S
+ * there: PCRE2 has no class difference to write them otherwise). */
+static int put_complement(Str *s, int k)
+{
+    const char *p = cim_hf_onig_classes[k].body;
+    unsigned long next = 0;                                  /* first one not yet placed */
+    while (*p == '\\') {
+        char *end;
+        unsigned long lo = strtoul(p + 3, &end, 16), hi = lo;   /* \x{lo} */
+        p = end + 1;
+        if (*p == '-') {
+            hi = strtoul(p + 4, &end, 16);                       /* -\x{hi} */
+            p = end + 1;
+        }
+        if (lo > next && put_range(s, next, lo - 1) < 0) return -1;
+        next = hi + 1;
+    }
+    return next <= 0x10FFFF ? put_range(s, next, 0x10FFFF) : 0;
+}
+
+char *cim_hf_onig_pattern(const char *re, size_t n, int own_classes, size_t *outn, char *err,
+                          size_t errn)
 {
     Str out = {0};
-    if (str_put(&out, "", 0) < 0) return NULL;     /* an empty pattern is a pattern */
+    if (str_put(&out, "", 0) < 0) goto nomem;     /* an empty pattern is a pattern */
     const int space = onig_class("White_Space", 11);
     int in_class = 0, bad = 0;
     for (size_t i = 0; i < n && !bad;) {
@@ -88,26 +123,36 @@ char *cim_hf_onig_pattern(const char *re, size_t n, int own_classes, size_t *out
             int k = -1;
             size_t len = 2;
             if (nx == 'p' || nx == 'P') {
+                const char *name = re + i + 2;
+                size_t name_len = i + 2 < n ? 1 : 0;
+                len = 2 + name_len;
                 if (i + 2 < n && re[i + 2] == '{') {
                     const char *close = memchr(re + i + 3, '}', n - i - 3);
-                    if (close) {
-                        k = onig_class(re + i + 3, (size_t)(close - (re + i + 3)));
-                        len = (size_t)(close - (re + i)) + 1;
-                    }
-                } else if (i + 2 < n) {
-                    k = onig_class(re + i + 2, 1);
-                    len = 3;
+                    name = re + i + 3;
+                    name_len = close ? (size_t)(close - name) : n - i - 3;
+                    len = 3 + name_len + (close != NULL);
+                }
+                k = onig_class(name, name_len);
+                if (k < 0) {
+                    /* Scripts and other properties would run on PCRE2's older tables. */
+                    snprintf(err, errn, "unsupported regex property \\%c{%.*s} (cimeter has the "
+                             "library's Unicode tables for the General_Category classes only)",
+                             nx, (int)(name_len < 40 ? name_len : 40), name);
+                    free(out.p);
+                    return NULL;
                 }
             }
-            if ((nx == 's' || nx == 'S') && !(nx == 'S' && in_class)) {
-                bad = put_class(&out, space, in_class, nx == 'S') < 0;
+            if (nx == 's' || nx == 'S') {
+                if (nx == 'S' && in_class) bad = put_complement(&out, space) < 0;
+                else bad = put_class(&out, space, in_class, nx == 'S') < 0;
                 i += 2;
-            } else if (k >= 0 && !own_classes && !(nx == 'P' && in_class)) {
-                bad = put_class(&out, k, in_class, nx == 'P') < 0;
+            } else if (k >= 0 && !own_classes) {
+                if (nx == 'P' && in_class) bad = put_complement(&out, k) < 0;
+                else bad = put_class(&out, k, in_class, nx == 'P') < 0;
                 i += len;
             } else {
-                bad = str_put(&out, re + i, 2) < 0;
-                i += 2;
+                bad = str_put(&out, re + i, k >= 0 ? len : 2) < 0;
+                i += k >= 0 ? len : 2;
             }
             continue;
         }
@@ -124,10 +169,11 @@ char *cim_hf_onig_pattern(const char *re, size_t n, int own_classes, size_t *out
         bad = str_put(&out, &ch, 1) < 0;
         i++;
     }
-    if (bad) {
-        free(out.p);
-        return NULL;
-    }
+    if (bad) goto nomem;
     *outn = out.n;
     return out.p;
+nomem:
+    free(out.p);
+    snprintf(err, errn, "out of memory");
+    return NULL;
 }

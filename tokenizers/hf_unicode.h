@@ -34,13 +34,15 @@ static inline unsigned cim_hf_u_flags(uint32_t c)
 /* char::to_lowercase of c when it is one character (all but U+0130, "i\u0307"). */
 uint32_t cim_hf_u_lower(uint32_t c);
 
-/* The Oniguruma pattern re[0..n) for PCRE2 (UTF, UCP), in a new string (NULL if out of
- * memory; *outn its length), with \s and \S as Oniguruma's White_Space (PCRE2's also takes
- * U+180E, which White_Space lost in Unicode 6.3) and, unless own_classes, \p{NAME}, \pN
- * and \P{NAME} of a General_Category spelled out as the ranges of Oniguruma's tables, as
- * PCRE2's own are of an older Unicode. \S and \P inside a class, and other names, are left
- * to PCRE2 (no pattern in use has them). */
-char *cim_hf_onig_pattern(const char *re, size_t n, int own_classes, size_t *outn);
+/* The Oniguruma pattern re[0..n) for PCRE2 (UTF, UCP), in a new string (*outn its
+ * length), with \s and \S as Oniguruma's White_Space (PCRE2's also takes U+180E, which
+ * White_Space lost in Unicode 6.3) and, unless own_classes, \p{NAME}, \pN and \P{NAME}
+ * of a General_Category spelled out as the ranges of Oniguruma's tables, as PCRE2's own
+ * are of an older Unicode (inside a [...], \P and \S as the ranges outside). NULL with a
+ * message in err if out of memory or a \p names a property with no table here (a script
+ * such as \p{Han}: PCRE2's own would class new characters otherwise than the library). */
+char *cim_hf_onig_pattern(const char *re, size_t n, int own_classes, size_t *outn, char *err,
+                          size_t errn);
 
 /* Whether PCRE2's own classes are those of the CIM_HF_U_PCRE2_OLD flags (PCRE2's tables
  * are Unicode 14.0): on text with no flagged character they match as Oniguruma's, and
